@@ -1,0 +1,17 @@
+// The wasm module's exports: one file per kernel family. Pointers are byte offsets into the linear
+// memory, sizes are element counts; no kernel allocates or keeps state between calls.
+export { gemm, gemmPackBytes } from './gemm';
+export { actForward, actBackward } from './activations';
+export { softmaxRows, logSoftmaxRows } from './softmax';
+export {
+  softmaxCrossEntropy, sparseSoftmaxCrossEntropy, crossEntropy, meanSquaredError,
+  binaryCrossEntropyLogits, binaryCrossEntropy,
+} from './losses';
+export { colSums, rowArgmax, countCorrect, countCorrectSparse } from './reduce';
+export { sgd, sgdMomentum, adam } from './optim';
+export { gatherRows } from './gather';
+
+/** First byte past the static data: the allocator (src/backend/allocator.ts) owns everything above. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,187 @@
+// Tensor: a float32 block in the wasm linear memory plus a shape. `data` is a zero-copy Float32Array view;
+// the tensor keeps its pointer and length and re-derives the view whenever memory.buffer changed (a
+// memory.grow detaches the old ArrayBuffer).
+import { allocate, allocatedBytes, memoryBuffer, release } from './backend/allocator.js';
+
+export type Shape = readonly number[];
+/** Values a tensor can be made from: a typed array, a flat list, or nested lists. */
+export type TensorLike = ArrayLike<number> | NestedArray;
+export interface NestedArray extends ReadonlyArray<number | NestedArray> {}
+
+let liveTensors = 0;
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly size: number;
+  #ptr: number;
+  #disposed = false;
+  #buffer: ArrayBufferLike | null = null;
+  #view: Float32Array = new Float32Array(0);
+
+  /** Allocates an uninitialized tensor; use `tensor()` or `zeros()` from user code. */
+  constructor(shape: Shape) {
+    const dims = checkShape(shape);
+    this.shape = Object.freeze(dims);
+    this.size = dims.reduce((a, b) => a * b, 1);
+    this.#ptr = allocate(this.size * 4);
+    liveTensors++;
+  }
+
+  /** Byte offset of the first element in the wasm memory (what crosses to the kernels). */
+  get ptr(): number {
+    if (this.#disposed) throw new Error(`Tensor [${this.shape}] was disposed and cannot be used`);
+    return this.#ptr;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** A Float32Array over the tensor's memory: reads and writes go straight to what the kernels see. */
+  get data(): Float32Array {
+    const ptr = this.ptr;
+    const buffer = memoryBuffer();
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#view = new Float32Array(buffer, ptr, this.size);
+    }
+    return this.#view;
+  }
+
+  /** A copy as nested JavaScript arrays, following the shape (a scalar tensor gives a number). */
+  toArray(): number | NestedArray {
+    const flat = Array.from(this.data);
+    if (this.shape.length === 0) return flat[0];
+    const build = (dim: number, offset: number): NestedArray => {
+      const n = this.shape[dim];
+      if (dim === this.shape.length - 1) return flat.slice(offset, offset + n);
+      const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** Frees the memory. Any later use throws; disposing twice is harmless. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    release(this.#ptr);
+    this.#buffer = null;
+    this.#view = new Float32Array(0);
+    liveTensors--;
+  }
+
+  toString(): string {
+    return `Tensor [${this.shape.join(', ')}]${this.#disposed ? ' (disposed)' : ''}`;
+  }
+}
+
+function checkShape(shape: Shape): number[] {
+  if (!Array.isArray(shape)) throw new TypeError(`shape must be an array of sizes, got ${String(shape)}`);
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new TypeError(`shape [${shape.join(', ')}] has a size that is not a whole number >= 0`);
+  }
+  return [...shape];
+}
+
+/** Infers the shape of nested arrays and checks they are rectangular and numeric. */
+function inferShape(values: TensorLike): number[] {
+  const shape: number[] = [];
+  let level: unknown = values;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    level = level[0];
+  }
+  if (!ArrayBuffer.isView(values) && !Array.isArray(values)) shape.push(values.length);
+  if (ArrayBuffer.isView(values)) return [(values as ArrayLike<number>).length];
+  return shape;
+}
+
+function flattenInto(values: TensorLike, shape: number[], dim: number, out: Float32Array, offset: number, path: number[]): number {
+  if (ArrayBuffer.isView(values) || dim === shape.length - 1) {
+    const row = values as ArrayLike<number>;
+    if (row.length !== shape[dim]) {
+      throw new TypeError(`ragged data: row [${path.join('][')}] has ${row.length} values, expected ${shape[dim]}`);
+    }
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      if (typeof v !== 'number') throw new TypeError(`value at [${[...path, i].join('][')}] is ${typeof v}, not a number`);
+      out[offset + i] = v;
+    }
+    return offset + row.length;
+  }
+  const list = values as NestedArray;
+  if (!Array.isArray(list) || list.length !== shape[dim]) {
+    throw new TypeError(`ragged data: row [${path.join('][')}] does not have ${shape[dim]} entries`);
+  }
+  for (let i = 0; i < list.length; i++) offset = flattenInto(list[i] as TensorLike, shape, dim + 1, out, offset, [...path, i]);
+  return offset;
+}
+
+/**
+ * Makes a tensor from values. With `shape`, values may be flat (a typed array or list) of exactly
+ * that many elements; without it, the shape is read from the nesting of the arrays.
+ */
+export function tensor(values: TensorLike | number, shape?: Shape): Tensor {
+  if (typeof values === 'number') {
+    const t = new Tensor(shape ?? []);
+    t.data.fill(values);
+    return t;
+  }
+  if (values === null || typeof values !== 'object' || typeof (values as ArrayLike<number>).length !== 'number') {
+    throw new TypeError(`tensor values must be an array or typed array, got ${values === null ? 'null' : typeof values}`);
+  }
+  if (shape !== undefined) {
+    const dims = checkShape(shape);
+    const size = dims.reduce((a, b) => a * b, 1);
+    const flat = ArrayBuffer.isView(values) || !Array.isArray(values[0]) ? (values as ArrayLike<number>) : null;
+    if (flat === null) return reshapeNested(values, dims);
+    if (flat.length !== size) {
+      throw new TypeError(`${flat.length} values do not fit shape [${dims.join(', ')}] (${size} elements)`);
+    }
+    const t = new Tensor(dims);
+    try {
+      flattenInto(flat, [size], 0, t.data, 0, []);
+    } catch (e) {
+      t.dispose();
+      throw e;
+    }
+    return t;
+  }
+  return reshapeNested(values, inferShape(values));
+}
+
+function reshapeNested(values: TensorLike, dims: number[]): Tensor {
+  const inferred = inferShape(values);
+  const size = dims.reduce((a, b) => a * b, 1);
+  const inferredSize = inferred.reduce((a, b) => a * b, 1);
+  if (inferredSize !== size) {
+    throw new TypeError(`data of shape [${inferred.join(', ')}] does not fit shape [${dims.join(', ')}]`);
+  }
+  const t = new Tensor(dims);
+  try {
+    flattenInto(values, inferred, 0, t.data, 0, []);
+  } catch (e) {
+    t.dispose();
+    throw e;
+  }
+  return t;
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: Shape): Tensor {
+  const t = new Tensor(shape);
+  t.data.fill(0);
+  return t;
+}
+
+/** Live tensors and bytes held in the wasm memory (tensors plus internal work buffers). */
+export function memory(): { tensors: number; bytes: number } {
+  return { tensors: liveTensors, bytes: allocatedBytes() };
+}
