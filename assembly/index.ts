@@ -1,15 +1,5 @@
-// The wasm module's exports: one file per kernel family. Pointers are byte offsets into the linear
-// memory, sizes are element counts; no kernel allocates or keeps state between calls.
-export { gemm, gemmPackBytes } from './gemm';
-export { actForward, actBackward } from './activations';
-export { softmaxRows, logSoftmaxRows } from './softmax';
-export {
-  softmaxCrossEntropy, sparseSoftmaxCrossEntropy, crossEntropy, meanSquaredError,
-  binaryCrossEntropyLogits, binaryCrossEntropy,
-} from './losses';
-export { colSums, rowArgmax, countCorrect, countCorrectSparse } from './reduce';
-export { sgd, sgdMomentum, adam } from './optim';
-export { gatherRows } from './gather';
+// The wasm module's exports: one file per kernel family (see README.md here for the ABI). Pointers are
+// byte offsets into the linear memory, sizes are element counts; no kernel allocates or keeps state.
 
 /** First byte past the static data: the allocator (src/backend/allocator.ts) owns everything above. */
 export function heapBase(): usize {
