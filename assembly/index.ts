@@ -5,3 +5,11 @@
 export function heapBase(): usize {
   return __heap_base;
 }
+export { actForward, actBackward } from './activations';
+export { expElementwise } from './math';
+export { gemm, gemmPackBytes } from './gemm';
+export { softmaxRows, logSoftmaxRows } from './softmax';
+export { softmaxCrossEntropy, sparseSoftmaxCrossEntropy, crossEntropy, meanSquaredError, binaryCrossEntropyLogits, binaryCrossEntropy } from './losses';
+export { colSums, rowArgmax, countCorrect, countCorrectSparse } from './reduce';
+export { sgd, sgdMomentum, adam } from './optim';
+export { gatherRows } from './gather';

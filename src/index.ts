@@ -1,3 +1,21 @@
 // simdnet's public API.
 export { Tensor, tensor, zeros, memory } from './tensor.js';
 export type { Shape, TensorLike, NestedArray } from './tensor.js';
+export { matmul } from './ops/matmul.js';
+export type { MatmulOptions } from './ops/matmul.js';
+// Worker threads for large kernels (src/backend/pool.ts).
+export { setThreads, getThreads } from './backend/pool.js';
+export { relu, leakyRelu, sigmoid, tanh, step } from './ops/elementwise.js';
+export type { ElementwiseOptions, LeakyReluOptions } from './ops/elementwise.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { gather } from './ops/gather.js';
+export type { GatherOptions } from './ops/gather.js';
+// Data, plots, save/load, TensorFlow.js interop (src/io, src/plot).
+export * as io from './io/index.js';
+export * as plot from './plot/index.js';
+export { datasets, oneHot, fromOneHot, argmaxRows } from './io/index.js';
+export type { ImageDataset, LabeledImages } from './io/index.js';
+// Training: layers, losses, optimizers, Sequential, perceptron, gradient checking (src/nn).
+export { layers, Layer, Dense, ActivationLayer, initializers, losses, optimizers, Optimizer, Sgd, Adam, sequential, Sequential, NonFiniteLossError, perceptron, Perceptron, gradCheck } from './nn/index.js';
+export type { DenseConfig, ActivationName, Initializer, Loss, LossName, Reduction, SgdConfig, AdamConfig, LearningRateSchedule, CompileConfig, FitOptions, FitCallbacks, EpochLogs, BatchLogs, History, DataLike, PerceptronConfig, PerceptronTraining, GradCheckOptions, GradCheckResult } from './nn/index.js';
+export { loadModel, loadTfjs, saveModel, exportTfjs } from './io/index.js';

@@ -1,0 +1,508 @@
+// GEMM: C = act(alpha * op(A) * op(B) + beta * C + bias), row-major f32 (ABI in README.md).
+//
+// Structure (after the GotoBLAS/BLIS decomposition, without the k blocking): C is swept in column panels
+// of 16, 8 or 4 columns; each panel of op(B) is read either straight from B (NN, few rows) or from a
+// packed copy (k rows of `width` contiguous floats), then every pair of rows of C runs a register-blocked
+// micro-kernel over the whole k, so the accumulators never leave registers and the epilogue (alpha, beta,
+// bias, activation) is applied once, on the finished tile, while it is still in registers.
+//
+// Register budget: V8 on x64 gives wasm 16 SIMD registers. The 2x16 tile holds 8 accumulators, 4 B
+// vectors, 2 broadcast A values and one product = 15; taller or wider tiles spill. Wasm SIMD has no FMA,
+// so every 4 multiply-adds cost an f32x4.mul and an f32x4.add: the FP issue rate bounds the speed
+// (bench/kernels.mjs measures that ceiling next to the GEMM figures).
+//
+// Determinism: every element of C is accumulated as acc = 0; acc = acc + a[i,p] * b[p,j] for p = 0..k-1
+// (one f32 multiply, one f32 add, no FMA), then scaled and finished by the same epilogue code, whichever
+// tile, panel width or packing computed it. A lone last row runs the 2-row kernel with its row doubled.
+// So splitting the m rows across calls (threads) gives bit-identical C.
+import { activation4 } from './activations';
+import { ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_STEP, ACT_TANH } from './activation-kinds';
+
+/** NN calls with at least this many rows pack B: contiguous panels beat strided rows (cache sets, TLB). */
+const PACK_MIN_ROWS: i32 = 8;
+
+// @ts-ignore: decorator
+@inline
+function packsWholeB(m: i32, transB: i32): bool {
+  // A transposed B has its columns strided in memory: packing is how the micro-kernel gets SIMD loads.
+  return transB != 0 || m >= PACK_MIN_ROWS;
+}
+
+/**
+ * Bytes of `pack` scratch that gemm needs for these sizes: one packed panel of op(B) (16 columns x k) when
+ * B is packed, the zero-padded last n % 4 columns (4 x k) when only those are, else 0.
+ */
+export function gemmPackBytes(m: i32, n: i32, k: i32, transB: i32): i32 {
+  if (m <= 0 || n <= 0 || k <= 0) return 0;
+  if (packsWholeB(m, transB)) return k << 6;
+  if ((n & 3) != 0) return k << 4;
+  return 0;
+}
+
+export function gemm(
+  transA: i32,
+  transB: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: f32,
+  a: usize,
+  lda: i32,
+  b: usize,
+  ldb: i32,
+  beta: f32,
+  c: usize,
+  ldc: i32,
+  bias: usize,
+  act: i32,
+  actParam: f32,
+  pack: usize,
+): void {
+  // An unknown activation traps before C is touched (the TypeScript side validates names first).
+  if (<u32>act > <u32>ACT_STEP) unreachable();
+  if (m <= 0 || n <= 0) return;
+  if (k < 0) k = 0;
+  // op(A)[i, p] lives at a + i * aRowStep + p * aKStep.
+  const aRowStep: usize = transA != 0 ? 4 : <usize>lda << 2;
+  const aKStep: usize = transA != 0 ? <usize>lda << 2 : 4;
+  const cRowStep: usize = <usize>ldc << 2;
+  const packAll = packsWholeB(m, transB);
+  let j0 = 0;
+  while (j0 < n) {
+    const left = n - j0;
+    const width = left >= 16 ? 16 : left >= 8 ? 8 : 4;
+    const valid = left < width ? left : width;
+    const packed = packAll || valid < width;
+    let panel: usize;
+    let panelStep: usize;
+    if (packed) {
+      if (transB != 0) packTransposed(b, ldb, j0, width, valid, k, pack);
+      else packRows(b, ldb, j0, width, valid, k, pack);
+      panel = pack;
+      panelStep = <usize>width << 2;
+    } else {
+      panel = b + (<usize>j0 << 2);
+      panelStep = <usize>ldb << 2;
+    }
+    let cRow = c + (<usize>j0 << 2);
+    const biasAt: usize = bias != 0 ? bias + (<usize>j0 << 2) : 0;
+    for (let i = 0; i < m; i += 2) {
+      const a0 = a + <usize>i * aRowStep;
+      const twoRows = i + 1 < m;
+      const a1 = twoRows ? a0 + aRowStep : a0;
+      const c1 = twoRows ? cRow + cRowStep : 0;
+      if (width == 16 && packed && twoRows) {
+        if (transA != 0) tile2x16PackedT(a0, aKStep, panel, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
+        else tile2x16PackedN(a0, a1, panel, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
+      } else if (width == 16) tile2x16(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
+      else if (width == 8) tile2x8(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
+      else tile2x4(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
+      cRow += cRowStep << 1;
+    }
+    j0 += width;
+  }
+}
+
+// The fast path: a 2x16 tile over a packed panel (64 bytes per k), k unrolled by 4 so that loads use
+// constant offsets from a few base pointers and the pointer updates and V8's loop check are paid once per
+// 4 steps (36 -> 42 GFLOPS at 64x784x128 in one run). Each step ends in its own exit test: without them
+// Binaryen merges the 4 steps into one expression tree per accumulator, which keeps all 16 B vectors and 8
+// broadcasts live at once and made V8 spill (26 GFLOPS).
+
+/** Rows a0 and a1 of A (op(A) = A: consecutive k are 4 bytes apart). */
+function tile2x16PackedN(
+  a0: usize, a1: usize, b: usize, k: i32,
+  c0: usize, c1: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+  let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+  let x0: v128, x1: v128, b0: v128, b1: v128, b2: v128, b3: v128;
+  if (k > 0) {
+    const bEnd = b + (<usize>k << 6);
+    while (true) {
+      x0 = v128.load32_splat(a0, 0);
+      x1 = v128.load32_splat(a1, 0);
+      b0 = v128.load(b, 0);
+      b1 = v128.load(b, 16);
+      b2 = v128.load(b, 32);
+      b3 = v128.load(b, 48);
+      s00 = madd(s00, x0, b0);
+      s01 = madd(s01, x0, b1);
+      s02 = madd(s02, x0, b2);
+      s03 = madd(s03, x0, b3);
+      s10 = madd(s10, x1, b0);
+      s11 = madd(s11, x1, b1);
+      s12 = madd(s12, x1, b2);
+      s13 = madd(s13, x1, b3);
+      if (b + 64 == bEnd) break;
+      x0 = v128.load32_splat(a0, 4);
+      x1 = v128.load32_splat(a1, 4);
+      b0 = v128.load(b, 64);
+      b1 = v128.load(b, 80);
+      b2 = v128.load(b, 96);
+      b3 = v128.load(b, 112);
+      s00 = madd(s00, x0, b0);
+      s01 = madd(s01, x0, b1);
+      s02 = madd(s02, x0, b2);
+      s03 = madd(s03, x0, b3);
+      s10 = madd(s10, x1, b0);
+      s11 = madd(s11, x1, b1);
+      s12 = madd(s12, x1, b2);
+      s13 = madd(s13, x1, b3);
+      if (b + 128 == bEnd) break;
+      x0 = v128.load32_splat(a0, 8);
+      x1 = v128.load32_splat(a1, 8);
+      b0 = v128.load(b, 128);
+      b1 = v128.load(b, 144);
+      b2 = v128.load(b, 160);
+      b3 = v128.load(b, 176);
+      s00 = madd(s00, x0, b0);
+      s01 = madd(s01, x0, b1);
+      s02 = madd(s02, x0, b2);
+      s03 = madd(s03, x0, b3);
+      s10 = madd(s10, x1, b0);
+      s11 = madd(s11, x1, b1);
+      s12 = madd(s12, x1, b2);
+      s13 = madd(s13, x1, b3);
+      if (b + 192 == bEnd) break;
+      x0 = v128.load32_splat(a0, 12);
+      x1 = v128.load32_splat(a1, 12);
+      b0 = v128.load(b, 192);
+      b1 = v128.load(b, 208);
+      b2 = v128.load(b, 224);
+      b3 = v128.load(b, 240);
+      s00 = madd(s00, x0, b0);
+      s01 = madd(s01, x0, b1);
+      s02 = madd(s02, x0, b2);
+      s03 = madd(s03, x0, b3);
+      s10 = madd(s10, x1, b0);
+      s11 = madd(s11, x1, b1);
+      s12 = madd(s12, x1, b2);
+      s13 = madd(s13, x1, b3);
+      a0 += 16;
+      a1 += 16;
+      b += 256;
+      if (b == bEnd) break;
+    }
+  }
+  finishTile16(s00, s01, s02, s03, s10, s11, s12, s13, c0, c1, valid, alpha, beta, bias, act, actParam);
+}
+
+/** Two adjacent columns a, a + 4 of the stored A (op(A) = A^T: consecutive k are aKStep bytes apart). */
+function tile2x16PackedT(
+  a: usize, aKStep: usize, b: usize, k: i32,
+  c0: usize, c1: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+  let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+  let x0: v128, x1: v128, b0: v128, b1: v128, b2: v128, b3: v128;
+  let a0 = a, a1 = a + aKStep, a2 = a1 + aKStep, a3 = a2 + aKStep;
+  const aStep4 = aKStep << 2;
+  if (k > 0) {
+    const bEnd = b + (<usize>k << 6);
+    while (true) {
+      x0 = v128.load32_splat(a0);
+      x1 = v128.load32_splat(a0, 4);
+      b0 = v128.load(b, 0);
+      b1 = v128.load(b, 16);
+      b2 = v128.load(b, 32);
+      b3 = v128.load(b, 48);
+      s00 = madd(s00, x0, b0);
+      s01 = madd(s01, x0, b1);
+      s02 = madd(s02, x0, b2);
+      s03 = madd(s03, x0, b3);
+      s10 = madd(s10, x1, b0);
+      s11 = madd(s11, x1, b1);
+      s12 = madd(s12, x1, b2);
+      s13 = madd(s13, x1, b3);
+      if (b + 64 == bEnd) break;
+      x0 = v128.load32_splat(a1);
+      x1 = v128.load32_splat(a1, 4);
+      b0 = v128.load(b, 64);
+      b1 = v128.load(b, 80);
+      b2 = v128.load(b, 96);
+      b3 = v128.load(b, 112);
+      s00 = madd(s00, x0, b0);
+      s01 = madd(s01, x0, b1);
+      s02 = madd(s02, x0, b2);
+      s03 = madd(s03, x0, b3);
+      s10 = madd(s10, x1, b0);
+      s11 = madd(s11, x1, b1);
+      s12 = madd(s12, x1, b2);
+      s13 = madd(s13, x1, b3);
+      if (b + 128 == bEnd) break;
+      x0 = v128.load32_splat(a2);
+      x1 = v128.load32_splat(a2, 4);
+      b0 = v128.load(b, 128);
+      b1 = v128.load(b, 144);
+      b2 = v128.load(b, 160);
+      b3 = v128.load(b, 176);
+      s00 = madd(s00, x0, b0);
+      s01 = madd(s01, x0, b1);
+      s02 = madd(s02, x0, b2);
+      s03 = madd(s03, x0, b3);
+      s10 = madd(s10, x1, b0);
+      s11 = madd(s11, x1, b1);
+      s12 = madd(s12, x1, b2);
+      s13 = madd(s13, x1, b3);
+      if (b + 192 == bEnd) break;
+      x0 = v128.load32_splat(a3);
+      x1 = v128.load32_splat(a3, 4);
+      b0 = v128.load(b, 192);
+      b1 = v128.load(b, 208);
+      b2 = v128.load(b, 224);
+      b3 = v128.load(b, 240);
+      s00 = madd(s00, x0, b0);
+      s01 = madd(s01, x0, b1);
+      s02 = madd(s02, x0, b2);
+      s03 = madd(s03, x0, b3);
+      s10 = madd(s10, x1, b0);
+      s11 = madd(s11, x1, b1);
+      s12 = madd(s12, x1, b2);
+      s13 = madd(s13, x1, b3);
+      a0 += aStep4;
+      a1 += aStep4;
+      a2 += aStep4;
+      a3 += aStep4;
+      b += 256;
+      if (b == bEnd) break;
+    }
+  }
+  finishTile16(s00, s01, s02, s03, s10, s11, s12, s13, c0, c1, valid, alpha, beta, bias, act, actParam);
+}
+
+// @ts-ignore: decorator
+@inline
+function madd(s: v128, x: v128, b: v128): v128 {
+  return f32x4.add(s, f32x4.mul(x, b));
+}
+
+// @ts-ignore: decorator
+@inline
+function finishTile16(
+  s00: v128, s01: v128, s02: v128, s03: v128, s10: v128, s11: v128, s12: v128, s13: v128,
+  c0: usize, c1: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  finish4(s00, c0, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s01, c0, bias, 16, valid - 4, alpha, beta, act, actParam);
+  finish4(s02, c0, bias, 32, valid - 8, alpha, beta, act, actParam);
+  finish4(s03, c0, bias, 48, valid - 12, alpha, beta, act, actParam);
+  finish4(s10, c1, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s11, c1, bias, 16, valid - 4, alpha, beta, act, actParam);
+  finish4(s12, c1, bias, 32, valid - 8, alpha, beta, act, actParam);
+  finish4(s13, c1, bias, 48, valid - 12, alpha, beta, act, actParam);
+}
+
+// Micro-kernels: rows a0 and a1 of op(A) (a1 == a0 for a lone last row, whose c1 is then 0) times a
+// panel of op(B) whose row p starts at b + p * bKStep. `valid` columns of the tile are stored.
+
+function tile2x16(
+  a0: usize, a1: usize, aKStep: usize, b: usize, bKStep: usize, k: i32,
+  c0: usize, c1: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+  let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+  for (let p = 0; p < k; p++) {
+    const x0 = v128.load32_splat(a0);
+    const x1 = v128.load32_splat(a1);
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const b2 = v128.load(b, 32);
+    const b3 = v128.load(b, 48);
+    s00 = f32x4.add(s00, f32x4.mul(x0, b0));
+    s01 = f32x4.add(s01, f32x4.mul(x0, b1));
+    s02 = f32x4.add(s02, f32x4.mul(x0, b2));
+    s03 = f32x4.add(s03, f32x4.mul(x0, b3));
+    s10 = f32x4.add(s10, f32x4.mul(x1, b0));
+    s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+    s12 = f32x4.add(s12, f32x4.mul(x1, b2));
+    s13 = f32x4.add(s13, f32x4.mul(x1, b3));
+    a0 += aKStep;
+    a1 += aKStep;
+    b += bKStep;
+  }
+  finish4(s00, c0, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s01, c0, bias, 16, valid - 4, alpha, beta, act, actParam);
+  finish4(s02, c0, bias, 32, valid - 8, alpha, beta, act, actParam);
+  finish4(s03, c0, bias, 48, valid - 12, alpha, beta, act, actParam);
+  finish4(s10, c1, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s11, c1, bias, 16, valid - 4, alpha, beta, act, actParam);
+  finish4(s12, c1, bias, 32, valid - 8, alpha, beta, act, actParam);
+  finish4(s13, c1, bias, 48, valid - 12, alpha, beta, act, actParam);
+}
+
+function tile2x8(
+  a0: usize, a1: usize, aKStep: usize, b: usize, bKStep: usize, k: i32,
+  c0: usize, c1: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+  for (let p = 0; p < k; p++) {
+    const x0 = v128.load32_splat(a0);
+    const x1 = v128.load32_splat(a1);
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    s00 = f32x4.add(s00, f32x4.mul(x0, b0));
+    s01 = f32x4.add(s01, f32x4.mul(x0, b1));
+    s10 = f32x4.add(s10, f32x4.mul(x1, b0));
+    s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+    a0 += aKStep;
+    a1 += aKStep;
+    b += bKStep;
+  }
+  finish4(s00, c0, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s01, c0, bias, 16, valid - 4, alpha, beta, act, actParam);
+  finish4(s10, c1, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s11, c1, bias, 16, valid - 4, alpha, beta, act, actParam);
+}
+
+function tile2x4(
+  a0: usize, a1: usize, aKStep: usize, b: usize, bKStep: usize, k: i32,
+  c0: usize, c1: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(b);
+    s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(a0), b0));
+    s1 = f32x4.add(s1, f32x4.mul(v128.load32_splat(a1), b0));
+    a0 += aKStep;
+    a1 += aKStep;
+    b += bKStep;
+  }
+  finish4(s0, c0, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s1, c1, bias, 0, valid, alpha, beta, act, actParam);
+}
+
+/**
+ * Epilogue for 4 columns of a finished tile row: v = alpha * acc (+ beta * C unless beta == 0, which never
+ * reads C) (+ bias), then the activation; stores `lanes` (<= 0: none) columns at cRow + offset.
+ */
+// @ts-ignore: decorator
+@inline
+function finish4(
+  acc: v128, cRow: usize, bias: usize, offset: usize, lanes: i32, alpha: f32, beta: f32, act: i32, actParam: f32,
+): void {
+  if (cRow == 0 || lanes <= 0) return;
+  if (lanes < 4) {
+    finishPartial(acc, cRow + offset, bias != 0 ? bias + offset : 0, lanes, alpha, beta, act, actParam);
+    return;
+  }
+  const at = cRow + offset;
+  // acc * 1 == acc exactly, so skipping the product for alpha == 1 changes no result.
+  let v = alpha != 1 ? f32x4.mul(acc, f32x4.splat(alpha)) : acc;
+  if (beta != 0) v = f32x4.add(v, f32x4.mul(f32x4.splat(beta), v128.load(at)));
+  if (bias != 0) v = f32x4.add(v, v128.load(bias + offset));
+  if (act != ACT_IDENTITY) v = activate(act, v, actParam);
+  v128.store(at, v);
+}
+
+/** The same epilogue for the last 1..3 columns of C: touches only those (C and bias end there). */
+function finishPartial(
+  acc: v128, at: usize, bias: usize, lanes: i32, alpha: f32, beta: f32, act: i32, actParam: f32,
+): void {
+  let v = alpha != 1 ? f32x4.mul(acc, f32x4.splat(alpha)) : acc;
+  if (beta != 0) v = f32x4.add(v, f32x4.mul(f32x4.splat(beta), loadLanes(at, lanes)));
+  if (bias != 0) v = f32x4.add(v, loadLanes(bias, lanes));
+  if (act != ACT_IDENTITY) v = activate(act, v, actParam);
+  store<f32>(at, f32x4.extract_lane(v, 0));
+  if (lanes > 1) store<f32>(at, f32x4.extract_lane(v, 1), 4);
+  if (lanes > 2) store<f32>(at, f32x4.extract_lane(v, 2), 8);
+}
+
+/** The first `lanes` (1..3) floats at `at`, zeros in the other lanes. */
+// @ts-ignore: decorator
+@inline
+function loadLanes(at: usize, lanes: i32): v128 {
+  let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(at));
+  if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(at, 4));
+  if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(at, 8));
+  return v;
+}
+
+/**
+ * The activation on four lanes: the lane code of actForward (assembly/activations.ts), so a fused
+ * epilogue gives the very bits of a separate activation pass. One case per kind keeps each inlined
+ * body specialized.
+ */
+function activate(kind: i32, v: v128, param: f32): v128 {
+  const p = f32x4.splat(param);
+  switch (kind) {
+    case ACT_RELU:
+      return activation4(ACT_RELU, v, p);
+    case ACT_LEAKY_RELU:
+      return activation4(ACT_LEAKY_RELU, v, p);
+    case ACT_SIGMOID:
+      return activation4(ACT_SIGMOID, v, p);
+    case ACT_TANH:
+      return activation4(ACT_TANH, v, p);
+    case ACT_STEP:
+      return activation4(ACT_STEP, v, p);
+    default:
+      return v;
+  }
+}
+
+// Packing: `width` columns of op(B) starting at column j0 into pack[p * width + jj], columns at or past
+// `valid` zero-filled (their lanes are computed but never stored).
+
+/** op(B) = B: row p of the panel is a contiguous run of B's row p. */
+function packRows(b: usize, ldb: i32, j0: i32, width: i32, valid: i32, k: i32, pack: usize): void {
+  const rowStep: usize = <usize>ldb << 2;
+  const panelStep: usize = <usize>width << 2;
+  let src = b + (<usize>j0 << 2);
+  let dst = pack;
+  if (valid == width) {
+    for (let p = 0; p < k; p++) {
+      for (let q: usize = 0; q < panelStep; q += 16) v128.store(dst + q, v128.load(src + q));
+      src += rowStep;
+      dst += panelStep;
+    }
+  } else {
+    for (let p = 0; p < k; p++) {
+      for (let jj = 0; jj < width; jj++) {
+        store<f32>(dst + (<usize>jj << 2), jj < valid ? load<f32>(src + (<usize>jj << 2)) : 0);
+      }
+      src += rowStep;
+      dst += panelStep;
+    }
+  }
+}
+
+/** op(B) = B^T: column j of op(B) is row j of B, so groups of 4 rows are transposed 4x4 at a time. */
+function packTransposed(b: usize, ldb: i32, j0: i32, width: i32, valid: i32, k: i32, pack: usize): void {
+  const rowStep: usize = <usize>ldb << 2;
+  const panelStep: usize = <usize>width << 2;
+  for (let q = 0; q < width; q += 4) {
+    const r0 = b + <usize>(j0 + q) * rowStep;
+    const dst0 = pack + (<usize>q << 2);
+    let p = 0;
+    if (q + 4 <= valid) {
+      const r1 = r0 + rowStep;
+      const r2 = r1 + rowStep;
+      const r3 = r2 + rowStep;
+      for (; p + 4 <= k; p += 4) {
+        const at = <usize>p << 2;
+        const v0 = v128.load(r0 + at);
+        const v1 = v128.load(r1 + at);
+        const v2 = v128.load(r2 + at);
+        const v3 = v128.load(r3 + at);
+        const lo01 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+        const hi01 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+        const lo23 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+        const hi23 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+        const dst = dst0 + <usize>p * panelStep;
+        v128.store(dst, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
+        v128.store(dst + panelStep, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7));
+        v128.store(dst + panelStep * 2, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5));
+        v128.store(dst + panelStep * 3, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7));
+      }
+    }
+    // Remaining k of a full group, or a group holding the last n % 4 columns (rows past n never read).
+    for (; p < k; p++) {
+      const at = <usize>p << 2;
+      const dst = dst0 + <usize>p * panelStep;
+      for (let t = 0; t < 4; t++) {
+        store<f32>(dst + (<usize>t << 2), q + t < valid ? load<f32>(r0 + <usize>t * rowStep + at) : 0);
+      }
+    }
+  }
+}

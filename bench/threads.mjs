@@ -1,0 +1,105 @@
+// Thread-pool benchmark: GEMM on 1 thread vs split across the pool, the per-dispatch overhead, and the
+// split/no-split break-even that sets the pool's GEMM threshold (src/backend/pool.ts).
+//   npm run build && node bench/threads.mjs [threads] [adaptive]
+// Timings on a shared 2-core machine are noisy: each size alternates the two variants in rounds and
+// reports medians. Needs the built package (dist/).
+import * as pool from '../dist/backend/pool.js';
+import { kernels } from '../dist/backend/wasm.js';
+import { allocate, heapF32, release } from '../dist/backend/allocator.js';
+
+const threads = Number(process.argv[2] ?? 2);
+await pool.setThreads(threads);
+const defaultThreshold = pool.setGemmThreshold(0);
+// Raw split speed: no pausing by the oversubscription guard (node bench/threads.mjs 2 adaptive keeps it).
+pool.setAdaptiveSplitting(process.argv[3] === 'adaptive');
+
+function median(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[sorted.length >> 1];
+}
+
+/** Buffers for an m x n x k NN GEMM, filled with a deterministic pattern. */
+function problem(m, n, k) {
+  const a = allocate(m * k * 4);
+  const b = allocate(k * n * 4);
+  const c = allocate(m * n * 4);
+  const packBytes = kernels.gemmPackBytes(m, n, k, 0);
+  const pack = packBytes > 0 ? allocate(packBytes) : 0;
+  const heap = heapF32();
+  for (let i = 0; i < m * k; i++) heap[a / 4 + i] = Math.sin(i);
+  for (let i = 0; i < k * n; i++) heap[b / 4 + i] = Math.cos(0.7 * i);
+  const args = [0, 0, m, n, k, 1, a, k, b, n, 0, c, n, 0, 0, 0, pack];
+  const free = () => [a, b, c, pack].filter((p) => p !== 0).forEach(release);
+  return { args, free };
+}
+
+/** Median ms per call of `single` and `split`, alternating them in rounds of `calls` calls. */
+function compare(args, rounds, calls) {
+  const timeOf = (fn) => {
+    const start = performance.now();
+    for (let i = 0; i < calls; i++) fn(...args);
+    return (performance.now() - start) / calls;
+  };
+  const single = [];
+  const split = [];
+  timeOf(kernels.gemm);
+  timeOf(pool.parallelGemm);
+  for (let r = 0; r < rounds; r++) {
+    single.push(timeOf(kernels.gemm));
+    split.push(timeOf(pool.parallelGemm));
+  }
+  return { single: median(single), split: median(split) };
+}
+
+function callsFor(macs) {
+  return Math.max(1, Math.min(2000, Math.round(2e7 / macs)));
+}
+
+console.log(`threads: ${pool.getThreads()} (${pool.poolStatus().readyWorkers} workers ready)`);
+
+// Dispatch overhead: a GEMM too small to matter, split anyway, minus the same call on one thread.
+{
+  const { args, free } = problem(4, 4, 1);
+  const hot = compare(args, 15, 2000);
+  console.log(`dispatch overhead, back-to-back calls: ${((hot.split - hot.single) * 1000).toFixed(1)} us per call`);
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const gaps = { single: [], split: [] };
+  for (let r = 0; r < 200; r++) {
+    for (const [name, fn] of [['single', kernels.gemm], ['split', pool.parallelGemm]]) {
+      Atomics.wait(sleeper, 0, 0, 2); // long enough for the worker to stop polling and sleep
+      const start = performance.now();
+      fn(...args);
+      gaps[name].push(performance.now() - start);
+    }
+  }
+  const cold = (median(gaps.split) - median(gaps.single)) * 1000;
+  console.log(`dispatch overhead, worker asleep (2 ms gaps): ${cold.toFixed(1)} us per call`);
+  free();
+}
+
+// Speed-up at the sizes the issue names, and a sweep around the break-even.
+const shapes = [
+  [512, 512, 512],
+  [64, 128, 784],
+  [128, 128, 784],
+  [32, 128, 784],
+  [128, 10, 128],
+  [64, 64, 64],
+  [48, 48, 48],
+  [32, 32, 32],
+  [24, 24, 24],
+  [16, 16, 16],
+];
+console.log('m x n x k        MACs      1 thread    split     speed-up');
+for (const [m, n, k] of shapes) {
+  const { args, free } = problem(m, n, k);
+  const macs = m * n * k;
+  const rounds = macs > 1e8 ? 25 : 15;
+  const { single, split } = compare(args, rounds, callsFor(macs));
+  console.log(
+    `${`${m}x${n}x${k}`.padEnd(16)} ${String(macs).padStart(9)}  ${single.toFixed(4).padStart(9)} ms ` +
+      `${split.toFixed(4).padStart(9)} ms  ${(single / split).toFixed(2)}x`,
+  );
+  free();
+}
+console.log(`pool threshold: GEMMs of at least ${defaultThreshold} multiply-adds are split`);

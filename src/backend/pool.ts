@@ -1,0 +1,453 @@
+// The thread pool: persistent workers that instantiate the same wasm module over the ONE shared
+// WebAssembly.Memory, driven synchronously so that `matmul` stays a plain function call.
+//
+// Dispatch: each worker has a control block (its own SharedArrayBuffer, layout in worker.ts). The caller
+// writes a job's arguments, marks it POSTED, bumps the worker's sequence number and Atomics.notify()s it,
+// then computes its own share. Next it takes back every job no worker has claimed yet (compare-exchange
+// POSTED -> CANCELLED) and computes it too, and finally Atomics.wait()s (allowed on the main thread in Node,
+// Deno and Bun) for the claimed ones to be DONE or FAILED. Taking back unclaimed work bounds a call by
+// about its one-thread time when a worker is slow to wake (a sleeping vCPU took ~270 us here) or has
+// exited; idle workers also poll briefly before they sleep, so back-to-back calls find them awake.
+//
+// Workers start asynchronously (lazily, on the first call big enough to split, or from setThreads); until
+// one reports ready in its control block the caller simply computes everything itself. They are unref'd,
+// so they never keep a process alive. Only the main thread allocates (allocator.ts); workers get
+// pointers. A job that fails in a worker makes that call throw; a worker that exits is replaced.
+import type { Worker as NodeWorker } from 'node:worker_threads';
+import { backend, kernels } from './wasm.js';
+import { ALIGN, allocate, release } from './allocator.js';
+import { JobState, workerMain, type ControlLayout, type WorkerInit } from './worker.js';
+
+const LAYOUT: ControlLayout = {
+  ready: 0,
+  sequence: 1,
+  state: 2,
+  op: 3,
+  argCount: 4,
+  errorLength: 5,
+  // Arguments start on their own 64-byte cache line, after the flags.
+  argsByteOffset: 64,
+  maxArgs: 24,
+  errorByteOffset: 64 + 24 * 8,
+  maxErrorLength: 512,
+};
+const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
+
+type GemmArgs = Parameters<typeof kernels.gemm>;
+
+/** Kernels a worker can run, by index (the names of wasm exports). */
+const OPS = ['gemm'] as const;
+const OP_GEMM = 0;
+
+/** setThreads accepts 1..MAX_THREADS. */
+export const MAX_THREADS = 256;
+/** Idle workers poll this long after a job before sleeping in Atomics.wait (see bench/threads.mjs). */
+const WORKER_SPIN_MICROS = 200;
+/** The caller polls this long for the workers' results before sleeping. */
+const CALLER_SPIN_MS = 0.05;
+/**
+ * A claimed job still running this long (plus 100x the caller's time for its own share, as equal shares
+ * take about equally long) has lost its worker mid-job: the call fails instead of hanging.
+ */
+const RUN_TIMEOUT_MS = 10_000;
+/** Longest single Atomics.wait of the caller, so it rechecks the time-out. */
+const WAIT_SLICE_MS = 20;
+/**
+ * GEMMs below this many multiply-adds (m * n * k) run on the calling thread: measured break-even of a
+ * 2-way split on a 2-core x64 machine, with margin (bench/threads.mjs).
+ */
+const DEFAULT_GEMM_MIN_MACS = 1 << 18;
+// Oversubscription guard. When other processes keep the cores busy, a worker is often descheduled
+// mid-share and the caller sits waiting for it, so a split runs slower than one thread would. A split
+// call that took longer than the caller's own share times the number of shares (about the one-thread
+// time) is a loss; LOSSES_TO_PAUSE losses in a row pause splitting for a back-off that doubles from
+// MIN_PAUSE_MS up to MAX_PAUSE_MS, and a call that wins resets it.
+const LOSSES_TO_PAUSE = 3;
+const MIN_PAUSE_MS = 50;
+const MAX_PAUSE_MS = 2000;
+/** The kernel computes rows in pairs, so every share gets an even number of rows (the last one excepted). */
+const ROW_GRANULE = 2;
+
+const ENV_VARIABLE = 'SIMDNET_THREADS';
+
+// ---------------------------------------------------------------------------------------------------
+// How many threads
+
+interface DenoLike {
+  permissions: { querySync(descriptor: { name: 'env'; variable: string }): { state: string } };
+  env: { get(name: string): string | undefined };
+}
+interface ProcessLike {
+  env?: Record<string, string | undefined>;
+  getBuiltinModule?(name: 'node:os'): { availableParallelism?(): number } | undefined;
+}
+
+/** SIMDNET_THREADS, if set. Deno: read only when --allow-env grants it (querying never prompts). */
+function threadsFromEnvironment(): number | undefined {
+  const deno = (globalThis as { Deno?: DenoLike }).Deno;
+  let text: string | undefined;
+  if (deno !== undefined) {
+    if (deno.permissions.querySync({ name: 'env', variable: ENV_VARIABLE }).state !== 'granted') return undefined;
+    text = deno.env.get(ENV_VARIABLE);
+  } else {
+    text = (globalThis as { process?: ProcessLike }).process?.env?.[ENV_VARIABLE];
+  }
+  if (text === undefined || text.trim() === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
+    throw new RangeError(`${ENV_VARIABLE}="${text}" is not a thread count: expected a whole number from 1 to ${MAX_THREADS}`);
+  }
+  return value;
+}
+
+/** Logical cores: navigator.hardwareConcurrency (Deno, Bun, Node >= 21), else os.availableParallelism(). */
+function availableCores(): number {
+  const fromNavigator = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  if (typeof fromNavigator === 'number' && fromNavigator >= 1) return fromNavigator;
+  const os = (globalThis as { process?: ProcessLike }).process?.getBuiltinModule?.('node:os');
+  const cores = os?.availableParallelism?.();
+  return typeof cores === 'number' && cores >= 1 ? cores : 1;
+}
+
+let requestedThreads = Math.min(MAX_THREADS, threadsFromEnvironment() ?? availableCores());
+
+// ---------------------------------------------------------------------------------------------------
+// Workers
+
+// The worker is a data: URL module holding workerMain's source: unlike a worker file, it needs no read
+// permission in Deno, and node:worker_threads (Node, Deno and Bun alike) can unref it.
+const WORKER_URL = new URL(
+  'data:text/javascript,' +
+    encodeURIComponent(`import { parentPort } from 'node:worker_threads';\n(${workerMain.toString()})(parentPort);\n`),
+);
+
+let workerThreads: Promise<typeof import('node:worker_threads')> | null = null;
+let nextWorkerId = 1;
+
+/** One worker and its control block. Lives in `slots` from spawn until it exits or is retired. */
+class Slot {
+  readonly id = nextWorkerId++;
+  readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
+  readonly args = new Float64Array(this.control.buffer, LAYOUT.argsByteOffset, LAYOUT.maxArgs);
+  readonly errorText = new Uint16Array(this.control.buffer, LAYOUT.errorByteOffset, LAYOUT.maxErrorLength);
+  worker: NodeWorker | null = null;
+  /** Set when the pool lets this worker go: fewer threads wanted, or it stopped responding. */
+  retired = false;
+  /** Whether a retired worker gets a successor once its thread is gone (it failed, rather than was unwanted). */
+  replaceOnExit = false;
+  readonly ready: Promise<void>;
+
+  constructor() {
+    this.ready = this.#start().catch((error: unknown) => {
+      // Not respawned by itself (no retry loop): the next setThreads() call tries again.
+      this.retired = true;
+      removeSlot(this);
+      throw error;
+    });
+    // A worker started lazily has no one awaiting it; its failure only means fewer threads.
+    this.ready.catch(() => {});
+  }
+
+  get isReady(): boolean {
+    return !this.retired && Atomics.load(this.control, LAYOUT.ready) === 1;
+  }
+
+  async #start(): Promise<void> {
+    workerThreads ??= import('node:worker_threads');
+    const { Worker } = await workerThreads;
+    if (this.retired) return;
+    const worker = new Worker(WORKER_URL);
+    this.worker = worker;
+    worker.unref();
+    const init: WorkerInit = {
+      module: backend.module,
+      memory: backend.memory,
+      control: this.control.buffer as SharedArrayBuffer,
+      layout: LAYOUT,
+      ops: OPS,
+      spinMicros: WORKER_SPIN_MICROS,
+    };
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      // Without an 'error' listener, an exception inside the worker would be rethrown on the main thread.
+      worker.on('error', (error) => reject(error));
+      worker.once('exit', (code) => {
+        const unwanted = this.retired;
+        onWorkerExit(this);
+        if (unwanted) resolve();
+        else reject(new Error(`simdnet worker ${this.id} exited with code ${code} before it was ready`));
+      });
+      worker.postMessage(init);
+    });
+  }
+
+  /** Stops the worker and drops it from `slots`. */
+  retire(replace: boolean): void {
+    this.retired = true;
+    this.replaceOnExit = replace;
+    removeSlot(this);
+    void this.worker?.terminate();
+  }
+}
+
+let slots: Slot[] = [];
+let started = false;
+let parallelCalls = 0;
+let workerShares = 0;
+let takenBack = 0;
+let gemmMinMacs = DEFAULT_GEMM_MIN_MACS;
+let adaptive = true;
+let losses = 0;
+let pauseMs = MIN_PAUSE_MS;
+let pausedUntil = 0;
+let pauses = 0;
+
+/** Splitting is allowed unless the oversubscription guard has paused it. */
+function splittingAllowed(): boolean {
+  return !adaptive || pausedUntil === 0 || performance.now() >= pausedUntil;
+}
+
+/** Feeds the guard with a split call's time and the one-thread time estimated from the caller's share. */
+function recordSplit(elapsedMs: number, oneThreadMs: number): void {
+  if (elapsedMs <= oneThreadMs) {
+    losses = 0;
+    pauseMs = MIN_PAUSE_MS;
+    return;
+  }
+  if (++losses < LOSSES_TO_PAUSE) return;
+  losses = 0;
+  pauses++;
+  pausedUntil = performance.now() + pauseMs;
+  pauseMs = Math.min(MAX_PAUSE_MS, pauseMs * 2);
+}
+
+function removeSlot(slot: Slot): void {
+  slots = slots.filter((s) => s !== slot);
+}
+
+function onWorkerExit(slot: Slot): void {
+  // A worker that was working and died is replaced; one that never came up is not (no respawn loop).
+  const replace = slot.retired ? slot.replaceOnExit : Atomics.load(slot.control, LAYOUT.ready) === 1;
+  slot.retired = true;
+  removeSlot(slot);
+  if (replace) resize().catch(() => {});
+}
+
+/** Starts or stops workers so that there are requestedThreads - 1 of them (the caller is a thread too). */
+function resize(): Promise<void> {
+  started = true;
+  const helpers = backend.shared ? requestedThreads - 1 : 0;
+  for (const extra of slots.slice(helpers)) extra.retire(false);
+  while (slots.length < helpers) slots.push(new Slot());
+  return Promise.all(slots.map((s) => s.ready)).then(() => {});
+}
+
+/**
+ * Sets how many threads compute (the calling thread included): 1 means no workers. Returns a promise that
+ * resolves once the workers are up; the synchronous API works meanwhile, on fewer threads.
+ */
+export function setThreads(count: number): Promise<void> {
+  if (typeof count !== 'number') throw new TypeError(`setThreads: count must be a number, got ${typeof count}`);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_THREADS) {
+    throw new RangeError(`setThreads: count must be a whole number from 1 to ${MAX_THREADS}, got ${count}`);
+  }
+  requestedThreads = count;
+  return resize();
+}
+
+/**
+ * Threads that compute large kernels, the calling thread included: setThreads(), else SIMDNET_THREADS, else
+ * the available cores; 1 when the runtime has no shared memory.
+ */
+export function getThreads(): number {
+  return backend.shared ? requestedThreads : 1;
+}
+
+/** Up to `max` workers ready for a job now, starting the pool on first need. */
+function readyWorkers(max: number): Slot[] {
+  // Lazily started workers have no one awaiting them: a failure to start only means fewer threads.
+  if (!started && getThreads() > 1) resize().catch(() => {});
+  const ready: Slot[] = [];
+  for (const slot of slots) {
+    if (ready.length === max) break;
+    if (slot.isReady) ready.push(slot);
+  }
+  return ready;
+}
+
+function post(slot: Slot, op: number, args: readonly number[]): void {
+  const { control } = slot;
+  for (let i = 0; i < args.length; i++) slot.args[i] = args[i];
+  control[LAYOUT.op] = op;
+  control[LAYOUT.argCount] = args.length;
+  control[LAYOUT.errorLength] = 0;
+  Atomics.store(control, LAYOUT.state, JobState.Posted);
+  Atomics.add(control, LAYOUT.sequence, 1);
+  Atomics.notify(control, LAYOUT.sequence);
+}
+
+function alignUp(bytes: number): number {
+  return Math.ceil(bytes / ALIGN) * ALIGN;
+}
+
+/** Takes a posted job back if no worker has claimed it yet; a cancelled job never runs. */
+function takeBack(slot: Slot): boolean {
+  return Atomics.compareExchange(slot.control, LAYOUT.state, JobState.Posted, JobState.Cancelled) === JobState.Posted;
+}
+
+/** Waits for a claimed job; returns null when it is done, else why it failed. */
+function awaitJob(slot: Slot, callerMs: number): string | null {
+  const { control } = slot;
+  const start = performance.now();
+  const spinUntil = start + CALLER_SPIN_MS;
+  for (;;) {
+    const state = Atomics.load(control, LAYOUT.state);
+    if (state === JobState.Done) return null;
+    if (state === JobState.Failed) {
+      return String.fromCharCode(...slot.errorText.subarray(0, control[LAYOUT.errorLength]));
+    }
+    const now = performance.now();
+    if (now < spinUntil) continue;
+    if (now - start > RUN_TIMEOUT_MS + 100 * callerMs) {
+      slot.retire(true);
+      return `still running after ${Math.round(now - start)} ms (the worker died mid-job); it is being replaced`;
+    }
+    Atomics.wait(control, LAYOUT.state, state, WAIT_SLICE_MS);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Kernels
+
+/**
+ * The wasm gemm (same arguments, assembly/README.md), split by rows of C across the ready workers and the
+ * calling thread when it has at least the threshold's multiply-adds. The kernel computes every element of
+ * C the same way whatever rows a call covers, so the result is bit-identical to one thread.
+ */
+export function parallelGemm(
+  transA: number, transB: number, m: number, n: number, k: number,
+  alpha: number, a: number, lda: number, b: number, ldb: number,
+  beta: number, c: number, ldc: number, bias: number, act: number, actParam: number, pack: number,
+): void {
+  const maxShares = Math.floor(m / ROW_GRANULE);
+  const helpers =
+    maxShares >= 2 && m * n * k >= gemmMinMacs && getThreads() > 1 && splittingAllowed() ? readyWorkers(maxShares - 1) : [];
+  if (helpers.length === 0) {
+    kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
+    return;
+  }
+  const shares = helpers.length + 1;
+  // Share i covers rows [bound(i), bound(i + 1)): even boundaries, sizes within 2 rows of each other.
+  const bound = (i: number): number => (i === shares ? m : ROW_GRANULE * Math.round((i * m) / (ROW_GRANULE * shares)));
+  const aRowBytes = transA !== 0 ? 4 : lda * 4;
+  const shareArgs = (first: number, rows: number, scratch: number): number[] => [
+    transA, transB, rows, n, k, alpha, a + first * aRowBytes, lda, b, ldb,
+    beta, c + first * ldc * 4, ldc, bias, act, actParam, scratch,
+  ];
+  // Each worker packs op(B) panels into its own slice of one block, reserved for this call only, so the
+  // pool holds no memory between calls (memory() is unchanged by a split). The caller's `pack` fits any
+  // share it computes (gemmPackBytes never decreases with m). Reserved before posting anything, so a
+  // failed allocation leaves no job running.
+  const jobs = helpers.map((slot, i) => {
+    const first = bound(i + 1);
+    const rows = bound(i + 2) - first;
+    return { slot, first, rows, scratchOffset: 0, scratchBytes: alignUp(kernels.gemmPackBytes(rows, n, k, transB)) };
+  });
+  let scratchTotal = 0;
+  for (const job of jobs) {
+    job.scratchOffset = scratchTotal;
+    scratchTotal += job.scratchBytes;
+  }
+  const scratch = scratchTotal > 0 ? allocate(scratchTotal) : 0;
+  for (const job of jobs) {
+    post(job.slot, OP_GEMM, shareArgs(job.first, job.rows, job.scratchBytes > 0 ? scratch + job.scratchOffset : 0));
+  }
+  parallelCalls++;
+  const start = performance.now();
+  let callerError: unknown = null;
+  try {
+    kernels.gemm(...(shareArgs(0, bound(1), pack) as GemmArgs));
+  } catch (error) {
+    callerError = error;
+  }
+  const callerMs = performance.now() - start;
+  // Every job is taken back or waited for before anything is thrown or freed: no worker may touch C or
+  // the scratch afterwards.
+  const claimed: typeof jobs = [];
+  for (const job of jobs) {
+    if (!takeBack(job.slot)) claimed.push(job);
+    else if (callerError === null) {
+      takenBack++;
+      try {
+        kernels.gemm(...(shareArgs(job.first, job.rows, pack) as GemmArgs));
+      } catch (error) {
+        callerError = error;
+      }
+    }
+  }
+  const failures: string[] = [];
+  for (const { slot, first, rows } of claimed) {
+    const failure = awaitJob(slot, callerMs);
+    if (failure === null) workerShares++;
+    else failures.push(`worker ${slot.id} (rows ${first}..${first + rows - 1} of a ${m}x${n}x${k} GEMM): ${failure}`);
+  }
+  // A worker given up on mid-job (retired by awaitJob) might still write its slice: leave that block be.
+  if (scratch !== 0 && !claimed.some((job) => job.slot.retired)) release(scratch);
+  if (callerError !== null) throw callerError;
+  if (failures.length > 0) throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
+  recordSplit(performance.now() - start, callerMs * shares);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Diagnostics, tuning and tests
+
+export interface PoolStatus {
+  threads: number;
+  workers: number;
+  readyWorkers: number;
+  /** Calls split across threads so far. */
+  parallelCalls: number;
+  /** Shares of those calls computed by workers, and shares the caller took back unclaimed. */
+  workerShares: number;
+  takenBack: number;
+  /** Times the oversubscription guard paused splitting. */
+  pauses: number;
+}
+
+export function poolStatus(): PoolStatus {
+  return {
+    threads: getThreads(),
+    workers: slots.length,
+    readyWorkers: slots.filter((s) => s.isReady).length,
+    parallelCalls,
+    workerShares,
+    takenBack,
+    pauses,
+  };
+}
+
+/** The live node:worker_threads Worker objects (for diagnostics and the pool's own failure tests). */
+export function poolWorkers(): NodeWorker[] {
+  return slots.flatMap((s) => (s.worker === null ? [] : [s.worker]));
+}
+
+/**
+ * Turns the oversubscription guard on (the default) or off: off, every call above the threshold is split
+ * (tests of the split itself, benchmarks of raw split speed). Returns the previous setting.
+ */
+export function setAdaptiveSplitting(on: boolean): boolean {
+  const previous = adaptive;
+  adaptive = on;
+  losses = 0;
+  pauseMs = MIN_PAUSE_MS;
+  pausedUntil = 0;
+  return previous;
+}
+
+/** Sets the multiply-add count from which GEMM is split across threads (returns the previous one). */
+export function setGemmThreshold(minMacs: number): number {
+  if (!Number.isFinite(minMacs) || minMacs < 0) throw new RangeError(`setGemmThreshold: ${minMacs} is not a count >= 0`);
+  const previous = gemmMinMacs;
+  gemmMinMacs = minMacs;
+  return previous;
+}

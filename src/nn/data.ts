@@ -1,0 +1,157 @@
+// Turning user data (Tensors, flat typed arrays with a known row width, { data, shape }, nested arrays)
+// into [rows, cols] float blocks in the wasm memory, and checking values before training touches weights.
+import { Tensor, tensor, type TensorLike } from '../tensor.js';
+import { heapI32 } from '../backend/allocator.js';
+import type { Workspace } from './ops.js';
+
+/** Data accepted for x and y: a Tensor, nested arrays, a flat (typed) array of whole rows, or { data, shape }. */
+export type DataLike = Tensor | TensorLike | { data: ArrayLike<number>; shape: readonly number[] };
+
+/** A [rows, cols] float matrix in the wasm memory; `owned` when converted here (dispose after use). */
+export interface Matrix {
+  readonly tensor: Tensor;
+  readonly rows: number;
+  readonly cols: number;
+  readonly owned: boolean;
+}
+
+const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+
+function isShaped(value: unknown): value is { data: ArrayLike<number>; shape: readonly number[] } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value) && 'data' in value && 'shape' in value;
+}
+
+/**
+ * Reads `value` as a matrix. `cols` (when known: the model's input or output width) lets flat data be cut
+ * into rows; a rank-1 tensor or flat list of n values with cols = 1 is n rows of one value.
+ */
+export function toMatrix(value: unknown, what: string, cols: number | undefined): Matrix {
+  if (value instanceof Tensor) {
+    if (value.disposed) throw new Error(`${what} is a disposed Tensor`);
+    return shapeMatrix(value, false, what, cols);
+  }
+  if (isShaped(value)) {
+    if (!Array.isArray(value.shape)) throw new TypeError(`${what}.shape must be an array`);
+    return shapeMatrix(tensor(value.data as TensorLike, value.shape), true, what, cols);
+  }
+  if (value === null || typeof value !== 'object' || typeof (value as ArrayLike<number>).length !== 'number') {
+    throw new TypeError(`${what} must be a Tensor, an array, a typed array or { data, shape }, got ${value === null ? 'null' : typeof value}`);
+  }
+  const list = value as ArrayLike<unknown>;
+  if (list.length === 0) throw new RangeError(`${what} is empty: it needs at least one row`);
+  if (Array.isArray(list) && ArrayBuffer.isView(list[0])) return shapeMatrix(fromTypedRows(list, what), true, what, cols);
+  const nested = Array.isArray(list) && Array.isArray(list[0]);
+  return shapeMatrix(tensor(list as TensorLike), true, what, cols, !nested);
+}
+
+/** An array of typed-array rows (tensor() reads nested plain arrays only). */
+function fromTypedRows(rows: readonly unknown[], what: string): Tensor {
+  const width = (rows[0] as ArrayLike<number>).length;
+  const flat = new Float32Array(rows.length * width);
+  rows.forEach((row, r) => {
+    if (!ArrayBuffer.isView(row) || (row as unknown as ArrayLike<number>).length !== width) {
+      throw new TypeError(`${what} row ${r} is not a typed array of ${width} values like row 0`);
+    }
+    flat.set(row as unknown as ArrayLike<number>, r * width);
+  });
+  return tensor(flat, [rows.length, width]);
+}
+
+function shapeMatrix(t: Tensor, owned: boolean, what: string, cols: number | undefined, flat = t.rank === 1): Matrix {
+  try {
+    if (t.rank === 2 && !flat) {
+      const [rows, width] = t.shape;
+      if (cols !== undefined && width !== cols) {
+        throw new RangeError(`${what} has shape ${shapeText(t.shape)}: expected ${cols} value${cols === 1 ? '' : 's'} per row`);
+      }
+      return { tensor: t, rows, cols: width, owned };
+    }
+    if (t.rank === 1 || flat) {
+      if (cols === undefined) throw new RangeError(`${what} has shape ${shapeText(t.shape)}: give [rows, features] (the row width is not known yet)`);
+      if (t.size % cols !== 0) {
+        throw new TypeError(`${what} holds ${t.size} values, which is not a whole number of rows of ${cols}`);
+      }
+      return { tensor: t, rows: t.size / cols, cols, owned };
+    }
+    throw new RangeError(`${what} has shape ${shapeText(t.shape)}: expected a matrix [rows, features]`);
+  } catch (e) {
+    if (owned) t.dispose();
+    throw e;
+  }
+}
+
+/** Throws a RangeError naming the first non-finite value's row and column. */
+export function checkFinite(m: Matrix, what: string): void {
+  const d = m.tensor.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) throw new RangeError(`${what} row ${Math.floor(i / m.cols)}, column ${i % m.cols} is ${d[i]}: data must be finite`);
+  }
+}
+
+/** Labels for categoricalCrossentropy: rows of non-negative values summing to 1 (one-hot, or a distribution). */
+export function checkDistributions(m: Matrix, what: string): void {
+  const d = m.tensor.data;
+  for (let r = 0; r < m.rows; r++) {
+    let sum = 0;
+    let ok = true;
+    for (let c = 0; c < m.cols; c++) {
+      const v = d[r * m.cols + c];
+      if (!(v >= 0 && v <= 1)) ok = false;
+      sum += v;
+    }
+    if (!ok || Math.abs(sum - 1) > 1e-4) {
+      const row = Array.from(d.subarray(r * m.cols, Math.min((r + 1) * m.cols, r * m.cols + 12)));
+      throw new RangeError(
+        `${what} row ${r} is not one-hot (values [${row.join(', ')}${m.cols > 12 ? ', ...' : ''}]): categoricalCrossentropy needs one-hot ` +
+          `rows (or probability distributions); for class indices use sparseCategoricalCrossentropy`,
+      );
+    }
+  }
+}
+
+/** Targets for binaryCrossentropy: every value in [0, 1]. */
+export function checkUnitInterval(m: Matrix, what: string): void {
+  const d = m.tensor.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!(d[i] >= 0 && d[i] <= 1)) {
+      throw new RangeError(`${what} row ${Math.floor(i / m.cols)}, column ${i % m.cols} is ${d[i]}: binaryCrossentropy targets must be in [0, 1]`);
+    }
+  }
+}
+
+/** Copies class indices (one per row, checked to be whole numbers in [0, classes)) into an i32 block. */
+export function labelIndices(m: Matrix, what: string, classes: number, ws: Workspace): number {
+  if (m.cols !== 1) throw new RangeError(`${what} has ${m.cols} values per row: sparseCategoricalCrossentropy needs one class index per row`);
+  const d = m.tensor.data;
+  for (let r = 0; r < m.rows; r++) {
+    if (!Number.isInteger(d[r]) || d[r] < 0 || d[r] >= classes) {
+      throw new RangeError(`${what} row ${r} is ${d[r]}: not a class index in [0, ${classes})`);
+    }
+  }
+  const ptr = ws.elements(m.rows);
+  const labels = heapI32();
+  const src = m.tensor.data;
+  for (let r = 0; r < m.rows; r++) labels[(ptr >>> 2) + r] = src[r];
+  return ptr;
+}
+
+/** Splits brain.js-style [{ input, output }] samples into x and y matrices. */
+export function fromPairs(pairs: readonly { input: unknown; output: unknown }[]): { x: number[][]; y: number[][] } {
+  const x: number[][] = [];
+  const y: number[][] = [];
+  pairs.forEach((p, i) => {
+    if (p === null || typeof p !== 'object' || !('input' in p) || !('output' in p)) throw new TypeError(`sample ${i} is not { input, output }`);
+    const asRow = (v: unknown, part: string): number[] => {
+      if (typeof v === 'number') return [v];
+      if (Array.isArray(v) || ArrayBuffer.isView(v)) return Array.from(v as ArrayLike<number>);
+      throw new TypeError(`sample ${i} ${part} must be a number or an array of numbers`);
+    };
+    x.push(asRow(p.input, 'input'));
+    y.push(asRow(p.output, 'output'));
+  });
+  return { x, y };
+}
+
+export function isPairList(value: unknown): value is { input: unknown; output: unknown }[] {
+  return Array.isArray(value) && value.length > 0 && typeof value[0] === 'object' && value[0] !== null && !Array.isArray(value[0]) && !ArrayBuffer.isView(value[0]) && 'input' in value[0];
+}

@@ -1,0 +1,209 @@
+// The simdnet CLI, run as a real process: help, usage errors (one line, exit code 2), train / eval / predict
+// on an IDX folder, the demo's accuracy on the digits, and the progress display (TTY bar vs plain lines).
+import { describe, expect, it, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { Progress } from '../dist/cli/progress.js';
+
+const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 110_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function idx(dims: number[], values: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + values.length);
+  const view = new DataView(out.buffer);
+  out[2] = 8;
+  out[3] = dims.length;
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  out.set(Uint8Array.from(values), 4 + 4 * dims.length);
+  return out;
+}
+
+/** 3 classes of 5x5 images: a bright row at the top, the middle or the bottom, with noise. */
+function toyFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'simdnet-cli-data-'));
+  let s = 7;
+  const noise = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 26);
+  const make = (n: number) => {
+    const pixels = new Uint8Array(n * 25);
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      labels[i] = i % 3;
+      for (let p = 0; p < 25; p++) pixels[i * 25 + p] = noise() + (Math.floor(p / 5) === labels[i] * 2 ? 200 : 0);
+    }
+    return { pixels, labels };
+  };
+  const train = make(97);
+  const test = make(31);
+  writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(idx([97, 5, 5], train.pixels)));
+  writeFileSync(join(dir, 'train-labels-idx1-ubyte'), idx([97], train.labels));
+  writeFileSync(join(dir, 't10k-images-idx3-ubyte'), idx([31, 5, 5], test.pixels));
+  writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), idx([31], test.labels));
+  return dir;
+}
+
+describe('help and usage errors', () => {
+  it('--help on every command', () => {
+    for (const [args, usage] of [[['--help'], 'usage: simdnet <command>'], [['train', '--help'], 'usage: simdnet train'], [['eval', '--help'], 'usage: simdnet eval <model dir>'], [['predict', '-h'], 'usage: simdnet predict <model dir> <idx file>']] as const) {
+      const r = run(...args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.out).toContain(usage);
+    }
+    expect(run('train', '--help').out).toMatch(/--epochs <n>\s+passes over the training set \(default 5\)/);
+  });
+
+  const errors: [string[], RegExp][] = [
+    [[], /missing command/],
+    [['fit'], /unknown command 'fit'/],
+    [['train', '--epoch', '5'], /train: unknown option --epoch \(valid: --data, /],
+    [['train', '--epochs', 'five'], /--epochs must be a whole number >= 1, got 'five'/],
+    [['train', '--epochs=0'], /--epochs must be a whole number >= 1, got '0'/],
+    [['train', '--batch', '2.5'], /--batch must be a whole number >= 1/],
+    [['train', '--lr', '-0.1'], /--lr must be a number > 0, got '-0.1'/],
+    [['train', '--optimizer', 'rmsprop'], /--optimizer must be one of sgd, adam, got 'rmsprop'/],
+    [['train', '--activation', 'softmax'], /--activation must be one of relu, leakyRelu, sigmoid, tanh, linear/],
+    [['train', '--layers', '128,,64'], /--layers must be sizes >= 1 separated by commas/],
+    [['train', '--data', '/no/such/folder'], /--data must be 'digits' or a folder of IDX files; '\/no\/such\/folder' is not a folder/],
+    [['train', '--seed'], /option --seed needs a value <n>/],
+    [['train', '--epochs', '2', '--epochs', '3'], /--epochs is given twice/],
+    [['train', 'extra'], /unexpected argument 'extra'/],
+    [['eval'], /eval: missing <model dir>/],
+    [['eval', '/no/such/model'], /eval: <model dir> '\/no\/such\/model' is not a folder/],
+    [['predict', tmpdir()], /predict: missing <idx file>/],
+    [['predict', tmpdir(), 'x.idx', '--limit', '0'], /--limit must be a whole number >= 1/],
+  ];
+  for (const [args, message] of errors) {
+    it(`simdnet ${args.join(' ')} -> exit 2, one line`, () => {
+      const r = run(...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.out).toBe('');
+    });
+  }
+});
+
+describe('train, eval and predict on an IDX folder', () => {
+  let data: string;
+  let out: string;
+  let trained: ReturnType<typeof run>;
+  beforeAll(() => {
+    data = toyFolder();
+    out = join(mkdtempSync(join(tmpdir(), 'simdnet-cli-out-')), 'model');
+    trained = run('train', '--data', data, '--layers', '8', '--epochs', '4', '--batch', '16', '--lr', '0.5', '--seed', '3', '--out', out);
+  });
+
+  it('trains with one plain line per epoch when not on a TTY, then writes every output', () => {
+    expect(trained.err).toBe('');
+    expect(trained.code).toBe(0);
+    const lines = trained.out.split('\n');
+    expect(lines.filter((l) => /^epoch \d\/4  loss [\d.]+  acc [\d.]+%  val_loss [\d.]+  val_acc [\d.]+%  97 samples in .* samples\/s\)$/.test(l))).toHaveLength(4);
+    expect(trained.out).not.toContain('\r');
+    expect(trained.out).toContain('network 25-8-3 (relu hidden, softmax out), sgd lr 0.5, batch 16, 4 epochs, seed 3');
+    const accuracy = Number(/test accuracy ([\d.]+)% \((\d+) of 31\)/.exec(trained.out)![1]);
+    // The toy classes are separable: a trained model gets them all but a few.
+    expect(accuracy).toBeGreaterThanOrEqual(90);
+    for (const f of ['model.json', 'weights.bin', 'learning-curve.svg', 'confusion-matrix.txt', 'confusion-matrix.svg', 'history.json']) expect(existsSync(join(out, f)), f).toBe(true);
+    const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8'));
+    expect(history.loss).toHaveLength(4);
+    expect(readFileSync(join(out, 'confusion-matrix.txt'), 'utf8')).toContain(`(${Math.round((accuracy * 31) / 100)} of 31)`);
+    expect(readFileSync(join(out, 'learning-curve.svg'), 'utf8')).toContain('<svg');
+  });
+
+  it('is deterministic: the same seed gives the same weights', () => {
+    const again = join(mkdtempSync(join(tmpdir(), 'simdnet-cli-again-')), 'model');
+    expect(run('train', '--data', data, '--layers', '8', '--epochs', '4', '--batch', '16', '--lr', '0.5', '--seed', '3', '--out', again).code).toBe(0);
+    expect(readFileSync(join(again, 'weights.bin')).equals(readFileSync(join(out, 'weights.bin')))).toBe(true);
+  });
+
+  it('eval reports the same accuracy as train did', () => {
+    const r = run('eval', out, '--data', data);
+    expect(r.code).toBe(0);
+    const trainedAcc = /test accuracy ([\d.]+%) \((\d+) of 31\)/.exec(trained.out)!;
+    expect(r.out).toContain(`accuracy ${trainedAcc[1]} (${trainedAcc[2]} of 31)`);
+    expect(r.out).toMatch(/^loss [\d.]+$/m);
+    expect(r.out).toContain('actual \\ predicted');
+  });
+
+  it('predict prints one line per image, with --limit', () => {
+    const r = run('predict', out, join(data, 't10k-images-idx3-ubyte'), '--limit', '3');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines[0]).toBe('index\tclass\tprobability\tname');
+    expect(lines).toHaveLength(4);
+    for (const [i, line] of lines.slice(1).entries()) expect(line).toMatch(new RegExp(`^${i}\\t[0-2]\\t(0|1)\\.\\d{4}\\t[0-2]$`));
+  });
+
+  it('runtime failures exit 1 with the reason: a damaged IDX file, a model of the wrong size', () => {
+    const bad = join(data, 'bad-idx');
+    writeFileSync(bad, idx([3, 5, 5], new Uint8Array(75)).subarray(0, 40));
+    const r = run('predict', out, bad);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/bad-idx: truncated/);
+    const digits = run('eval', out, '--data', 'digits');
+    expect(digits.code).toBe(1);
+    expect(digits.err).toMatch(/the model takes 25 inputs but digits images have 784 pixels/);
+  });
+});
+
+describe('the demo (npm run demo) on the embedded digits', () => {
+  it('784-128-10 reaches >= 95% on the held-out digits', () => {
+    const out = mkdtempSync(join(tmpdir(), 'simdnet-demo-'));
+    const started = performance.now();
+    const r = run('train', '--epochs', '20', '--batch', '32', '--optimizer', 'adam', '--out', out);
+    const seconds = (performance.now() - started) / 1000;
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('network 784-128-10');
+    const accuracy = Number(/test accuracy ([\d.]+)% \((\d+) of 2000\)/.exec(r.out)![1]);
+    expect(accuracy).toBeGreaterThanOrEqual(95);
+    console.log(`demo: ${accuracy}% held-out in ${seconds.toFixed(1)} s`);
+  });
+
+  it("the tutorials' 784-10-10 reaches >= 85%", () => {
+    const r = run('train', '--layers', '10', '--epochs', '10', '--out', mkdtempSync(join(tmpdir(), 'simdnet-demo-small-')));
+    expect(r.code).toBe(0);
+    expect(Number(/test accuracy ([\d.]+)%/.exec(r.out)![1])).toBeGreaterThanOrEqual(85);
+  });
+});
+
+describe('progress display', () => {
+  function capture(isTTY: boolean) {
+    let text = '';
+    let now = 0;
+    const progress = new Progress({ isTTY, columns: 200, write: (t: string) => void (text += t) }, () => now);
+    return { progress, text: () => text, advance: (ms: number) => void (now += ms) };
+  }
+
+  it('on a TTY: a bar with samples done, samples/s, loss and ETA, redrawn at most every 100 ms', () => {
+    const c = capture(true);
+    c.progress.startEpoch();
+    c.advance(250);
+    c.progress.batch(1, 3, 250, 1000, 0.5);
+    c.advance(50);
+    c.progress.batch(1, 3, 300, 1000, 0.45); // within 100 ms: not drawn
+    c.advance(450);
+    c.progress.batch(1, 3, 1000, 1000, 0.4);
+    c.progress.endEpoch({ epoch: 1, epochs: 3, loss: 0.4, accuracy: 0.9, samples: 1000, seconds: 0.75 });
+    const frames = c.text().split('\r\x1b[2K').filter(Boolean);
+    expect(frames).toHaveLength(3);
+    expect(frames[0]).toBe('epoch 1/3 [=====>                  ]  250/1000  1,000 samples/s  loss 0.5000  ETA 0.8s');
+    expect(frames[1]).toContain('1000/1000  1,333 samples/s  loss 0.4000  ETA 0.0s');
+    expect(frames[2]).toBe('epoch 1/3  loss 0.4000  acc 90.00%  1000 samples in 0.8s (1,333 samples/s)\n');
+  });
+
+  it('not on a TTY: only the line per epoch', () => {
+    const c = capture(false);
+    c.progress.startEpoch();
+    c.advance(500);
+    c.progress.batch(2, 3, 1000, 1000, 0.3);
+    c.progress.endEpoch({ epoch: 2, epochs: 3, loss: 0.3, valLoss: 0.35, valAccuracy: 0.875, samples: 1000, seconds: 0.5 });
+    expect(c.text()).toBe('epoch 2/3  loss 0.3000  val_loss 0.3500  val_acc 87.50%  1000 samples in 0.5s (2,000 samples/s)\n');
+  });
+});

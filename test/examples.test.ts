@@ -1,0 +1,61 @@
+// Runs every example as a user would (`node examples/<name>.mjs`, importing 'simdnet' through the
+// package's self-reference) with its fixed seeds, and checks the tutorials' results.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function run(name: string, ...args: string[]): any {
+  const out = execFileSync(process.execPath, [`examples/${name}.mjs`, '--json', ...args], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+describe('examples', () => {
+  it('or-gate: the cost falls and all four points are classified right', () => {
+    const r = run('or-gate');
+    expect(r.finalCost).toBeLessThan(r.firstCost / 10);
+    expect(r.accuracy).toBe(1);
+    r.outputs.forEach((p: number, i: number) => expect(p > 0.5).toBe(i > 0));
+  });
+
+  it('xor: 2-3-1 sigmoid, lr 1, full batch, 5000 epochs: 100% and cost < 0.001', () => {
+    const r = run('xor');
+    expect(r.accuracy).toBe(1);
+    expect(r.cost).toBeLessThan(0.001);
+  });
+
+  it('hand-loop-xor: the layer protocol by hand reproduces xor bit for bit', () => {
+    const hand = run('hand-loop-xor');
+    const fit = run('xor');
+    expect(hand.accuracy).toBe(1);
+    expect(hand.cost).toBeLessThan(0.001);
+    expect(hand.weights).toEqual(fit.weights);
+    expect(hand.outputs).toEqual(fit.outputs);
+  });
+
+  it('xor-feature-cross: x1 * x2 makes XOR separable for one neuron: 100%', () => {
+    const r = run('xor-feature-cross');
+    expect(r.accuracy).toBe(1);
+  });
+
+  it('toy-3-4-1: outputs within 0.1 of 0, 1, 1, 0 after 1000 iterations', () => {
+    const r = run('toy-3-4-1');
+    expect(r.maxError).toBeLessThan(0.1);
+  });
+
+  it('perceptron: converges on AND and OR, not on XOR', () => {
+    const r = run('perceptron');
+    expect(r.AND.converged).toBe(true);
+    expect(r.AND.predictions).toEqual([0, 0, 0, 1]);
+    expect(r.OR.converged).toBe(true);
+    expect(r.OR.predictions).toEqual([0, 1, 1, 1]);
+    expect(r.XOR.converged).toBe(false);
+  });
+
+  it('mnist: 784-10-10 ReLU/softmax, U(-0.5, 0.5), batch 64, SGD 0.1: >= 85% on 2000 held-out digits', () => {
+    const r = run('mnist');
+    expect(r.trainImages + r.testImages).toBe(10000);
+    expect(r.testAccuracy).toBeGreaterThanOrEqual(0.85);
+  });
+});

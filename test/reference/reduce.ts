@@ -1,0 +1,23 @@
+// Float64 references of the reductions (assembly/reduce.ts).
+export function colSums(x: ArrayLike<number>, rows: number, cols: number, out: ArrayLike<number>, beta: number): number[] {
+  return Array.from({ length: cols }, (_, j) => {
+    let s = 0;
+    for (let r = 0; r < rows; r++) s += x[r * cols + j];
+    return beta === 0 ? s : beta * out[j] + s;
+  });
+}
+
+/** First max wins; the first NaN counts as the max (NumPy's argmax); an empty row gives -1. */
+export function argmaxRow(row: ArrayLike<number>): number {
+  if (row.length === 0) return -1;
+  let best = 0;
+  for (let j = 0; j < row.length; j++) {
+    if (Number.isNaN(row[j])) return j;
+    if (row[j] > row[best]) best = j;
+  }
+  return best;
+}
+
+export function rowArgmax(x: ArrayLike<number>, rows: number, cols: number): number[] {
+  return Array.from({ length: rows }, (_, r) => argmaxRow(Array.from(x).slice(r * cols, (r + 1) * cols)));
+}

@@ -1,0 +1,13 @@
+// Float64 references of row softmax and log-softmax (assembly/softmax.ts), max-subtracted.
+export function softmaxRow(x: ArrayLike<number>): number[] {
+  const m = Math.max(...Array.from(x));
+  const e = Array.from(x, (v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+export function logSoftmaxRow(x: ArrayLike<number>): number[] {
+  const m = Math.max(...Array.from(x));
+  const logSum = Math.log(Array.from(x).reduce((a, v) => a + Math.exp(v - m), 0));
+  return Array.from(x, (v) => v - m - logSum);
+}

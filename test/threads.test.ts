@@ -1,0 +1,332 @@
+// Thread pool (src/backend/pool.ts, src/backend/worker.ts): thread count API and SIMDNET_THREADS, GEMM split
+// by rows bit-identical to one thread on awkward shapes (and within the float64 reference's rounding bound),
+// a job that traps in a worker, a terminated worker, memory growth under running workers, and scripts that
+// exit by themselves while workers exist.
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as sn from '../dist/index.js';
+import * as pool from '../dist/backend/pool.js';
+import { backend, kernels } from '../dist/backend/wasm.js';
+import { allocate, heapF32, heapU8, release } from '../dist/backend/allocator.js';
+import { KINDS } from './reference/activations.js';
+import { gemmReference } from './reference/gemm.js';
+
+const U = 2 ** -24;
+const distIndex = new URL('../dist/index.js', import.meta.url).href;
+
+/** Deterministic uniform float32 values in [-1, 1) (mulberry32). */
+function randomValues(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    out[i] = 2 * (((t ^ (t >>> 14)) >>> 0) / 4294967296) - 1;
+  }
+  return out;
+}
+
+interface Case {
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  alpha: number;
+  beta: number;
+  bias: boolean;
+  act: number;
+  actParam: number;
+  /** Extra floats at the end of each stored row of A, B and C. */
+  pad: number;
+  /** Puts NaN into A at these (row of op(A), p) positions. */
+  nans?: [number, number][];
+}
+
+/** A GEMM in wasm memory; `run(fn)` resets C, calls fn with the kernel's arguments and returns C's bits. */
+function setUp(g: Case) {
+  const lda = (g.transA ? g.m : g.k) + g.pad;
+  const ldb = (g.transB ? g.k : g.n) + g.pad;
+  const ldc = g.n + g.pad;
+  const aValues = randomValues((g.transA ? g.k : g.m) * lda, g.m * 7 + g.k);
+  for (const [i, p] of g.nans ?? []) aValues[g.transA ? p * lda + i : i * lda + p] = Number.NaN;
+  const bValues = randomValues((g.transB ? g.n : g.k) * ldb, g.n * 13 + g.k);
+  const cValues = randomValues(g.m * ldc, g.m + g.n);
+  const biasValues = randomValues(g.n, 99);
+  const a = allocate(aValues.length * 4);
+  const b = allocate(bValues.length * 4);
+  const c = allocate(cValues.length * 4);
+  const bias = g.bias ? allocate(g.n * 4) : 0;
+  const packBytes = kernels.gemmPackBytes(g.m, g.n, g.k, g.transB ? 1 : 0);
+  const pack = packBytes > 0 ? allocate(packBytes) : 0;
+  heapF32().set(aValues, a / 4);
+  heapF32().set(bValues, b / 4);
+  if (bias !== 0) heapF32().set(biasValues, bias / 4);
+  const args = [
+    g.transA ? 1 : 0, g.transB ? 1 : 0, g.m, g.n, g.k, g.alpha, a, lda, b, ldb,
+    g.beta, c, ldc, bias, g.act, g.actParam, pack,
+  ] as Parameters<typeof kernels.gemm>;
+  return {
+    run(fn: (...x: Parameters<typeof kernels.gemm>) => void): Uint32Array {
+      heapF32().set(cValues, c / 4);
+      fn(...args);
+      return new Uint32Array(heapU8().slice(c, c + cValues.length * 4).buffer);
+    },
+    reference: () =>
+      gemmReference({
+        transA: g.transA, transB: g.transB, m: g.m, n: g.n, k: g.k, alpha: g.alpha, a: aValues, lda,
+        b: bValues, ldb, beta: g.beta, c: cValues, ldc, bias: g.bias ? biasValues : null, act: g.act, actParam: g.actParam,
+      }),
+    ldc,
+    free: () => [a, b, c, bias, pack].filter((p) => p !== 0).forEach(release),
+  };
+}
+
+/**
+ * Float32 result vs the float64 reference: Higham (2002) eq. (3.5), |error| <= gamma_{k+4} * magnitude for
+ * the k-term dot product plus 4 epilogue roundings; the activations are 1-Lipschitz (0.25 for sigmoid, the
+ * leaky slope here is 0.3) and add at most 3e-7 relative (measured bound of test/activations.test.ts).
+ */
+function expectNearReference(bits: Uint32Array, g: Case, ldc: number, ref: ReturnType<typeof gemmReference>): void {
+  const values = new Float32Array(bits.buffer);
+  const nk = g.k + 4;
+  for (let i = 0; i < g.m; i++) {
+    for (let j = 0; j < g.n; j++) {
+      const got = values[i * ldc + j];
+      const want = ref.value[i * g.n + j];
+      if (Number.isNaN(want)) {
+        expect(got, `C[${i},${j}]`).toBeNaN();
+        continue;
+      }
+      const bound = ((nk * U) / (1 - nk * U)) * ref.magnitude[i * g.n + j] + nk * 2 ** -149 + 3e-7 * Math.abs(want);
+      expect(Math.abs(got - want), `C[${i},${j}] of ${g.m}x${g.n}x${g.k}`).toBeLessThanOrEqual(bound);
+    }
+  }
+}
+
+/** Index of the first element whose bits differ, or -1 (a loop: toEqual on big typed arrays is slow). */
+function firstDifference(x: Uint32Array, y: Uint32Array): number {
+  if (x.length !== y.length) return 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
+
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [4, 1, 1], [5, 3, 2], [7, 13, 5], [13, 17, 19], [31, 37, 41], [97, 61, 53], [130, 33, 7], [64, 128, 784],
+];
+const EPILOGUES = [
+  { alpha: 1, beta: 0, bias: false, act: KINDS.linear, actParam: 0 },
+  { alpha: -0.5, beta: 0.75, bias: true, act: KINDS.leakyRelu, actParam: 0.3 },
+  { alpha: 1.25, beta: 0, bias: true, act: KINDS.sigmoid, actParam: 0 },
+  { alpha: 1, beta: -1, bias: false, act: KINDS.tanh, actParam: 0 },
+];
+
+let defaultThreshold = 0;
+beforeAll(() => {
+  // Split every call, even 1x1 GEMMs, to test the split on awkward shapes, also on a busy machine.
+  defaultThreshold = pool.setGemmThreshold(0);
+  pool.setAdaptiveSplitting(false);
+});
+afterAll(async () => {
+  pool.setGemmThreshold(defaultThreshold);
+  pool.setAdaptiveSplitting(true);
+  await sn.setThreads(availableParallelism());
+});
+
+describe('setThreads / getThreads', () => {
+  it('defaults to the available cores (SIMDNET_THREADS unset) and validates counts before changing anything', async () => {
+    if (process.env.SIMDNET_THREADS === undefined) expect(sn.getThreads()).toBe(availableParallelism());
+    await sn.setThreads(2);
+    expect(() => sn.setThreads('3' as unknown as number)).toThrow(TypeError);
+    expect(() => sn.setThreads(0)).toThrow(RangeError);
+    expect(() => sn.setThreads(1.5)).toThrow(/whole number from 1 to 256, got 1.5/);
+    expect(() => sn.setThreads(257)).toThrow(RangeError);
+    expect(() => sn.setThreads(Number.NaN)).toThrow(RangeError);
+    expect(sn.getThreads()).toBe(2);
+  });
+
+  it('starts threads - 1 workers, and 1 means none: the call then stays on the calling thread', async () => {
+    await sn.setThreads(3);
+    expect(pool.poolStatus()).toMatchObject({ threads: 3, workers: 2, readyWorkers: 2 });
+    await sn.setThreads(1);
+    expect(pool.poolStatus()).toMatchObject({ threads: 1, workers: 0 });
+    const g = setUp({ transA: false, transB: false, m: 64, n: 32, k: 32, pad: 0, ...EPILOGUES[0] });
+    const before = pool.poolStatus().parallelCalls;
+    g.run(pool.parallelGemm);
+    expect(pool.poolStatus().parallelCalls).toBe(before);
+    g.free();
+  });
+
+  it('reads SIMDNET_THREADS, and rejects a bad value at import with a RangeError naming it', () => {
+    const script = `const sn = await import(${JSON.stringify(distIndex)}); console.log(sn.getThreads());`;
+    const run = (value: string) =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, SIMDNET_THREADS: value },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+    expect(run('3').stdout.trim()).toBe('3');
+    const bad = run('lots');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/RangeError: SIMDNET_THREADS="lots" is not a thread count/);
+  });
+});
+
+describe('GEMM split across threads', () => {
+  for (const threads of [2, 3, 4]) {
+    it(`is bit-identical to one thread with ${threads} threads, and within the float64 bound`, async () => {
+      await sn.setThreads(threads);
+      const start = pool.poolStatus();
+      let splits = 0;
+      for (const [m, n, k] of SHAPES) {
+        for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+          for (const [e, epilogue] of EPILOGUES.entries()) {
+            const g: Case = { transA, transB, m, n, k, pad: e === 1 ? 3 : 0, ...epilogue };
+            const setup = setUp(g);
+            const single = setup.run(kernels.gemm);
+            const split = setup.run(pool.parallelGemm);
+            expect(firstDifference(split, single), `${m}x${n}x${k} transA=${transA} transB=${transB} epilogue ${e}`).toBe(-1);
+            if (m >= 4) splits++;
+            if (m * n * k < 100_000) expectNearReference(split, g, setup.ldc, setup.reference());
+            setup.free();
+          }
+        }
+      }
+      const end = pool.poolStatus();
+      expect(end.parallelCalls - start.parallelCalls).toBe(splits);
+      // Workers really computed shares (a share nobody claimed in time is computed by the caller).
+      expect(end.workerShares).toBeGreaterThan(start.workerShares);
+    });
+  }
+
+  it('puts NaN where one thread does, in the rows of every thread', async () => {
+    await sn.setThreads(3);
+    const g: Case = { transA: false, transB: false, m: 12, n: 9, k: 5, pad: 0, ...EPILOGUES[0], nans: [[0, 2], [5, 0], [11, 4]] };
+    const setup = setUp(g);
+    const split = setup.run(pool.parallelGemm);
+    expect(split).toEqual(setup.run(kernels.gemm));
+    expectNearReference(split, g, setup.ldc, setup.reference());
+    const values = new Float32Array(split.buffer);
+    for (let i = 0; i < 12; i++) expect(Number.isNaN(values[i * 9]), `row ${i}`).toBe([0, 5, 11].includes(i));
+    setup.free();
+  });
+
+  it('sn.matmul on 2 threads equals 1 thread bit for bit (64x784 x 784x128, bias, relu)', async () => {
+    const a = sn.tensor(randomValues(64 * 784, 1), [64, 784]);
+    const b = sn.tensor(randomValues(784 * 128, 2), [784, 128]);
+    const bias = sn.tensor(randomValues(128, 3), [128]);
+    await sn.setThreads(1);
+    const one = sn.matmul(a, b, { bias, activation: 'relu' });
+    await sn.setThreads(2);
+    const before = pool.poolStatus().parallelCalls;
+    const two = sn.matmul(a, b, { bias, activation: 'relu' });
+    expect(pool.poolStatus().parallelCalls).toBe(before + 1);
+    expect(new Uint32Array(two.data.slice().buffer)).toEqual(new Uint32Array(one.data.slice().buffer));
+    for (const t of [a, b, bias, one, two]) t.dispose();
+  });
+
+  it('leaves memory() unchanged: worker scratch lives only during the call', async () => {
+    await sn.setThreads(2);
+    const g = setUp({ transA: false, transB: true, m: 40, n: 50, k: 60, pad: 0, ...EPILOGUES[0] });
+    const before = sn.memory();
+    for (let i = 0; i < 5; i++) g.run(pool.parallelGemm);
+    expect(sn.memory()).toEqual(before);
+    g.free();
+  });
+
+  it('sees memory grown after the workers started', async () => {
+    await sn.setThreads(2);
+    const pagesBefore = backend.memory.buffer.byteLength;
+    const filler = allocate(pagesBefore + 32 * 2 ** 20);
+    const g = setUp({ transA: true, transB: false, m: 96, n: 80, k: 70, pad: 1, ...EPILOGUES[2] });
+    expect(backend.memory.buffer.byteLength).toBeGreaterThan(pagesBefore);
+    const single = g.run(kernels.gemm);
+    const start = pool.poolStatus().workerShares;
+    for (let i = 0; i < 20 && pool.poolStatus().workerShares === start; i++) expect(g.run(pool.parallelGemm)).toEqual(single);
+    expect(pool.poolStatus().workerShares).toBeGreaterThan(start);
+    g.free();
+    release(filler);
+  });
+});
+
+describe('worker failures', () => {
+  it('a job that traps in a worker throws from that call, naming the worker and rows; the pool keeps working', async () => {
+    await sn.setThreads(2);
+    // op(A) rows 32..63 lie past the end of memory, rows 0..31 inside it (only read): the worker's share traps.
+    const [m, n, k] = [64, 1024, 1024];
+    const b = allocate(k * n * 4);
+    const c = allocate(m * n * 4);
+    const pack = allocate(kernels.gemmPackBytes(m, n, k, 0));
+    const a = backend.memory.buffer.byteLength - 32 * k * 4;
+    const call = () => pool.parallelGemm(0, 0, m, n, k, 1, a, k, b, n, 0, c, n, 0, 0, 0, pack);
+    const messages: string[] = [];
+    // The caller computes a share itself when the worker has not claimed it yet; then the caller traps.
+    for (let attempt = 0; attempt < 8 && !messages.some((s) => s.includes('worker')); attempt++) {
+      let message = 'no error';
+      try {
+        call();
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/out of bounds/);
+      messages.push(message);
+    }
+    expect(messages.find((s) => s.includes('worker'))).toMatch(
+      /^simdnet thread pool: worker \d+ \(rows 32\.\.63 of a 64x1024x1024 GEMM\): RuntimeError: .*out of bounds/,
+    );
+    [b, c, pack].forEach(release);
+    const g = setUp({ transA: false, transB: false, m: 64, n: 64, k: 64, pad: 0, ...EPILOGUES[1] });
+    expect(g.run(pool.parallelGemm)).toEqual(g.run(kernels.gemm));
+    g.free();
+  });
+
+  it('a terminated worker neither hangs nor corrupts the call that uses it, and is replaced', async () => {
+    await sn.setThreads(2);
+    const [victim] = pool.poolWorkers();
+    const g = setUp({ transA: false, transB: false, m: 64, n: 128, k: 100, pad: 0, ...EPILOGUES[1] });
+    const single = g.run(kernels.gemm);
+    // Let the worker stop polling and sleep, then kill it and call at once, before its 'exit' event.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    const exited = new Promise((resolve) => victim.once('exit', resolve));
+    void victim.terminate();
+    const takenBack = pool.poolStatus().takenBack;
+    const started = performance.now();
+    expect(g.run(pool.parallelGemm)).toEqual(single);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(pool.poolStatus().takenBack).toBe(takenBack + 1);
+    await exited;
+    await sn.setThreads(2); // resolves when the replacement is ready
+    const [replacement] = pool.poolWorkers();
+    expect(replacement).not.toBe(victim);
+    const shares = pool.poolStatus().workerShares;
+    for (let i = 0; i < 20 && pool.poolStatus().workerShares === shares; i++) expect(g.run(pool.parallelGemm)).toEqual(single);
+    expect(pool.poolStatus().workerShares).toBeGreaterThan(shares);
+    g.free();
+  });
+});
+
+describe('process lifetime', () => {
+  it('a Node script using the workers exits by itself', () => {
+    const script = `
+      const sn = await import(${JSON.stringify(distIndex)});
+      await sn.setThreads(2);
+      const a = sn.tensor(new Float32Array(128 * 256).fill(0.5), [128, 256]);
+      const b = sn.tensor(new Float32Array(256 * 128).fill(0.25), [256, 128]);
+      for (let i = 0; i < 20; i++) sn.matmul(a, b).dispose();
+      console.log('done', sn.getThreads());`;
+    const started = performance.now();
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('done 2');
+    expect(result.status).toBe(0);
+    expect(performance.now() - started).toBeLessThan(30_000);
+  });
+});
