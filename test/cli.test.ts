@@ -132,6 +132,23 @@ describe('train, eval and predict on an IDX folder', () => {
     expect(r.out).toContain('actual \\ predicted');
   });
 
+  it('eval also takes a library-saved model compiled with a sparse loss', async () => {
+    const sn = await import('../dist/index.js');
+    const ds = await sn.datasets.idxFolder(data);
+    const model = sn.sequential([sn.layers.dense({ inputShape: [25], units: 3, activation: 'softmax' })], { seed: 1 });
+    model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.5 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    await model.fit(ds.train.x, ds.train.labels, { epochs: 3, batchSize: 8, seed: 1 });
+    const expected = model.evaluate(ds.test.x, ds.test.labels);
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-cli-sparse-'));
+    await sn.saveModel(model, dir);
+    model.dispose();
+    ds.dispose();
+    const r = run('eval', dir, '--data', data);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`loss ${expected.loss.toFixed(4)}`);
+    expect(r.out).toContain(`accuracy ${(100 * expected.accuracy!).toFixed(2)}%`);
+  });
+
   it('predict prints one line per image, with --limit', () => {
     const r = run('predict', out, join(data, 't10k-images-idx3-ubyte'), '--limit', '3');
     expect(r.code).toBe(0);

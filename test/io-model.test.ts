@@ -88,6 +88,22 @@ describe('save and loadModel', () => {
     loaded.dispose();
   });
 
+  it('keeps Adam settings, a sparse loss and the sum reduction', async () => {
+    const model = sn.sequential([sn.layers.dense({ inputShape: [3], units: 4, activation: 'softmax' })], { seed: 2 });
+    model.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.003, beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }), loss: 'sparseCategoricalCrossentropy', reduction: 'sum' });
+    const dir = tmp('adam');
+    await sn.saveModel(model, dir);
+    const loaded = await sn.loadModel(dir);
+    expect(loaded.optimizer).toBeInstanceOf(sn.Adam);
+    const adam = loaded.optimizer as InstanceType<typeof sn.Adam>;
+    expect([adam.learningRate(0), adam.beta1, adam.beta2, adam.epsilon]).toEqual([0.003, 0.8, 0.99, 1e-6]);
+    expect(loaded.loss).toBe('sparseCategoricalCrossentropy');
+    expect(loaded.objective.reduction).toBe('sum');
+    expect(loaded.objective.accuracy).toBeNull();
+    model.dispose();
+    loaded.dispose();
+  });
+
   it('replaces an old model only when the new one is complete', async () => {
     const dir = tmp('atomic');
     const old = mixedModel(1);
@@ -182,6 +198,32 @@ describe('exportTfjs and loadTfjs (file level; the real-package check is in tfjs
     const loaded = await sn.loadTfjs(dir);
     const x = inputs();
     // The leaky Dense comes back as Dense(linear) + LeakyReLU: same arithmetic, so identical outputs.
+    expect(predictions(loaded, x)).toEqual(predictions(model, x));
+    x.dispose();
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('reads weights split over several shards and groups, named under a scope prefix', async () => {
+    const model = mixedModel(8);
+    const dir = tmp('shards');
+    await sn.exportTfjs(model, dir);
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    const bin = readFileSync(join(dir, 'weights.bin'));
+    unlinkSync(join(dir, 'weights.bin'));
+    // Shard boundaries fall inside a weight (tfjs shards by bytes, not by tensor).
+    writeFileSync(join(dir, 'group1-shard1of3.bin'), bin.subarray(0, 37));
+    writeFileSync(join(dir, 'group1-shard2of3.bin'), bin.subarray(37, 101));
+    writeFileSync(join(dir, 'group1-shard3of3.bin'), bin.subarray(101));
+    const weights = json.weightsManifest[0].weights;
+    // Two groups; the second group's entries follow the first's in the byte stream.
+    json.weightsManifest = [
+      { paths: ['group1-shard1of3.bin', 'group1-shard2of3.bin'], weights: weights.slice(0, 3).map((w: { name: string }) => ({ ...w, name: `sequential_1/${w.name}` })) },
+      { paths: ['group1-shard3of3.bin'], weights: weights.slice(3) },
+    ];
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    const loaded = await sn.loadTfjs(dir);
+    const x = inputs();
     expect(predictions(loaded, x)).toEqual(predictions(model, x));
     x.dispose();
     model.dispose();

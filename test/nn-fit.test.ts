@@ -204,6 +204,23 @@ describe('fit', () => {
     m.dispose();
   });
 
+  it('stopTraining set in a callback ends fit after that batch; history covers the rows trained', async () => {
+    const m = xorModel(2);
+    const batches: number[] = [];
+    const history = await m.fit([...xorX, [0.5, 0.5]], [...xorY, [1]], {
+      epochs: 5, batchSize: 2, shuffle: false,
+      callbacks: { onBatchEnd: (b) => { batches.push(b); if (batches.length === 4) m.stopTraining = true; } },
+    });
+    expect(batches).toEqual([0, 1, 2, 0]);
+    expect(m.optimizer!.iterations).toBe(4);
+    expect(history.epoch).toEqual([0, 1]);
+    expect(history.history.loss.every(Number.isFinite)).toBe(true);
+    // The flag is reset by the next fit.
+    await m.fit(xorX, xorY, { epochs: 1, batchSize: 4 });
+    expect(m.optimizer!.iterations).toBe(5);
+    m.dispose();
+  });
+
   it('history holds loss, accuracy, validation figures, samples/s and the learning rate per epoch', async () => {
     const m = sn.sequential([sn.layers.dense({ inputShape: [2], units: 4, activation: 'tanh' }), sn.layers.dense({ units: 2, activation: 'softmax' })], { seed: 3 });
     const schedule = sn.optimizers.schedules.stepDecay({ initialLearningRate: 0.4, factor: 0.5, everyEpochs: 2 });
@@ -286,6 +303,26 @@ describe('fit', () => {
     for (let i = 0; i < a.length; i++) expect(worstError(a[i], b[i])).toBeLessThan(1e-6);
     fused.dispose();
     separate.dispose();
+  });
+
+  it('predict and evaluate let NaN through to the rows it touches (fit rejects it)', () => {
+    const m = xorModel(1);
+    const out = m.predict([[0, 1], [NaN, 1], [1, 1]]);
+    const v = Array.from(out.data);
+    expect(Number.isNaN(v[1])).toBe(true);
+    expect(Number.isNaN(v[0]) || Number.isNaN(v[2])).toBe(false);
+    out.dispose();
+    expect(Number.isNaN(m.evaluate([[NaN, 1]], [[1]]).loss)).toBe(true);
+    m.dispose();
+  });
+
+  it('a disposed model frees its memory and refuses further use', async () => {
+    const before = sn.memory();
+    const m = xorModel(1);
+    m.dispose();
+    expect(sn.memory()).toEqual(before);
+    expect(() => m.predict(xorX)).toThrow(/model was disposed/);
+    await expect(m.fit(xorX, xorY)).rejects.toThrow(/model was disposed/);
   });
 
   it('summary lists layers, output shapes and parameter counts', () => {

@@ -56,7 +56,7 @@ const WAIT_SLICE_MS = 20;
  * GEMMs below this many multiply-adds (m * n * k) run on the calling thread: measured break-even of a
  * 2-way split on a 2-core x64 machine, with margin (bench/threads.mjs).
  */
-const DEFAULT_GEMM_MIN_MACS = 1 << 18;
+const DEFAULT_GEMM_MIN_MACS = 1 << 17;
 // Oversubscription guard. When other processes keep the cores busy, a worker is often descheduled
 // mid-share and the caller sits waiting for it, so a split runs slower than one thread would. A split
 // call that took longer than the caller's own share times the number of shares (about the one-thread
@@ -209,6 +209,7 @@ function splittingAllowed(): boolean {
 
 /** Feeds the guard with a split call's time and the one-thread time estimated from the caller's share. */
 function recordSplit(elapsedMs: number, oneThreadMs: number): void {
+  if (!adaptive) return;
   if (elapsedMs <= oneThreadMs) {
     losses = 0;
     pauseMs = MIN_PAUSE_MS;

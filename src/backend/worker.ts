@@ -32,7 +32,8 @@ export interface ControlLayout {
   readonly maxErrorLength: number;
 }
 
-/** Job states; the caller cancels (compare-exchange POSTED -> CANCELLED) a job nobody claimed in time. */
+/** Job states. A worker claims a job (compare-exchange POSTED -> RUNNING); the caller takes back one that is
+ * still unclaimed when it has finished its own share (POSTED -> CANCELLED) and computes it itself. */
 export const enum JobState {
   Idle = 0,
   Posted = 1,
@@ -76,7 +77,7 @@ export function workerMain(port: WorkerPort): void {
       while (Atomics.load(control, layout.sequence) === seen && performance.now() < spinUntil);
       while (Atomics.load(control, layout.sequence) === seen) Atomics.wait(control, layout.sequence, seen);
       seen = Atomics.load(control, layout.sequence);
-      // A job the caller already cancelled (it gave up waiting) must not run: its buffers may be gone.
+      // A job the caller took back (it computed that share itself) must not run a second time.
       if (Atomics.compareExchange(control, layout.state, JobState.Posted, JobState.Running) !== JobState.Posted) continue;
       let outcome = JobState.Done;
       try {

@@ -218,8 +218,9 @@ export async function runEval(argv: readonly string[], io: Io): Promise<number> 
       const matrix = confusionMatrix(test.labels, predicted, dataset.classNames.length);
       const correct = matrix.reduce((s, row, i) => s + row[i], 0);
       io.out.write(`${dir} on ${dataset.name} (${test.labels.length} test images)\n`);
-      if (model.optimizer !== null) {
-        const { loss } = model.evaluate(test.x, test.y, { batchSize });
+      if (model.loss !== null) {
+        const targets = model.loss === 'sparseCategoricalCrossentropy' ? test.labels : test.y;
+        const { loss } = model.evaluate(test.x, targets, { batchSize });
         io.out.write(`loss ${loss.toFixed(4)}\n`);
       }
       io.out.write(`accuracy ${percent(correct / test.labels.length)} (${correct} of ${test.labels.length})\n\n`);

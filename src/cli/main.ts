@@ -50,4 +50,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
+// A closed pipe (simdnet predict ... | head) ends the output; it is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 process.exitCode = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr });

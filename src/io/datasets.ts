@@ -172,7 +172,7 @@ export async function digits(): Promise<ImageDataset> {
       }
     }),
   );
-  // First pass: count samples per class, so every pixel is written once, straight to its final row.
+  // Parse and check every file before allocating: a damaged file leaves the wasm memory untouched.
   const ranges = contents.map((json, d) => {
     const range = locateNumbers(json, files[d]);
     if (range.count % DIGIT_PIXELS !== 0) {
@@ -180,6 +180,7 @@ export async function digits(): Promise<ImageDataset> {
     }
     return { ...range, samples: range.count / DIGIT_PIXELS };
   });
+  const pixelsOf = contents.map((json, d) => parseDigitBytes(json, files[d], ranges[d]));
   const totalTest = ranges.reduce((s, r) => s + testCount(r.samples), 0);
   const totalTrain = ranges.reduce((s, r) => s + r.samples, 0) - totalTest;
   const trainOrder = permutation(totalTrain, DIGITS_ORDER_SEED);
@@ -198,7 +199,7 @@ export async function digits(): Promise<ImageDataset> {
     let trainBase = 0;
     let testBase = 0;
     for (let d = 0; d < DIGIT_NAMES.length; d++) {
-      const pixels = parseDigitBytes(contents[d], files[d], ranges[d]);
+      const pixels = pixelsOf[d];
       const trainData = trainX.data;
       const testData = testX.data;
       for (let sample = 0, tr = trainBase, te = testBase; sample < ranges[d].samples; sample++) {

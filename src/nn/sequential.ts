@@ -165,6 +165,9 @@ export class Sequential {
   readonly #random: Random;
   #compiled: Compiled | null = null;
   #training = false;
+  /** Set to true (e.g. from a callback) to end `fit` after the current batch, as in Keras and TensorFlow.js. */
+  stopTraining = false;
+  #disposed = false;
 
   constructor(layers: Layer[] = [], { seed }: { seed?: number } = {}) {
     if (!Array.isArray(layers)) throw new TypeError('sequential expects an array of layers');
@@ -304,8 +307,13 @@ export class Sequential {
     return makeObjective(compiled.lossName, this.layers[this.layers.length - 1], compiled.metrics, compiled.reduction);
   }
 
-  /** Converts x/y, builds the model if needed, and checks shapes and values; owned tensors go to `owned`. */
-  #prepare(xData: unknown, yData: unknown, what: string, objective: (() => Objective) | null, owned: Tensor[], ws: Workspace | null): Prepared {
+  /**
+   * Converts x/y, builds the model if needed, and checks shapes and values; owned tensors go to `owned`.
+   * Training data must be finite (a NaN would spread into every weight); evaluate and predict let NaN
+   * through to NaN outputs.
+   */
+  #prepare(xData: unknown, yData: unknown, what: string, objective: (() => Objective) | null, owned: Tensor[], ws: Workspace, training = false): Prepared {
+    if (this.#disposed) throw new Error('the model was disposed and cannot be used');
     const x = toMatrix(xData, `${what}x`, this.built ? this.inputUnits : this.layers[0]?.declaredInputUnits);
     if (x.owned) owned.push(x.tensor);
     if (x.rows === 0) throw new RangeError(`${what}x has no rows`);
@@ -313,7 +321,7 @@ export class Sequential {
     if (x.cols !== this.inputUnits) {
       throw new RangeError(`${what}x has shape ${shapeText(x)} but the first layer expects ${this.inputUnits} features per row`);
     }
-    checkFinite(x, `${what}x`);
+    if (training) checkFinite(x, `${what}x`);
     if (objective === null) return { x, targets: 0, rows: x.rows };
     const obj = objective();
     const y = toMatrix(yData, `${what}y`, obj.sparse ? 1 : this.outputUnits);
@@ -321,7 +329,7 @@ export class Sequential {
     if (y.rows !== x.rows) {
       throw new RangeError(`${what}x has ${x.rows} rows but ${what}y has ${y.rows}: x ${shapeText(x)}, y ${shapeText(y)}`);
     }
-    if (obj.sparse) return { x, targets: labelIndices(y, `${what}y`, this.outputUnits, ws!), rows: x.rows };
+    if (obj.sparse) return { x, targets: labelIndices(y, `${what}y`, this.outputUnits, ws), rows: x.rows };
     if (y.cols !== this.outputUnits) {
       throw new RangeError(`${what}y has shape ${shapeText(y)} but the model outputs ${this.outputUnits} values per row`);
     }
@@ -368,9 +376,10 @@ export class Sequential {
     const owned: Tensor[] = [];
     const ws = new Workspace();
     this.#training = true;
+    this.stopTraining = false;
     try {
       const objective = (): Objective => this.#objective(compiled);
-      const train = this.#prepare(x, y, '', objective, owned, ws);
+      const train = this.#prepare(x, y, '', objective, owned, ws, true);
       const val = opts.validationData === undefined ? null : this.#prepare(opts.validationData[0], opts.validationData[1], 'validation ', objective, owned, ws);
       const obj = objective();
       optimizer.learningRate(0); // a schedule's first value is checked before anything changes
@@ -412,7 +421,7 @@ export class Sequential {
         const r = callbacks.onTrainBegin();
         if (isPromise(r)) await r;
       }
-      for (let epoch = 0; epoch < epochs; epoch++) {
+      for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
         const started = performance.now();
         if (gathered) {
           const heap = heapI32();
@@ -423,7 +432,8 @@ export class Sequential {
         const epochRate = optimizer.learningRate(epoch);
         let lossSum = 0;
         let correct = 0;
-        for (let b = 0; b < batchesPerEpoch; b++) {
+        let trainedRows = 0;
+        for (let b = 0; b < batchesPerEpoch && !this.stopTraining; b++) {
           const start = b * batch;
           const n = Math.min(batch, rows - start);
           let xPtr: number;
@@ -449,6 +459,7 @@ export class Sequential {
             );
           }
           lossSum += batchLoss;
+          trainedRows += n;
           if (obj.accuracy !== null) correct += accuracyCount(obj, out, yPtr, n, outCols);
           snapshot?.save(optimizer);
           plan.backward(xPtr, n, obj.fused);
@@ -461,8 +472,8 @@ export class Sequential {
           }
         }
         const seconds = (performance.now() - started) / 1000;
-        const logs: EpochLogs = { loss: lossSum / rows, samplesPerSecond: rows / Math.max(seconds, 1e-9), learningRate: epochRate };
-        if (obj.accuracy !== null) logs.accuracy = correct / (rows * accuracyPerRow(obj, outCols));
+        const logs: EpochLogs = { loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate };
+        if (obj.accuracy !== null) logs.accuracy = correct / (trainedRows * accuracyPerRow(obj, outCols));
         if (val !== null) {
           const r = plan.evaluate(obj, val.x.tensor.ptr, val.targets, val.rows);
           logs.valLoss = r.lossSum / val.rows;
@@ -562,6 +573,7 @@ export class Sequential {
   dispose(): void {
     this.#compiled?.optimizer.dispose(this.params);
     for (const layer of this.layers) layer.dispose();
+    this.#disposed = true;
   }
 }
 

@@ -1,0 +1,24 @@
+// Peak RSS of a W1 training run, in its own process so nothing else (tfjs, the peers) is counted.
+// Prints one JSON line: peak RSS (MiB) after the first and the last epoch, and the dataset's float32 bytes.
+//   node bench/rss-w1.mjs [--epochs N]
+import * as sn from '../dist/index.js';
+import { WORKLOADS, loadData, simdnetModel } from './workloads.mjs';
+
+const epochsArg = process.argv.indexOf('--epochs');
+const epochs = epochsArg > 0 ? Number(process.argv[epochsArg + 1]) : 4;
+const data = await loadData();
+const w = WORKLOADS.W1;
+const model = simdnetModel(w);
+const rssMiB = () => process.resourceUsage().maxRSS / 1024;
+const perEpoch = [];
+await model.fit(data.train.x, data.train.y, {
+  epochs, batchSize: w.batchSize, shuffle: true, seed: 1, verbose: 0,
+  callbacks: { onEpochEnd: () => { perEpoch.push(rssMiB()); } },
+});
+const datasetBytes = (data.train.x.size + data.train.y.size + data.test.x.size + data.test.y.size) * 4;
+model.dispose();
+data.dispose();
+console.log(JSON.stringify({
+  data: data.source, epochs, peakRssMiB: perEpoch[0], finalRssMiB: perEpoch[perEpoch.length - 1], perEpochMiB: perEpoch,
+  datasetMiB: datasetBytes / 2 ** 20, threads: sn.getThreads(),
+}));
