@@ -8,7 +8,7 @@ export function heapBase(): usize {
 export { actForward, actBackward } from './activations';
 export { expElementwise } from './math';
 export { gemm, gemmPackBytes } from './gemm';
-export { softmaxRows, logSoftmaxRows } from './softmax';
+export { softmaxRows, logSoftmaxRows, softmaxBackwardRows } from './softmax';
 export { softmaxCrossEntropy, sparseSoftmaxCrossEntropy, crossEntropy, meanSquaredError, binaryCrossEntropyLogits, binaryCrossEntropy } from './losses';
 export { colSums, rowArgmax, countCorrect, countCorrectSparse } from './reduce';
 export { sgd, sgdMomentum, adam } from './optim';

@@ -111,3 +111,29 @@ export function logSoftmaxRows(x: usize, y: usize, rows: i32, cols: i32): void {
     rowShiftLog(xr, y + <usize>r * rowBytes, cols, m, logSum);
   }
 }
+
+/**
+ * dx = y * (dy - sum_j dy_j y_j) per row: the softmax Jacobian-vector product from the saved output y
+ * (dy_i/dx_j = y_i (delta_ij - y_j)). dx may alias dy. The dot product uses four lane sums then the tail,
+ * a fixed order that depends only on cols.
+ */
+export function softmaxBackwardRows(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  const vectorEnd = (<usize>cols & ~3) << 2;
+  const end = rowBytes;
+  for (let r = 0; r < rows; r++) {
+    const yr = y + <usize>r * rowBytes;
+    const dyr = dy + <usize>r * rowBytes;
+    const dxr = dx + <usize>r * rowBytes;
+    let d4 = f32x4.splat(0.0);
+    let offset: usize = 0;
+    for (; offset < vectorEnd; offset += 16) d4 = f32x4.add(d4, f32x4.mul(v128.load(dyr + offset), v128.load(yr + offset)));
+    let dot = (f32x4.extract_lane(d4, 0) + f32x4.extract_lane(d4, 1)) + (f32x4.extract_lane(d4, 2) + f32x4.extract_lane(d4, 3));
+    for (; offset < end; offset += 4) dot += load<f32>(dyr + offset) * load<f32>(yr + offset);
+    const dot4 = f32x4.splat(dot);
+    for (offset = 0; offset < vectorEnd; offset += 16) {
+      v128.store(dxr + offset, f32x4.mul(v128.load(yr + offset), f32x4.sub(v128.load(dyr + offset), dot4)));
+    }
+    for (; offset < end; offset += 4) store<f32>(dxr + offset, load<f32>(yr + offset) * (load<f32>(dyr + offset) - dot));
+  }
+}

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as sn from '../dist/index.js';
 import { kernels } from '../dist/backend/wasm.js';
-import { logSoftmaxRow, softmaxRow } from './reference/softmax.js';
+import { logSoftmaxRow, softmaxBackwardRow, softmaxRow } from './reference/softmax.js';
 
 const SHAPES: [number, number][] = [[1, 1], [1, 2], [2, 3], [3, 4], [4, 5], [7, 13], [5, 17], [64, 10], [3, 1000], [1000, 3], [2, 0], [0, 5]];
 /**
@@ -123,6 +123,58 @@ describe('softmaxRows / logSoftmaxRows vs float64 reference', () => {
       expect(Array.from(t.data)).toEqual(Array.from(run(kernel, values, 4, 9)));
       t.dispose();
     }
+  });
+});
+
+describe('softmaxBackwardRows vs float64 reference', () => {
+  // dx = y (dy - y.dy): one f32 dot product of cols terms (four lane sums, then the tail) and one fused
+  // step per element, so the error is a few ulps of |y| (|dy| + |y.dy|): 1e-6 relative to that scale.
+  for (const [rows, cols] of SHAPES) {
+    it(`${rows}x${cols}, and in place (dx == dy) with the same bits`, () => {
+      const logits = randomValues(rows * cols, -4, 4, rows * 31 + cols);
+      const y = run('softmaxRows', logits, rows, cols);
+      const dyValues = randomValues(rows * cols, -1, 1, rows * 7 + cols);
+      const yT = sn.tensor(y, [rows, cols]);
+      const dy = sn.tensor(dyValues, [rows, cols]);
+      const dx = sn.zeros([rows, cols]);
+      kernels.softmaxBackwardRows(yT.ptr, dy.ptr, dx.ptr, rows, cols);
+      for (let r = 0; r < rows; r++) {
+        const yr = Array.from(y.subarray(r * cols, (r + 1) * cols));
+        const dyr = Array.from(dyValues.subarray(r * cols, (r + 1) * cols));
+        const want = softmaxBackwardRow(yr, dyr);
+        const dot = yr.reduce((a, v, j) => a + Math.abs(v * dyr[j]), 0);
+        for (let c = 0; c < cols; c++) {
+          const scale = Math.abs(yr[c]) * (Math.abs(dyr[c]) + dot);
+          expect(Math.abs(dx.data[r * cols + c] - want[c])).toBeLessThanOrEqual(1e-6 * scale + 1e-12);
+        }
+      }
+      const separate = dx.data.slice();
+      kernels.softmaxBackwardRows(yT.ptr, dy.ptr, dy.ptr, rows, cols);
+      expect(Array.from(dy.data)).toEqual(Array.from(separate));
+      for (const t of [yT, dy, dx]) t.dispose();
+    });
+  }
+
+  it('matches central differences of softmax (float64) through a random projection', () => {
+    const cols = 7;
+    const x = Array.from(randomValues(cols, -2, 2, 99));
+    const w = Array.from(randomValues(cols, -1, 1, 98));
+    const f = (v: number[]) => softmaxRow(v).reduce((a, p, j) => a + p * w[j], 0);
+    const y = softmaxRow(x);
+    const analytic = softmaxBackwardRow(y, w);
+    const yT = sn.tensor(y, [1, cols]);
+    const dy = sn.tensor(w, [1, cols]);
+    kernels.softmaxBackwardRows(yT.ptr, dy.ptr, dy.ptr, 1, cols);
+    for (let j = 0; j < cols; j++) {
+      const h = 1e-6;
+      const up = [...x]; up[j] += h;
+      const down = [...x]; down[j] -= h;
+      const numeric = (f(up) - f(down)) / (2 * h);
+      expect(Math.abs(analytic[j] - numeric)).toBeLessThan(1e-8);
+      expect(Math.abs(dy.data[j] - numeric)).toBeLessThan(1e-6);
+    }
+    yT.dispose();
+    dy.dispose();
   });
 });
 

@@ -1,11 +1,11 @@
 // The pointer-level calls the training code sequences (byte offsets into the wasm memory). GEMMs go
 // through src/ops/matmul.ts's runGemm so the thread pool applies; the other kernels through their
 // src/ops wrappers (ABI: assembly/README.md).
-import { allocate, heapF32, heapU8, release } from '../backend/allocator.js';
+import { allocate, heapU8, release } from '../backend/allocator.js';
 import { runGemm } from '../ops/matmul.js';
 
 export { activationForward, activationBackward } from '../ops/elementwise.js';
-export { softmaxRows } from '../ops/softmax.js';
+export { softmaxRows, softmaxBackwardRows } from '../ops/softmax.js';
 export { colSums, countCorrect, countCorrectSparse } from '../ops/reduce.js';
 export { gatherRowsAt } from '../ops/gather.js';
 export {
@@ -26,24 +26,6 @@ export function gemm(
 /** Copies `bytes` bytes from `src` to `dst` inside the wasm memory (a native memmove, no allocation). */
 export function copyBytes(dst: number, src: number, bytes: number): void {
   heapU8().copyWithin(dst, src, src + bytes);
-}
-
-/**
- * dx = y * (dy - sum_j dy_j y_j) per row: the softmax Jacobian-vector product (y = softmax output). The
- * kernel ABI has no softmax backward, so this runs in JavaScript; fit's fused softmax + cross-entropy
- * never needs it (only a softmax whose gradient does not come from a cross-entropy does). dx may alias dy.
- */
-export function softmaxBackwardRows(y: number, dy: number, dx: number, rows: number, cols: number): void {
-  const f = heapF32();
-  const yi = y >>> 2;
-  const dyi = dy >>> 2;
-  const dxi = dx >>> 2;
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    let dot = 0;
-    for (let c = 0; c < cols; c++) dot += f[dyi + o + c] * f[yi + o + c];
-    for (let c = 0; c < cols; c++) f[dxi + o + c] = f[yi + o + c] * (f[dyi + o + c] - dot);
-  }
 }
 
 /** Work buffers allocated together and released together (one set per fit / evaluate / predict). */

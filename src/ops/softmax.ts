@@ -8,6 +8,11 @@ export function softmaxRows(x: number, y: number, rows: number, cols: number): v
   kernels.softmaxRows(x, y, rows, cols);
 }
 
+/** Softmax backward at pointer level from the saved output y: dx = y (dy - sum dy y) per row (dx may alias dy). Unchecked. */
+export function softmaxBackwardRows(y: number, dy: number, dx: number, rows: number, cols: number): void {
+  kernels.softmaxBackwardRows(y, dy, dx, rows, cols);
+}
+
 /** Row log-softmax at pointer level (y == x allowed). Unchecked. */
 export function logSoftmaxRows(x: number, y: number, rows: number, cols: number): void {
   kernels.logSoftmaxRows(x, y, rows, cols);

@@ -11,3 +11,10 @@ export function logSoftmaxRow(x: ArrayLike<number>): number[] {
   const logSum = Math.log(Array.from(x).reduce((a, v) => a + Math.exp(v - m), 0));
   return Array.from(x, (v) => v - m - logSum);
 }
+
+/** dx = y * (dy - sum_j dy_j y_j): the softmax Jacobian-vector product from the output y. */
+export function softmaxBackwardRow(y: ArrayLike<number>, dy: ArrayLike<number>): number[] {
+  let dot = 0;
+  for (let j = 0; j < y.length; j++) dot += dy[j] * y[j];
+  return Array.from(y, (v, j) => v * (dy[j] - dot));
+}
