@@ -70,3 +70,13 @@ export function countCorrectSparse(pred: usize, labelIdx: usize, rows: i32, cols
   }
   return correct;
 }
+
+/** Number of elements where (pred > threshold) == (target > 0.5): binary accuracy (threshold 0 on logits, 0.5 on probabilities). */
+export function countCorrectBinary(pred: usize, target: usize, n: i32, threshold: f32): i32 {
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    const at = <usize>i << 2;
+    if ((load<f32>(pred + at) > threshold) == (load<f32>(target + at) > <f32>0.5)) correct++;
+  }
+  return correct;
+}

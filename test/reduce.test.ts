@@ -114,4 +114,19 @@ describe('rowArgmax, countCorrect, countCorrectSparse', () => {
       release(idx);
     }
   });
+  it('countCorrectBinary thresholds predictions (0.5 on probabilities, 0 on logits), NaN counts as below', () => {
+    for (const n of [0, 1, 3, 4, 7, 64, 1001]) {
+      const pred = randomValues(n, -1, 2, n + 5);
+      if (n > 2) pred[2] = NaN;
+      if (n > 1) pred[1] = 0.5; // exactly at the threshold: not above
+      const target = randomValues(n, 0, 1, n + 9).map(Math.round);
+      const p = sn.tensor(pred, [n]);
+      const t = sn.tensor(target, [n]);
+      for (const threshold of [0.5, 0]) {
+        expect(kernels.countCorrectBinary(p.ptr, t.ptr, n, threshold)).toBe(ref.countCorrectBinary(pred, target, threshold));
+      }
+      p.dispose();
+      t.dispose();
+    }
+  });
 });

@@ -1,8 +1,7 @@
 // What compile() fixes: the loss, whether it fuses with the output activation, and how accuracy counts.
-import { heapF32 } from '../backend/allocator.js';
 import type { Layer } from './layers.js';
 import { fusableActivation, type LossName, type Reduction } from './losses.js';
-import { countCorrect, countCorrectSparse } from './ops.js';
+import { countCorrect, countCorrectBinary, countCorrectSparse } from './ops.js';
 
 export type AccuracyKind = 'binary' | 'categorical' | 'sparse';
 
@@ -53,15 +52,9 @@ export function accuracyCount(objective: Objective, out: number, targets: number
       return countCorrect(out, targets, rows, cols);
     case 'sparse':
       return countCorrectSparse(out, targets, rows, cols);
-    case 'binary': {
-      const threshold = objective.fused ? 0 : 0.5;
-      const f = heapF32();
-      const o = out >>> 2;
-      const t = targets >>> 2;
-      let correct = 0;
-      for (let i = 0; i < rows * cols; i++) if (f[o + i] > threshold === f[t + i] > 0.5) correct++;
-      return correct;
-    }
+    case 'binary':
+      // A fused sigmoid leaves logits in `out`: logit > 0 is probability > 0.5.
+      return countCorrectBinary(out, targets, rows * cols, objective.fused ? 0 : 0.5);
     default:
       return 0;
   }

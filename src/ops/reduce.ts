@@ -21,3 +21,8 @@ export function countCorrect(pred: number, labels: number, rows: number, cols: n
 export function countCorrectSparse(pred: number, labelIdx: number, rows: number, cols: number): number {
   return kernels.countCorrectSparse(pred, labelIdx, rows, cols);
 }
+
+/** Elements where (pred > threshold) agrees with (target > 0.5): binary accuracy. Unchecked. */
+export function countCorrectBinary(pred: number, target: number, n: number, threshold: number): number {
+  return kernels.countCorrectBinary(pred, target, n, threshold);
+}

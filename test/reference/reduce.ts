@@ -21,3 +21,10 @@ export function argmaxRow(row: ArrayLike<number>): number {
 export function rowArgmax(x: ArrayLike<number>, rows: number, cols: number): number[] {
   return Array.from({ length: rows }, (_, r) => argmaxRow(Array.from(x).slice(r * cols, (r + 1) * cols)));
 }
+
+/** Elements where (pred > threshold) agrees with (target > 0.5); NaN predictions count as "not above". */
+export function countCorrectBinary(pred: ArrayLike<number>, target: ArrayLike<number>, threshold: number): number {
+  let correct = 0;
+  for (let i = 0; i < pred.length; i++) if (pred[i] > threshold === target[i] > 0.5) correct++;
+  return correct;
+}
