@@ -67,40 +67,57 @@ export function gemm(
   const aKStep: usize = transA != 0 ? <usize>lda << 2 : 4;
   const cRowStep: usize = <usize>ldc << 2;
   const packAll = packsWholeB(m, transB);
-  let j0 = 0;
-  while (j0 < n) {
-    const left = n - j0;
-    const width = left >= 16 ? 16 : left >= 8 ? 8 : 4;
-    const valid = left < width ? left : width;
-    const packed = packAll || valid < width;
-    let panel: usize;
-    let panelStep: usize;
-    if (packed) {
-      if (transB != 0) packTransposed(b, ldb, j0, width, valid, k, pack);
-      else packRows(b, ldb, j0, width, valid, k, pack);
-      panel = pack;
-      panelStep = <usize>width << 2;
-    } else {
-      panel = b + (<usize>j0 << 2);
-      panelStep = <usize>ldb << 2;
+  // Rows are taken in blocks whose slice of A stays in L2 while every panel of B passes over it; each
+  // panel is packed again per block, a copy of k x n per (m / rows) that the reuse of A repays.
+  const blockRows = rowsPerBlock(k);
+  for (let i0 = 0; i0 < m; i0 += blockRows) {
+    const i1 = m - i0 > blockRows ? i0 + blockRows : m;
+    let j0 = 0;
+    while (j0 < n) {
+      const left = n - j0;
+      const width = left >= 16 ? 16 : left >= 8 ? 8 : 4;
+      const valid = left < width ? left : width;
+      const packed = packAll || valid < width;
+      let panel: usize;
+      let panelStep: usize;
+      if (packed) {
+        if (transB != 0) packTransposed(b, ldb, j0, width, valid, k, pack);
+        else packRows(b, ldb, j0, width, valid, k, pack);
+        panel = pack;
+        panelStep = <usize>width << 2;
+      } else {
+        panel = b + (<usize>j0 << 2);
+        panelStep = <usize>ldb << 2;
+      }
+      let cRow = c + <usize>i0 * cRowStep + (<usize>j0 << 2);
+      const biasAt: usize = bias != 0 ? bias + (<usize>j0 << 2) : 0;
+      for (let i = i0; i < i1; i += 2) {
+        const a0 = a + <usize>i * aRowStep;
+        const twoRows = i + 1 < i1;
+        const a1 = twoRows ? a0 + aRowStep : a0;
+        const c1 = twoRows ? cRow + cRowStep : 0;
+        if (width == 16 && packed && twoRows) {
+          if (transA != 0) tile2x16PackedT(a0, aKStep, panel, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
+          else tile2x16PackedN(a0, a1, panel, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
+        } else if (width == 16) tile2x16(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
+        else if (width == 8) tile2x8(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
+        else tile2x4(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
+        cRow += cRowStep << 1;
+      }
+      j0 += width;
     }
-    let cRow = c + (<usize>j0 << 2);
-    const biasAt: usize = bias != 0 ? bias + (<usize>j0 << 2) : 0;
-    for (let i = 0; i < m; i += 2) {
-      const a0 = a + <usize>i * aRowStep;
-      const twoRows = i + 1 < m;
-      const a1 = twoRows ? a0 + aRowStep : a0;
-      const c1 = twoRows ? cRow + cRowStep : 0;
-      if (width == 16 && packed && twoRows) {
-        if (transA != 0) tile2x16PackedT(a0, aKStep, panel, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
-        else tile2x16PackedN(a0, a1, panel, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
-      } else if (width == 16) tile2x16(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
-      else if (width == 8) tile2x8(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
-      else tile2x4(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
-      cRow += cRowStep << 1;
-    }
-    j0 += width;
   }
+}
+
+/** Bytes of A a row block may span: a quarter of this machine's 1 MiB L2, leaving room for B and C. */
+const BLOCK_A_BYTES: i32 = 256 << 10;
+
+/** Rows per block for this k: an even count (pairs never straddle blocks), at least 2. */
+// @ts-ignore: decorator
+@inline
+function rowsPerBlock(k: i32): i32 {
+  const rows = k > 0 ? BLOCK_A_BYTES / (k << 2) : BLOCK_A_BYTES;
+  return rows >= 2 ? rows & ~1 : 2;
 }
 
 // The fast path: a 2x16 tile over a packed panel (64 bytes per k), k unrolled by 4 so that loads use

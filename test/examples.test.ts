@@ -1,6 +1,7 @@
 // Runs every example as a user would (`node examples/<name>.mjs`, importing 'simdnet' through the
 // package's self-reference) with its fixed seeds, and checks the tutorials' results.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -11,18 +12,28 @@ function run(name: string, ...args: string[]): any {
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
+/** The example wrote its decision-boundary SVG: the four points with their labels, over shaded regions. */
+function expectBoundaryPlot(file: string, labels: number[]): void {
+  const svg = readFileSync(file, 'utf8');
+  expect(svg.startsWith('<svg') || svg.startsWith('<?xml')).toBe(true);
+  const points = [...svg.matchAll(/<circle class="point" data-label="(\d+)"/g)].map((m) => Number(m[1]));
+  expect(points).toEqual(labels);
+}
+
 describe('examples', () => {
   it('or-gate: the cost falls and all four points are classified right', () => {
     const r = run('or-gate');
     expect(r.finalCost).toBeLessThan(r.firstCost / 10);
     expect(r.accuracy).toBe(1);
     r.outputs.forEach((p: number, i: number) => expect(p > 0.5).toBe(i > 0));
+    expectBoundaryPlot(r.plotFile, [0, 1, 1, 1]);
   });
 
   it('xor: 2-3-1 sigmoid, lr 1, full batch, 5000 epochs: 100% and cost < 0.001', () => {
     const r = run('xor');
     expect(r.accuracy).toBe(1);
     expect(r.cost).toBeLessThan(0.001);
+    expectBoundaryPlot(r.plotFile, [0, 1, 1, 0]);
   });
 
   it('hand-loop-xor: the layer protocol by hand reproduces xor bit for bit', () => {

@@ -190,8 +190,9 @@ describe('gemm kernel against the float64 reference', () => {
     expectMatches(makeCase(64, 784, 128, { transB: true }));
   });
 
-  it('512^3 NN and 256^3 in every combination', () => {
+  it('512^3 NN (blocks of 128 rows), 300x1000x45 TN (blocks of 64) and 256^3 in every combination', () => {
     expectMatches(makeCase(512, 512, 512, {}));
+    expectMatches(makeCase(300, 45, 1000, { transA: true, bias: true }));
     for (const combo of COMBOS) expectMatches(makeCase(256, 256, 256, { ...combo, alpha: 0.5, beta: -1 }));
   });
 
@@ -276,6 +277,7 @@ describe('gemm row splits are bit-identical (the thread pool splits m)', () => {
     ['TT 17x23x9', makeCase(17, 23, 9, { transA: true, transB: true, beta: -1 })],
     ['NN 64x784x128 (W1)', makeCase(64, 128, 784, { bias: true, act: KINDS.relu })],
     ['NN 5x33x40 (B read unpacked below 8 rows)', makeCase(5, 33, 40, { bias: true })],
+    ['TN 300x45x1000 (blocks of 64 rows)', makeCase(300, 45, 1000, { transA: true, bias: true, act: KINDS.relu })],
   ];
   for (const [name, g] of cases) {
     it(name, () => {

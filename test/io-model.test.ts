@@ -46,7 +46,7 @@ describe('save and loadModel', () => {
     const model = mixedModel(3);
     model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const dir = join(tmp('save'), 'nested', 'model');
-    await sn.saveModel(model, dir);
+    await model.save(dir); // the method form; sn.saveModel(model, dir) is the same function
     expect(readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     expect(json.format).toBe('simdnet-model');

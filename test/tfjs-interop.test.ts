@@ -39,7 +39,7 @@ describe('simdnet -> TensorFlow.js', () => {
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     await model.fit(ds.train.x, ds.train.y, { epochs: 1, batchSize: 64, seed: 7 });
     const dir = mkdtempSync(join(tmpdir(), 'simdnet-tfjs-'));
-    await sn.exportTfjs(model, dir);
+    await model.exportTfjs(dir);
 
     const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     const bin = readFileSync(join(dir, 'weights.bin'));

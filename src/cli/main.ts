@@ -42,7 +42,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err.write(`${e.message}\n`);
+      // Command errors read 'train: ...'; name the program too.
+      io.err.write(`${e.message.startsWith('simdnet') ? '' : 'simdnet '}${e.message}\n`);
       return 2;
     }
     io.err.write(`simdnet ${command}: ${(e as Error).message}\n`);

@@ -553,6 +553,21 @@ export class Sequential {
   }
 
   /** A table of the layers, their output shapes and parameter counts; printed unless `print` is false. */
+  /**
+   * Writes `dir/model.json` and `dir/weights.bin` (see `sn.loadModel`); a failed save leaves the old model
+   * whole. The file code (src/io) is imported on first use, so the training core never loads it.
+   */
+  async save(dir: string, options?: { metadata?: Record<string, unknown> }): Promise<void> {
+    const { saveModel } = await import('../io/model-io.js');
+    return saveModel(this, dir, options);
+  }
+
+  /** Writes a TensorFlow.js layers model (`model.json` + `weights.bin`) that `tf.loadLayersModel` reads. */
+  async exportTfjs(dir: string): Promise<void> {
+    const { exportTfjs } = await import('../io/model-io.js');
+    return exportTfjs(this, dir);
+  }
+
   summary({ print = true }: { print?: boolean } = {}): string {
     const rows: string[][] = [['Layer (type)', 'Output shape', 'Activation', 'Params']];
     let total = 0;

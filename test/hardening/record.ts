@@ -16,6 +16,8 @@ export interface ClassRecord {
   firstFailure?: string;
   /** What a case is, e.g. 'random GEMM (shapes 0-300, all transposes, epilogues)'. */
   what: string;
+  /** Counts of the acceptable outcomes, e.g. { 'clear error': 180, 'loaded correctly': 20 }. */
+  outcomes?: Record<string, number>;
 }
 
 const OUT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'out', 'hardening');
@@ -34,14 +36,20 @@ export function recorder(file: string) {
   }
 
   return {
-    /** Adds `cases` tried cases (and failures, with the first one's description) to a class. */
-    add(name: string, group: string, what: string, cases: number, failure?: string): void {
+    /** Adds `cases` tried cases (and the failures among them, described) to a class. */
+    add(name: string, group: string, what: string, cases: number, failures: string | string[] = []): void {
       const r = entry(name, group, what);
       r.cases += cases;
-      if (failure !== undefined) {
-        r.failures++;
-        r.firstFailure ??= failure.slice(0, 300);
-      }
+      const list = typeof failures === 'string' ? [failures] : failures;
+      r.failures += list.length;
+      if (list.length > 0) r.firstFailure ??= list[0].slice(0, 400);
+    },
+
+    /** Counts one acceptable outcome of a case of the class (the cases themselves are counted by add/check). */
+    outcome(name: string, group: string, what: string, outcome: string): void {
+      const r = entry(name, group, what);
+      r.outcomes ??= {};
+      r.outcomes[outcome] = (r.outcomes[outcome] ?? 0) + 1;
     },
 
     /**

@@ -1,0 +1,432 @@
+// Hardening, files: IDX files, simdnet's model.json / weights.bin and TensorFlow.js models, fuzzed with
+// fast-check (truncated at random points, random bytes flipped, wrong magic, huge dimensions, numbers in
+// the JSON replaced by hostile ones). Each case must end in a clear error naming the file, with nothing
+// allocated, or load correctly; never a crash, a hang, an allocation sized from an unchecked header or a
+// half-loaded model. And a save interrupted at any of its file operations leaves the previous model loadable.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as sn from '../dist/index.js';
+import { recorder } from './hardening/record.js';
+import { rng } from './hardening/values.js';
+
+const record = recorder('hardening-files');
+const HOSTILE = 'Hostile files';
+const SEED = 20261124;
+/** A load that takes longer than this on a file of a few KB is a hang. */
+const HANG_MS = 10_000;
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'simdnet-hardening-files-'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let caseNumber = 0;
+const freshDir = (name: string): string => {
+  const dir = join(root, `${name}-${caseNumber++}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+};
+
+type Mutation =
+  | { kind: 'truncate'; at: number }
+  | { kind: 'flip'; flips: { at: number; mask: number }[] }
+  | { kind: 'magic'; bytes: number[] }
+  | { kind: 'append'; count: number }
+  | { kind: 'number'; pick: number; value: string };
+
+const HOSTILE_NUMBERS = ['2147483648', '4294967295', '1e308', '-1', '0', '0.5', '"7"', 'null', '1e400', '-0'];
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant('flip' as const), flips: fc.array(fc.record({ at: fc.nat(), mask: fc.integer({ min: 1, max: 255 }) }), { minLength: 1, maxLength: 4 }) }),
+  fc.record({ kind: fc.constant('magic' as const), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }) }),
+  fc.record({ kind: fc.constant('append' as const), count: fc.integer({ min: 1, max: 64 }) }),
+  fc.record({ kind: fc.constant('number' as const), pick: fc.nat(), value: fc.constantFrom(...HOSTILE_NUMBERS) }),
+);
+
+/** Applies a mutation to a file's bytes ('number' rewrites one number of a text file, else flips a byte). */
+function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  switch (m.kind) {
+    case 'truncate': return out.subarray(0, m.at % Math.max(1, out.length));
+    case 'flip':
+      for (const { at, mask } of m.flips) if (out.length > 0) out[at % out.length] ^= mask;
+      return out;
+    case 'magic':
+      out.set(m.bytes.slice(0, Math.min(4, out.length)));
+      return out;
+    case 'append': return Uint8Array.from([...out, ...Array.from({ length: m.count }, (_, i) => (i * 37) & 255)]);
+    case 'number': {
+      const text = new TextDecoder().decode(out);
+      const numbers = [...text.matchAll(/-?\d+(\.\d+)?([eE][-+]?\d+)?/g)];
+      if (numbers.length === 0) return mutate(out, { kind: 'flip', flips: [{ at: m.pick, mask: 1 }] });
+      const hit = numbers[m.pick % numbers.length];
+      return new TextEncoder().encode(text.slice(0, hit.index) + m.value + text.slice(hit.index! + hit[0].length));
+    }
+  }
+}
+
+/** Signs of an internal failure rather than an error written for the user. */
+const CRASH = /Cannot read propert|is not a function|is not iterable|undefined is not|Maximum call stack|out of bounds|unreachable|RuntimeError/i;
+
+/** Resolves, or rejects with a 'hang' error after HANG_MS. */
+async function withinTime<T>(what: string, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`HANG: ${what} took over ${HANG_MS} ms`)), HANG_MS)));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Checks one load of a damaged file: a clear error (an Error naming `names`, no sign of a crash, wasm
+ * memory unchanged, no large JavaScript allocation) or a loaded result that `verify` accepts. Returns
+ * the outcome for the tally.
+ */
+async function judge<T>(what: string, names: string, load: () => Promise<T>, verify: (value: T) => void, dispose: (value: T) => void): Promise<'clear error' | 'loaded correctly'> {
+  const before = sn.memory();
+  const arrayBuffers = process.memoryUsage().arrayBuffers;
+  let value: T;
+  try {
+    value = await withinTime(what, load());
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('HANG')) throw error;
+    if (!(error instanceof Error)) throw new Error(`${what}: threw a non-Error ${String(error)}`);
+    if (CRASH.test(error.message) || !error.message.includes(names)) throw new Error(`${what}: unclear error (${error.name}): ${error.message}`);
+    const after = sn.memory();
+    if (after.bytes !== before.bytes || after.tensors !== before.tensors) throw new Error(`${what}: memory() went from ${JSON.stringify(before)} to ${JSON.stringify(after)} on an error (half-loaded?)`);
+    // A header claiming billions of rows must be refused before anything is sized from it.
+    const grown = process.memoryUsage().arrayBuffers - arrayBuffers;
+    if (grown > 64 * 2 ** 20) throw new Error(`${what}: ${grown} bytes of ArrayBuffers allocated before the error`);
+    return 'clear error';
+  }
+  try {
+    verify(value);
+  } finally {
+    dispose(value);
+  }
+  const after = sn.memory();
+  if (after.bytes !== before.bytes || after.tensors !== before.tensors) throw new Error(`${what}: loading then disposing left memory() at ${JSON.stringify(after)}, was ${JSON.stringify(before)}`);
+  return 'loaded correctly';
+}
+
+// ---------------------------------------------------------------------------------------------------
+// IDX
+
+/** IDX bytes: magic 00 00 08 rank, big-endian uint32 dims, unsigned-byte values. */
+function idxBytes(dims: number[], seed: number): Uint8Array {
+  const count = dims.reduce((a, b) => a * b, 1);
+  const out = new Uint8Array(4 + 4 * dims.length + count);
+  const view = new DataView(out.buffer);
+  out[2] = 0x08;
+  out[3] = dims.length;
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  const next = rng(seed);
+  for (let i = 0; i < count; i++) out[4 + 4 * dims.length + i] = Math.floor(next() * 256);
+  return out;
+}
+
+/** The dims and values an (undamaged-looking) IDX byte string declares, to check what a load returned. */
+function declared(bytes: Uint8Array): { dims: number[]; values: Uint8Array } {
+  const rank = bytes[3];
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const dims = Array.from({ length: rank }, (_, d) => view.getUint32(4 + 4 * d, false));
+  return { dims, values: bytes.subarray(4 + 4 * rank) };
+}
+
+describe('hostile IDX files', () => {
+  const idxArb = fc.record({
+    labels: fc.boolean(),
+    count: fc.integer({ min: 1, max: 20 }),
+    side: fc.integer({ min: 1, max: 9 }),
+    gzip: fc.boolean(),
+    mutation: fc.oneof(mutationArb, fc.record({ kind: fc.constant('hugeDim' as const), dim: fc.nat(), value: fc.constantFrom(2 ** 31, 2 ** 32 - 1, 2 ** 24 + 1, 65536) })),
+    seed: fc.integer(),
+  });
+
+  it('each damaged file gets a clear error naming it, or loads exactly what it declares', async () => {
+    await record.checkAsync('idx', HOSTILE, 'IDX images/labels (raw and gzip): truncated, flipped bytes, wrong magic, huge dimensions (up to 2^32-1), appended bytes', fc.asyncProperty(idxArb, async (c) => {
+      const dims = c.labels ? [c.count] : [c.count, c.side, c.side + 1];
+      let bytes = idxBytes(dims, c.seed);
+      if (c.mutation.kind === 'hugeDim') {
+        bytes = Uint8Array.from(bytes);
+        new DataView(bytes.buffer).setUint32(4 + 4 * (c.mutation.dim % dims.length), c.mutation.value, false);
+      } else bytes = mutate(bytes, c.mutation);
+      // gzip after the damage (a valid gzip of a bad IDX), or damage inside the gzip stream half the time.
+      const onDisk = c.gzip ? (c.seed % 2 === 0 ? gzipSync(bytes) : mutate(gzipSync(idxBytes(dims, c.seed)), c.mutation.kind === 'hugeDim' ? { kind: 'truncate', at: c.seed >>> 0 } : c.mutation)) : bytes;
+      const raw = c.gzip && c.seed % 2 !== 0 ? null : bytes;
+      const file = join(freshDir('idx'), c.labels ? 'labels.idx' : 'images.idx');
+      writeFileSync(file, onDisk);
+      const outcome = c.labels
+        ? await judge('loadIdxLabels', file, () => sn.io.loadIdxLabels(file), (labels) => {
+          // Loaded: the file must really be a valid 1-D IDX of exactly its declared length.
+          if (raw === null) return;
+          const { dims: d, values } = declared(raw);
+          if (d.length !== 1 || labels.length !== d[0] || labels.some((v, i) => v !== values[i])) throw new Error('labels differ from the file');
+        }, () => undefined)
+        : await judge('loadIdxImages', file, () => sn.io.loadIdxImages(file), (x) => {
+          if (raw === null) return;
+          const { dims: d, values } = declared(raw);
+          const features = d.slice(1).reduce((a, b) => a * b, 1);
+          if (x.shape[0] !== d[0] || x.shape[1] !== features) throw new Error(`shape [${x.shape}] is not the declared [${d}]`);
+          const data = x.data;
+          for (let i = 0; i < data.length; i++) if (data[i] !== Math.fround(values[i] / 255)) throw new Error(`pixel ${i} is ${data[i]}, the file has ${values[i]}`);
+        }, (x) => x.dispose());
+      record.outcome('idx', HOSTILE, '', outcome);
+    }), { seed: SEED, numRuns: 300, endOnFailure: true });
+  });
+
+  it('a header claiming 2^31 images is refused before anything is allocated', async () => {
+    const file = join(freshDir('idx-huge'), 'images.idx');
+    const bytes = idxBytes([2, 28, 28], 1);
+    new DataView(bytes.buffer).setUint32(4, 2 ** 31, false);
+    writeFileSync(file, bytes);
+    const before = sn.memory();
+    await expect(sn.io.loadIdxImages(file)).rejects.toThrow(new RegExp(`${file}: truncated: dimensions \\[2147483648, 28, 28\\]`));
+    expect(sn.memory()).toEqual(before);
+    record.add('idx-huge-header', HOSTILE, 'IDX header claiming 2^31 rows refused before allocating', 1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Models
+
+/** A model with every layer kind the formats carry; non-zero biases so a swapped bias would show. */
+function mixedModel(seed: number, tfjs = false): sn.Sequential {
+  const model = sn.sequential([
+    sn.layers.dense({ inputShape: [5], units: 4, activation: 'tanh' }),
+    sn.layers.dense({ units: 3, activation: 'leakyRelu', alpha: 0.1 }),
+    sn.layers.relu(),
+    sn.layers.dense({ units: 3, useBias: false }),
+    ...(tfjs ? [] : [sn.layers.dense({ units: 3, activation: 'step' })]),
+    sn.layers.dense({ units: 2, activation: 'softmax' }),
+  ], { seed });
+  model.setWeights(model.getWeights().map((w, i) => w.map((v, j) => (v === 0 ? Math.sin(1 + i + j) * 0.3 : v))));
+  model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.5 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
+
+const probe = (): InstanceType<typeof sn.Tensor> => sn.tensor(Array.from({ length: 7 * 5 }, (_, i) => Math.sin(i * 0.7) * 2), [7, 5]);
+function predictions(model: sn.Sequential): Float32Array {
+  const x = probe();
+  const y = model.predict(x);
+  const out = y.data.slice();
+  x.dispose();
+  y.dispose();
+  return out;
+}
+const concatWeights = (model: sn.Sequential): Float32Array => Float32Array.from(model.getWeights().flatMap((w) => Array.from(w)));
+
+describe('hostile model files', () => {
+  const fileArb = fc.record({ target: fc.constantFrom('model.json', 'weights.bin'), mutation: mutationArb, second: fc.option(mutationArb, { nil: undefined }) });
+  let simdnetDir: string;
+  let tfjsDir: string;
+  let simdnetWeights: Float32Array;
+  beforeAll(async () => {
+    const model = mixedModel(3);
+    simdnetDir = freshDir('simdnet-original');
+    await sn.saveModel(model, simdnetDir, { metadata: { classes: ['a', 'b'] } });
+    simdnetWeights = concatWeights(model);
+    model.dispose();
+    const tf = mixedModel(4, true);
+    tfjsDir = freshDir('tfjs-original');
+    await sn.exportTfjs(tf, tfjsDir);
+    tf.dispose();
+  });
+
+  /** Copies the original files into a new folder with one or two mutations applied to the target file. */
+  function damagedCopy(from: string, c: { target: string; mutation: Mutation; second?: Mutation }): string {
+    const dir = freshDir('model');
+    for (const name of readdirSync(from)) {
+      let bytes: Uint8Array = readFileSync(join(from, name));
+      if (name === c.target) {
+        bytes = mutate(bytes, c.mutation);
+        if (c.second) bytes = mutate(bytes, c.second);
+      }
+      writeFileSync(join(dir, name), bytes);
+    }
+    return dir;
+  }
+
+  it("simdnet's model.json / weights.bin: a clear error naming the file, or the saved weights exactly", async () => {
+    await record.checkAsync('simdnet-model', HOSTILE, "simdnet model.json / weights.bin: truncated, flipped bytes, wrong magic, hostile numbers (2^31, 1e308, -1, ...), appended bytes", fc.asyncProperty(fileArb, async (c) => {
+      const dir = damagedCopy(simdnetDir, c);
+      const outcome = await judge('loadModel', dir, () => sn.loadModel(dir), (model) => {
+        // weights.bin is covered by a checksum: whatever else a surviving model.json edit changed, the
+        // weights are the saved ones, and the model works.
+        const w = concatWeights(model);
+        if (w.length !== simdnetWeights.length || w.some((v, i) => !Object.is(v, simdnetWeights[i]))) throw new Error('loaded weights differ from the saved ones');
+        if (predictions(model).length !== 14) throw new Error('predict returned the wrong size');
+      }, (model) => model.dispose());
+      record.outcome('simdnet-model', HOSTILE, '', outcome);
+    }), { seed: SEED, numRuns: 250, endOnFailure: true });
+  });
+
+  it('TensorFlow.js model.json / weights.bin: a clear error naming the file, or exactly the weights the files hold', async () => {
+    await record.checkAsync('tfjs-model', HOSTILE, 'TensorFlow.js layers-model model.json / weights.bin: same damage', fc.asyncProperty(fileArb, async (c) => {
+      const dir = damagedCopy(tfjsDir, c);
+      const outcome = await judge('loadTfjs', dir, () => sn.loadTfjs(dir), (model) => {
+        // No checksum in this format: a loaded model must hold the float32 values weights.bin has, in order.
+        const bin = readFileSync(join(dir, 'weights.bin'));
+        const fromFile = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length));
+        const w = concatWeights(model);
+        if (w.length !== fromFile.length || w.some((v, i) => !Object.is(v, fromFile[i]))) throw new Error("loaded weights are not weights.bin's values");
+        if (predictions(model).length !== 14) throw new Error('predict returned the wrong size');
+      }, (model) => model.dispose());
+      record.outcome('tfjs-model', HOSTILE, '', outcome);
+    }), { seed: SEED, numRuns: 250, endOnFailure: true });
+  });
+
+  it('huge dimensions in model.json are refused before anything is allocated', async () => {
+    const edits: [string, (j: Record<string, any>) => void][] = [
+      ['inputSize 2^31', (j) => void (j.inputSize = 2 ** 31)],
+      ['units 2^31', (j) => void (j.layers[0].units = 2 ** 31)],
+      ['units 2^31 with matching weight list and weightsBytes', (j) => {
+        j.layers[0].units = 2 ** 31;
+        j.weights[0].shape = [5, 2 ** 31];
+        j.weights[1].shape = [2 ** 31];
+        j.weightsBytes = 4 * 2 ** 31;
+      }],
+    ];
+    for (const [name, edit] of edits) {
+      const dir = damagedCopy(simdnetDir, { target: 'none', mutation: { kind: 'append', count: 0 } });
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      edit(json);
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+      const before = sn.memory();
+      await expect(sn.loadModel(dir), name).rejects.toThrow(RangeError);
+      expect(sn.memory(), name).toEqual(before);
+    }
+    const dir = damagedCopy(tfjsDir, { target: 'none', mutation: { kind: 'append', count: 0 } });
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    json.modelTopology.config.layers[0].config.units = 2 ** 31;
+    json.weightsManifest[0].weights[0].shape = [5, 2 ** 31];
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    const before = sn.memory();
+    await expect(sn.loadTfjs(dir)).rejects.toThrow(/describes \d+ bytes, the weight files hold/);
+    expect(sn.memory()).toEqual(before);
+    record.add('huge-model-dims', HOSTILE, 'model.json (both formats) declaring 2^31 units/inputs refused before allocating', edits.length + 1);
+  });
+
+  it('loading never evaluates code from a file: a Lambda layer, __proto__ keys and path tricks are refused', async () => {
+    const cases: [string, (j: Record<string, any>) => void, RegExp][] = [
+      ['Lambda layer with code', (j) => {
+        j.modelTopology.config.layers.splice(1, 0, { class_name: 'Lambda', config: { name: 'evil', function: 'globalThis.__simdnetPwned = 1', module: 'builtins' } });
+      }, /is a Lambda; simdnet imports Dense, Activation and LeakyReLU layers only/],
+      ['activation given as code', (j) => void (j.modelTopology.config.layers[0].config.activation = '(() => { globalThis.__simdnetPwned = 1; return "relu" })()'), /has activation/],
+      ['weight path outside the folder', (j) => void (j.weightsManifest[0].paths = ['../../../../etc/passwd']), /is not a plain relative path/],
+      ['absolute weight path', (j) => void (j.weightsManifest[0].paths = ['/etc/passwd']), /is not a plain relative path/],
+      ['__proto__ in the config', (j) => void (j.modelTopology.config.layers[0].config = JSON.parse('{"__proto__": {"polluted": 1}, "name": "d", "units": 4, "batch_input_shape": [null, 5]}')), /./],
+    ];
+    for (const [name, edit, message] of cases) {
+      const dir = damagedCopy(tfjsDir, { target: 'none', mutation: { kind: 'append', count: 0 } });
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      edit(json);
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+      const before = sn.memory();
+      let loaded: sn.Sequential | null = null;
+      try {
+        loaded = await sn.loadTfjs(dir);
+      } catch (error) {
+        expect((error as Error).message, name).toMatch(message);
+      }
+      // The __proto__ case may load (the key is inert data); nothing may have run or leaked either way.
+      loaded?.dispose();
+      expect((globalThis as Record<string, unknown>).__simdnetPwned, name).toBeUndefined();
+      expect(({} as Record<string, unknown>).polluted, name).toBeUndefined();
+      expect(sn.memory(), name).toEqual(before);
+    }
+    record.add('code-in-files', HOSTILE, 'model.json with Lambda code, code as activation, path traversal, __proto__ keys', cases.length);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Interrupted saves
+
+describe('a save interrupted at any file operation leaves the previous model loadable', () => {
+  // The writers use node:fs/promises; patching its exports (and syncing the ES module bindings) injects a
+  // failure at the n-th call of open / write / sync / rename, as a full disk or a crash would.
+  const require = createRequire(import.meta.url);
+  const fsp = require('node:fs/promises') as typeof import('node:fs/promises') & Record<string, unknown>;
+
+  type Step = 'open' | 'writeFile' | 'sync' | 'rename';
+  /** Runs `work` with the `nth` call (from 1) of `step` failing; returns how many calls of it were made. */
+  async function failingAt<T>(step: Step, nth: number, work: () => Promise<T>): Promise<{ calls: number; result: PromiseSettledResult<T> }> {
+    const original = { open: fsp.open, rename: fsp.rename };
+    let calls = 0;
+    const fault = () => Object.assign(new Error(`injected failure of ${step} #${nth}`), { code: 'EIO' });
+    const counted = <A extends unknown[], R>(name: Step, fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+      if (name === step && ++calls === nth) throw fault();
+      return fn(...args);
+    };
+    fsp.rename = counted('rename', original.rename);
+    fsp.open = (async (...args: Parameters<typeof original.open>) => {
+      const handle = await counted('open', original.open)(...args);
+      const { writeFile, sync } = handle;
+      // A failing write leaves half the data in the file, as a full disk does.
+      handle.writeFile = async (data: string | Uint8Array, ...rest: unknown[]) => {
+        if (step === 'writeFile' && ++calls === nth) {
+          const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+          await writeFile.call(handle, bytes.subarray(0, bytes.length >> 1));
+          throw fault();
+        }
+        return writeFile.call(handle, data, ...(rest as []));
+      };
+      handle.sync = counted('sync', () => sync.call(handle));
+      return handle;
+    }) as typeof original.open;
+    syncBuiltinESMExports();
+    try {
+      const [result] = await Promise.allSettled([work()]);
+      return { calls, result };
+    } finally {
+      Object.assign(fsp, original);
+      syncBuiltinESMExports();
+    }
+  }
+
+  const formats = [
+    { name: 'saveModel / loadModel', save: (m: sn.Sequential, d: string) => sn.saveModel(m, d), load: (d: string) => sn.loadModel(d), tfjs: false },
+    { name: 'exportTfjs / loadTfjs', save: (m: sn.Sequential, d: string) => sn.exportTfjs(m, d), load: (d: string) => sn.loadTfjs(d), tfjs: true },
+  ];
+  for (const format of formats) {
+    it(`${format.name}: the old model loads whole (same predictions) after a failed save`, async () => {
+      const old = mixedModel(11, format.tfjs);
+      const other = mixedModel(12, format.tfjs);
+      const oldPredictions = predictions(old);
+      const problems: string[] = [];
+      let tried = 0;
+      for (const step of ['open', 'writeFile', 'sync', 'rename'] as Step[]) {
+        for (let nth = 1; ; nth++) {
+          const dir = freshDir('interrupted');
+          await format.save(old, dir);
+          const { calls, result } = await failingAt(step, nth, () => format.save(other, dir));
+          if (calls < nth) break; // the save makes fewer than nth calls of this step: all covered
+          tried++;
+          if (result.status === 'fulfilled') problems.push(`${step} #${nth}: the save reported success despite the failure`);
+          const leftovers = readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+          if (leftovers.length > 0) problems.push(`${step} #${nth}: temporary files left: ${leftovers.join(', ')}`);
+          try {
+            const loaded = await format.load(dir);
+            const got = predictions(loaded);
+            loaded.dispose();
+            if (got.some((v, i) => !Object.is(v, oldPredictions[i]))) problems.push(`${step} #${nth}: the folder loads, but not as the previous model (predictions differ: new weights under the old model.json)`);
+          } catch (error) {
+            problems.push(`${step} #${nth}: the previous model no longer loads: ${(error as Error).message}`);
+          }
+        }
+      }
+      old.dispose();
+      other.dispose();
+      record.add(`interrupted-save-${format.tfjs ? 'tfjs' : 'simdnet'}`, HOSTILE, `${format.name}: a failure injected at each open/write/sync/rename of a save over a previous model`, tried, problems);
+      expect(tried).toBeGreaterThanOrEqual(7);
+      expect(problems).toEqual([]);
+    });
+  }
+});
