@@ -10,6 +10,6 @@ export { expElementwise } from './math';
 export { gemm, gemmPackBytes } from './gemm';
 export { softmaxRows, logSoftmaxRows, softmaxBackwardRows } from './softmax';
 export { softmaxCrossEntropy, sparseSoftmaxCrossEntropy, crossEntropy, meanSquaredError, binaryCrossEntropyLogits, binaryCrossEntropy } from './losses';
-export { colSums, rowArgmax, countCorrect, countCorrectSparse, countCorrectBinary } from './reduce';
+export { colSums, rowArgmax, countCorrect, countCorrectSparse, countCorrectBinary, firstNonFinite } from './reduce';
 export { sgd, sgdMomentum, adam } from './optim';
 export { gatherRows } from './gather';

@@ -80,3 +80,18 @@ export function countCorrectBinary(pred: usize, target: usize, n: i32, threshold
   }
   return correct;
 }
+
+/** Index of the first NaN or +-Inf among n floats, or -1 when all are finite (x - x is 0 only for finite x). */
+export function firstNonFinite(x: usize, n: i32): i32 {
+  const zero = f32x4.splat(0.0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    if (!i32x4.all_true(f32x4.eq(f32x4.sub(v, v), zero))) break;
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v - v != 0) return i;
+  }
+  return -1;
+}

@@ -130,3 +130,29 @@ describe('rowArgmax, countCorrect, countCorrectSparse', () => {
     }
   });
 });
+
+describe('firstNonFinite', () => {
+  it('finds the first NaN or +-Inf at every position of awkward lengths, and -1 when all are finite', () => {
+    for (const n of [0, 1, 3, 4, 5, 8, 13, 64, 1001]) {
+      const x = randomValues(n, -1e30, 1e30, n + 17);
+      const t = sn.tensor(x, [n]);
+      expect(kernels.firstNonFinite(t.ptr, n)).toBe(-1);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (let at = 0; at < n; at += Math.max(1, Math.floor(n / 7))) {
+          t.data.set(x);
+          t.data[at] = bad;
+          if (at + 2 < n) t.data[at + 2] = NaN; // a later one does not matter
+          expect(kernels.firstNonFinite(t.ptr, n)).toBe(ref.firstNonFinite(t.data));
+          expect(kernels.firstNonFinite(t.ptr, n)).toBe(at);
+        }
+      }
+      t.dispose();
+    }
+  });
+
+  it('treats the largest finite float32 and subnormals as finite', () => {
+    const t = sn.tensor([3.4028234663852886e38, -3.4028234663852886e38, 1e-45, -1e-45, 0, -0], [6]);
+    expect(kernels.firstNonFinite(t.ptr, 6)).toBe(-1);
+    t.dispose();
+  });
+});

@@ -2,7 +2,7 @@
 // into [rows, cols] float blocks in the wasm memory, and checking values before training touches weights.
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
 import { heapI32 } from '../backend/allocator.js';
-import type { Workspace } from './ops.js';
+import { firstNonFinite, type Workspace } from './ops.js';
 
 /** Data accepted for x and y: a Tensor, nested arrays, a flat (typed) array of whole rows, or { data, shape }. */
 export type DataLike = Tensor | TensorLike | { data: ArrayLike<number>; shape: readonly number[] };
@@ -82,10 +82,8 @@ function shapeMatrix(t: Tensor, owned: boolean, what: string, cols: number | und
 
 /** Throws a RangeError naming the first non-finite value's row and column. */
 export function checkFinite(m: Matrix, what: string): void {
-  const d = m.tensor.data;
-  for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i])) throw new RangeError(`${what} row ${Math.floor(i / m.cols)}, column ${i % m.cols} is ${d[i]}: data must be finite`);
-  }
+  const i = firstNonFinite(m.tensor.ptr, m.tensor.size);
+  if (i >= 0) throw new RangeError(`${what} row ${Math.floor(i / m.cols)}, column ${i % m.cols} is ${m.tensor.data[i]}: data must be finite`);
 }
 
 /** Labels for categoricalCrossentropy: rows of non-negative values summing to 1 (one-hot, or a distribution). */

@@ -6,7 +6,7 @@ import { runGemm } from '../ops/matmul.js';
 
 export { activationForward, activationBackward } from '../ops/elementwise.js';
 export { softmaxRows, softmaxBackwardRows } from '../ops/softmax.js';
-export { colSums, countCorrect, countCorrectBinary, countCorrectSparse } from '../ops/reduce.js';
+export { colSums, countCorrect, countCorrectBinary, countCorrectSparse, firstNonFinite } from '../ops/reduce.js';
 export { gatherRowsAt } from '../ops/gather.js';
 export {
   DEFAULT_EPSILON, softmaxCrossEntropy, sparseSoftmaxCrossEntropy, crossEntropy, meanSquaredError, binaryCrossEntropyLogits, binaryCrossEntropy,

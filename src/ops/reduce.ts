@@ -26,3 +26,8 @@ export function countCorrectSparse(pred: number, labelIdx: number, rows: number,
 export function countCorrectBinary(pred: number, target: number, n: number, threshold: number): number {
   return kernels.countCorrectBinary(pred, target, n, threshold);
 }
+
+/** Index of the first NaN or +-Inf among n floats at x, or -1 when all are finite. Unchecked. */
+export function firstNonFinite(x: number, n: number): number {
+  return kernels.firstNonFinite(x, n);
+}

@@ -28,3 +28,9 @@ export function countCorrectBinary(pred: ArrayLike<number>, target: ArrayLike<nu
   for (let i = 0; i < pred.length; i++) if (pred[i] > threshold === target[i] > 0.5) correct++;
   return correct;
 }
+
+/** Index of the first NaN or +-Inf, or -1. */
+export function firstNonFinite(x: ArrayLike<number>): number {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return i;
+  return -1;
+}

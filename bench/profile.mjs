@@ -1,0 +1,54 @@
+// Where the time of a training step goes: profiles W1 (784-128-10, batch 64, SGD) training with V8's
+// sampling profiler and groups self time into GEMM kernels, other wasm kernels (by name) and JavaScript.
+// The wasm keeps its name section, so kernels appear under their AssemblyScript names.
+//   node bench/profile.mjs [--threads N] [--epochs N]
+import { Session } from 'node:inspector/promises';
+import * as sn from '../dist/index.js';
+import { WORKLOADS, loadData, simdnetModel } from './workloads.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const threads = arg('--threads', 1);
+const epochs = arg('--epochs', 2);
+await sn.setThreads(threads);
+const data = await loadData();
+const w = WORKLOADS.W1;
+const model = simdnetModel(w);
+await model.fit(data.train.x, data.train.y, { epochs: 1, batchSize: w.batchSize, seed: 1 }); // warm-up
+
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 100 });
+await session.post('Profiler.start');
+const history = await model.fit(data.train.x, data.train.y, { epochs, batchSize: w.batchSize, seed: 2 });
+const { profile } = await session.post('Profiler.stop');
+session.disconnect();
+
+const selfTime = new Map();
+const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+profile.samples.forEach((id, i) => {
+  const { functionName, url } = nodes.get(id).callFrame;
+  const name = functionName || '(anonymous)';
+  const key = url.startsWith('wasm') ? `wasm ${name}` : url ? `js ${name} (${url.split('/').slice(-2).join('/')})` : name;
+  selfTime.set(key, (selfTime.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
+const total = [...selfTime.values()].reduce((a, b) => a + b, 0);
+const groups = { 'GEMM (wasm)': 0, 'other kernels (wasm)': 0, JavaScript: 0, 'idle / GC / other': 0 };
+for (const [key, t] of selfTime) {
+  if (key.startsWith('wasm $assembly/gemm/') || key.startsWith('wasm assembly/gemm/')) groups['GEMM (wasm)'] += t;
+  else if (key.startsWith('wasm')) groups['other kernels (wasm)'] += t;
+  else if (key.startsWith('js')) groups.JavaScript += t;
+  else groups['idle / GC / other'] += t;
+}
+const pct = (t) => `${((100 * t) / total).toFixed(1)}%`;
+const rate = history.history.samplesPerSecond;
+console.log(`W1 training, ${threads} thread(s), ${epochs} epochs on ${data.source}: ${rate.map((r) => Math.round(r)).join(', ')} samples/s`);
+console.log(`main-thread self time (${(total / 1e6).toFixed(2)} s sampled):`);
+for (const [g, t] of Object.entries(groups)) console.log(`  ${g.padEnd(22)} ${pct(t)}`);
+console.log('top entries:');
+[...selfTime.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).forEach(([k, t]) => console.log(`  ${pct(t).padStart(6)}  ${k}`));
+model.dispose();
+data.dispose();
