@@ -52,7 +52,9 @@ function softmaxCrossEntropyRow(x: usize, y: usize, cols: i32, probs: usize, gra
     const z = f32x4.sub(v128.load(x + offset), m4);
     const label = v128.load(y + offset);
     sumY4 = f32x4.add(sumY4, label);
-    sumYZ4 = f32x4.add(sumYZ4, f32x4.mul(label, z));
+    // A label of 0 contributes nothing, even against a logit of -Inf (0 * -Inf would be NaN): a masked-out
+    // class has probability 0 and a finite loss, as in the sparse kernel.
+    sumYZ4 = f32x4.add(sumYZ4, v128.and(f32x4.mul(label, z), f32x4.ne(label, f32x4.splat(0.0))));
     if (probs != 0 || grad != 0) {
       const p = f32x4.div(exp4(z), s4);
       if (probs != 0) v128.store(probs + offset, p);
@@ -68,7 +70,7 @@ function softmaxCrossEntropyRow(x: usize, y: usize, cols: i32, probs: usize, gra
     const z = load<f32>(x + offset) - m;
     const label = load<f32>(y + offset);
     sumY += label;
-    sumYZ += <f64>(label * z);
+    if (label != 0) sumYZ += <f64>(label * z);
     if (probs != 0 || grad != 0) {
       const p = expScalar(z) / s;
       if (probs != 0) store<f32>(probs + offset, p);

@@ -1,6 +1,7 @@
 // Kernel benchmarks (one thread): GEMM GFLOPS against the naive JavaScript i-k-j loop of
-// bench/peers/naive.mjs at the same shapes in the same run, the ceiling of the 2x16 micro-kernel's
-// instruction mix on this machine (a register-only probe, compiled here), and the elementwise kernels' GB/s.
+// bench/peers/naive.mjs at the same m, k, n in the same run (the naive loop has no transposed variants),
+// the machine's f32x4 mul+add issue rate that bounds a wasm GEMM (a register-only probe compiled here with
+// asc), and the elementwise kernels' GB/s.
 // Every figure is the median over `--rounds` rounds (default 3) of tinybench's median latency.
 // Prints a table and writes bench/out/kernels.json. Run after `npm run build`: `npm run bench:kernels`.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -66,22 +67,22 @@ function naiveTask(g) {
 
 // ---- The ceiling probe: wasm SIMD has no FMA, so GEMM costs one f32x4.mul and one f32x4.add per 4
 // multiply-adds, and its speed is bounded by how many of those V8's code issues per second. The probe runs
-// 6 independent add chains and 6 independent mul chains (no loads, enough chains to hide latency) and
+// 7 independent add chains and 7 independent mul chains (no loads, enough chains to hide latency) and
 // reports that rate as GEMM-equivalent GFLOPS (4 lanes x 1 flop per instruction). ----
 const PROBE_SOURCE = `
 export function probe(iterations: i32): f32 {
   const d = f32x4.splat(1e-3), g = f32x4.splat(1.0000001);
-  let a0 = f32x4.splat(1), a1 = f32x4.splat(2), a2 = f32x4.splat(3), a3 = f32x4.splat(4), a4 = f32x4.splat(5), a5 = f32x4.splat(6);
-  let p0 = f32x4.splat(1), p1 = f32x4.splat(2), p2 = f32x4.splat(3), p3 = f32x4.splat(4), p4 = f32x4.splat(5), p5 = f32x4.splat(6);
+  let a0 = f32x4.splat(1), a1 = f32x4.splat(2), a2 = f32x4.splat(3), a3 = f32x4.splat(4), a4 = f32x4.splat(5), a5 = f32x4.splat(6), a6 = f32x4.splat(7);
+  let p0 = f32x4.splat(1), p1 = f32x4.splat(2), p2 = f32x4.splat(3), p3 = f32x4.splat(4), p4 = f32x4.splat(5), p5 = f32x4.splat(6), p6 = f32x4.splat(7);
   for (let i = 0; i < iterations; i++) {
     %BODY%
   }
-  const a = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(a4, a5));
-  const p = f32x4.add(f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)), f32x4.add(p4, p5));
+  const a = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), a6));
+  const p = f32x4.add(f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)), f32x4.add(f32x4.add(p4, p5), p6));
   return f32x4.extract_lane(f32x4.add(a, p), 0);
-}`.replace('%BODY%', 'a0 = f32x4.add(a0, d); a1 = f32x4.add(a1, d); a2 = f32x4.add(a2, d); a3 = f32x4.add(a3, d); a4 = f32x4.add(a4, d); a5 = f32x4.add(a5, d);\n    p0 = f32x4.mul(p0, g); p1 = f32x4.mul(p1, g); p2 = f32x4.mul(p2, g); p3 = f32x4.mul(p3, g); p4 = f32x4.mul(p4, g); p5 = f32x4.mul(p5, g);\n'.repeat(4));
+}`.replace('%BODY%', 'a0 = f32x4.add(a0, d); a1 = f32x4.add(a1, d); a2 = f32x4.add(a2, d); a3 = f32x4.add(a3, d); a4 = f32x4.add(a4, d); a5 = f32x4.add(a5, d); a6 = f32x4.add(a6, d);\n    p0 = f32x4.mul(p0, g); p1 = f32x4.mul(p1, g); p2 = f32x4.mul(p2, g); p3 = f32x4.mul(p3, g); p4 = f32x4.mul(p4, g); p5 = f32x4.mul(p5, g); p6 = f32x4.mul(p6, g);\n'.repeat(4));
 const PROBE_ITERATIONS = 20_000;
-const PROBE_FLOPS = 4 * 12 * 4 * PROBE_ITERATIONS;
+const PROBE_FLOPS = 4 * 14 * 4 * PROBE_ITERATIONS;
 
 async function probeTask() {
   const { error, binary, stderr } = await asc.compileString(PROBE_SOURCE, { optimizeLevel: 3, runtime: 'stub', enable: ['simd'], noAssert: true });

@@ -106,3 +106,4 @@ for (const [m, n, k] of shapes) {
   free();
 }
 console.log(`pool threshold: GEMMs of at least ${defaultThreshold} multiply-adds are split`);
+console.log('target: >= 1.8x at 512x512x512 on 2 threads of an otherwise idle 2-core machine');

@@ -106,8 +106,8 @@ function inferShape(values: TensorLike): number[] {
 function flattenInto(values: TensorLike, shape: number[], dim: number, out: Float32Array, offset: number, path: number[]): number {
   if (ArrayBuffer.isView(values) || dim === shape.length - 1) {
     const row = values as ArrayLike<number>;
-    if (row === null || typeof row !== 'object') {
-      throw new TypeError(`ragged data: row [${path.join('][')}] is ${row === null ? 'null' : typeof row}, not a list of ${shape[dim]} values`);
+    if (row === null || typeof row !== 'object' || typeof row.length !== 'number') {
+      throw new TypeError(`ragged data: row [${path.join('][')}] is ${row === null ? 'null' : typeof row === 'object' ? 'an object without a length' : typeof row}, not a list of ${shape[dim]} values`);
     }
     if (row.length !== shape[dim]) {
       throw new TypeError(`ragged data: row [${path.join('][')}] has ${row.length} values, expected ${shape[dim]}`);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as sn from '../dist/index.js';
 import { allocate, heapF32, heapU8, release } from '../dist/backend/allocator.js';
 import { gemm, gemmPackBytes, gemmScratchBytes, releaseGemmScratch } from '../dist/ops/matmul.js';
+import { kernels } from '../dist/backend/wasm.js';
 import { KINDS } from './reference/activations.js';
 import { gemmReference, type GemmCase } from './reference/gemm.js';
 
@@ -213,6 +214,22 @@ describe('gemm epilogue', () => {
       });
     }
   }
+
+  it('a fused activation gives the same bits as a separate actForward pass over C', () => {
+    for (const [, act] of Object.entries(KINDS)) {
+      const fused = makeCase(7, 45, 19, { transB: true, bias: true, act, actParam: 0.1 });
+      const plain = { ...fused, act: KINDS.linear };
+      const c = upload(runKernel(plain));
+      try {
+        kernels.actForward(act, c, c, fused.c.length, 0.1);
+        const separate = heapF32().slice(c >>> 2, (c >>> 2) + fused.c.length);
+        const got = runKernel(fused);
+        expect(Buffer.from(got.buffer).equals(Buffer.from(separate.buffer)), `activation ${act}`).toBe(true);
+      } finally {
+        release(c);
+      }
+    }
+  });
 
   it('beta = 0 never reads C: NaN garbage in C does not reach the result', () => {
     for (const combo of COMBOS) {

@@ -2,6 +2,11 @@
 // bounded, per-epoch time not creeping), two models trained by interleaved async fits, and predictions
 // and evaluations of one model during another's fit: each bit-identical to its solo run.
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as sn from '../dist/index.js';
 import { recorder } from './hardening/record.js';
 import { fillValues, rng } from './hardening/values.js';
@@ -21,13 +26,16 @@ function dataset(rows: number, features: number, classes: number, seed: number):
   return { x: sn.tensor(values, [rows, features]), y };
 }
 
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+// A full garbage collection on demand, so that heap sizes compare live objects, not garbage not yet
+// collected (the documented way to reach V8's gc() at run time; vitest does not pass --expose-gc).
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** The q-quantile (0..1) of the values, nearest rank. */
+const quantile = (v: number[], q: number): number => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(q * v.length))];
 
 describe('soak: 300 epochs of a small model', () => {
-  it('memory() is exactly constant from epoch 1 on, RSS stays within 48 MB of epoch 1, epoch time does not creep', async () => {
+  it('memory() is exactly constant from epoch 1 on, the JS heap and RSS stay flat after epoch 1, epoch time does not creep', async () => {
     const { x, y } = dataset(2048, 32, 4, 1);
     const val = dataset(256, 32, 4, 2);
     const model = sn.sequential([
@@ -40,14 +48,21 @@ describe('soak: 300 epochs of a small model', () => {
     const bytes: number[] = [];
     const tensors: number[] = [];
     const rss: number[] = [];
+    const heap: number[] = [];
     const ms: number[] = [];
+    const cpuMs: number[] = [];
     let last = performance.now();
+    let lastCpu = process.cpuUsage();
     const history = await model.fit(x, y, {
       epochs: 300, batchSize: 32, seed: 7, validationData: [val.x, val.y],
       callbacks: {
         onEpochEnd: (epoch) => {
           // Predictions inside the loop allocate and free their own buffers each time.
           if (epoch % 10 === 0) model.predict(val.x).dispose();
+          if (epoch % 50 === 1 || epoch === 299) {
+            collectGarbage();
+            heap.push(process.memoryUsage().heapUsed);
+          }
           const m = sn.memory();
           bytes.push(m.bytes);
           tensors.push(m.tensors);
@@ -55,6 +70,9 @@ describe('soak: 300 epochs of a small model', () => {
           const now = performance.now();
           ms.push(now - last);
           last = now;
+          const cpu = process.cpuUsage(lastCpu);
+          cpuMs.push((cpu.user + cpu.system) / 1000);
+          lastCpu = process.cpuUsage();
         },
       },
     });
@@ -65,14 +83,21 @@ describe('soak: 300 epochs of a small model', () => {
     expect(new Set(bytes.slice(1)).size, 'memory().bytes per epoch').toBe(1);
     expect(new Set(tensors.slice(1)).size, 'memory().tensors per epoch').toBe(1);
     expect(sn.memory()).toEqual(baseline);
-    // RSS: garbage collection makes it wobble; a leak of even 1 KB per batch (19,200 batches) would not fit.
+    // JS heap after a full collection, epoch 1 to 299: 2 MB would hold a leak of 100 bytes per batch
+    // (19,200 batches). RSS also holds garbage awaiting collection and the heap's own growth: a loose bound.
+    const heapGrowth = Math.max(...heap) - heap[0];
     const rssGrowth = Math.max(...rss.slice(1)) - rss[1];
-    expect(rssGrowth, `RSS grew ${(rssGrowth / 2 ** 20).toFixed(1)} MB after epoch 1`).toBeLessThan(48 * 2 ** 20);
-    // Time: the median of the last 100 epochs within 2.5x that of epochs 10-109 (the machine is shared and noisy).
-    const early = median(ms.slice(10, 110));
-    const late = median(ms.slice(200));
-    expect(late / early, `median epoch ${early.toFixed(2)} ms early, ${late.toFixed(2)} ms late`).toBeLessThan(2.5);
-    record.add('soak', LOAD, `300 epochs (19,200 batches), Adam, validation and predict inside the loop: memory() constant after epoch 1; RSS growth ${(rssGrowth / 2 ** 20).toFixed(1)} MB; median epoch ${early.toFixed(1)} -> ${late.toFixed(1)} ms`, 300);
+    expect(heapGrowth, `heap after GC grew ${(heapGrowth / 2 ** 20).toFixed(2)} MB after epoch 1`).toBeLessThan(2 * 2 ** 20);
+    expect(rssGrowth, `RSS grew ${(rssGrowth / 2 ** 20).toFixed(1)} MB after epoch 1`).toBeLessThan(64 * 2 ** 20);
+    // Time: epochs 200-299 against epochs 10-109, by the lower quartile (other processes share the 2 cores:
+    // they slow some epochs, while creeping work slows them all). CPU time is immune to that sharing, so
+    // its bound is tight; wall time, which the sharing inflates, gets a loose one.
+    const ratio = (v: number[]) => quantile(v.slice(200), 0.25) / quantile(v.slice(10, 110), 0.25);
+    const text = `epoch time ${quantile(ms.slice(10, 110), 0.25).toFixed(2)} -> ${quantile(ms.slice(200), 0.25).toFixed(2)} ms wall, ` +
+      `${quantile(cpuMs.slice(10, 110), 0.25).toFixed(2)} -> ${quantile(cpuMs.slice(200), 0.25).toFixed(2)} ms CPU (lower quartiles, epochs 10-109 -> 200-299)`;
+    expect(ratio(cpuMs), text).toBeLessThan(1.5);
+    expect(ratio(ms), text).toBeLessThan(3);
+    record.add('soak', LOAD, `300 epochs (19,200 batches), Adam, validation and predict inside the loop: memory() constant after epoch 1; JS heap after GC +${(heapGrowth / 2 ** 10).toFixed(0)} KB, RSS +${(rssGrowth / 2 ** 20).toFixed(1)} MB; ${text}`, 300);
     model.dispose();
     x.dispose();
     val.x.dispose();
@@ -170,6 +195,48 @@ describe('concurrent use in one process', () => {
     record.add('predict-during-fit', LOAD, 'predict + evaluate of a second model between every batch of a fit: both bit-identical to solo', checks, mismatches);
     trained.dispose();
     other.dispose();
+  });
+
+  it('predict, evaluate and saveModel on the model being fitted (checkpoints each epoch) leave the fit bit-identical and see its current weights', async () => {
+    const [job] = jobs;
+    const alone = await solo(job);
+    const model = job.build();
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-checkpoint-'));
+    const problems: string[] = [];
+    let checkpoints = 0;
+    const predictNow = (m: sn.Sequential) => {
+      const p = m.predict(job.data.x);
+      const out = p.data.slice();
+      p.dispose();
+      return out;
+    };
+    await model.fit(job.data.x, job.data.y, {
+      ...job.options,
+      callbacks: {
+        ...yieldEachBatch([], ''),
+        onEpochEnd: async (epoch) => {
+          // A copy built from the current weights is what predict and a checkpoint must agree with.
+          const copy = job.build();
+          copy.setWeights(model.getWeights());
+          const expected = predictNow(copy);
+          const expectedEval = JSON.stringify(copy.evaluate(job.data.x, job.data.y));
+          copy.dispose();
+          if (predictNow(model).some((v, i) => !Object.is(v, expected[i]))) problems.push(`predict during epoch ${epoch}`);
+          if (JSON.stringify(model.evaluate(job.data.x, job.data.y)) !== expectedEval) problems.push(`evaluate during epoch ${epoch}`);
+          await sn.saveModel(model, dir);
+          const loaded = await sn.loadModel(dir);
+          if (predictNow(loaded).some((v, i) => !Object.is(v, expected[i]))) problems.push(`checkpoint of epoch ${epoch}`);
+          loaded.dispose();
+          checkpoints++;
+        },
+      },
+    });
+    rmSync(dir, { recursive: true, force: true });
+    if (JSON.stringify(model.getWeights().map((w) => Array.from(w))) !== alone.weights) problems.push('the fit differs from its run without predictions and checkpoints');
+    model.dispose();
+    record.add('use-during-own-fit', LOAD, 'predict, evaluate, saveModel + loadModel of the model being fitted, at every epoch end: current weights, fit unchanged bit for bit', checkpoints, problems);
+    expect(problems).toEqual([]);
+    expect(checkpoints).toBe(job.options.epochs);
   });
 
   it('many fits started at once on different models all match their solo runs (random batch yields)', async () => {

@@ -2,12 +2,13 @@
 // and workers killed while GEMMs keep coming: every result bit-identical to one thread, and the pool back
 // to full strength afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import * as sn from '../dist/index.js';
 import * as pool from '../dist/backend/pool.js';
 import { kernels } from '../dist/backend/wasm.js';
 import { allocate, heapF32, release } from '../dist/backend/allocator.js';
 import { recorder } from './hardening/record.js';
-import { fillValues, rng } from './hardening/values.js';
+import { SEED, fillValues, profileArb, rng } from './hardening/values.js';
 
 const record = recorder('hardening-threads');
 const LOAD = 'Long runs and load';
@@ -84,6 +85,45 @@ describe('thread pool under load', () => {
     expect(after.workerShares - before.workerShares).toBeGreaterThan(0);
   });
 
+  it('random GEMMs (shapes, transposes, strides, alpha/beta, epilogues, NaN/Inf) split across threads equal one thread bit for bit', async () => {
+    expect(await untilFullStrength(10_000)).toBe(true);
+    const before = pool.poolStatus();
+    const side = fc.integer({ min: 0, max: 130 });
+    record.check('pool-random-gemms', 'Property tests', 'random GEMM split across 2 threads (shapes 0-130, transposes, strides, alpha/beta, bias, 6 activations, hostile values) vs the one-thread kernel, bit for bit', fc.property(
+      fc.record({ m: side, n: side, k: side, transA: fc.boolean(), transB: fc.boolean(), alpha: fc.double({ min: -3, max: 3, noNaN: true }), beta: fc.constantFrom(0, 1, -0.5), bias: fc.boolean(), act: fc.constantFrom(0, 1, 2, 3, 4, 5), pad: fc.constantFrom(0, 2), profile: profileArb, seed: fc.integer() }),
+      (g) => {
+        const lda = (g.transA ? g.m : g.k) + g.pad;
+        const ldb = (g.transB ? g.k : g.n) + g.pad;
+        const ldc = g.n + g.pad;
+        const put = (values: Float32Array) => {
+          const ptr = allocate(values.length * 4);
+          heapF32().set(values, ptr >>> 2);
+          return ptr;
+        };
+        const a = put(fillValues((g.transA ? g.k : g.m) * lda, g.seed, g.profile, 0.002));
+        const b = put(fillValues((g.transB ? g.n : g.k) * ldb, g.seed + 1, g.profile === 'special' ? 'unit' : g.profile));
+        const c0 = fillValues(g.m * ldc, g.seed + 2, 'unit');
+        const c = put(c0);
+        const bias = g.bias ? put(fillValues(g.n, g.seed + 3, 'unit')) : 0;
+        const pack = allocate(Math.max(64, kernels.gemmPackBytes(g.m, g.n, g.k, g.transB ? 1 : 0)));
+        const run = (entry: typeof kernels.gemm) => {
+          heapF32().set(c0, c >>> 2);
+          entry(g.transA ? 1 : 0, g.transB ? 1 : 0, g.m, g.n, g.k, g.alpha, a, lda, b, ldb, g.beta, c, ldc, bias, g.act, 0.2, pack);
+          return heapF32().slice(c >>> 2, (c >>> 2) + g.m * ldc);
+        };
+        try {
+          const one = run(kernels.gemm);
+          const split = run(pool.parallelGemm);
+          const i = one.findIndex((v, j) => !Object.is(v, split[j]));
+          if (i >= 0) throw new Error(`C[${i}]: one thread ${one[i]}, split ${split[i]}`);
+        } finally {
+          [a, b, c, bias, pack].forEach((ptr) => ptr !== 0 && release(ptr));
+        }
+      },
+    ), { seed: SEED, numRuns: 300, endOnFailure: true });
+    expect(pool.poolStatus().parallelCalls - before.parallelCalls).toBeGreaterThan(100);
+  });
+
   it('two models fitted in alternation on threads equal their one-thread solo runs bit for bit', async () => {
     const data = (rows: number, cols: number, seed: number) => sn.tensor(fillValues(rows * cols, seed, 'unit'), [rows, cols]);
     const builds = [
@@ -118,10 +158,22 @@ describe('thread pool under load', () => {
     const split = pool.poolStatus().parallelCalls - before.parallelCalls;
     const differing = models.flatMap((m, i) => (weights(m) === solo[i] ? [] : [`model ${i} differs from its one-thread run`]));
     models.forEach((m) => m.dispose());
+    // Once more with the thread count switched between 1 and 2 while both fits run.
+    const again = builds.map((b) => b());
+    let switches = 0;
+    const toggling = setInterval(() => void sn.setThreads(switches++ % 2 === 0 ? 1 : THREADS), 2);
+    await Promise.all(again.map((m, i) => m.fit(xs[i], ys[i], options(i))));
+    clearInterval(toggling);
+    await sn.setThreads(THREADS);
+    again.forEach((m, i) => {
+      if (weights(m) !== solo[i]) differing.push(`model ${i} differs from its one-thread run when setThreads toggles during the fits`);
+      m.dispose();
+    });
     [xs[0], xs[1], ys[1] as InstanceType<typeof sn.Tensor>].forEach((t) => t.dispose());
-    record.add('pool-alternating-models', LOAD, 'two models fitted by interleaved async fits on 2 threads vs their solo 1-thread runs, bit for bit', 2, differing);
+    record.add('pool-alternating-models', LOAD, 'two models fitted by interleaved async fits on 2 threads (then with setThreads toggling 1/2 during the fits) vs their solo 1-thread runs, bit for bit', 4, differing);
     expect(differing).toEqual([]);
     expect(split).toBeGreaterThan(0);
+    expect(switches).toBeGreaterThan(0);
   });
 
   it('workers killed while GEMMs keep coming: every result correct, no hang, the pool recovers each time', async () => {

@@ -1,6 +1,6 @@
 // IDX reader: values, shapes, gzip, limits, and a clear error naming the file for each kind of damage.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -105,5 +105,129 @@ describe('damaged IDX files get an error naming the file and the problem, and al
 
   it('labels with 2 dimensions', async () => {
     await expect(sn.io.loadIdxLabels(file('labels-2d', idx([2, 2], [1, 2, 3, 4])))).rejects.toThrow(/labels-2d: labels must have 1 dimension/);
+  });
+});
+
+describe('streaming: files larger than a read or gunzip chunk (64 KiB / 16 KiB)', () => {
+  // 301 images of 28x28 = 235,984 bytes: several chunks, and chunk edges fall mid-image.
+  const dims = [301, 28, 28];
+  const values = bytes(301 * 784);
+  const raw = idx(dims, values);
+
+  it('reads every pixel exactly as b / 255, raw and gzipped, with and without a limit that ends mid-chunk', async () => {
+    for (const [name, data] of [['big-raw', raw], ['big-gz.gz', gzipSync(raw)]] as const) {
+      const path = file(name, data);
+      for (const limit of [undefined, 1, 97, 301, 1000]) {
+        const x = await sn.io.loadIdxImages(path, { limit });
+        const n = Math.min(limit ?? 301, 301);
+        expect(x.shape).toEqual([n, 784]);
+        // Tolerance: exact (the same float32 expression as the in-memory path).
+        const data32 = x.data;
+        let mismatches = 0;
+        for (let i = 0; i < n * 784; i++) if (data32[i] !== Math.fround(values[i] / 255)) mismatches++;
+        expect(mismatches, `${name} limit ${limit}`).toBe(0);
+        x.dispose();
+      }
+    }
+  });
+
+  it('reads labels across chunks, raw and gzipped, and readIdx returns the same bytes as parseIdx', async () => {
+    const labels = bytes(100_003);
+    const bytesOnDisk = idx([labels.length], labels);
+    for (const [name, data] of [['labels-big', bytesOnDisk], ['labels-big-gz.gz', gzipSync(bytesOnDisk)]] as const) {
+      const path = file(name, data);
+      expect(Array.from(await sn.io.loadIdxLabels(path))).toEqual(Array.from(labels));
+      expect(Array.from(await sn.io.loadIdxLabels(path, { limit: 65_537 }))).toEqual(Array.from(labels.subarray(0, 65_537)));
+      const read = await sn.io.readIdx(path);
+      const parsed = sn.io.parseIdx(bytesOnDisk, name);
+      expect(read.dims).toEqual(parsed.dims);
+      expect(Buffer.compare(Buffer.from(read.values), Buffer.from(parsed.values))).toBe(0);
+    }
+  });
+
+  it('a file of several gzip members (trailer ISIZE covers only the last) is checked by a counting pass, then loads', async () => {
+    const path = file('members.gz', Buffer.concat([gzipSync(raw.subarray(0, 70_000)), gzipSync(raw.subarray(70_000))]));
+    const x = await sn.io.loadIdxImages(path);
+    expect(x.shape).toEqual([301, 784]);
+    let mismatches = 0;
+    for (let i = 0; i < values.length; i++) if (x.data[i] !== Math.fround(values[i] / 255)) mismatches++;
+    expect(mismatches).toBe(0);
+    x.dispose();
+  });
+});
+
+describe('streaming: the length is checked before allocating, and errors free everything and close the file', () => {
+  const good = () => idx([301, 28, 28], bytes(301 * 784));
+
+  /** Open file descriptors of this process (Linux), to see that every load closed its file. */
+  const openFiles = () => readdirSync('/proc/self/fd').length;
+
+  const cases: [string, () => Uint8Array, RegExp][] = [
+    // gzip of a truncated / padded IDX: the trailer disagrees with the header, the counting pass gives today's messages.
+    ['gz-of-truncated.gz', () => gzipSync(good().subarray(0, 100_000)), /truncated: dimensions \[301, 28, 28\] need 235984 data bytes .* the file has 100000/],
+    ['gz-of-padded.gz', () => gzipSync(Uint8Array.from([...good(), 9, 9, 9])), /3 unexpected bytes after the data of dimensions \[301, 28, 28\]/],
+    // Hostile headers: a raw file and a small gzip claiming 2^31 rows are refused before the tensor is sized.
+    ['huge-raw', () => { const b = good(); new DataView(b.buffer).setUint32(4, 2 ** 31); return b; }, /truncated: dimensions \[2147483648, 28, 28\]/],
+    ['huge-gz.gz', () => { const b = good(); new DataView(b.buffer).setUint32(4, 2 ** 31); return gzipSync(b); }, /truncated: dimensions \[2147483648, 28, 28\]/],
+    // A trailer that lies (ISIZE patched to the header's length) over short data: zlib's own length check fails at the end.
+    ['lying-trailer.gz', () => {
+      const b = Uint8Array.from(gzipSync(good().subarray(0, 200_000)));
+      new DataView(b.buffer).setUint32(b.length - 4, good().length, true);
+      return b;
+    }, /corrupt gzip data/],
+    // Damage in the middle of the deflate stream, found only after the tensor was allocated and partly filled.
+    ['flipped-middle.gz', () => { const b = Uint8Array.from(gzipSync(good())); for (let i = 0; i < 64; i++) b[(b.length >> 1) + i] ^= 0x5a; return b; }, /corrupt gzip data/],
+    ['cut-gz.gz', () => gzipSync(good()).subarray(0, 40_000), /corrupt gzip data/],
+  ];
+  for (const [name, make, message] of cases) {
+    it(name, async () => {
+      const path = file(name, make());
+      const before = sn.memory();
+      const filesBefore = openFiles();
+      const arrayBuffersBefore = process.memoryUsage().arrayBuffers;
+      const error = await sn.io.loadIdxImages(path).then(() => null, (e: Error) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(error!.message).toContain(path);
+      expect(error!.message).toMatch(message);
+      expect(sn.memory()).toEqual(before);
+      expect(openFiles()).toBe(filesBefore);
+      // Nothing sized from the header: far below the 1.6 TB (bytes) or 6.7 TB (float32) it claims.
+      expect(process.memoryUsage().arrayBuffers - arrayBuffersBefore).toBeLessThan(16 * 2 ** 20);
+      const labelsError = await sn.io.loadIdxLabels(path).then(() => null, (e: Error) => e);
+      expect(labelsError!.message).toContain(path);
+      expect(openFiles()).toBe(filesBefore);
+    }, 30_000); // Fails a hang instead of waiting for the 120 s default.
+  }
+
+  it('every byte of a small gzip flipped in turn: a clear error or the right values, never a hang or an open file', async () => {
+    const small = idx([3, 5, 7], bytes(105));
+    const gz = gzipSync(small);
+    const filesBefore = openFiles();
+    const before = sn.memory();
+    for (let at = 0; at < gz.length; at++) {
+      const damaged = Uint8Array.from(gz);
+      damaged[at] ^= 0xff;
+      const path = file(`flip-${at}.gz`, damaged);
+      const result = await sn.io.loadIdxImages(path).then((x) => x, (e: Error) => e);
+      if (result instanceof Error) expect(result.message, `byte ${at}`).toContain(path);
+      else {
+        // gzip header bytes such as MTIME or OS may change without harm; the values must still be the file's.
+        expect(Array.from(result.data), `byte ${at}`).toEqual(Array.from(small.subarray(16), (b) => Math.fround(b / 255)));
+        result.dispose();
+      }
+    }
+    expect(sn.memory()).toEqual(before);
+    expect(openFiles()).toBe(filesBefore);
+  }, 30_000); // A hang (a load waiting forever on a destroyed gunzip) fails here; the loop takes well under a second.
+
+  it('a limit stops early and closes the file; a directory is refused', async () => {
+    const path = file('limit-gz.gz', gzipSync(good()));
+    const filesBefore = openFiles();
+    const x = await sn.io.loadIdxImages(path, { limit: 2 });
+    expect(x.shape).toEqual([2, 784]);
+    x.dispose();
+    expect(openFiles()).toBe(filesBefore);
+    await expect(sn.io.loadIdxImages(dir)).rejects.toThrow(/cannot read: not a regular file/);
+    expect(openFiles()).toBe(filesBefore);
   });
 });

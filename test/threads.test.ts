@@ -268,6 +268,28 @@ describe('GEMM split across threads', () => {
   });
 });
 
+describe('oversubscription guard', () => {
+  it('pauses splitting after 3 split calls in a row lose to one thread, doubling the pause up to 2 s', () => {
+    const guard = new pool.SplitGuard();
+    guard.record(2, 1, 0);
+    guard.record(2, 1, 0);
+    expect(guard.allows(0)).toBe(true);
+    guard.record(2, 1, 0); // third loss in a row: 50 ms pause
+    expect(guard.allows(49.9)).toBe(false);
+    expect(guard.allows(50)).toBe(true);
+    guard.record(0.5, 1, 50); // a win resets the count and the back-off
+    guard.record(2, 1, 60);
+    guard.record(2, 1, 60);
+    expect(guard.allows(60)).toBe(true);
+    for (const [now, pause] of [[100, 50], [200, 100], [400, 200], [1000, 400], [2000, 800], [3000, 1600], [5000, 2000], [8000, 2000]]) {
+      for (let i = 0; i < 3; i++) guard.record(2, 1, now);
+      expect(guard.allows(now + pause - 0.1), `pause at ${now}`).toBe(false);
+      expect(guard.allows(now + pause), `pause at ${now}`).toBe(true);
+    }
+    expect(guard.pauses).toBe(9);
+  });
+});
+
 describe('worker failures', () => {
   it('a job that traps in a worker throws from that call, naming the worker and rows; the pool keeps working', async () => {
     await sn.setThreads(2);

@@ -114,8 +114,9 @@ let requestedThreads = Math.min(MAX_THREADS, threadsFromEnvironment() ?? availab
 // ---------------------------------------------------------------------------------------------------
 // Workers
 
-// The worker is a data: URL module holding workerMain's source: unlike a worker file, it needs no read
-// permission in Deno, and node:worker_threads (Node, Deno and Bun alike) can unref it.
+// One way to start workers that works in Node, Deno and Bun alike (all tried): node:worker_threads with a
+// data: URL module holding workerMain's source. A worker *file* needs --allow-read in Deno (with either
+// Worker API), and Deno's web Worker cannot be unref'd, so it would keep the process alive.
 const WORKER_URL = new URL(
   'data:text/javascript,' +
     encodeURIComponent(`import { parentPort } from 'node:worker_threads';\n(${workerMain.toString()})(parentPort);\n`),
@@ -197,30 +198,37 @@ let workerShares = 0;
 let takenBack = 0;
 let gemmMinMacs = DEFAULT_GEMM_MIN_MACS;
 let adaptive = true;
-let losses = 0;
-let pauseMs = MIN_PAUSE_MS;
-let pausedUntil = 0;
-let pauses = 0;
 
-/** Splitting is allowed unless the oversubscription guard has paused it. */
-function splittingAllowed(): boolean {
-  return !adaptive || pausedUntil === 0 || performance.now() >= pausedUntil;
-}
+/**
+ * The oversubscription guard (see LOSSES_TO_PAUSE): counts split calls that lost to one thread and pauses
+ * splitting after a run of them. Times are performance.now() milliseconds, passed in.
+ */
+export class SplitGuard {
+  #losses = 0;
+  #pauseMs = MIN_PAUSE_MS;
+  #pausedUntil = 0;
+  /** How many times it paused splitting. */
+  pauses = 0;
 
-/** Feeds the guard with a split call's time and the one-thread time estimated from the caller's share. */
-function recordSplit(elapsedMs: number, oneThreadMs: number): void {
-  if (!adaptive) return;
-  if (elapsedMs <= oneThreadMs) {
-    losses = 0;
-    pauseMs = MIN_PAUSE_MS;
-    return;
+  allows(now: number): boolean {
+    return now >= this.#pausedUntil;
   }
-  if (++losses < LOSSES_TO_PAUSE) return;
-  losses = 0;
-  pauses++;
-  pausedUntil = performance.now() + pauseMs;
-  pauseMs = Math.min(MAX_PAUSE_MS, pauseMs * 2);
+
+  /** A split call took `elapsedMs`; one thread would have taken about `oneThreadMs`. */
+  record(elapsedMs: number, oneThreadMs: number, now: number): void {
+    if (elapsedMs <= oneThreadMs) {
+      this.#losses = 0;
+      this.#pauseMs = MIN_PAUSE_MS;
+      return;
+    }
+    if (++this.#losses < LOSSES_TO_PAUSE) return;
+    this.#losses = 0;
+    this.pauses++;
+    this.#pausedUntil = now + this.#pauseMs;
+    this.#pauseMs = Math.min(MAX_PAUSE_MS, this.#pauseMs * 2);
+  }
 }
+let guard = new SplitGuard();
 
 function removeSlot(slot: Slot): void {
   slots = slots.filter((s) => s !== slot);
@@ -332,7 +340,9 @@ export function parallelGemm(
 ): void {
   const maxShares = Math.floor(m / ROW_GRANULE);
   const helpers =
-    maxShares >= 2 && m * n * k >= gemmMinMacs && getThreads() > 1 && splittingAllowed() ? readyWorkers(maxShares - 1) : [];
+    maxShares >= 2 && m * n * k >= gemmMinMacs && getThreads() > 1 && (!adaptive || guard.allows(performance.now()))
+      ? readyWorkers(maxShares - 1)
+      : [];
   if (helpers.length === 0) {
     kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
     return;
@@ -396,7 +406,10 @@ export function parallelGemm(
   if (scratch !== 0 && !claimed.some((job) => job.slot.retired)) release(scratch);
   if (callerError !== null) throw callerError;
   if (failures.length > 0) throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
-  recordSplit(performance.now() - start, callerMs * shares);
+  if (adaptive) {
+    const end = performance.now();
+    guard.record(end - start, callerMs * shares, end);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -411,7 +424,7 @@ export interface PoolStatus {
   /** Shares of those calls computed by workers, and shares the caller took back unclaimed. */
   workerShares: number;
   takenBack: number;
-  /** Times the oversubscription guard paused splitting. */
+  /** Times the oversubscription guard paused splitting (since setAdaptiveSplitting was last called). */
   pauses: number;
 }
 
@@ -423,7 +436,7 @@ export function poolStatus(): PoolStatus {
     parallelCalls,
     workerShares,
     takenBack,
-    pauses,
+    pauses: guard.pauses,
   };
 }
 
@@ -439,9 +452,7 @@ export function poolWorkers(): NodeWorker[] {
 export function setAdaptiveSplitting(on: boolean): boolean {
   const previous = adaptive;
   adaptive = on;
-  losses = 0;
-  pauseMs = MIN_PAUSE_MS;
-  pausedUntil = 0;
+  guard = new SplitGuard();
   return previous;
 }
 

@@ -5,7 +5,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Tensor } from '../tensor.js';
-import { imagesToTensor, readIdx, type IdxReadOptions } from './idx.js';
+import { loadIdxLabels, streamIdxImages, type IdxReadOptions } from './idx.js';
 import { oneHot } from './labels.js';
 
 export interface LabeledImages {
@@ -256,14 +256,13 @@ export async function findIdxFiles(dir: string): Promise<Record<keyof typeof IDX
   return found;
 }
 
+/** The labels first (small), so the images' count is checked against them before the images' tensor is allocated. */
 async function readLabeledSet(imagesFile: string, labelsFile: string, options: IdxReadOptions): Promise<{ x: Tensor; labels: Int32Array }> {
-  const [images, labels] = await Promise.all([readIdx(imagesFile), readIdx(labelsFile)]);
-  if (labels.dims.length !== 1) throw new Error(`${labelsFile}: labels must have 1 dimension, the file has [${labels.dims.join(', ')}]`);
-  if (labels.dims[0] !== images.dims[0]) {
-    throw new RangeError(`${labelsFile} holds ${labels.dims[0]} labels but ${imagesFile} holds ${images.dims[0]} images`);
-  }
-  const x = imagesToTensor(images.dims, images.values, imagesFile, options);
-  return { x, labels: Int32Array.from(labels.values.subarray(0, x.shape[0])) };
+  const labels = await loadIdxLabels(labelsFile);
+  const x = await streamIdxImages(imagesFile, options, (dims) => {
+    if (labels.length !== dims[0]) throw new RangeError(`${labelsFile} holds ${labels.length} labels but ${imagesFile} holds ${dims[0]} images`);
+  });
+  return { x, labels: labels.length === x.shape[0] ? labels : labels.slice(0, x.shape[0]) };
 }
 
 /**

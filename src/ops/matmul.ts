@@ -7,7 +7,10 @@ import { Tensor } from '../tensor.js';
 import { ACTIVATIONS, activationCode, type ActivationCode, type ActivationName } from './activation-kinds.js';
 import { DEFAULT_LEAKY_ALPHA } from '../nn/activations.js';
 
-/** A GEMM call at pointer level: C = act(alpha * op(A) op(B) + beta * C + bias), row-major f32. */
+/**
+ * A GEMM call at pointer level: C = act(alpha * op(A) op(B) + beta * C + bias), row-major f32. C must not
+ * overlap A, B, the bias or the pack scratch (the kernel reads them while it writes C tile by tile).
+ */
 export interface GemmParams {
   /** op(A) = A^T: A is stored [k, m]. */
   transA?: boolean;

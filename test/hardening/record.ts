@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, expect } from 'vitest';
+import { SEED } from './values.js';
 
 export interface ClassRecord {
   /** Section of the table, e.g. 'Property tests'. */
@@ -27,11 +28,12 @@ export function recorder(file: string) {
   const records: Record<string, ClassRecord> = {};
   afterAll(() => {
     mkdirSync(OUT_DIR, { recursive: true });
-    writeFileSync(join(OUT_DIR, `${file}.json`), JSON.stringify({ file: `test/${file}.test.ts`, finished: new Date().toISOString(), records }, null, 1) + '\n');
+    writeFileSync(join(OUT_DIR, `${file}.json`), JSON.stringify({ file: `test/${file}.test.ts`, seed: SEED, finished: new Date().toISOString(), records }, null, 1) + '\n');
   });
 
   function entry(name: string, group: string, what: string): ClassRecord {
     records[name] ??= { group, what, cases: 0, failures: 0 };
+    if (what !== '') records[name].what = what;
     return records[name];
   }
 
@@ -46,8 +48,8 @@ export function recorder(file: string) {
     },
 
     /** Counts one acceptable outcome of a case of the class (the cases themselves are counted by add/check). */
-    outcome(name: string, group: string, what: string, outcome: string): void {
-      const r = entry(name, group, what);
+    outcome(name: string, group: string, outcome: string): void {
+      const r = entry(name, group, '');
       r.outcomes ??= {};
       r.outcomes[outcome] = (r.outcomes[outcome] ?? 0) + 1;
     },

@@ -18,7 +18,8 @@ export function softmaxCrossEntropy(logits: ArrayLike<number>, labels: ArrayLike
     const logP = logSoftmaxRow(row);
     const p = softmaxRow(row);
     for (let j = 0; j < cols; j++) {
-      loss -= y[r][j] * logP[j];
+      // A zero label adds nothing, even where log p is -Inf (a logit of -Inf): 0 * -Inf is not a loss term.
+      if (y[r][j] !== 0) loss -= y[r][j] * logP[j];
       probs.push(p[j]);
       grad.push((p[j] - y[r][j]) * gradScale);
     }
