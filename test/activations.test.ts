@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as sn from '../dist/index.js';
 import { kernels } from '../dist/backend/wasm.js';
 import { KINDS, backward, forward } from './reference/activations.js';
+import { randomValues } from './reference/random.js';
 
 const LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 13, 17, 31, 64, 100, 1000];
 const ALPHA = 0.3;
@@ -19,18 +20,6 @@ const FORWARD_RTOL: Record<number, number> = {
   [KINDS.sigmoid]: 3e-7, [KINDS.tanh]: 3e-7,
 };
 
-/** Deterministic uniform float32 values in [lo, hi) (mulberry32). */
-function randomValues(n: number, lo: number, hi: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
 
 function runForward(kind: number, values: Float32Array, alpha = ALPHA): Float32Array {
   const x = sn.tensor(values, [values.length]);

@@ -6,6 +6,7 @@ import { kernels } from '../dist/backend/wasm.js';
 import { allocate, heapI32, release } from '../dist/backend/allocator.js';
 import { checkClassIndices } from '../dist/ops/losses.js';
 import * as ref from './reference/losses.js';
+import { randomValues } from './reference/random.js';
 
 const SHAPES: [number, number][] = [[1, 1], [1, 2], [2, 3], [3, 4], [4, 5], [7, 13], [5, 17], [64, 10], [3, 1000], [1000, 3]];
 const LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 13, 17, 31, 64, 100, 1000];
@@ -18,17 +19,6 @@ const EPS = Math.fround(1e-7);
 const LOSS_RTOL = 2e-6;
 const GRAD_RTOL = 1e-6;
 
-function randomValues(n: number, lo: number, hi: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
 
 function oneHot(rows: number, cols: number, seed: number): { dense: Float32Array; idx: Int32Array } {
   const dense = new Float32Array(rows * cols);

@@ -4,6 +4,7 @@ import * as sn from '../dist/index.js';
 import { kernels } from '../dist/backend/wasm.js';
 import { adamStep, sgdMomentumStep, sgdStep } from '../dist/ops/optim.js';
 import * as ref from './reference/optim.js';
+import { randomValues } from './reference/random.js';
 
 const LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 13, 17, 31, 64, 100, 1000];
 const STEPS = 6;
@@ -13,17 +14,6 @@ const STEPS = 6;
  */
 const ATOL = 1e-6;
 
-function randomValues(n: number, lo: number, hi: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
 
 function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
   for (let i = 0; i < want.length; i++) {

@@ -5,22 +5,12 @@ import * as sn from '../dist/index.js';
 import { kernels } from '../dist/backend/wasm.js';
 import { allocate, heapI32, release } from '../dist/backend/allocator.js';
 import * as ref from './reference/reduce.js';
+import { randomValues } from './reference/random.js';
 
 const SHAPES: [number, number][] = [[1, 1], [1, 5], [2, 3], [3, 4], [7, 13], [64, 10], [3, 1000], [1000, 3], [0, 6], [5, 0]];
 /** f32 unit roundoff: a sum of n terms in order is within n * U * sum|x| of the exact sum (Higham, eq. 4.4). */
 const U = 2 ** -24;
 
-function randomValues(n: number, lo: number, hi: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
 
 function runColSums(x: Float32Array, rows: number, cols: number, out: Float32Array, beta: number): Float32Array {
   const xt = sn.tensor(x, [rows, cols]);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as sn from '../dist/index.js';
 import { kernels } from '../dist/backend/wasm.js';
 import { logSoftmaxRow, softmaxBackwardRow, softmaxRow } from './reference/softmax.js';
+import { randomValues } from './reference/random.js';
 
 const SHAPES: [number, number][] = [[1, 1], [1, 2], [2, 3], [3, 4], [4, 5], [7, 13], [5, 17], [64, 10], [3, 1000], [1000, 3], [2, 0], [0, 5]];
 /**
@@ -13,17 +14,6 @@ const SHAPES: [number, number][] = [[1, 1], [1, 2], [2, 3], [3, 4], [4, 5], [7, 
 const SOFTMAX_RTOL = 1e-6;
 const LOG_SOFTMAX_TOL = 1e-6;
 
-function randomValues(n: number, lo: number, hi: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
 
 function run(kernel: 'softmaxRows' | 'logSoftmaxRows', values: Float32Array, rows: number, cols: number): Float32Array {
   const x = sn.tensor(values, [rows, cols]);
