@@ -121,12 +121,91 @@ describe('save and loadModel', () => {
     mkdirSync(join(blocked, 'model.json', 'x'), { recursive: true });
     await expect(sn.saveModel(other, blocked)).rejects.toThrow();
     expect(readdirSync(blocked).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    // A crash between the two renames (new weights.bin, old model.json) is caught by the checksum.
+    // A weights.bin from another save under this model.json (copied by hand) is caught by the checksum.
     await sn.saveModel(other, join(dir, 'newer'));
     writeFileSync(join(dir, 'weights.bin'), readFileSync(join(dir, 'newer', 'weights.bin')));
     await expect(sn.loadModel(dir)).rejects.toThrow(/checksum .* differs from model.json's/);
     old.dispose();
     other.dispose();
+  });
+
+  it('a save over a model puts its weights in a file the old model.json does not name; model.json is renamed last', async () => {
+    // The one-rename commit (src/io/files.ts): weights.bin and weights-<checksum>.bin alternate, and the
+    // superseded file is removed once the new model.json is in place. Same for both formats.
+    const formats = [
+      { save: (m: ReturnType<typeof mixedModel>, d: string) => sn.saveModel(m, d), load: (d: string) => sn.loadModel(d), named: (j: any) => [j.weightsFile] },
+      { save: (m: ReturnType<typeof mixedModel>, d: string) => sn.exportTfjs(m, d), load: (d: string) => sn.loadTfjs(d), named: (j: any) => j.weightsManifest[0].paths },
+    ];
+    const models = [mixedModel(21), mixedModel(22), mixedModel(23)];
+    const x = inputs();
+    for (const format of formats) {
+      const dir = tmp('resave');
+      const names: string[] = [];
+      for (const model of models) {
+        await format.save(model, dir);
+        const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+        const [weightsFile] = format.named(json);
+        names.push(weightsFile);
+        // Exactly the committed pair: the previous weights file is gone, no temporaries.
+        expect(readdirSync(dir).sort()).toEqual(['model.json', weightsFile].sort());
+        const loaded = await format.load(dir);
+        expect(predictions(loaded, x)).toEqual(predictions(model, x));
+        loaded.dispose();
+      }
+      expect(names[0]).toBe('weights.bin');
+      expect(names[1]).toMatch(/^weights-[0-9a-f]{8}\.bin$/);
+      expect(names[2]).toBe('weights.bin');
+    }
+    x.dispose();
+    for (const m of models) m.dispose();
+  });
+
+  it('a save over a model keeps files simdnet did not write, even those the old model.json names', async () => {
+    const model = mixedModel(24);
+    const dir = tmp('foreign');
+    await sn.exportTfjs(model, dir);
+    // As TensorFlow.js writes it: one shard with another name; and an unrelated file in the folder.
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    writeFileSync(join(dir, 'group1-shard1of1.bin'), readFileSync(join(dir, 'weights.bin')));
+    unlinkSync(join(dir, 'weights.bin'));
+    json.weightsManifest[0].paths = ['group1-shard1of1.bin'];
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    await sn.saveModel(model, dir);
+    expect(readdirSync(dir).sort()).toEqual(['group1-shard1of1.bin', 'model.json', 'notes.txt', 'weights.bin']);
+    const loaded = await sn.loadModel(dir);
+    const x = inputs();
+    expect(predictions(loaded, x)).toEqual(predictions(model, x));
+    for (const t of [x, loaded, model]) t.dispose();
+  });
+
+  it('a damaged training section is an error naming model.json and the setting, before anything is built', async () => {
+    const model = sn.sequential([sn.layers.dense({ inputShape: [3], units: 2, activation: 'sigmoid', name: 'out' })], { seed: 5 });
+    model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.1, momentum: 0.5 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+    const cases: [string, (j: Record<string, any>) => void, ErrorConstructor, RegExp][] = [
+      ['momentum as a string', (j) => void (j.training.optimizer.momentum = '0.5'), TypeError, /training\.optimizer\.momentum \(sgd\) is not a number: "0\.5"/],
+      ['momentum 1', (j) => void (j.training.optimizer.momentum = 1), RangeError, /training\.optimizer\.momentum \(sgd\) must be in \[0, 1\), got 1$/],
+      ['learning rate missing', (j) => void delete j.training.optimizer.learningRate, TypeError, /training\.optimizer\.learningRate \(sgd\) is missing/],
+      ['nesterov without momentum', (j) => void Object.assign(j.training.optimizer, { momentum: 0, nesterov: true }), RangeError, /nesterov is true, which needs momentum > 0/],
+      ['adam epsilon 0', (j) => void (j.training.optimizer = { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 0 }), RangeError, /training\.optimizer\.epsilon \(adam\) must be a finite number > 0, got 0/],
+      ['unknown metric', (j) => void (j.training.metrics = ['accurscy']), TypeError, /training\.metrics: unknown metric "accurscy"; valid: accuracy/],
+      ['sparse loss on a sigmoid output', (j) => void (j.training.loss = 'sparseCategoricalCrossentropy'), RangeError, /needs a softmax output layer, but the last layer 'out' ends in sigmoid/],
+      ['weights file outside the folder', (j) => void (j.weightsFile = '../weights.bin'), TypeError, /weightsFile "\.\.\/weights\.bin" is not a file name in the model's folder/],
+    ];
+    for (const [name, damage, kind, message] of cases) {
+      const dir = tmp('training');
+      await sn.saveModel(model, dir);
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      damage(json);
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+      const before = sn.memory();
+      const error = await sn.loadModel(dir).then(() => null, (e: Error) => e);
+      expect(error, name).toBeInstanceOf(kind);
+      expect(error!.message.startsWith(`${join(dir, 'model.json')}: `), `${name}: ${error!.message}`).toBe(true);
+      expect(error!.message, name).toMatch(message);
+      expect(sn.memory(), name).toEqual(before);
+    }
+    model.dispose();
   });
 
   describe('damaged files: a clear error and no model (memory unchanged)', () => {

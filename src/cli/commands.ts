@@ -1,7 +1,7 @@
 // The CLI's three commands. Every flag is checked before any data is read; the outputs of `train` (model,
 // learning curve, confusion matrix) go to --out.
 import { statSync } from 'node:fs';
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tensor } from '../tensor.js';
 import { layers as nnLayers } from '../nn/layers.js';
@@ -57,7 +57,7 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
 
 const TRAIN_USAGE = 'simdnet train [--data digits|<idx folder>] [--layers 128,64] [--activation relu] [--epochs 5] [--batch 64] [--lr 0.1] [--optimizer sgd|adam] [--seed 1] [--out <dir>]';
 const TRAIN_HELP = `Trains a classifier (inputs -> hidden layers -> softmax) with categorical cross-entropy, shows progress,
-reports the test accuracy, and writes to --out: model.json + weights.bin (load with sn.loadModel),
+reports the test accuracy, and writes to --out: model.json + its weights file (load with sn.loadModel),
 learning-curve.svg, confusion-matrix.txt, confusion-matrix.svg and history.json. The held-out test set is
 also the validation data of the learning curve (it is never used to choose anything).`;
 
@@ -166,7 +166,9 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
     await writeFile(join(out, 'confusion-matrix.txt'), confusionMatrixText(matrix, dataset.classNames));
     await writeFile(join(out, 'confusion-matrix.svg'), confusionMatrixSvg(matrix, dataset.classNames, `Confusion matrix: ${title} (test set)`));
     await writeFile(join(out, 'history.json'), JSON.stringify({ ...h, testAccuracy: correct / test.labels.length }, null, 1) + '\n');
-    io.out.write(`wrote ${['model.json', 'weights.bin', 'learning-curve.svg', 'confusion-matrix.txt', 'confusion-matrix.svg', 'history.json'].map((f) => join(out, f)).join(', ')}\n`);
+    // The save names its weights file in model.json (weights.bin, or weights-<checksum>.bin over an older model).
+    const { weightsFile } = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as { weightsFile: string };
+    io.out.write(`wrote ${['model.json', weightsFile, 'learning-curve.svg', 'confusion-matrix.txt', 'confusion-matrix.svg', 'history.json'].map((f) => join(out, f)).join(', ')}\n`);
     return 0;
   } finally {
     model?.dispose();

@@ -1,6 +1,7 @@
 // Sequential models to and from files: simdnet's own format (save/loadModel) and TensorFlow.js layers
 // models (exportTfjs/loadTfjs). Both go through ModelSpec; a model is only built once its files have been
 // read and checked in full, and a failure while filling it disposes it, so no half-built model escapes.
+import { join } from 'node:path';
 import { ActivationLayer, Dense, type Layer } from '../nn/layers.js';
 import type { ActivationName } from '../nn/activations.js';
 import type { LossName, Reduction } from '../nn/losses.js';
@@ -47,16 +48,16 @@ function optimizerConfig(optimizer: Optimizer): TrainingConfig['optimizer'] {
   throw new TypeError(`save: optimizer '${optimizer.name}' cannot be saved (sgd and adam can)`);
 }
 
-function makeOptimizer(config: TrainingConfig['optimizer'], where: string): Optimizer {
+/** The optimizer of a training section readSavedModel has checked (name sgd or adam, settings in range). */
+function makeOptimizer(config: TrainingConfig['optimizer']): Optimizer {
   const { name, ...settings } = config;
-  if (name === 'sgd') return new Sgd(settings as ConstructorParameters<typeof Sgd>[0]);
-  if (name === 'adam') return new Adam(settings as ConstructorParameters<typeof Adam>[0]);
-  throw new TypeError(`${where}: unknown optimizer '${name}'; valid: sgd, adam`);
+  return name === 'sgd' ? new Sgd(settings as ConstructorParameters<typeof Sgd>[0]) : new Adam(settings as ConstructorParameters<typeof Adam>[0]);
 }
 
 /**
- * Writes `dir/model.json` (architecture, optimizer and compile settings, simdnet version) and `dir/weights.bin`
- * (little-endian float32). Temporary files are renamed into place, so a failed save leaves the old model whole.
+ * Writes `dir/model.json` (architecture, optimizer and compile settings, simdnet version) and its weights
+ * file (little-endian float32): `weights.bin`, or `weights-<checksum>.bin` when replacing a model whose
+ * weights are in weights.bin. model.json is renamed into place last, so a failed save leaves the old model whole.
  */
 export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('save: dir must be a folder path');
@@ -98,12 +99,13 @@ export function specToModel(spec: ModelSpec, where: string): Sequential {
 
 /** A saved model and its extras, for callers (the CLI) that want the metadata too. */
 export async function loadSaved(dir: string): Promise<{ model: Sequential; saved: SavedModel }> {
+  // readSavedModel checks everything, the training section included, before anything is built.
   const saved = await readSavedModel(dir);
-  const model = specToModel(saved, `${dir}/model.json`);
+  const model = specToModel(saved, join(dir, 'model.json'));
   try {
     const t = saved.training;
     if (t !== null) {
-      model.compile({ optimizer: makeOptimizer(t.optimizer, `${dir}/model.json`), loss: t.loss as LossName, metrics: [...t.metrics], reduction: t.reduction as Reduction });
+      model.compile({ optimizer: makeOptimizer(t.optimizer), loss: t.loss as LossName, metrics: [...t.metrics], reduction: t.reduction as Reduction });
     }
     return { model, saved };
   } catch (e) {
@@ -121,7 +123,7 @@ export async function loadModel(dir: string): Promise<Sequential> {
   return (await loadSaved(dir)).model;
 }
 
-/** Writes a TensorFlow.js layers model (model.json + weights.bin) that tf.loadLayersModel reads. */
+/** Writes a TensorFlow.js layers model (model.json + weights.bin, or weights-<checksum>.bin as saveModel) that tf.loadLayersModel reads. */
 export async function exportTfjs(model: Sequential, dir: string): Promise<void> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('exportTfjs: dir must be a folder path');
   await writeTfjs(modelToSpec(model, 'exportTfjs'), dir);
@@ -130,5 +132,5 @@ export async function exportTfjs(model: Sequential, dir: string): Promise<void> 
 /** Imports a TensorFlow.js layers model of Dense (and Activation/LeakyReLU) layers; uncompiled. */
 export async function loadTfjs(dir: string): Promise<Sequential> {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('loadTfjs: dir must be a folder path');
-  return specToModel(await readTfjs(dir), `${dir}/model.json`);
+  return specToModel(await readTfjs(dir), join(dir, 'model.json'));
 }

@@ -1,8 +1,11 @@
 // simdnet's own model files: model.json (architecture, training configuration, simdnet version and the
-// weight list with the size and checksum of weights.bin) and weights.bin (little-endian float32, in order).
+// weight list with the name, size and checksum of the weights file) and the weights file (little-endian
+// float32, in order): weights.bin, or weights-<checksum>.bin after a save over a model in weights.bin (files.ts).
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fnv1a, parseJson, readNamed, writeFilesAtomically } from './files.js';
+import { LOSS_NAMES } from '../nn/losses.js';
+import { METRIC_NAMES } from '../nn/objective.js';
+import { fnv1a, parseJson, readNamed, writeModelFiles } from './files.js';
 import { checkModelSpec, expectedWeights, packWeights, unpackWeights, type LayerSpec, type ModelSpec } from './model-spec.js';
 import { SIMDNET_VERSION } from './version.js';
 
@@ -34,17 +37,22 @@ interface ModelJson {
   layers: LayerSpec[];
   training: TrainingConfig | null;
   metadata: Record<string, unknown> | null;
+  /** The weights file in the same folder (a plain file name). */
   weightsFile: string;
   weightsBytes: number;
   weightsChecksum: string;
   weights: { name: string; shape: number[] }[];
 }
 
-/** Saves to `dir/model.json` and `dir/weights.bin`; the old files stay whole if anything fails. */
+/** Saves to `dir/model.json` and its weights file; the old model stays whole if anything fails. */
 export async function writeSavedModel(model: SavedModel, dir: string): Promise<void> {
   checkModelSpec(model, 'save');
   const weightData = packWeights(model.weights);
-  const json: ModelJson = {
+  await writeModelFiles(dir, weightData, (weightsFile) => JSON.stringify(manifest(model, weightsFile, weightData), null, 1) + '\n');
+}
+
+function manifest(model: SavedModel, weightsFile: string, weightData: Uint8Array): ModelJson {
+  return {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     simdnetVersion: SIMDNET_VERSION,
@@ -52,26 +60,62 @@ export async function writeSavedModel(model: SavedModel, dir: string): Promise<v
     layers: model.layers.map((l) => ({ ...l })),
     training: model.training,
     metadata: model.metadata,
-    weightsFile: 'weights.bin',
+    weightsFile,
     weightsBytes: weightData.length,
     weightsChecksum: fnv1a(weightData),
     weights: model.weights.map((w) => ({ name: w.name, shape: [...w.shape] })),
   };
-  await writeFilesAtomically(dir, [
-    { name: 'weights.bin', data: weightData },
-    { name: 'model.json', data: JSON.stringify(json, null, 1) + '\n' },
-  ]);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function checkTraining(value: unknown, where: string): TrainingConfig | null {
+/** Each optimizer's saved settings and what each must be (the rules of the Sgd and Adam constructors). */
+const OPTIMIZER_SETTINGS: Record<string, Record<string, 'rate' | 'fraction' | 'boolean'>> = {
+  sgd: { learningRate: 'rate', momentum: 'fraction', nesterov: 'boolean' },
+  adam: { learningRate: 'rate', beta1: 'fraction', beta2: 'fraction', epsilon: 'rate' },
+};
+
+/** Why a saved optimizer setting is unusable, or null; a string "0.5" is "not a number", whatever its text. */
+function settingProblem(value: unknown, kind: 'rate' | 'fraction' | 'boolean'): { problem: string; type: boolean } | null {
+  if (value === undefined) return { problem: 'is missing', type: true };
+  if (kind === 'boolean') return typeof value === 'boolean' ? null : { problem: `is not true or false: ${JSON.stringify(value)}`, type: true };
+  if (typeof value !== 'number') return { problem: `is not a number: ${JSON.stringify(value)}`, type: true };
+  if (kind === 'rate') return Number.isFinite(value) && value > 0 ? null : { problem: `must be a finite number > 0, got ${value}`, type: false };
+  return value >= 0 && value < 1 ? null : { problem: `must be in [0, 1), got ${value}`, type: false };
+}
+
+/**
+ * The training section (how the model was compiled), checked in full so that compiling the loaded model
+ * cannot fail: every problem is reported here, naming the file, before anything is built.
+ */
+function checkTraining(value: unknown, layers: readonly LayerSpec[], where: string): TrainingConfig | null {
   if (value === null || value === undefined) return null;
-  if (!isObject(value) || !isObject(value.optimizer) || typeof value.optimizer.name !== 'string' || typeof value.loss !== 'string' || typeof value.reduction !== 'string' || !Array.isArray(value.metrics) || value.metrics.some((m) => typeof m !== 'string')) {
-    throw new TypeError(`${where}: 'training' must be { optimizer: { name, ... }, loss, metrics, reduction } or null`);
+  if (!isObject(value) || !isObject(value.optimizer)) throw new TypeError(`${where}: 'training' must be { optimizer: { name, ... }, loss, metrics, reduction } or null`);
+  const { optimizer, loss, metrics, reduction } = value;
+  const settings = typeof optimizer.name === 'string' && Object.hasOwn(OPTIMIZER_SETTINGS, optimizer.name) ? OPTIMIZER_SETTINGS[optimizer.name] : null;
+  if (settings === null) throw new TypeError(`${where}: training.optimizer.name: unknown optimizer ${JSON.stringify(optimizer.name)}; valid: ${Object.keys(OPTIMIZER_SETTINGS).join(', ')}`);
+  for (const [key, kind] of Object.entries(settings)) {
+    const bad = settingProblem(optimizer[key], kind);
+    if (bad !== null) throw new (bad.type ? TypeError : RangeError)(`${where}: training.optimizer.${key} (${optimizer.name}) ${bad.problem}`);
   }
+  if (optimizer.nesterov === true && optimizer.momentum === 0) throw new RangeError(`${where}: training.optimizer.nesterov is true, which needs momentum > 0`);
+  if (typeof loss !== 'string' || !(LOSS_NAMES as readonly string[]).includes(loss)) {
+    throw new TypeError(`${where}: training.loss: unknown loss ${JSON.stringify(loss)}; valid: ${LOSS_NAMES.join(', ')}`);
+  }
+  const last = layers[layers.length - 1];
+  if (loss === 'sparseCategoricalCrossentropy' && last.activation !== 'softmax') {
+    throw new RangeError(`${where}: training.loss sparseCategoricalCrossentropy needs a softmax output layer, but the last layer '${last.name}' ends in ${last.activation}`);
+  }
+  if (!Array.isArray(metrics)) throw new TypeError(`${where}: training.metrics must be a list of metric names, got ${JSON.stringify(metrics)}`);
+  for (const m of metrics) {
+    if (!(METRIC_NAMES as readonly unknown[]).includes(m)) throw new TypeError(`${where}: training.metrics: unknown metric ${JSON.stringify(m)}; valid: ${METRIC_NAMES.join(', ')}`);
+  }
+  if (reduction !== 'mean' && reduction !== 'sum') throw new TypeError(`${where}: training.reduction: unknown reduction ${JSON.stringify(reduction)}; valid: mean, sum`);
   return value as unknown as TrainingConfig;
 }
+
+/** Whether a manifest's weightsFile is a plain file name in the model's own folder. */
+const isPlainFileName = (name: unknown): name is string => typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name) && name !== 'model.json';
 
 /** Reads and checks a saved model; nothing is allocated in wasm memory here, and sizes are checked first. */
 export async function readSavedModel(dir: string): Promise<SavedModel> {
@@ -101,8 +145,9 @@ export async function readSavedModel(dir: string): Promise<SavedModel> {
   });
   const needed = 4 * expected.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1), 0);
   if (json.weightsBytes !== needed) throw new RangeError(`${jsonPath}: weightsBytes is ${String(json.weightsBytes)}, the listed weights need ${needed}`);
-  const training = checkTraining(json.training, jsonPath);
-  const weightsPath = join(dir, 'weights.bin');
+  const training = checkTraining(json.training, layers, jsonPath);
+  if (!isPlainFileName(json.weightsFile)) throw new TypeError(`${jsonPath}: weightsFile ${JSON.stringify(json.weightsFile)} is not a file name in the model's folder`);
+  const weightsPath = join(dir, json.weightsFile);
   const size = await stat(weightsPath).then((s) => s.size, () => -1);
   if (size < 0) throw new Error(`${weightsPath}: the weights file is missing`);
   if (size !== needed) {

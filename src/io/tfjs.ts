@@ -3,7 +3,7 @@
 // weights.bin holds the float32 values, little-endian, in manifest order. Dense kernels are [in, units],
 // simdnet's layout too, so values are copied as they are.
 import { join } from 'node:path';
-import { writeFilesAtomically, readNamed, parseJson } from './files.js';
+import { DEFAULT_WEIGHTS_FILE, writeModelFiles, readNamed, parseJson } from './files.js';
 import {
   checkModelSpec,
   expectedWeights,
@@ -96,18 +96,21 @@ export function toTfjsArtifacts(spec: ModelSpec, where = 'exportTfjs'): { modelJ
       keras_version: 'tfjs-layers 4.22.0',
       backend: 'tensor_flow.js',
     },
-    weightsManifest: [{ paths: ['weights.bin'], weights: spec.weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })) }],
+    weightsManifest: [{ paths: [DEFAULT_WEIGHTS_FILE], weights: spec.weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })) }],
   };
   return { modelJson, weightData: packWeights(spec.weights) };
 }
 
-/** Writes `dir/model.json` and `dir/weights.bin` (temporary files renamed into place). */
+/**
+ * Writes `dir/model.json` and its weights file: `weights.bin`, or `weights-<checksum>.bin` when replacing a
+ * model whose weights are in weights.bin (the manifest's `paths` name it; see files.ts for why).
+ */
 export async function writeTfjs(spec: ModelSpec, dir: string): Promise<void> {
   const { modelJson, weightData } = toTfjsArtifacts(spec);
-  await writeFilesAtomically(dir, [
-    { name: 'weights.bin', data: weightData },
-    { name: 'model.json', data: JSON.stringify(modelJson, null, 1) },
-  ]);
+  await writeModelFiles(dir, weightData, (weightsFile) => {
+    modelJson.weightsManifest[0].paths = [weightsFile];
+    return JSON.stringify(modelJson, null, 1);
+  });
 }
 
 type Json = Record<string, unknown>;
