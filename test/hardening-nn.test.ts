@@ -150,13 +150,16 @@ describe('exploding training (learning rate 1e3)', () => {
         const { epoch, batch, message } = error;
         if (!new RegExp(`at epoch ${epoch}, batch ${batch} `).test(message)) throw new Error(`message does not name epoch ${epoch} and batch ${batch}: ${message}`);
         const step = epoch * batches + batch;
-        // The failing batch ran on the weights after `step` updates; the model keeps those from before
-        // the previous update (the last with a finite loss), all finite, and the same bits as the probe's.
+        // A non-finite loss: the failing batch ran on the weights after `step` updates; the model keeps
+        // those from before the previous update (the last with a finite loss). A parameter made non-finite
+        // by the update of batch `step` (its loss was finite): the model keeps those from before that
+        // update, the weights after `step` updates. Either way all finite, and the same bits as the probe's.
+        const keptStep = /^parameter /.test(message) ? step : Math.max(0, step - 1);
         const kept = weightsOf(model);
         if (!allFinite(kept)) throw new Error(`weights are not finite after stopping at epoch ${epoch}, batch ${batch}`);
-        const expected = after[Math.max(0, step - 1)];
-        if (JSON.stringify(kept) !== JSON.stringify(expected)) throw new Error(`weights after stopping at step ${step} are not those after ${Math.max(0, step - 1)} updates`);
-        if (model.optimizer!.iterations !== Math.max(0, step - 1)) throw new Error(`optimizer.iterations is ${model.optimizer!.iterations}, expected ${Math.max(0, step - 1)}`);
+        const expected = after[keptStep];
+        if (JSON.stringify(kept) !== JSON.stringify(expected)) throw new Error(`weights after stopping at step ${step} are not those after ${keptStep} updates`);
+        if (model.optimizer!.iterations !== keptStep) throw new Error(`optimizer.iterations is ${model.optimizer!.iterations}, expected ${keptStep}`);
         if (!continued.history.loss.slice(epoch).some((l) => !Number.isFinite(l))) throw new Error("'continue' saw no non-finite loss where 'stop' stopped");
       } finally {
         model.dispose();
@@ -181,6 +184,8 @@ describe('exploding training behind a saturating unit', () => {
     const weights = model.getWeights();
     model.dispose();
     expect(error).toBeInstanceOf(sn.NonFiniteLossError);
+    // Stopped at the update that made a weight non-finite, which the message names.
+    expect((error as Error).message).toMatch(/^parameter \S+ became (-?Infinity|NaN) \(at index \d+\) in the update at epoch \d+, batch \d+ /);
     const nonFinite = weights.flatMap((w, i) => (allFinite([w]) ? [] : [`tensor ${i}: [${Array.from(w)}]`]));
     record.add('exploding-saturated', 'Numerical faults', "learning rate 1e3 with weights overflowing behind a saturated tanh: 'stop' keeps all-finite weights", 1, nonFinite.length > 0 ? [`kept non-finite weights after ${(error as Error).message.slice(0, 60)}: ${nonFinite.join('; ')}`] : []);
     expect(nonFinite).toEqual([]);

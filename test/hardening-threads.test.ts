@@ -7,6 +7,7 @@ import * as sn from '../dist/index.js';
 import * as pool from '../dist/backend/pool.js';
 import { kernels } from '../dist/backend/wasm.js';
 import { allocate, heapF32, release } from '../dist/backend/allocator.js';
+import { releaseGemmScratch } from '../dist/ops/matmul.js';
 import { recorder } from './hardening/record.js';
 import { SEED, fillValues, profileArb, rng } from './hardening/values.js';
 
@@ -66,15 +67,22 @@ describe('thread pool under load', () => {
     const problems = shapes.map(([m, n, k], i) => ({ p: problem(m, n, k, 100 + i, i % 6), label: `${m}x${n}x${k}`, splits: m >= 4 && m * n * k >= 4096 }));
     const single = problems.map(({ p }) => p.run(kernels.gemm));
     const before = pool.poolStatus();
+    // The workers keep their packing scratch between calls (grown on demand); releaseGemmScratch frees it.
+    releaseGemmScratch();
     const memoryBefore = sn.memory();
     const wrong: string[] = [];
     let splittable = 0;
+    let afterFirstRound = memoryBefore;
     for (let call = 0; call < 2000; call++) {
       const i = call % problems.length;
       if (problems[i].splits) splittable++;
       if (!sameBits(problems[i].p.run(pool.parallelGemm), single[i])) wrong.push(`call ${call} (${problems[i].label})`);
+      if (call === problems.length - 1) afterFirstRound = sn.memory();
     }
     const after = pool.poolStatus();
+    // Grown during the first round of shapes, then reused: no allocation per call.
+    expect(sn.memory()).toEqual(afterFirstRound);
+    releaseGemmScratch();
     expect(sn.memory()).toEqual(memoryBefore);
     problems.forEach(({ p }) => p.free());
     record.add('pool-many-gemms', LOAD, `2,000 back-to-back split GEMMs (20 shapes up to 80x70x90, 6 epilogues) vs one thread, bit for bit (${after.parallelCalls - before.parallelCalls} split, ${after.workerShares - before.workerShares} worker shares)`, 2000, wrong);

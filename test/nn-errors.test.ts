@@ -19,6 +19,10 @@ describe('fit rejects bad input before touching any weight', () => {
     ['wrong feature count for the first layer', () => model(), (m) => m.fit([[1, 2, 3]], [[1]]), /x has shape \[1, 3\]: expected 2 values per row/, RangeError],
     ['flat data that is not whole rows', () => model(), (m) => m.fit(new Float32Array(7), new Float32Array(4)), /7 values, which is not a whole number of rows of 2/, TypeError],
     ['data of the wrong type', () => model(), (m) => m.fit('abc' as unknown as number[], [1]), /x must be a Tensor, an array/, TypeError],
+    ['a string among the values of x (names x and the position)', () => model(), (m) => m.fit([[0, 1], ['2', 3]] as number[][], [[0], [1]]), /^x: value at \[1\]\[0\] is string, not a number/, TypeError],
+    ['a ragged row of x', () => model(), (m) => m.fit([[0, 1], [2]], [[0], [1]]), /^x: .*row \[1\] has 1 values, expected 2/, TypeError],
+    ['a ragged row of y', () => model(), (m) => m.fit(x4, [[0], [1, 1], [0], [1]]), /^y: .*row \[1\] has 2 values, expected 1/, TypeError],
+    ['{ data, shape } of x whose data is ragged', () => model(), (m) => m.fit({ data: [[0, 1], [2]] as unknown as number[], shape: [2, 2] }, [[0], [1]]), /^x: /, TypeError],
     ['non-finite x', () => model(), (m) => m.fit([[0, 0], [NaN, 1]], [[0], [1]]), /x row 1, column 0 is NaN/, RangeError],
     ['sparse label out of range (names the row)', () => model('sparseCategoricalCrossentropy', 'softmax', 3), (m) => m.fit(x4, [0, 1, 3, 2]), /y row 2 is 3: not a class index in \[0, 3\)/, RangeError],
     ['sparse label not an integer', () => model('sparseCategoricalCrossentropy', 'softmax', 3), (m) => m.fit(x4, [0, 1.5, 2, 2]), /y row 1 is 1.5/, RangeError],
@@ -125,6 +129,42 @@ describe('non-finite loss during fit', () => {
     expect(snapshot(m)).toEqual(after[step - 1]);
     expect(m.optimizer!.iterations).toBe(step - 1);
     expect(e.history.epoch.length).toBe(e.epoch);
+    m.dispose();
+  });
+
+  it("'stop' on a parameter made non-finite behind a saturated tanh keeps the weights from before that update", async () => {
+    // At learning rate 1e3 the first layer's weight overflows to +-Inf while tanh saturates, so the loss
+    // stays finite: only the check of the parameters after each update catches it.
+    const xs = Array.from({ length: 17 }, (_, i) => [3 * Math.sin(i + 1)]);
+    const ys = Array.from({ length: 17 }, (_, i) => Array.from({ length: 5 }, (_, j) => Math.cos(7 * i + j)));
+    const make = () => {
+      const m = sn.sequential([sn.layers.dense({ inputShape: [1], units: 1 }), sn.layers.activation({ activation: 'tanh' }), sn.layers.dense({ units: 5 })], { seed: 0 });
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e3 }), loss: 'meanSquaredError' });
+      return m;
+    };
+    const options = { epochs: 12, batchSize: 1, shuffle: false };
+    const probe = make();
+    const after: number[][][] = [snapshot(probe)];
+    const losses: number[] = [];
+    await probe.fit(xs, ys, { ...options, onNonFinite: 'continue', callbacks: { onBatchEnd: (_, logs) => void (after.push(snapshot(probe)), losses.push(logs.loss)) } });
+    probe.dispose();
+    const firstInfinite = after.findIndex((w) => !w.flat().every(Number.isFinite));
+    expect(firstInfinite).toBeGreaterThan(0);
+    // The loss of the batch whose update overflowed was finite: the loss check alone would not stop there.
+    expect(Number.isFinite(losses[firstInfinite - 1])).toBe(true);
+
+    const m = make();
+    const before = sn.memory();
+    let error: sn.NonFiniteLossError | null = null;
+    await m.fit(xs, ys, options).catch((e) => (error = e));
+    expect(error).toBeInstanceOf(sn.NonFiniteLossError);
+    const e = error!;
+    // Update number `firstInfinite` (from 1) is batch firstInfinite - 1.
+    expect(e.epoch * 17 + e.batch).toBe(firstInfinite - 1);
+    expect(e.message).toMatch(new RegExp(`^parameter dense\\S*/(kernel|bias) became (-?Infinity|NaN) \\(at index \\d+\\) in the update at epoch ${e.epoch}, batch ${e.batch} `));
+    expect(snapshot(m)).toEqual(after[firstInfinite - 1]);
+    expect(m.optimizer!.iterations).toBe(firstInfinite - 1);
+    expect(sn.memory()).toEqual(before);
     m.dispose();
   });
 

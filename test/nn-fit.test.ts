@@ -175,6 +175,35 @@ describe('fit', () => {
     m.dispose();
   });
 
+  it('starts the thread pool before the first batch when its GEMMs split, and frees all GEMM scratch when done', async () => {
+    const pool = await import('../dist/backend/pool.js');
+    const { gemmScratchBytes } = await import('../dist/ops/matmul.js');
+    // No earlier GEMM of this file is big enough to split, so nothing has started the workers yet.
+    expect(pool.poolStatus().workers).toBe(0);
+    // 64 x 128 x 128 multiply-adds per batch in the first layer: above the split threshold.
+    const m = sn.sequential([sn.layers.dense({ inputShape: [128], units: 128, activation: 'relu' }), sn.layers.dense({ units: 10, activation: 'softmax' })], { seed: 5 });
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = { data: values(200 * 128, 7), shape: [200, 128] };
+    const y = values(200, 8).map((v) => Math.floor((v + 1) * 5));
+    const before = sn.memory();
+    let readyAtStart = -1;
+    const seen = new Set<string>();
+    await m.fit(x, y, {
+      epochs: 2, batchSize: 64,
+      callbacks: { onTrainBegin: () => void (readyAtStart = pool.poolStatus().readyWorkers), onBatchEnd: () => void seen.add(JSON.stringify(sn.memory())) },
+    });
+    expect(readyAtStart).toBe(sn.getThreads() - 1);
+    // The workers' packing scratch is reserved by the first batch and kept: no allocation per batch.
+    expect(seen.size).toBe(1);
+    expect(gemmScratchBytes()).toBe(0);
+    expect(sn.memory()).toEqual(before);
+    m.predict(x).dispose();
+    m.evaluate(x, y);
+    expect(gemmScratchBytes()).toBe(0);
+    expect(sn.memory()).toEqual(before);
+    m.dispose();
+  });
+
   it('recompiling with another optimizer frees the old one\'s state', () => {
     const m = xorModel(3);
     const before = sn.memory();

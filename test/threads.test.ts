@@ -10,6 +10,7 @@ import * as sn from '../dist/index.js';
 import * as pool from '../dist/backend/pool.js';
 import { backend, kernels } from '../dist/backend/wasm.js';
 import { allocate, heapF32, heapU8, release } from '../dist/backend/allocator.js';
+import { gemmScratchBytes, releaseGemmScratch } from '../dist/ops/matmul.js';
 import { KINDS } from './reference/activations.js';
 import { gemmReference } from './reference/gemm.js';
 
@@ -246,11 +247,22 @@ describe('GEMM split across threads', () => {
     for (const t of [a, b, bias, one, two]) t.dispose();
   });
 
-  it('leaves memory() unchanged: worker scratch lives only during the call', async () => {
+  it('keeps each worker\'s scratch between calls (counted by memory()) until releaseGemmScratch()', async () => {
     await sn.setThreads(2);
     const g = setUp({ transA: false, transB: true, m: 40, n: 50, k: 60, pad: 0, ...EPILOGUES[0] });
+    releaseGemmScratch();
     const before = sn.memory();
+    const splitsBefore = pool.poolStatus().parallelCalls;
+    g.run(pool.parallelGemm);
+    const afterFirst = sn.memory();
     for (let i = 0; i < 5; i++) g.run(pool.parallelGemm);
+    expect(pool.poolStatus().parallelCalls).toBe(splitsBefore + 6);
+    // The worker's share (rows 20..39) packs op(B) = B^T of [50, 60] into its own scratch.
+    expect(gemmScratchBytes()).toBe(kernels.gemmPackBytes(20, 50, 60, 1));
+    expect(afterFirst.bytes - before.bytes).toBe(gemmScratchBytes());
+    expect(sn.memory()).toEqual(afterFirst);
+    releaseGemmScratch();
+    expect(gemmScratchBytes()).toBe(0);
     expect(sn.memory()).toEqual(before);
     g.free();
   });

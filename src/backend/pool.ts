@@ -9,13 +9,15 @@
 // about its one-thread time when a worker is slow to wake (a sleeping vCPU took ~270 us here) or has
 // exited; idle workers also poll briefly before they sleep, so back-to-back calls find them awake.
 //
-// Workers start asynchronously (lazily, on the first call big enough to split, or from setThreads); until
-// one reports ready in its control block the caller simply computes everything itself. They are unref'd,
-// so they never keep a process alive. Only the main thread allocates (allocator.ts); workers get
-// pointers. A job that fails in a worker makes that call throw; a worker that exits is replaced.
+// Workers start asynchronously (from setThreads, from startWorkers -- fit calls it before its first
+// epoch -- or lazily, on the first call big enough to split); until one reports ready in its control block
+// the caller simply computes everything itself. They are unref'd, so they never keep a process alive.
+// Only the main thread allocates (allocator.ts); workers get pointers, including each worker's persistent
+// B-packing scratch (grown on demand, counted by memory(), freed by releaseWorkerScratch). A job that fails
+// in a worker makes that call throw; a worker that exits is replaced.
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { backend, kernels } from './wasm.js';
-import { ALIGN, allocate, release } from './allocator.js';
+import { allocate, release } from './allocator.js';
 import { JobState, workerMain, type ControlLayout, type WorkerInit } from './worker.js';
 
 const LAYOUT: ControlLayout = {
@@ -136,6 +138,11 @@ class Slot {
   retired = false;
   /** Whether a retired worker gets a successor once its thread is gone (it failed, rather than was unwanted). */
   replaceOnExit = false;
+  /** Set when the caller gave up waiting for this worker mid-job: it may still write its scratch. */
+  abandoned = false;
+  /** This worker's B-packing scratch: a block of `scratchBytes` bytes (0 when none is reserved yet). */
+  scratch = 0;
+  scratchBytes = 0;
   readonly ready: Promise<void>;
 
   constructor() {
@@ -187,7 +194,26 @@ class Slot {
     this.retired = true;
     this.replaceOnExit = replace;
     removeSlot(this);
+    // An idle worker never touches its scratch again; an abandoned one may, until its thread is gone.
+    if (!this.abandoned) this.releaseScratch();
     void this.worker?.terminate();
+  }
+
+  /** A pointer to at least `bytes` bytes of this worker's scratch (0 when bytes is 0), grown on demand. */
+  reserveScratch(bytes: number): number {
+    if (bytes <= this.scratchBytes) return bytes === 0 ? 0 : this.scratch;
+    // Allocate before releasing: if the allocation throws, the old scratch is still valid.
+    const ptr = allocate(bytes);
+    if (this.scratch !== 0) release(this.scratch);
+    this.scratch = ptr;
+    this.scratchBytes = bytes;
+    return ptr;
+  }
+
+  releaseScratch(): void {
+    if (this.scratch !== 0) release(this.scratch);
+    this.scratch = 0;
+    this.scratchBytes = 0;
   }
 }
 
@@ -239,6 +265,8 @@ function onWorkerExit(slot: Slot): void {
   const replace = slot.retired ? slot.replaceOnExit : Atomics.load(slot.control, LAYOUT.ready) === 1;
   slot.retired = true;
   removeSlot(slot);
+  // The thread is gone, so nothing writes the scratch any more (even that of an abandoned job).
+  slot.releaseScratch();
   if (replace) resize().catch(() => {});
 }
 
@@ -272,6 +300,34 @@ export function getThreads(): number {
   return backend.shared ? requestedThreads : 1;
 }
 
+/** Whether a GEMM of these sizes is big enough to be split across threads (guard and readiness aside). */
+export function gemmSplits(m: number, n: number, k: number): boolean {
+  return Math.floor(m / ROW_GRANULE) >= 2 && m * n * k >= gemmMinMacs && getThreads() > 1;
+}
+
+/**
+ * Starts the workers if they are not started yet (a training loop calls this before its first epoch, so
+ * threads and their memory come up front rather than mid-run). Resolves once they are up; never rejects:
+ * a worker that fails to start only means fewer threads.
+ */
+export function startWorkers(): Promise<void> {
+  if (getThreads() <= 1) return Promise.resolve();
+  return (started ? Promise.all(slots.map((s) => s.ready)).then(() => {}) : resize()).catch(() => {});
+}
+
+/** Bytes held by the workers' packing scratch (included in `memory().bytes`). */
+export function workerScratchBytes(): number {
+  return slots.reduce((sum, s) => sum + s.scratchBytes, 0);
+}
+
+/**
+ * Frees the workers' packing scratch; the next split GEMM reserves it again. Only between calls (the pool
+ * runs jobs only inside parallelGemm): every worker in `slots` is idle then.
+ */
+export function releaseWorkerScratch(): void {
+  for (const slot of slots) slot.releaseScratch();
+}
+
 /** Up to `max` workers ready for a job now, starting the pool on first need. */
 function readyWorkers(max: number): Slot[] {
   // Lazily started workers have no one awaiting them: a failure to start only means fewer threads.
@@ -295,10 +351,6 @@ function post(slot: Slot, op: number, args: readonly number[]): void {
   Atomics.notify(control, LAYOUT.sequence);
 }
 
-function alignUp(bytes: number): number {
-  return Math.ceil(bytes / ALIGN) * ALIGN;
-}
-
 /** Takes a posted job back if no worker has claimed it yet; a cancelled job never runs. */
 function takeBack(slot: Slot): boolean {
   return Atomics.compareExchange(slot.control, LAYOUT.state, JobState.Posted, JobState.Cancelled) === JobState.Posted;
@@ -318,6 +370,7 @@ function awaitJob(slot: Slot, callerMs: number): string | null {
     const now = performance.now();
     if (now < spinUntil) continue;
     if (now - start > RUN_TIMEOUT_MS + 100 * callerMs) {
+      slot.abandoned = true;
       slot.retire(true);
       return `still running after ${Math.round(now - start)} ms (the worker died mid-job); it is being replaced`;
     }
@@ -338,11 +391,8 @@ export function parallelGemm(
   alpha: number, a: number, lda: number, b: number, ldb: number,
   beta: number, c: number, ldc: number, bias: number, act: number, actParam: number, pack: number,
 ): void {
-  const maxShares = Math.floor(m / ROW_GRANULE);
   const helpers =
-    maxShares >= 2 && m * n * k >= gemmMinMacs && getThreads() > 1 && (!adaptive || guard.allows(performance.now()))
-      ? readyWorkers(maxShares - 1)
-      : [];
+    gemmSplits(m, n, k) && (!adaptive || guard.allows(performance.now())) ? readyWorkers(Math.floor(m / ROW_GRANULE) - 1) : [];
   if (helpers.length === 0) {
     kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
     return;
@@ -355,24 +405,16 @@ export function parallelGemm(
     transA, transB, rows, n, k, alpha, a + first * aRowBytes, lda, b, ldb,
     beta, c + first * ldc * 4, ldc, bias, act, actParam, scratch,
   ];
-  // Each worker packs op(B) panels into its own slice of one block, reserved for this call only, so the
-  // pool holds no memory between calls (memory() is unchanged by a split). The caller's `pack` fits any
-  // share it computes (gemmPackBytes never decreases with m). Reserved before posting anything, so a
-  // failed allocation leaves no job running.
+  // Each worker packs op(B) panels into its own persistent scratch, grown here when a share needs more
+  // (so a training loop allocates nothing after its first batches). The caller's `pack` fits any share it
+  // computes (gemmPackBytes never decreases with m). Reserved before posting anything, so a failed
+  // allocation leaves no job running.
   const jobs = helpers.map((slot, i) => {
     const first = bound(i + 1);
     const rows = bound(i + 2) - first;
-    return { slot, first, rows, scratchOffset: 0, scratchBytes: alignUp(kernels.gemmPackBytes(rows, n, k, transB)) };
+    return { slot, first, rows, scratch: slot.reserveScratch(kernels.gemmPackBytes(rows, n, k, transB)) };
   });
-  let scratchTotal = 0;
-  for (const job of jobs) {
-    job.scratchOffset = scratchTotal;
-    scratchTotal += job.scratchBytes;
-  }
-  const scratch = scratchTotal > 0 ? allocate(scratchTotal) : 0;
-  for (const job of jobs) {
-    post(job.slot, OP_GEMM, shareArgs(job.first, job.rows, job.scratchBytes > 0 ? scratch + job.scratchOffset : 0));
-  }
+  for (const job of jobs) post(job.slot, OP_GEMM, shareArgs(job.first, job.rows, job.scratch));
   parallelCalls++;
   const start = performance.now();
   let callerError: unknown = null;
@@ -382,8 +424,7 @@ export function parallelGemm(
     callerError = error;
   }
   const callerMs = performance.now() - start;
-  // Every job is taken back or waited for before anything is thrown or freed: no worker may touch C or
-  // the scratch afterwards.
+  // Every job is taken back or waited for before anything is thrown: no worker may touch C afterwards.
   const claimed: typeof jobs = [];
   for (const job of jobs) {
     if (!takeBack(job.slot)) claimed.push(job);
@@ -402,8 +443,6 @@ export function parallelGemm(
     if (failure === null) workerShares++;
     else failures.push(`worker ${slot.id} (rows ${first}..${first + rows - 1} of a ${m}x${n}x${k} GEMM): ${failure}`);
   }
-  // A worker given up on mid-job (retired by awaitJob) might still write its slice: leave that block be.
-  if (scratch !== 0 && !claimed.some((job) => job.slot.retired)) release(scratch);
   if (callerError !== null) throw callerError;
   if (failures.length > 0) throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
   if (adaptive) {

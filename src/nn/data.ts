@@ -32,7 +32,7 @@ export function toMatrix(value: unknown, what: string, cols: number | undefined)
   }
   if (isShaped(value)) {
     if (!Array.isArray(value.shape)) throw new TypeError(`${what}.shape must be an array`);
-    return shapeMatrix(tensor(value.data as TensorLike, value.shape), true, what, cols);
+    return shapeMatrix(tensorOf(value.data as TensorLike, what, value.shape), true, what, cols);
   }
   if (value === null || typeof value !== 'object' || typeof (value as ArrayLike<number>).length !== 'number') {
     throw new TypeError(`${what} must be a Tensor, an array, a typed array or { data, shape }, got ${value === null ? 'null' : typeof value}`);
@@ -41,7 +41,21 @@ export function toMatrix(value: unknown, what: string, cols: number | undefined)
   if (list.length === 0) throw new RangeError(`${what} is empty: it needs at least one row`);
   if (Array.isArray(list) && ArrayBuffer.isView(list[0])) return shapeMatrix(fromTypedRows(list, what), true, what, cols);
   const nested = Array.isArray(list) && Array.isArray(list[0]);
-  return shapeMatrix(tensor(list as TensorLike), true, what, cols, !nested);
+  return shapeMatrix(tensorOf(list as TensorLike, what), true, what, cols, !nested);
+}
+
+/**
+ * tensor(), with its TypeError or RangeError (a ragged row, a value that is not a number, a shape that
+ * does not fit the data) prefixed by the argument's name: tensor() only knows the position.
+ */
+function tensorOf(values: TensorLike, what: string, shape?: readonly number[]): Tensor {
+  try {
+    return tensor(values, shape);
+  } catch (e) {
+    if (e instanceof TypeError) throw new TypeError(`${what}: ${e.message}`);
+    if (e instanceof RangeError) throw new RangeError(`${what}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** An array of typed-array rows (tensor() reads nested plain arrays only). */

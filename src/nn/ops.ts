@@ -12,7 +12,8 @@ export {
   DEFAULT_EPSILON, softmaxCrossEntropy, sparseSoftmaxCrossEntropy, crossEntropy, meanSquaredError, binaryCrossEntropyLogits, binaryCrossEntropy,
 } from '../ops/losses.js';
 export { sgdStep, sgdMomentumStep, adamStep } from '../ops/optim.js';
-export { gemmPackBytes } from '../ops/matmul.js';
+export { gemmPackBytes, releaseGemmScratch } from '../ops/matmul.js';
+export { gemmSplits, startWorkers } from '../backend/pool.js';
 
 /** C[m,n] = act(op(A) op(B) + bias), row-major, alpha 1, beta 0 (C is only written). */
 export function gemm(

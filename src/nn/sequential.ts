@@ -5,7 +5,7 @@ import { Layer } from './layers.js';
 import { checkDistributions, checkFinite, checkUnitInterval, fromPairs, isPairList, labelIndices, toMatrix, type DataLike, type Matrix } from './data.js';
 import { accuracyCount, accuracyPerRow, makeObjective, type Objective } from './objective.js';
 import { lossRows, resolveLoss, type Loss, type LossName, type Reduction } from './losses.js';
-import { copyBytes, gatherRowsAt, Workspace } from './ops.js';
+import { copyBytes, firstNonFinite, gatherRowsAt, gemmSplits, releaseGemmScratch, startWorkers, Workspace } from './ops.js';
 import { Optimizer, resolveOptimizer } from './optimizers.js';
 import { Plan } from './plan.js';
 import { Random, randomSeed } from './random.js';
@@ -54,9 +54,10 @@ export interface FitOptions {
   /** 0 silent (default), 1 one line per epoch on the console. */
   verbose?: 0 | 1;
   /**
-   * A non-finite loss: 'stop' (default) restores the weights and optimizer state from before the last
-   * update (the last weights whose loss was finite) and rejects with NonFiniteLossError; 'continue'
-   * records it and trains on.
+   * A non-finite loss, or a parameter made non-finite by an update (a saturated unit can hide an infinite
+   * weight from the loss): 'stop' (default) restores the weights and optimizer state from before the last
+   * update (the last weights whose loss was finite, all of them finite) and rejects with
+   * NonFiniteLossError; 'continue' records the loss and trains on.
    */
   onNonFinite?: 'stop' | 'continue';
 }
@@ -74,7 +75,10 @@ export interface History {
   };
 }
 
-/** A NaN or infinite training loss (fit's default onNonFinite: 'stop'). */
+/**
+ * A NaN or infinite training loss, or parameter after an update (fit's default onNonFinite: 'stop').
+ * `epoch` and `batch` name the batch whose loss was not finite, or whose update made a parameter so.
+ */
 export class NonFiniteLossError extends Error {
   readonly epoch: number;
   readonly batch: number;
@@ -91,7 +95,8 @@ export class NonFiniteLossError extends Error {
 /**
  * The parameters and optimizer state as they were before the latest update (fit's onNonFinite 'stop').
  * Refreshing it is one memcpy per tensor per step: about 1% of a 784-128-10 SGD step at batch 64, 3%
- * with Adam's two moments (bench/training.mjs).
+ * with Adam's two moments (bench/training.mjs). 'stop' also scans the updated parameters once per step
+ * (firstNonFinite), at about the cost of one copy: 1.9% of W1's training time (bench/profile.mjs).
  */
 class Snapshot {
   readonly #live: number[] = [];
@@ -290,6 +295,7 @@ export class Sequential {
     } finally {
       ws.releaseAll();
       for (const t of owned) t.dispose();
+      releaseGemmScratch();
     }
   }
 
@@ -402,6 +408,11 @@ export class Sequential {
       const targetCols = obj.sparse ? 1 : outCols;
       const plan = new Plan(this.layers, batch, true, ws);
       const last = this.layers.length - 1;
+      // Worker threads (and their memory) come up before the first epoch, not at its first big GEMM.
+      // A layer with parameters runs GEMMs of [batch, units, inputs] and [inputs, units, batch].
+      if (this.layers.some((l) => l.params.length > 0 && (gemmSplits(batch, l.outputUnits, l.inputUnits) || gemmSplits(l.inputUnits, l.outputUnits, batch)))) {
+        await startWorkers();
+      }
       const gathered = shuffle && batch < rows;
       const indices = gathered ? ws.elements(rows) : 0;
       const xBatch = gathered ? ws.elements(batch * inCols) : 0;
@@ -409,6 +420,7 @@ export class Sequential {
       const weightPtrs = params.map((p) => p.ptr);
       const gradPtrs = grads.map((g) => g.ptr);
       const sizes = params.map((p) => p.size);
+      const paramNames = this.paramNames;
       const slot0 = slots.map((s) => (s.length > 0 ? s[0].ptr : 0));
       const slot1 = slots.map((s) => (s.length > 1 ? s[1].ptr : 0));
       const snapshot = onNonFinite === 'stop' ? new Snapshot(params, slots, ws) : null;
@@ -466,6 +478,21 @@ export class Sequential {
           const lr = b === 0 ? epochRate : optimizer.learningRate(epoch);
           optimizer.beginStep();
           for (let i = 0; i < weightPtrs.length; i++) optimizer.update(weightPtrs[i], gradPtrs[i], slot0[i], slot1[i], sizes[i], lr);
+          if (snapshot !== null) {
+            // Checked before onBatchEnd, so no callback sees a non-finite weight.
+            for (let i = 0; i < weightPtrs.length; i++) {
+              const at = firstNonFinite(weightPtrs[i], sizes[i]);
+              if (at < 0) continue;
+              const value = params[i].data[at];
+              snapshot.restore(optimizer);
+              throw new NonFiniteLossError(
+                `parameter ${paramNames[i]} became ${value} (at index ${at}) in the update at epoch ${epoch}, batch ${b} (rows ${start}-${start + n - 1}) ` +
+                  `although the loss was finite; training stopped and the model keeps the weights from before this update, the last all finite. ` +
+                  "Lower the learning rate, check the data, or pass onNonFinite: 'continue'",
+                epoch, b, history,
+              );
+            }
+          }
           if (onBatchEnd !== undefined) {
             const r = onBatchEnd(b, { loss: batchLoss / n, size: n });
             if (isPromise(r)) await r;
@@ -506,6 +533,7 @@ export class Sequential {
       this.#training = false;
       ws.releaseAll();
       for (const t of owned) t.dispose();
+      releaseGemmScratch();
     }
   }
 
@@ -526,6 +554,7 @@ export class Sequential {
     } finally {
       ws.releaseAll();
       for (const t of owned) t.dispose();
+      releaseGemmScratch();
     }
   }
 
@@ -549,12 +578,13 @@ export class Sequential {
     } finally {
       ws.releaseAll();
       for (const t of owned) t.dispose();
+      releaseGemmScratch();
     }
   }
 
   /** A table of the layers, their output shapes and parameter counts; printed unless `print` is false. */
   /**
-   * Writes `dir/model.json` and `dir/weights.bin` (see `sn.loadModel`); a failed save leaves the old model
+   * Writes `dir/model.json` and the weights file it names (see `sn.loadModel`); a failed save leaves the old model
    * whole. The file code (src/io) is imported on first use, so the training core never loads it.
    */
   async save(dir: string, options?: { metadata?: Record<string, unknown> }): Promise<void> {
@@ -562,7 +592,7 @@ export class Sequential {
     return saveModel(this, dir, options);
   }
 
-  /** Writes a TensorFlow.js layers model (`model.json` + `weights.bin`) that `tf.loadLayersModel` reads. */
+  /** Writes a TensorFlow.js layers model (`model.json` + the weights file it names) that `tf.loadLayersModel` reads. */
   async exportTfjs(dir: string): Promise<void> {
     const { exportTfjs } = await import('../io/model-io.js');
     return exportTfjs(this, dir);

@@ -1,7 +1,7 @@
 // Matrix multiplication: the pointer-level `gemm` used by the layers, and the public `matmul` on Tensors.
 // Both end in `runGemm`, the one place that calls the wasm kernel (the thread pool replaces that call).
 import { kernels } from '../backend/wasm.js';
-import { parallelGemm } from '../backend/pool.js';
+import { parallelGemm, releaseWorkerScratch, workerScratchBytes } from '../backend/pool.js';
 import { allocate, release } from '../backend/allocator.js';
 import { Tensor } from '../tensor.js';
 import { ACTIVATIONS, activationCode, type ActivationCode, type ActivationName } from './activation-kinds.js';
@@ -51,7 +51,8 @@ export function gemmPackBytes(m: number, n: number, k: number, transB: boolean):
 
 // The shared packing scratch: reserved on first use, grown to the largest size asked for, kept for reuse
 // (a panel of op(B) is 64 * k bytes, so it stays small). It is live memory: `memory().bytes` counts it,
-// and `releaseGemmScratch()` returns it, e.g. before comparing `memory()` with a baseline.
+// and `releaseGemmScratch()` returns it (with the thread pool's per-worker scratch, kept the same way),
+// e.g. when fit ends or before comparing `memory()` with a baseline.
 let scratchPtr = 0;
 let scratchSize = 0;
 
@@ -66,16 +67,17 @@ export function packScratch(bytes: number): number {
   return ptr;
 }
 
-/** Bytes held by the shared GEMM scratch (included in `memory().bytes`). */
+/** Bytes held by the shared GEMM scratch and the pool workers' scratch (included in `memory().bytes`). */
 export function gemmScratchBytes(): number {
-  return scratchSize;
+  return scratchSize + workerScratchBytes();
 }
 
-/** Frees the shared GEMM scratch; the next GEMM reserves it again. */
+/** Frees the shared GEMM scratch and the pool workers' scratch; the next GEMMs reserve them again. */
 export function releaseGemmScratch(): void {
   if (scratchPtr !== 0) release(scratchPtr);
   scratchPtr = 0;
   scratchSize = 0;
+  releaseWorkerScratch();
 }
 
 /** Runs one GEMM on pointers (unchecked: the layers pass sizes they have already validated). */
