@@ -445,7 +445,10 @@ export function parallelGemm(
   }
   if (callerError !== null) throw callerError;
   if (failures.length > 0) throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
-  if (adaptive) {
+  // Only a call whose every share ran on a worker can lose to oversubscription (a descheduled worker that
+  // the caller must wait for). A share taken back ran at one-thread speed: neutral, not a loss, or an idle
+  // pool whose workers had gone to sleep would pause itself, sleep again, and never split.
+  if (adaptive && claimed.length === jobs.length) {
     const end = performance.now();
     guard.record(end - start, callerMs * shares, end);
   }
