@@ -300,6 +300,19 @@ describe('oversubscription guard', () => {
     }
     expect(guard.pauses).toBe(9);
   });
+
+  it('does not count a call whose share the caller took back (an idle pool must not pause itself)', () => {
+    const guard = new pool.SplitGuard();
+    for (let i = 0; i < 10; i++) guard.record(2, 1, 0, false); // slow, but a worker never claimed its share
+    expect(guard.allows(0)).toBe(true);
+    expect(guard.pauses).toBe(0);
+    guard.record(2, 1, 0, true);
+    guard.record(2, 1, 0, false); // neither a loss nor a win: the run of losses goes on
+    guard.record(2, 1, 0, true);
+    expect(guard.allows(0)).toBe(true);
+    guard.record(2, 1, 0, true);
+    expect(guard.allows(0)).toBe(false);
+  });
 });
 
 describe('worker failures', () => {

@@ -240,8 +240,14 @@ export class SplitGuard {
     return now >= this.#pausedUntil;
   }
 
-  /** A split call took `elapsedMs`; one thread would have taken about `oneThreadMs`. */
-  record(elapsedMs: number, oneThreadMs: number, now: number): void {
+  /**
+   * A split call took `elapsedMs`; one thread would have taken about `oneThreadMs`. Only a call whose every
+   * share ran on a worker (`allSharesClaimed`) can lose to oversubscription (a descheduled worker the caller
+   * waits for). A share the caller took back ran at one-thread speed: neutral, not a loss; counting it would
+   * make an idle pool, whose workers had gone to sleep, pause itself, sleep again and never split.
+   */
+  record(elapsedMs: number, oneThreadMs: number, now: number, allSharesClaimed = true): void {
+    if (!allSharesClaimed) return;
     if (elapsedMs <= oneThreadMs) {
       this.#losses = 0;
       this.#pauseMs = MIN_PAUSE_MS;
@@ -445,12 +451,9 @@ export function parallelGemm(
   }
   if (callerError !== null) throw callerError;
   if (failures.length > 0) throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
-  // Only a call whose every share ran on a worker can lose to oversubscription (a descheduled worker that
-  // the caller must wait for). A share taken back ran at one-thread speed: neutral, not a loss, or an idle
-  // pool whose workers had gone to sleep would pause itself, sleep again, and never split.
-  if (adaptive && claimed.length === jobs.length) {
+  if (adaptive) {
     const end = performance.now();
-    guard.record(end - start, callerMs * shares, end);
+    guard.record(end - start, callerMs * shares, end, claimed.length === jobs.length);
   }
 }
 
