@@ -8,6 +8,7 @@ import { gemm, gemmPackBytes, gemmScratchBytes, releaseGemmScratch } from '../di
 import { kernels } from '../dist/backend/wasm.js';
 import { KINDS } from './reference/activations.js';
 import { gemmReference, type GemmCase } from './reference/gemm.js';
+import { randomValues as uniform } from './reference/random.js';
 
 const U = 2 ** -24;
 /**
@@ -37,18 +38,8 @@ function tolerance(act: number, actParam: number, k: number, magnitude: number, 
   }
 }
 
-/** Deterministic uniform float32 values in [lo, hi) (mulberry32). */
-function randomValues(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
+/** Deterministic uniform float32 values in [lo, hi) (test/reference/random.ts). */
+const randomValues = (n: number, seed: number, lo = -1, hi = 1): Float32Array => uniform(n, lo, hi, seed);
 
 interface Options {
   transA?: boolean;

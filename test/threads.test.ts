@@ -13,22 +13,13 @@ import { allocate, heapF32, heapU8, release } from '../dist/backend/allocator.js
 import { gemmScratchBytes, releaseGemmScratch } from '../dist/ops/matmul.js';
 import { KINDS } from './reference/activations.js';
 import { gemmReference } from './reference/gemm.js';
+import { randomValues as uniform } from './reference/random.js';
 
 const U = 2 ** -24;
 const distIndex = new URL('../dist/index.js', import.meta.url).href;
 
-/** Deterministic uniform float32 values in [-1, 1) (mulberry32). */
-function randomValues(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = 2 * (((t ^ (t >>> 14)) >>> 0) / 4294967296) - 1;
-  }
-  return out;
-}
+/** Deterministic uniform float32 values in [lo, hi) (test/reference/random.ts). */
+const randomValues = (n: number, seed: number, lo = -1, hi = 1): Float32Array => uniform(n, lo, hi, seed);
 
 interface Case {
   transA: boolean;
