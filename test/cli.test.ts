@@ -8,22 +8,13 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { Progress } from '../dist/cli/progress.js';
+import { idx } from './reference/idx.js';
 
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 110_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function idx(dims: number[], values: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + values.length);
-  const view = new DataView(out.buffer);
-  out[2] = 8;
-  out[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(Uint8Array.from(values), 4 + 4 * dims.length);
-  return out;
 }
 
 /** 3 classes of 5x5 images: a bright row at the top, the middle or the bottom, with noise. */

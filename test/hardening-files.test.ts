@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as sn from '../dist/index.js';
 import { recorder } from './hardening/record.js';
 import { rng, SEED } from './hardening/values.js';
+import { idx } from './reference/idx.js';
 
 const record = recorder('hardening-files');
 const HOSTILE = 'Hostile files';
@@ -121,17 +122,10 @@ async function judge<T>(what: string, names: string, load: () => Promise<T>, ver
 // ---------------------------------------------------------------------------------------------------
 // IDX
 
-/** IDX bytes: magic 00 00 08 rank, big-endian uint32 dims, unsigned-byte values. */
+/** An unsigned-byte IDX file of random values. */
 function idxBytes(dims: number[], seed: number): Uint8Array {
-  const count = dims.reduce((a, b) => a * b, 1);
-  const out = new Uint8Array(4 + 4 * dims.length + count);
-  const view = new DataView(out.buffer);
-  out[2] = 0x08;
-  out[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
   const next = rng(seed);
-  for (let i = 0; i < count; i++) out[4 + 4 * dims.length + i] = Math.floor(next() * 256);
-  return out;
+  return idx(dims, Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => Math.floor(next() * 256)));
 }
 
 /** Whether bytes are a complete unsigned-byte IDX file: labels of rank 1, or images of rank >= 2 with pixels. */

@@ -6,18 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as sn from '../dist/index.js';
+import { idx } from './reference/idx.js';
 
 const digitsDir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
-
-function idx(dims: number[], values: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + values.length);
-  const view = new DataView(out.buffer);
-  out[2] = 8;
-  out[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(Uint8Array.from(values), 4 + 4 * dims.length);
-  return out;
-}
 
 describe('datasets.digits', () => {
   it('holds every real digit once, as round(v * 255) / 255, split 8,000 / 2,000 stratified by class', async () => {

@@ -5,19 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as sn from '../dist/index.js';
-
-/** IDX bytes: magic 00 00 type rank, big-endian dims, values. */
-function idx(dims: number[], values: ArrayLike<number>, type = 0x08): Uint8Array {
-  const header = new Uint8Array(4 + 4 * dims.length);
-  const view = new DataView(header.buffer);
-  header[2] = type;
-  header[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  const out = new Uint8Array(header.length + values.length);
-  out.set(header);
-  out.set(Uint8Array.from(values), header.length);
-  return out;
-}
+import { idx } from './reference/idx.js';
 
 let dir: string;
 beforeAll(() => {
