@@ -35,7 +35,8 @@ const LAYOUT: ControlLayout = {
 };
 const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
 
-type GemmArgs = Parameters<typeof kernels.gemm>;
+/** The wasm gemm's argument count (assembly/README.md). */
+const GEMM_ARG_COUNT = 17;
 
 /** Kernels a worker can run, by index (the names of wasm exports). */
 const OPS = ['gemm'] as const;
@@ -334,23 +335,32 @@ export function releaseWorkerScratch(): void {
   for (const slot of slots) slot.releaseScratch();
 }
 
-/** Up to `max` workers ready for a job now, starting the pool on first need. */
-function readyWorkers(max: number): Slot[] {
+// One split call's shares live in these module-level arrays, reused by every call, so a GEMM split
+// allocates nothing in JavaScript (a training step makes no per-op garbage). Share 0 is the caller's;
+// share w + 1 is worker shareSlots[w]'s.
+const shareSlots: Slot[] = [];
+const shareFirst: number[] = [];
+const shareRows: number[] = [];
+const shareScratch: number[] = [];
+const shareClaimed: boolean[] = [];
+
+/** Puts up to `max` workers ready for a job now into shareSlots and returns how many; starts the pool on first need. */
+function collectReadyWorkers(max: number): number {
   // Lazily started workers have no one awaiting them: a failure to start only means fewer threads.
   if (!started && getThreads() > 1) resize().catch(() => {});
-  const ready: Slot[] = [];
+  let count = 0;
   for (const slot of slots) {
-    if (ready.length === max) break;
-    if (slot.isReady) ready.push(slot);
+    if (count === max) break;
+    if (slot.isReady) shareSlots[count++] = slot;
   }
-  return ready;
+  return count;
 }
 
-function post(slot: Slot, op: number, args: readonly number[]): void {
+/** Posts the job whose `argCount` arguments the caller wrote into slot.args. */
+function post(slot: Slot, op: number, argCount: number): void {
   const { control } = slot;
-  for (let i = 0; i < args.length; i++) slot.args[i] = args[i];
   control[LAYOUT.op] = op;
-  control[LAYOUT.argCount] = args.length;
+  control[LAYOUT.argCount] = argCount;
   control[LAYOUT.errorLength] = 0;
   Atomics.store(control, LAYOUT.state, JobState.Posted);
   Atomics.add(control, LAYOUT.sequence, 1);
@@ -398,62 +408,76 @@ export function parallelGemm(
   beta: number, c: number, ldc: number, bias: number, act: number, actParam: number, pack: number,
 ): void {
   const helpers =
-    gemmSplits(m, n, k) && (!adaptive || guard.allows(performance.now())) ? readyWorkers(Math.floor(m / ROW_GRANULE) - 1) : [];
-  if (helpers.length === 0) {
+    gemmSplits(m, n, k) && (!adaptive || guard.allows(performance.now())) ? collectReadyWorkers(Math.floor(m / ROW_GRANULE) - 1) : 0;
+  if (helpers === 0) {
     kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
     return;
   }
-  const shares = helpers.length + 1;
+  const shares = helpers + 1;
   // Share i covers rows [bound(i), bound(i + 1)): even boundaries, sizes within 2 rows of each other.
-  const bound = (i: number): number => (i === shares ? m : ROW_GRANULE * Math.round((i * m) / (ROW_GRANULE * shares)));
+  for (let i = 0; i < shares; i++) {
+    const first = ROW_GRANULE * Math.round((i * m) / (ROW_GRANULE * shares));
+    const next = i + 1 === shares ? m : ROW_GRANULE * Math.round(((i + 1) * m) / (ROW_GRANULE * shares));
+    shareFirst[i] = first;
+    shareRows[i] = next - first;
+  }
   const aRowBytes = transA !== 0 ? 4 : lda * 4;
-  const shareArgs = (first: number, rows: number, scratch: number): number[] => [
-    transA, transB, rows, n, k, alpha, a + first * aRowBytes, lda, b, ldb,
-    beta, c + first * ldc * 4, ldc, bias, act, actParam, scratch,
-  ];
   // Each worker packs op(B) panels into its own persistent scratch, grown here when a share needs more
   // (so a training loop allocates nothing after its first batches). The caller's `pack` fits any share it
   // computes (gemmPackBytes never decreases with m). Reserved before posting anything, so a failed
   // allocation leaves no job running.
-  const jobs = helpers.map((slot, i) => {
-    const first = bound(i + 1);
-    const rows = bound(i + 2) - first;
-    return { slot, first, rows, scratch: slot.reserveScratch(kernels.gemmPackBytes(rows, n, k, transB)) };
-  });
-  for (const job of jobs) post(job.slot, OP_GEMM, shareArgs(job.first, job.rows, job.scratch));
+  for (let w = 0; w < helpers; w++) {
+    shareScratch[w] = shareSlots[w].reserveScratch(kernels.gemmPackBytes(shareRows[w + 1], n, k, transB));
+  }
+  for (let w = 0; w < helpers; w++) {
+    const args = shareSlots[w].args;
+    const first = shareFirst[w + 1];
+    args[0] = transA; args[1] = transB; args[2] = shareRows[w + 1]; args[3] = n; args[4] = k; args[5] = alpha;
+    args[6] = a + first * aRowBytes; args[7] = lda; args[8] = b; args[9] = ldb; args[10] = beta;
+    args[11] = c + first * ldc * 4; args[12] = ldc; args[13] = bias; args[14] = act; args[15] = actParam;
+    args[16] = shareScratch[w];
+    post(shareSlots[w], OP_GEMM, GEMM_ARG_COUNT);
+  }
   parallelCalls++;
   const start = performance.now();
   let callerError: unknown = null;
   try {
-    kernels.gemm(...(shareArgs(0, bound(1), pack) as GemmArgs));
+    kernels.gemm(transA, transB, shareRows[0], n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
   } catch (error) {
     callerError = error;
   }
   const callerMs = performance.now() - start;
   // Every job is taken back or waited for before anything is thrown: no worker may touch C afterwards.
-  const claimed: typeof jobs = [];
-  for (const job of jobs) {
-    if (!takeBack(job.slot)) claimed.push(job);
+  let claimedCount = 0;
+  for (let w = 0; w < helpers; w++) {
+    shareClaimed[w] = !takeBack(shareSlots[w]);
+    if (shareClaimed[w]) claimedCount++;
     else if (callerError === null) {
       takenBack++;
+      const first = shareFirst[w + 1];
       try {
-        kernels.gemm(...(shareArgs(job.first, job.rows, pack) as GemmArgs));
+        kernels.gemm(transA, transB, shareRows[w + 1], n, k, alpha, a + first * aRowBytes, lda, b, ldb, beta, c + first * ldc * 4, ldc, bias, act, actParam, pack);
       } catch (error) {
         callerError = error;
       }
     }
   }
-  const failures: string[] = [];
-  for (const { slot, first, rows } of claimed) {
+  let failures: string[] | null = null;
+  for (let w = 0; w < helpers; w++) {
+    if (!shareClaimed[w]) continue;
+    const slot = shareSlots[w];
     const failure = awaitJob(slot, callerMs);
     if (failure === null) workerShares++;
-    else failures.push(`worker ${slot.id} (rows ${first}..${first + rows - 1} of a ${m}x${n}x${k} GEMM): ${failure}`);
+    else {
+      const first = shareFirst[w + 1];
+      (failures ??= []).push(`worker ${slot.id} (rows ${first}..${first + shareRows[w + 1] - 1} of a ${m}x${n}x${k} GEMM): ${failure}`);
+    }
   }
   if (callerError !== null) throw callerError;
-  if (failures.length > 0) throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
+  if (failures !== null) throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
   if (adaptive) {
     const end = performance.now();
-    guard.record(end - start, callerMs * shares, end, claimed.length === jobs.length);
+    guard.record(end - start, callerMs * shares, end, claimedCount === helpers);
   }
 }
 
