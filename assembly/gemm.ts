@@ -8,14 +8,15 @@
 // on the finished tile, while it is still in registers.
 //
 // Register budget: V8 on x64 gives wasm 16 SIMD registers. The 2x16 tile holds 8 accumulators, 4 B
-// vectors, 2 broadcast A values and one product = 15; taller or wider tiles spill. Wasm SIMD has no FMA,
-// so every 4 multiply-adds cost an f32x4.mul and an f32x4.add: the FP issue rate bounds the speed
-// (bench/kernels.mjs measures that ceiling next to the GEMM figures).
+// vectors, 2 broadcast A values and one product = 15; taller or wider tiles spill. Fixed-width wasm SIMD
+// has no FMA, so every 4 multiply-adds cost an f32x4.mul and an f32x4.add: the FP issue rate bounds the
+// speed (bench/kernels.mjs measures that ceiling next to the GEMM figures). The relaxed-SIMD build uses
+// f32x4.relaxed_madd instead, which V8 lowers to one FMA (madd below).
 //
-// Determinism: every element of C is accumulated as acc = 0; acc = acc + a[i,p] * b[p,j] for p = 0..k-1
-// (one f32 multiply, one f32 add, no FMA), then scaled and finished by the same epilogue code, whichever
-// tile, panel width or packing computed it. A lone last row runs the 2-row kernel with its row doubled.
-// So splitting the m rows across calls (threads) gives bit-identical C.
+// Determinism: every element of C is accumulated as acc = 0; acc = madd(acc, a[i,p], b[p,j]) for
+// p = 0..k-1, then scaled and finished by the same epilogue code, whichever tile, panel width or packing
+// computed it. A lone last row runs the 2-row kernel with its row doubled. So splitting the m rows across
+// calls (threads, which run the same build) gives bit-identical C.
 import { activation4 } from './activations';
 import { ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_STEP, ACT_TANH } from './activation-kinds';
 
@@ -294,6 +295,8 @@ function tile2x16PackedT(
 // @ts-ignore: decorator
 @inline
 function madd(s: v128, x: v128, b: v128): v128 {
+  // The relaxed build (scripts/build-wasm.mjs) lets the runtime fuse: one FMA where the CPU has it.
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(x, b, s);
   return f32x4.add(s, f32x4.mul(x, b));
 }
 

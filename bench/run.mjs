@@ -92,7 +92,8 @@ function peakRssW1() {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
-const results = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, quick };
+const build = sn.backendInfo().relaxedSimd ? 'relaxed SIMD' : 'plain SIMD';
+const results = { date: new Date().toISOString(), node: process.version, build, cpus: cpus().length, cpu: cpus()[0]?.model, quick };
 const data = await loadData();
 results.data = data.source;
 log(`data: ${data.source}`);
@@ -172,7 +173,7 @@ function updateReadme(r) {
   const f = (v, d = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
   const x = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(1)}x` : 'n/a');
   const lines = [
-    `Measured by \`npm run bench\` on ${r.cpus} cores (${r.cpu}), Node ${r.node}, ${r.date.slice(0, 10)}; data: ${r.data}.`,
+    `Measured by \`npm run bench\` on ${r.cpus} cores (${r.cpu}), Node ${r.node} (${r.build} build), ${r.date.slice(0, 10)}; data: ${r.data}.`,
     `Every figure comes from the same run; "x tfjs" is simdnet on all ${ALL_THREADS} threads over TensorFlow.js's wasm backend.`,
     '',
     '| workload | simdnet 1 thread | simdnet all threads | tfjs wasm | tfjs cpu | naive JS | x tfjs |',

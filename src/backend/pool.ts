@@ -18,6 +18,7 @@
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { backend, kernels } from './wasm.js';
 import { allocate, release } from './allocator.js';
+import { environmentVariable } from './environment.js';
 import { JobState, workerMain, type ControlLayout, type WorkerInit } from './worker.js';
 
 const LAYOUT: ControlLayout = {
@@ -76,25 +77,13 @@ const ENV_VARIABLE = 'SIMDNET_THREADS';
 // ---------------------------------------------------------------------------------------------------
 // How many threads
 
-interface DenoLike {
-  permissions: { querySync(descriptor: { name: 'env'; variable: string }): { state: string } };
-  env: { get(name: string): string | undefined };
-}
 interface ProcessLike {
-  env?: Record<string, string | undefined>;
   getBuiltinModule?(name: 'node:os'): { availableParallelism?(): number } | undefined;
 }
 
-/** SIMDNET_THREADS, if set. Deno: read only when --allow-env grants it (querying never prompts). */
+/** SIMDNET_THREADS, if set and readable. */
 function threadsFromEnvironment(): number | undefined {
-  const deno = (globalThis as { Deno?: DenoLike }).Deno;
-  let text: string | undefined;
-  if (deno !== undefined) {
-    if (deno.permissions.querySync({ name: 'env', variable: ENV_VARIABLE }).state !== 'granted') return undefined;
-    text = deno.env.get(ENV_VARIABLE);
-  } else {
-    text = (globalThis as { process?: ProcessLike }).process?.env?.[ENV_VARIABLE];
-  }
+  const text = environmentVariable(ENV_VARIABLE);
   if (text === undefined || text.trim() === '') return undefined;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1 || value > MAX_THREADS) {

@@ -1,8 +1,20 @@
 // Loads the embedded wasm once, synchronously, at import: the module is ready with no init() call.
 // The memory is created here and imported by the module, so one allocator (allocator.ts) owns it and
 // the worker pool can hand the very same memory to every worker.
-import { SIMD_WASM_BASE64, THREADS_WASM_BASE64 } from './wasm-bytes.generated.js';
+//
+// Which of the four builds (scripts/build-wasm.mjs): the threads build where shared memory works, and its
+// relaxed-SIMD variant (GEMM on FMA) where WebAssembly.validate accepts it, unless SIMDNET_RELAXED_SIMD=0.
+// Relaxed SIMD is kept only where it measured faster: GEMM 64x784x128 went 34.5 -> 43.3 GFLOPS in Deno 2.9
+// and 41.4 -> 50.0 in Node 20 with --experimental-wasm-relaxed-simd (Node >= 22 needs no flag), but
+// 36.2 -> 35.7 in Bun 1.4, which therefore keeps the plain build.
+import {
+  SIMD_RELAXED_WASM_BASE64,
+  SIMD_WASM_BASE64,
+  THREADS_RELAXED_WASM_BASE64,
+  THREADS_WASM_BASE64,
+} from './wasm-bytes.generated.js';
 import type { Kernels } from './kernels.generated.js';
+import { environmentVariable, isBun } from './environment.js';
 
 export type { Kernels };
 
@@ -25,6 +37,8 @@ export interface Backend {
   readonly kernels: Kernels;
   /** True when memory is a SharedArrayBuffer-backed memory that workers can join. */
   readonly shared: boolean;
+  /** True when the relaxed-SIMD build runs (GEMM multiply-adds may be fused: FMA). */
+  readonly relaxedSimd: boolean;
 }
 
 /** Instantiates `module` over `memory` (used by the main thread and by each worker). */
@@ -33,22 +47,40 @@ export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memo
   return instance.exports as unknown as Kernels;
 }
 
+const RELAXED_VARIABLE = 'SIMDNET_RELAXED_SIMD';
+
+/** Whether to run the relaxed build: SIMDNET_RELAXED_SIMD=0 or 1 decides, else every validating runtime but Bun. */
+function wantsRelaxed(validates: boolean): boolean {
+  const text = environmentVariable(RELAXED_VARIABLE)?.trim();
+  if (text === undefined || text === '') return validates && !isBun();
+  if (text === '0') return false;
+  if (text !== '1') throw new RangeError(`${RELAXED_VARIABLE}="${text}": expected 0 (plain SIMD) or 1 (relaxed SIMD)`);
+  if (!validates) {
+    throw new Error(`${RELAXED_VARIABLE}=1, but this runtime does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)`);
+  }
+  return true;
+}
+
 function load(): Backend {
-  const threadsBytes = decodeBase64(THREADS_WASM_BASE64);
-  const canShare = typeof SharedArrayBuffer !== 'undefined' && WebAssembly.validate(threadsBytes);
-  const bytes = canShare ? threadsBytes : decodeBase64(SIMD_WASM_BASE64);
-  if (!WebAssembly.validate(bytes)) {
+  const canShare = typeof SharedArrayBuffer !== 'undefined' && WebAssembly.validate(decodeBase64(THREADS_WASM_BASE64));
+  const plain = decodeBase64(canShare ? THREADS_WASM_BASE64 : SIMD_WASM_BASE64);
+  if (!WebAssembly.validate(plain)) {
     throw new Error(
       'simdnet needs WebAssembly SIMD (the 128-bit fixed-width proposal), which this runtime does not support. ' +
         'Node >= 20.19, Deno >= 2 and Bun >= 1 all have it.',
     );
   }
-  const module = new WebAssembly.Module(bytes);
+  const relaxed = decodeBase64(canShare ? THREADS_RELAXED_WASM_BASE64 : SIMD_RELAXED_WASM_BASE64);
+  const relaxedSimd = wantsRelaxed(WebAssembly.validate(relaxed));
+  const module = new WebAssembly.Module(relaxedSimd ? relaxed : plain);
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: canShare });
-  return { module, memory, kernels: instantiate(module, memory), shared: canShare };
+  return { module, memory, kernels: instantiate(module, memory), shared: canShare, relaxedSimd };
 }
 
 export const backend: Backend = load();
 export const kernels: Kernels = backend.kernels;
-/** The threads build's bytes, for workers that compile their own copy (runtimes that cannot post a Module). */
-export const threadsWasmBase64 = THREADS_WASM_BASE64;
+
+/** Which build runs: `sharedMemory` (worker threads possible) and `relaxedSimd` (GEMM on FMA). */
+export function backendInfo(): { sharedMemory: boolean; relaxedSimd: boolean } {
+  return { sharedMemory: backend.shared, relaxedSimd: backend.relaxedSimd };
+}

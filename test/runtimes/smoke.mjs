@@ -19,6 +19,16 @@ function values(n, seed) {
   return out;
 }
 
+// The build: relaxed SIMD (GEMM on FMA) wherever the runtime validates it, except Bun (measured no faster there).
+{
+  // (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
+  const probe = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01,
+    0x7b, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b]);
+  const expected = WebAssembly.validate(probe) && globalThis.Bun === undefined;
+  const { relaxedSimd, sharedMemory } = sn.backendInfo();
+  check(`build: ${relaxedSimd ? 'relaxed' : 'plain'} SIMD, ${sharedMemory ? 'shared' : 'unshared'} memory`, relaxedSimd === expected && sharedMemory);
+}
+
 // GEMM: 5x7 times 7x3 against float64 sums (7-term dot products of values <= 1: error well under 1e-5).
 {
   const [m, k, n] = [5, 7, 3];

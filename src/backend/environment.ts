@@ -1,0 +1,23 @@
+// What the host runtime is and what its environment says, the same way in Node, Deno and Bun.
+
+interface DenoLike {
+  permissions: { querySync(descriptor: { name: 'env'; variable: string }): { state: string } };
+  env: { get(name: string): string | undefined };
+}
+interface ProcessLike {
+  env?: Record<string, string | undefined>;
+}
+
+/** An environment variable, if set and readable. Deno: read only when --allow-env grants it (querying never prompts). */
+export function environmentVariable(name: string): string | undefined {
+  const deno = (globalThis as { Deno?: DenoLike }).Deno;
+  if (deno !== undefined) {
+    return deno.permissions.querySync({ name: 'env', variable: name }).state === 'granted' ? deno.env.get(name) : undefined;
+  }
+  return (globalThis as { process?: ProcessLike }).process?.env?.[name];
+}
+
+/** True in Bun, whose engine (JavaScriptCore) is not V8. */
+export function isBun(): boolean {
+  return (globalThis as { Bun?: unknown }).Bun !== undefined;
+}

@@ -1,0 +1,48 @@
+// Which wasm build loads (src/backend/wasm.ts): the relaxed-SIMD build wherever the runtime validates it
+// (Node 20 only with --experimental-wasm-relaxed-simd: the 'relaxed-simd' test project runs this file and
+// the kernel suites that way), SIMDNET_RELAXED_SIMD=0/1 overriding, a clear error for anything else.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import * as sn from '../dist/index.js';
+
+const distIndex = new URL('../dist/index.js', import.meta.url).href;
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+
+// (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
+]);
+const runtimeHasRelaxed = WebAssembly.validate(RELAXED_PROBE);
+
+/** backendInfo() (or the error) of a fresh Node process with these flags and SIMDNET_RELAXED_SIMD. */
+function childBackend(flags: string[], relaxedVariable?: string): { info?: { relaxedSimd: boolean }; error?: string } {
+  const env = { ...process.env };
+  delete env.SIMDNET_RELAXED_SIMD;
+  if (relaxedVariable !== undefined) env.SIMDNET_RELAXED_SIMD = relaxedVariable;
+  const script = `import(${JSON.stringify(distIndex)}).then((sn) => console.log(JSON.stringify(sn.backendInfo())), (e) => console.log(JSON.stringify({ error: e.message })))`;
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 60_000 });
+  const parsed = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return parsed.error !== undefined ? { error: parsed.error } : { info: parsed };
+}
+
+describe('build selection', () => {
+  it('runs the relaxed build exactly when this runtime validates relaxed SIMD', () => {
+    expect(sn.backendInfo().relaxedSimd).toBe(runtimeHasRelaxed);
+    // The relaxed-simd project must really test the relaxed build, and the default one the plain build.
+    expect(runtimeHasRelaxed).toBe(process.env.SIMDNET_TEST_PROJECT === 'relaxed-simd');
+  });
+
+  it('uses shared memory (worker threads) in Node', () => {
+    expect(sn.backendInfo().sharedMemory).toBe(true);
+  });
+
+  it('follows SIMDNET_RELAXED_SIMD and names what is wrong with it', () => {
+    expect(childBackend([RELAXED_FLAG]).info?.relaxedSimd).toBe(true);
+    expect(childBackend([RELAXED_FLAG], '0').info?.relaxedSimd).toBe(false);
+    expect(childBackend([RELAXED_FLAG], '1').info?.relaxedSimd).toBe(true);
+    expect(childBackend([]).info?.relaxedSimd).toBe(false);
+    expect(childBackend([], '1').error).toMatch(/SIMDNET_RELAXED_SIMD=1, but this runtime does not support relaxed SIMD/);
+    expect(childBackend([RELAXED_FLAG], 'yes').error).toMatch(/SIMDNET_RELAXED_SIMD="yes": expected 0 \(plain SIMD\) or 1 \(relaxed SIMD\)/);
+  });
+});
