@@ -2,16 +2,16 @@
 //   1. fit samples/s of the 784-128-10 ReLU/softmax MLP on the real MNIST digits (mnist package), SGD,
 //      batch 64 and 256, next to TensorFlow.js (wasm/XNNPACK and cpu backends, bench/peers/tfjs.mjs: its
 //      fastest idiom, pre-sliced batches and optimizer.minimize) on the same data and sizes;
-//   2. the cost of onNonFinite 'stop' (parameter + optimizer-state snapshot before every update): the
-//      whole-fit speed ratio 'continue' / 'stop' (noisy on a shared machine), and the snapshot's memcpy
-//      timed on its own as a share of a training step;
+//   2. the cost of onNonFinite 'stop' (the optimizer kernels save the old parameters and state while they
+//      update): the whole-fit speed ratio 'continue' / 'stop' (noisy on a shared machine), and the update
+//      kernel timed with and without the saving, as a share of a training step;
 //   3. per-epoch overhead of fit on a tiny network (XOR 2-3-1, full batch): microseconds per epoch.
 // Each figure is the median of --rounds (default 5) runs. Run after `npm run build`: node bench/training.mjs
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as sn from '../dist/index.js';
-import { copyBytes } from '../dist/nn/ops.js';
+import { adamStep, sgdStep } from '../dist/nn/ops.js';
 import { trainSamplesPerSecond, useBackend } from './peers/tfjs.mjs';
 
 const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
@@ -93,30 +93,40 @@ for (const [name, optimizer] of [['SGD', () => sn.optimizers.sgd({ learningRate:
     conts.push(cont);
     ratios.push(cont / stop);
   }
-  report(`${name} batch 64, onNonFinite 'stop' (snapshot every step)`, median(stops), 'samples/s');
+  report(`${name} batch 64, onNonFinite 'stop' (snapshot saved in every update)`, median(stops), 'samples/s');
   report(`${name} batch 64, onNonFinite 'continue'`, median(conts), 'samples/s');
   report(`  ${name} snapshot cost: 'continue' / 'stop' speed`, median(ratios), 'x');
 }
 
 {
-  // The snapshot's copies timed alone, against the step time of the same model ('continue', batch 64).
+  // The snapshot is written by the optimizer kernels during the update (they copy the old values first):
+  // the update of the 101,770 parameters timed with and without that copy, against the step time.
   const params = 784 * 128 + 128 + 128 * 10 + 10;
-  const src = sn.zeros([params]);
-  const dst = sn.zeros([params]);
-  const copyMicros = [];
-  for (let r = 0; r < ROUNDS; r++) {
+  const [w, g, m, v, savedW, savedM, savedV] = Array.from({ length: 7 }, () => sn.zeros([params]));
+  const updates = {
+    'SGD update': (save) => sgdStep(w.ptr, g.ptr, params, 1e-3, save ? savedW.ptr : 0),
+    'Adam update': (save) => adamStep(w.ptr, g.ptr, m.ptr, v.ptr, params, 1e-3, 0.9, 0.999, 1e-7, 1, ...(save ? [savedW.ptr, savedM.ptr, savedV.ptr] : [])),
+  };
+  const micros = (fn) => {
     const t0 = performance.now();
-    for (let i = 0; i < 2000; i++) copyBytes(dst.ptr, src.ptr, params * 4);
-    copyMicros.push(((performance.now() - t0) * 1000) / 2000);
-  }
-  src.dispose();
-  dst.dispose();
+    for (let i = 0; i < 2000; i++) fn();
+    return ((performance.now() - t0) * 1000) / 2000;
+  };
   const steps = [];
   for (let r = 0; r < ROUNDS; r++) steps.push((64 / (await simdnetSamplesPerSecond({ batchSize: 64, onNonFinite: 'continue' }))) * 1e6);
-  report('snapshot copy of the 101,770 parameters', median(copyMicros), 'us');
   report('training step 784-128-10 SGD batch 64', median(steps), 'us');
-  report('  snapshot share of an SGD step (1 copy)', median(copyMicros) / median(steps), 'x');
-  report('  snapshot share of an Adam step (3 copies)', (3 * median(copyMicros)) / median(steps), 'x');
+  for (const [name, update] of Object.entries(updates)) {
+    const plain = [];
+    const saving = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      plain.push(micros(() => update(false)));
+      saving.push(micros(() => update(true)));
+    }
+    report(`${name} of the 101,770 parameters`, median(plain), 'us');
+    report(`${name} saving the old values for 'stop'`, median(saving), 'us');
+    report(`  extra cost of the snapshot, share of an SGD step`, (median(saving) - median(plain)) / median(steps), 'x');
+  }
+  for (const t of [w, g, m, v, savedW, savedM, savedV]) t.dispose();
 }
 
 {

@@ -1,4 +1,5 @@
-// Optimizer steps (sgd, momentum classic and Nesterov, Adam) vs float64 references over several steps.
+// Optimizer steps (sgd, momentum classic and Nesterov, Adam) vs float64 references over several steps; the
+// fused rollback copy of the old weights and state, and the report of non-finite results.
 import { describe, expect, it } from 'vitest';
 import * as sn from '../dist/index.js';
 import { kernels } from '../dist/backend/wasm.js';
@@ -74,7 +75,7 @@ describe('optimizer steps vs float64 reference over 6 steps', () => {
       const w = sn.tensor([1, 1], [2]);
       const g = sn.tensor([1, -2], [2]);
       const v = sn.zeros([2]);
-      kernels.sgdMomentum(w.ptr, g.ptr, v.ptr, 2, 0.5, 0.5, nesterov ? 1 : 0);
+      kernels.sgdMomentum(w.ptr, g.ptr, v.ptr, 2, 0.5, 0.5, nesterov ? 1 : 0, 0, 0);
       expect(Array.from(w.data)).toEqual(nesterov ? [0.25, 2.5] : [0.5, 2]);
       expect(Array.from(v.data)).toEqual([-0.5, 1]);
       [w, g, v].forEach((t) => t.dispose());
@@ -109,6 +110,63 @@ describe('optimizer steps vs float64 reference over 6 steps', () => {
       for (let i = 0; i < 11; i++) {
         const alone = oneStep(method, inputs.map((a) => a.slice(i, i + 1)));
         for (let k = 0; k < 3; k++) expect(alone[k][0], `${method} element ${i}`).toBe(all[k][i]);
+      }
+    }
+  });
+
+  it('copies the old weights and state to the saved buffers, exactly, and the update matches the unsaved one', () => {
+    for (const method of ['sgd', 'momentum', 'nesterov', 'adam'] as const) {
+      for (const n of [1, 3, 4, 9, 100]) {
+        const inputs = [randomValues(n, -1, 1, n), randomValues(n, -2, 2, n + 1), randomValues(n, -1, 1, n + 2), randomValues(n, 0, 1, n + 3)];
+        const run = (save: boolean): Float32Array[] => {
+          const [w, g, m, v] = inputs.map((a) => sn.tensor(a, [n]));
+          const saved = [0, 1, 2].map(() => sn.tensor(new Float32Array(n).fill(-7), [n]));
+          const [sw, s0, s1] = save ? saved.map((t) => t.ptr) : [0, 0, 0];
+          let finite: boolean;
+          if (method === 'sgd') finite = sgdStep(w.ptr, g.ptr, n, LR.sgd, sw);
+          else if (method === 'adam') finite = adamStep(w.ptr, g.ptr, m.ptr, v.ptr, n, LR.adam, 0.9, 0.999, 1e-7, 2, sw, s0, s1);
+          else finite = sgdMomentumStep(w.ptr, g.ptr, v.ptr, n, LR[method], 0.9, method === 'nesterov', sw, s0);
+          expect(finite, `${method} n=${n} reports finite weights`).toBe(true);
+          const out = [w, m, v, ...saved].map((t) => t.data.slice());
+          [w, g, m, v, ...saved].forEach((t) => t.dispose());
+          return out;
+        };
+        const [w, m, v, savedW, savedA, savedB] = run(true);
+        const [w0, m0, v0, untouchedW, untouchedA, untouchedB] = run(false);
+        expect([w, m, v], `${method} n=${n}`).toEqual([w0, m0, v0]);
+        expect(savedW, `${method} n=${n} saved weights`).toEqual(inputs[0]);
+        // sgd saves only w; momentum w and its velocity (slot 0); Adam w, m and v.
+        const minus7 = new Float32Array(n).fill(-7);
+        expect(savedA).toEqual(method === 'adam' ? inputs[2] : method === 'sgd' ? minus7 : inputs[3]);
+        expect(savedB).toEqual(method === 'adam' ? inputs[3] : minus7);
+        for (const untouched of [untouchedW, untouchedA, untouchedB]) expect(untouched).toEqual(minus7);
+      }
+    }
+  });
+
+  it('reports a NaN or infinite new weight, in the lanes and in the tail, and only then', () => {
+    for (const method of ['sgd', 'momentum', 'nesterov', 'adam'] as const) {
+      for (const [n, at, value] of [[9, 2, NaN], [9, 8, NaN], [8, 5, Infinity], [3, 0, -Infinity], [1, 0, 3e38]] as const) {
+        const w = sn.tensor(randomValues(n, -1, 1, 5), [n]);
+        const g = sn.tensor(randomValues(n, -1, 1, 6), [n]);
+        const m = sn.zeros([n]);
+        const v = sn.zeros([n]);
+        // 3e38: finite weight and gradient whose update overflows float32 (lr 10: 10 * 3e38 is already Inf;
+        // Adam's lr 1e38 moves w by about 1e38 past 3.4e38). The other entries stay finite.
+        if (value === 3e38) {
+          w.data[at] = 3e38;
+          g.data[at] = -3e38;
+        } else {
+          g.data[at] = value;
+        }
+        const lr = method === 'sgd' ? 10 : method === 'adam' ? 1e38 : 10;
+        const finite = method === 'sgd' ? sgdStep(w.ptr, g.ptr, n, lr)
+          : method === 'adam' ? adamStep(w.ptr, g.ptr, m.ptr, v.ptr, n, lr, 0.9, 0.999, 1e-7, 1)
+          : sgdMomentumStep(w.ptr, g.ptr, v.ptr, n, lr, 0.9, method === 'nesterov');
+        const bad = Array.from(w.data).findIndex((x) => !Number.isFinite(x));
+        expect(bad, `${method} n=${n} value ${value}`).toBe(at);
+        expect(finite, `${method} n=${n} value ${value}`).toBe(false);
+        [w, g, m, v].forEach((t) => t.dispose());
       }
     }
   });

@@ -8,6 +8,7 @@ export type { Initializer } from './initializers.js';
 export { losses } from './losses.js';
 export type { Loss, LossName, Reduction } from './losses.js';
 export { optimizers, Optimizer, Sgd, Adam } from './optimizers.js';
+export type { SavedState } from './optimizers.js';
 export type { SgdConfig, AdamConfig, LearningRateSchedule } from './optimizers.js';
 export { sequential, Sequential, NonFiniteLossError } from './sequential.js';
 export type { CompileConfig, FitOptions, FitCallbacks, EpochLogs, BatchLogs, History } from './sequential.js';

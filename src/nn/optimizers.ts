@@ -38,6 +38,13 @@ export const schedules = {
   },
 };
 
+/** Where an update copies the old values of a parameter and of its state slots (0 = a slot it lacks). */
+export interface SavedState {
+  weights: number;
+  slot0: number;
+  slot1: number;
+}
+
 export abstract class Optimizer {
   abstract readonly name: string;
   /** Updates applied so far (Adam's bias correction and the schedules count these). */
@@ -100,8 +107,12 @@ export abstract class Optimizer {
     this.iterations++;
   }
 
-  /** Pointer-level update of one parameter of n floats with its gradient and state slots. */
-  abstract update(w: number, g: number, slot0: number, slot1: number, n: number, lr: number): void;
+  /**
+   * Pointer-level update of one parameter of n floats with its gradient and state slots. When `saved` is
+   * given, the old parameter and slot values are copied to saved[0..2] first (fit's onNonFinite rollback).
+   * Returns true when every updated value of the parameter is finite.
+   */
+  abstract update(w: number, g: number, slot0: number, slot1: number, n: number, lr: number, saved?: SavedState): boolean;
 
   /** Frees the state of `params` (a model's dispose), or of every parameter when omitted. */
   dispose(params?: readonly Tensor[]): void {
@@ -137,9 +148,9 @@ export class Sgd extends Optimizer {
     return this.momentum === 0 ? 0 : 1;
   }
 
-  update(w: number, g: number, velocity: number, _unused: number, n: number, lr: number): void {
-    if (this.momentum === 0) sgdStep(w, g, n, lr);
-    else sgdMomentumStep(w, g, velocity, n, lr, this.momentum, this.nesterov);
+  update(w: number, g: number, velocity: number, _unused: number, n: number, lr: number, saved?: SavedState): boolean {
+    if (this.momentum === 0) return sgdStep(w, g, n, lr, saved?.weights);
+    return sgdMomentumStep(w, g, velocity, n, lr, this.momentum, this.nesterov, saved?.weights, saved?.slot0);
   }
 }
 
@@ -168,8 +179,8 @@ export class Adam extends Optimizer {
     return 2;
   }
 
-  update(w: number, g: number, m: number, v: number, n: number, lr: number): void {
-    adamStep(w, g, m, v, n, lr, this.beta1, this.beta2, this.epsilon, this.iterations);
+  update(w: number, g: number, m: number, v: number, n: number, lr: number, saved?: SavedState): boolean {
+    return adamStep(w, g, m, v, n, lr, this.beta1, this.beta2, this.epsilon, this.iterations, saved?.weights, saved?.slot0, saved?.slot1);
   }
 }
 

@@ -6,7 +6,7 @@ import { checkDistributions, checkFinite, checkUnitInterval, fromPairs, isPairLi
 import { accuracyCount, accuracyPerRow, makeObjective, type Objective } from './objective.js';
 import { lossRows, resolveLoss, type Loss, type LossName, type Reduction } from './losses.js';
 import { copyBytes, firstNonFinite, gatherRowsAt, gemmSplits, releaseGemmScratch, startWorkers, Workspace } from './ops.js';
-import { Optimizer, resolveOptimizer } from './optimizers.js';
+import { Optimizer, resolveOptimizer, type SavedState } from './optimizers.js';
 import { Plan } from './plan.js';
 import { Random, randomSeed } from './random.js';
 
@@ -94,11 +94,13 @@ export class NonFiniteLossError extends Error {
 
 /**
  * The parameters and optimizer state as they were before the latest update (fit's onNonFinite 'stop').
- * Refreshing it is one memcpy per tensor per step: about 1% of a 784-128-10 SGD step at batch 64, 3%
- * with Adam's two moments (bench/training.mjs). 'stop' also scans the updated parameters once per step
- * (firstNonFinite), at about the cost of one copy: 1.9% of W1's training time (bench/profile.mjs).
+ * The optimizer kernels refresh it while they update (they copy the old values and report whether the new
+ * ones are finite in the same pass), so 'stop' costs one extra write stream per parameter, not a copy
+ * pass and a scan pass (those cost 5% of W1's 1-thread training and 17% of its 2-thread training).
  */
 class Snapshot {
+  /** Per parameter, where its update copies the old parameter and slot values (Optimizer.update's `saved`). */
+  readonly saved: SavedState[] = [];
   readonly #live: number[] = [];
   readonly #copies: number[] = [];
   readonly #bytes: number[] = [];
@@ -106,16 +108,19 @@ class Snapshot {
 
   constructor(params: readonly Tensor[], slots: readonly Tensor[][], ws: Workspace) {
     params.forEach((p, i) => {
-      for (const t of [p, ...slots[i]]) {
+      const copies = [p, ...slots[i]].map((t) => {
         this.#live.push(t.ptr);
         this.#bytes.push(t.size * 4);
-        this.#copies.push(ws.bytes(t.size * 4));
-      }
+        const copy = ws.bytes(t.size * 4);
+        this.#copies.push(copy);
+        return copy;
+      });
+      this.saved.push({ weights: copies[0], slot0: copies[1] ?? 0, slot1: copies[2] ?? 0 });
     });
   }
 
-  save(optimizer: Optimizer): void {
-    for (let i = 0; i < this.#live.length; i++) copyBytes(this.#copies[i], this.#live[i], this.#bytes[i]);
+  /** Called before an update that passes `saved` to every parameter: its copies become the state to restore. */
+  saving(optimizer: Optimizer): void {
     this.#iterations = optimizer.iterations;
   }
 
@@ -473,12 +478,16 @@ export class Sequential {
           lossSum += batchLoss;
           trainedRows += n;
           if (obj.accuracy !== null) correct += accuracyCount(obj, out, yPtr, n, outCols);
-          snapshot?.save(optimizer);
           plan.backward(xPtr, n, obj.fused);
           const lr = b === 0 ? epochRate : optimizer.learningRate(epoch);
+          snapshot?.saving(optimizer);
           optimizer.beginStep();
-          for (let i = 0; i < weightPtrs.length; i++) optimizer.update(weightPtrs[i], gradPtrs[i], slot0[i], slot1[i], sizes[i], lr);
-          if (snapshot !== null) {
+          // One pass per parameter updates it, saves its old values for the rollback and checks the result.
+          let finite = true;
+          for (let i = 0; i < weightPtrs.length; i++) {
+            finite = optimizer.update(weightPtrs[i], gradPtrs[i], slot0[i], slot1[i], sizes[i], lr, snapshot?.saved[i]) && finite;
+          }
+          if (snapshot !== null && !finite) {
             // Checked before onBatchEnd, so no callback sees a non-finite weight.
             for (let i = 0; i < weightPtrs.length; i++) {
               const at = firstNonFinite(weightPtrs[i], sizes[i]);
