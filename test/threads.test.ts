@@ -12,7 +12,7 @@ import { backend, kernels } from '../dist/backend/wasm.js';
 import { allocate, heapF32, heapU8, release } from '../dist/backend/allocator.js';
 import { gemmScratchBytes, releaseGemmScratch } from '../dist/ops/matmul.js';
 import { KINDS } from './reference/activations.js';
-import { gemmReference } from './reference/gemm.js';
+import { gemmReference, type GemmCase } from './reference/gemm.js';
 import { randomValues as uniform } from './reference/random.js';
 
 const U = 2 ** -24;
@@ -21,17 +21,9 @@ const distIndex = new URL('../dist/index.js', import.meta.url).href;
 /** Deterministic uniform float32 values in [lo, hi) (test/reference/random.ts). */
 const randomValues = (n: number, seed: number, lo = -1, hi = 1): Float32Array => uniform(n, lo, hi, seed);
 
-interface Case {
-  transA: boolean;
-  transB: boolean;
-  m: number;
-  n: number;
-  k: number;
-  alpha: number;
-  beta: number;
+/** The reference's sizes and scalars; the arrays are generated from the seed, `bias` says whether there is one. */
+interface Case extends Pick<GemmCase, 'transA' | 'transB' | 'm' | 'n' | 'k' | 'alpha' | 'beta' | 'act' | 'actParam'> {
   bias: boolean;
-  act: number;
-  actParam: number;
   /** Extra floats at the end of each stored row of A, B and C. */
   pad: number;
   /** Puts NaN into A at these (row of op(A), p) positions. */

@@ -62,8 +62,9 @@ function wantsRelaxed(validates: boolean): boolean {
 }
 
 function load(): Backend {
-  const canShare = typeof SharedArrayBuffer !== 'undefined' && WebAssembly.validate(decodeBase64(THREADS_WASM_BASE64));
-  const plain = decodeBase64(canShare ? THREADS_WASM_BASE64 : SIMD_WASM_BASE64);
+  const threads = decodeBase64(THREADS_WASM_BASE64);
+  const canShare = typeof SharedArrayBuffer !== 'undefined' && WebAssembly.validate(threads);
+  const plain = canShare ? threads : decodeBase64(SIMD_WASM_BASE64);
   if (!WebAssembly.validate(plain)) {
     throw new Error(
       'simdnet needs WebAssembly SIMD (the 128-bit fixed-width proposal), which this runtime does not support. ' +
