@@ -1,5 +1,6 @@
-// Thread-pool benchmark: GEMM on 1 thread vs split across the pool, the per-dispatch overhead, and the
-// split/no-split break-even that sets the pool's GEMM threshold (src/backend/pool.ts).
+// Thread-pool benchmark: GEMM and the row kernels (optimizer update, gather) on 1 thread vs split across
+// the pool, the per-dispatch overhead, and the split/no-split break-evens that set the pool's thresholds
+// (src/backend/pool.ts).
 //   npm run build && node bench/threads.mjs [threads] [adaptive]
 // Timings on a shared 2-core machine are noisy: each size alternates the two variants in rounds and
 // reports medians. Needs the built package (dist/).
@@ -33,22 +34,26 @@ function problem(m, n, k) {
   return { args, free };
 }
 
-/** Median ms per call of `single` and `split`, alternating them in rounds of `calls` calls. */
-function compare(args, rounds, calls) {
+/** Median ms per call of `single()` and `split()`, alternating them in rounds of `calls` calls. */
+function compareCalls(single, split, rounds, calls) {
   const timeOf = (fn) => {
     const start = performance.now();
-    for (let i = 0; i < calls; i++) fn(...args);
+    for (let i = 0; i < calls; i++) fn();
     return (performance.now() - start) / calls;
   };
-  const single = [];
-  const split = [];
-  timeOf(kernels.gemm);
-  timeOf(pool.parallelGemm);
+  const times = { single: [], split: [] };
+  timeOf(single);
+  timeOf(split);
   for (let r = 0; r < rounds; r++) {
-    single.push(timeOf(kernels.gemm));
-    split.push(timeOf(pool.parallelGemm));
+    times.single.push(timeOf(single));
+    times.split.push(timeOf(split));
   }
-  return { single: median(single), split: median(split) };
+  return { single: median(times.single), split: median(times.split) };
+}
+
+/** compareCalls for a GEMM's arguments. */
+function compare(args, rounds, calls) {
+  return compareCalls(() => kernels.gemm(...args), () => pool.parallelGemm(...args), rounds, calls);
 }
 
 function callsFor(macs) {
@@ -107,3 +112,36 @@ for (const [m, n, k] of shapes) {
 }
 console.log(`pool threshold: GEMMs of at least ${defaultThreshold} multiply-adds are split`);
 console.log('target: >= 1.8x at 512x512x512 on 2 threads of an otherwise idle 2-core machine');
+
+// Row kernels: the SGD update of a rows x 128 weight matrix, and a gather of rows of 784 floats (a
+// Fashion-MNIST batch), on one thread vs split. Sets the pool's byte threshold for row kernels.
+const defaultRowsThreshold = pool.setRowsThreshold(0);
+console.log('\nrow kernel                 bytes     1 thread    split     speed-up');
+for (const rows of [16, 32, 64, 128, 256, 784, 2048, 8192]) {
+  const cols = 128;
+  const n = rows * cols;
+  const w = allocate(n * 4);
+  const g = allocate(n * 4);
+  heapF32().fill(0.001, g / 4, g / 4 + n);
+  const args = [w, g, n, 1e-3, 0];
+  const calls = Math.max(10, Math.min(2000, Math.round(2e7 / n)));
+  const { single, split } = compareCalls(() => kernels.sgd(...args), () => pool.parallelRows('sgd', rows, cols, args), 15, calls);
+  console.log(`sgd ${`${rows}x${cols}`.padEnd(22)} ${String(n * 4).padStart(9)}  ${single.toFixed(4).padStart(9)} ms ${split.toFixed(4).padStart(9)} ms  ${(single / split).toFixed(2)}x`);
+  release(w);
+  release(g);
+}
+for (const count of [8, 16, 32, 64, 128, 256]) {
+  const cols = 784;
+  const sourceRows = 60000;
+  const src = allocate(sourceRows * cols * 4);
+  const idx = allocate(count * 4);
+  const dst = allocate(count * cols * 4);
+  const heap = new Int32Array(heapF32().buffer);
+  for (let r = 0; r < count; r++) heap[idx / 4 + r] = (r * 7919) % sourceRows;
+  const args = [src, cols, idx, count, dst];
+  const calls = Math.max(10, Math.min(2000, Math.round(2e6 / (count * cols))));
+  const { single, split } = compareCalls(() => kernels.gatherRows(...args), () => pool.parallelRows('gatherRows', count, cols, args), 15, calls);
+  console.log(`gather ${`${count} of ${cols}`.padEnd(19)} ${String(count * cols * 4).padStart(9)}  ${single.toFixed(4).padStart(9)} ms ${split.toFixed(4).padStart(9)} ms  ${(single / split).toFixed(2)}x`);
+  [src, idx, dst].forEach(release);
+}
+console.log(`pool threshold: row kernels over at least ${defaultRowsThreshold} bytes are split`);

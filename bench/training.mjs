@@ -104,8 +104,8 @@ for (const [name, optimizer] of [['SGD', () => sn.optimizers.sgd({ learningRate:
   const params = 784 * 128 + 128 + 128 * 10 + 10;
   const [w, g, m, v, savedW, savedM, savedV] = Array.from({ length: 7 }, () => sn.zeros([params]));
   const updates = {
-    'SGD update': (save) => sgdStep(w.ptr, g.ptr, params, 1e-3, save ? savedW.ptr : 0),
-    'Adam update': (save) => adamStep(w.ptr, g.ptr, m.ptr, v.ptr, params, 1e-3, 0.9, 0.999, 1e-7, 1, save ? savedW.ptr : 0, save ? savedM.ptr : 0, save ? savedV.ptr : 0),
+    'SGD update': (save) => sgdStep(w.ptr, g.ptr, params, 1, 1e-3, save ? savedW.ptr : 0),
+    'Adam update': (save) => adamStep(w.ptr, g.ptr, m.ptr, v.ptr, params, 1, 1e-3, 0.9, 0.999, 1e-7, 1, save ? savedW.ptr : 0, save ? savedM.ptr : 0, save ? savedV.ptr : 0),
   };
   const micros = (fn) => {
     const t0 = performance.now();

@@ -40,16 +40,16 @@ function compare(method: Method, n: number): { w: Float32Array; m: Float32Array;
     g.data.set(grad);
     switch (method) {
       case 'sgd':
-        sgdStep(w.ptr, g.ptr, n, LR.sgd);
+        sgdStep(w.ptr, g.ptr, n, 1, LR.sgd);
         ref.sgd(rw, grad, Math.fround(LR.sgd));
         break;
       case 'momentum':
       case 'nesterov':
-        sgdMomentumStep(w.ptr, g.ptr, v.ptr, n, LR[method], 0.9, method === 'nesterov');
+        sgdMomentumStep(w.ptr, g.ptr, v.ptr, n, 1, LR[method], 0.9, method === 'nesterov');
         ref.sgdMomentum(rw, grad, rv, Math.fround(LR[method]), Math.fround(0.9), method === 'nesterov');
         break;
       case 'adam':
-        adamStep(w.ptr, g.ptr, m.ptr, v.ptr, n, LR.adam, 0.9, 0.999, 1e-7, t);
+        adamStep(w.ptr, g.ptr, m.ptr, v.ptr, n, 1, LR.adam, 0.9, 0.999, 1e-7, t);
         ref.adam(rw, grad, rm, rv, LR.adam, 0.9, 0.999, 1e-7, t);
         break;
     }
@@ -87,7 +87,7 @@ describe('optimizer steps vs float64 reference over 6 steps', () => {
     const g = sn.tensor([3, -0.01, 100, -7, 0.5], [5]);
     const m = sn.zeros([5]);
     const v = sn.zeros([5]);
-    adamStep(w.ptr, g.ptr, m.ptr, v.ptr, 5, 0.001, 0.9, 0.999, 1e-8, 1);
+    adamStep(w.ptr, g.ptr, m.ptr, v.ptr, 5, 1, 0.001, 0.9, 0.999, 1e-8, 1);
     for (const [i, s] of [-1, 1, -1, 1, -1].entries()) expect(w.data[i]).toBeCloseTo(s * 0.001, 6);
     [w, g, m, v].forEach((t) => t.dispose());
   });
@@ -97,9 +97,9 @@ describe('optimizer steps vs float64 reference over 6 steps', () => {
     const oneStep = (method: Method, values: Float32Array[]): Float32Array[] => {
       const [w, g, m, v] = values.map((a) => sn.tensor(a, [a.length]));
       const n = w.size;
-      if (method === 'sgd') sgdStep(w.ptr, g.ptr, n, LR.sgd);
-      else if (method === 'adam') adamStep(w.ptr, g.ptr, m.ptr, v.ptr, n, LR.adam, 0.9, 0.999, 1e-7, 3);
-      else sgdMomentumStep(w.ptr, g.ptr, v.ptr, n, LR[method], 0.9, method === 'nesterov');
+      if (method === 'sgd') sgdStep(w.ptr, g.ptr, n, 1, LR.sgd);
+      else if (method === 'adam') adamStep(w.ptr, g.ptr, m.ptr, v.ptr, n, 1, LR.adam, 0.9, 0.999, 1e-7, 3);
+      else sgdMomentumStep(w.ptr, g.ptr, v.ptr, n, 1, LR[method], 0.9, method === 'nesterov');
       const out = [w, m, v].map((t) => t.data.slice());
       [w, g, m, v].forEach((t) => t.dispose());
       return out;
@@ -123,9 +123,9 @@ describe('optimizer steps vs float64 reference over 6 steps', () => {
           const saved = [0, 1, 2].map(() => sn.tensor(new Float32Array(n).fill(-7), [n]));
           const [sw, s0, s1] = save ? saved.map((t) => t.ptr) : [0, 0, 0];
           let finite: boolean;
-          if (method === 'sgd') finite = sgdStep(w.ptr, g.ptr, n, LR.sgd, sw);
-          else if (method === 'adam') finite = adamStep(w.ptr, g.ptr, m.ptr, v.ptr, n, LR.adam, 0.9, 0.999, 1e-7, 2, sw, s0, s1);
-          else finite = sgdMomentumStep(w.ptr, g.ptr, v.ptr, n, LR[method], 0.9, method === 'nesterov', sw, s0);
+          if (method === 'sgd') finite = sgdStep(w.ptr, g.ptr, n, 1, LR.sgd, sw);
+          else if (method === 'adam') finite = adamStep(w.ptr, g.ptr, m.ptr, v.ptr, n, 1, LR.adam, 0.9, 0.999, 1e-7, 2, sw, s0, s1);
+          else finite = sgdMomentumStep(w.ptr, g.ptr, v.ptr, n, 1, LR[method], 0.9, method === 'nesterov', sw, s0);
           expect(finite, `${method} n=${n} reports finite weights`).toBe(true);
           const out = [w, m, v, ...saved].map((t) => t.data.slice());
           [w, g, m, v, ...saved].forEach((t) => t.dispose());
@@ -160,9 +160,9 @@ describe('optimizer steps vs float64 reference over 6 steps', () => {
           g.data[at] = value;
         }
         const lr = method === 'sgd' ? 10 : method === 'adam' ? 1e38 : 10;
-        const finite = method === 'sgd' ? sgdStep(w.ptr, g.ptr, n, lr)
-          : method === 'adam' ? adamStep(w.ptr, g.ptr, m.ptr, v.ptr, n, lr, 0.9, 0.999, 1e-7, 1)
-          : sgdMomentumStep(w.ptr, g.ptr, v.ptr, n, lr, 0.9, method === 'nesterov');
+        const finite = method === 'sgd' ? sgdStep(w.ptr, g.ptr, n, 1, lr)
+          : method === 'adam' ? adamStep(w.ptr, g.ptr, m.ptr, v.ptr, n, 1, lr, 0.9, 0.999, 1e-7, 1)
+          : sgdMomentumStep(w.ptr, g.ptr, v.ptr, n, 1, lr, 0.9, method === 'nesterov');
         const bad = Array.from(w.data).findIndex((x) => !Number.isFinite(x));
         expect(bad, `${method} n=${n} value ${value}`).toBe(at);
         expect(finite, `${method} n=${n} value ${value}`).toBe(false);
@@ -177,7 +177,7 @@ describe('optimizer steps vs float64 reference over 6 steps', () => {
     g.data[6] = NaN;
     const m = sn.zeros([9]);
     const v = sn.zeros([9]);
-    adamStep(w.ptr, g.ptr, m.ptr, v.ptr, 9, 0.01, 0.9, 0.999, 1e-7, 1);
+    adamStep(w.ptr, g.ptr, m.ptr, v.ptr, 9, 1, 0.01, 0.9, 0.999, 1e-7, 1);
     expect(Array.from(w.data, Number.isNaN)).toEqual([false, false, false, false, false, false, true, false, false]);
     [w, g, m, v].forEach((t) => t.dispose());
   });

@@ -1,5 +1,6 @@
 // Thread pool (src/backend/pool.ts, src/backend/worker.ts): thread count API and SIMDNET_THREADS, GEMM split
 // by rows bit-identical to one thread on awkward shapes (and within the float64 reference's rounding bound),
+// optimizer updates and row gathers split bit-identically (with the non-finite flag from every thread),
 // a job that traps in a worker, a terminated worker, memory growth under running workers, and scripts that
 // exit by themselves while workers exist.
 import { spawnSync } from 'node:child_process';
@@ -260,6 +261,137 @@ describe('GEMM split across threads', () => {
     await untilAWorkerShares(() => expect(firstDifference(g.run(pool.parallelGemm), single)).toBe(-1));
     g.free();
     release(filler);
+  });
+});
+
+describe('row kernels split across threads (optimizer updates, gather)', () => {
+  type Method = 'sgd' | 'momentum' | 'nesterov' | 'adam';
+  const METHODS: Method[] = ['sgd', 'momentum', 'nesterov', 'adam'];
+
+  /**
+   * One update of a rows x cols parameter (w, g and two state buffers, with saved copies unless `save` is
+   * false) by `run`, from the same start every time; returns the bits of the buffers and the kernel's result.
+   */
+  function updateOnce(
+    method: Method, rows: number, cols: number, run: (name: pool.RowKernel, args: number[]) => number, poison: number[] = [], save = true,
+  ) {
+    const n = rows * cols;
+    const buffers = Array.from({ length: 7 }, () => allocate(Math.max(1, n) * 4));
+    const [w, g, s0, s1] = buffers;
+    const [savedW, saved0, saved1] = save ? buffers.slice(4) : [0, 0, 0];
+    heapF32().set(randomValues(n, 1), w / 4);
+    const grads = randomValues(n, 2);
+    for (const i of poison) grads[i] = 1e38; // overflows w - lr * g (lr 1e4 below) to -Inf
+    heapF32().set(grads, g / 4);
+    heapF32().set(randomValues(n, 3), s0 / 4);
+    heapF32().set(randomValues(n, 4, 0, 1), s1 / 4);
+    const lr = poison.length > 0 ? 1e4 : 0.01;
+    const args =
+      method === 'sgd' ? [w, g, n, lr, savedW]
+      : method === 'adam' ? [w, g, s0, s1, n, lr, 0.9, 0.999, 1e-7, 0.1, 0.001, savedW, saved0, saved1]
+      : [w, g, s0, n, lr, 0.9, method === 'nesterov' ? 1 : 0, savedW, saved0];
+    const result = run(method === 'sgd' ? 'sgd' : method === 'adam' ? 'adam' : 'sgdMomentum', args);
+    const bits = buffers.slice(0, save ? 7 : 4).map((p) => Array.from(new Uint32Array(heapU8().slice(p, p + n * 4).buffer)));
+    buffers.forEach(release);
+    return { bits, result };
+  }
+
+  const single = (name: pool.RowKernel, args: number[]) => (kernels[name] as (...a: number[]) => number)(...args);
+  const split = (rows: number, cols: number) => (name: pool.RowKernel, args: number[]) => pool.parallelRows(name, rows, cols, args);
+  let defaultRowsThreshold = 0;
+  beforeAll(() => {
+    defaultRowsThreshold = pool.setRowsThreshold(0);
+  });
+  afterAll(() => {
+    pool.setRowsThreshold(defaultRowsThreshold);
+  });
+
+  for (const threads of [2, 3]) {
+    it(`updates every parameter bit-identically to one thread with ${threads} threads (weights, state, saved copies)`, async () => {
+      await sn.setThreads(threads);
+      const before = pool.poolStatus().parallelCalls;
+      let splits = 0;
+      for (const [rows, cols] of [[1, 1], [4, 1], [5, 3], [7, 13], [31, 37], [130, 33], [784, 128]]) {
+        for (const method of METHODS) {
+          const one = updateOnce(method, rows, cols, single);
+          const many = updateOnce(method, rows, cols, split(rows, cols));
+          expect(many.bits, `${method} ${rows}x${cols}`).toEqual(one.bits);
+          expect(many.result, `${method} ${rows}x${cols}`).toBe(0);
+          // Without a snapshot the saved pointers are 0 ("none") in every share: nothing is written anywhere else.
+          const lowMemory = heapU8().slice(0, 65536);
+          const unsaved = updateOnce(method, rows, cols, split(rows, cols), [], false);
+          expect(unsaved.bits, `${method} ${rows}x${cols} without saving`).toEqual(one.bits.slice(0, 4));
+          expect(heapU8().slice(0, 65536)).toEqual(lowMemory);
+          if (rows >= 4) splits += 2;
+        }
+      }
+      expect(pool.poolStatus().parallelCalls - before).toBe(splits);
+      const one = updateOnce('adam', 784, 128, single);
+      await untilAWorkerShares(() => expect(updateOnce('adam', 784, 128, split(784, 128)).bits).toEqual(one.bits));
+    });
+  }
+
+  it('reports a non-finite weight from any thread\'s rows', async () => {
+    await sn.setThreads(3);
+    const [rows, cols] = [30, 7];
+    // Rows 0..9 go to the caller, 10..19 and 20..29 to the workers; element 2 of row r is at r * cols + 2.
+    for (const method of METHODS) {
+      for (const row of [0, 9, 10, 19, 29]) {
+        const one = updateOnce(method, rows, cols, single, [row * cols + 2]);
+        const many = updateOnce(method, rows, cols, split(rows, cols), [row * cols + 2]);
+        expect(one.result, `${method}, row ${row}`).toBe(1);
+        expect(many.result, `${method}, row ${row}`).toBe(1);
+        expect(many.bits).toEqual(one.bits);
+      }
+    }
+    await untilAWorkerShares(() => expect(updateOnce('sgd', rows, cols, split(rows, cols), [29 * cols]).result).toBe(1));
+  });
+
+  it('gathers rows bit-identically to one thread, indices in any order and repeated', async () => {
+    await sn.setThreads(2);
+    const [sourceRows, cols] = [50, 13];
+    const src = allocate(sourceRows * cols * 4);
+    heapF32().set(randomValues(sourceRows * cols, 5), src / 4);
+    for (const count of [1, 4, 5, 33, 64]) {
+      const indices = Array.from({ length: count }, (_, r) => (r * 17 + 3) % sourceRows);
+      indices[count - 1] = indices[0];
+      const idx = allocate(count * 4);
+      new Int32Array(heapU8().buffer, idx, count).set(indices);
+      const dst = allocate(count * cols * 4);
+      const gathered = () => {
+        heapF32().fill(-1, dst / 4, dst / 4 + count * cols);
+        pool.parallelRows('gatherRows', count, cols, [src, cols, idx, count, dst]);
+        return Array.from(heapF32().subarray(dst / 4, dst / 4 + count * cols));
+      };
+      const expected = indices.flatMap((i) => Array.from(heapF32().subarray(src / 4 + i * cols, src / 4 + (i + 1) * cols)));
+      expect(gathered(), `${count} rows`).toEqual(expected);
+      if (count === 64) await untilAWorkerShares(() => expect(gathered()).toEqual(expected));
+      release(idx);
+      release(dst);
+    }
+    release(src);
+  });
+
+  it('fit on 2 threads ends with the weights of 1 thread, bit for bit (SGD with momentum and Adam, onNonFinite stop)', async () => {
+    const [rows, inputs] = [256, 96];
+    const x = randomValues(rows * inputs, 6);
+    const labels = Array.from({ length: rows }, (_, i) => i % 5);
+    const train = async (threads: number, optimizer: () => sn.Optimizer) => {
+      await sn.setThreads(threads);
+      const model = sn.sequential([sn.layers.dense({ inputShape: [inputs], units: 40, activation: 'relu' }), sn.layers.dense({ units: 5, activation: 'softmax' })], { seed: 3 });
+      model.compile({ optimizer: optimizer(), loss: 'sparseCategoricalCrossentropy' });
+      await model.fit({ data: x, shape: [rows, inputs] }, labels, { epochs: 2, batchSize: 32, seed: 4, onNonFinite: 'stop' });
+      const bits = model.getWeights().map((w) => Array.from(new Uint32Array(w.buffer.slice(0))));
+      model.dispose();
+      return bits;
+    };
+    for (const optimizer of [() => sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }), () => sn.optimizers.adam()]) {
+      const one = await train(1, optimizer);
+      const before = pool.poolStatus().parallelCalls;
+      const two = await train(2, optimizer);
+      expect(pool.poolStatus().parallelCalls).toBeGreaterThan(before);
+      expect(two).toEqual(one);
+    }
   });
 });
 

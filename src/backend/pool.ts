@@ -1,5 +1,6 @@
 // The thread pool: persistent workers that instantiate the same wasm module over the ONE shared
-// WebAssembly.Memory, driven synchronously so that `matmul` stays a plain function call.
+// WebAssembly.Memory, driven synchronously so that `matmul` stays a plain function call. It splits GEMM
+// (parallelGemm) and the row kernels (parallelRows: optimizer updates, row gather) by rows.
 //
 // Dispatch: each worker has a control block (its own SharedArrayBuffer, layout in worker.ts). The caller
 // writes a job's arguments, marks it POSTED, bumps the worker's sequence number and Atomics.notify()s it,
@@ -28,6 +29,7 @@ const LAYOUT: ControlLayout = {
   op: 3,
   argCount: 4,
   errorLength: 5,
+  result: 6,
   // Arguments start on their own 64-byte cache line, after the flags.
   argsByteOffset: 64,
   maxArgs: 24,
@@ -40,8 +42,10 @@ const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
 const GEMM_ARG_COUNT = 17;
 
 /** Kernels a worker can run, by index (the names of wasm exports). */
-const OPS = ['gemm'] as const;
+const OPS = ['gemm', 'sgd', 'sgdMomentum', 'adam', 'gatherRows'] as const;
 const OP_GEMM = 0;
+/** The same kernels on this thread; each returns a number or nothing. */
+const opFunctions = OPS.map((name) => kernels[name] as (...values: number[]) => number | undefined);
 
 /** setThreads accepts 1..MAX_THREADS. */
 export const MAX_THREADS = 256;
@@ -61,6 +65,11 @@ const WAIT_SLICE_MS = 20;
  * 2-way split on a 2-core x64 machine, with margin (bench/threads.mjs).
  */
 const DEFAULT_GEMM_MIN_MACS = 1 << 17;
+/**
+ * Row kernels (optimizer updates, row gather) over fewer bytes than this run on the calling thread:
+ * measured break-even of a 2-way split, with margin (bench/threads.mjs).
+ */
+const DEFAULT_ROWS_MIN_BYTES = 1 << 16;
 // Oversubscription guard. When other processes keep the cores busy, a worker is often descheduled
 // mid-share and the caller sits waiting for it, so a split runs slower than one thread would. A split
 // call that took longer than the caller's own share times the number of shares (about the one-thread
@@ -213,6 +222,7 @@ let parallelCalls = 0;
 let workerShares = 0;
 let takenBack = 0;
 let gemmMinMacs = DEFAULT_GEMM_MIN_MACS;
+let rowsMinBytes = DEFAULT_ROWS_MIN_BYTES;
 let adaptive = true;
 
 /**
@@ -318,13 +328,13 @@ export function workerScratchBytes(): number {
 
 /**
  * Frees the workers' packing scratch; the next split GEMM reserves it again. Only between calls (the pool
- * runs jobs only inside parallelGemm): every worker in `slots` is idle then.
+ * runs jobs only inside parallelGemm and parallelRows): every worker in `slots` is idle then.
  */
 export function releaseWorkerScratch(): void {
   for (const slot of slots) slot.releaseScratch();
 }
 
-// One split call's shares live in these module-level arrays, reused by every call, so a GEMM split
+// One split call's shares live in these module-level arrays, reused by every call, so a split call
 // allocates nothing in JavaScript (a training step makes no per-op garbage). Share 0 is the caller's;
 // share w + 1 is worker shareSlots[w]'s.
 const shareSlots: Slot[] = [];
@@ -384,7 +394,126 @@ function awaitJob(slot: Slot, callerMs: number): string | null {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Kernels
+// Kernels, split by rows
+
+// A split call runs one kernel over rows [0, rows) of its operands: share i covers rows
+// [shareFirst[i], shareFirst[i] + shareRows[i]), with even boundaries and sizes within 2 rows of each
+// other. Its arguments follow from the whole call's: argument j advances by rowBytes[j] bytes per row (a
+// pointer of 0, "none", stays 0), argument `countArg` becomes the share's rows times `countPerRow`, and the
+// others are the same in every share. The kernels split this way compute each row from that row alone, so
+// any split gives the bits one thread gives.
+//
+// The same rows go to the same threads in every call with the same row count: the optimizer update of a
+// weight matrix is split like the GEMM that computed its gradient, and a batch is gathered like the GEMM
+// that reads it, so each thread finds its rows in its own cache.
+
+/** Where a split call's arguments come from, refilled by each call (no per-call garbage). */
+const callArgs: number[] = [];
+const gemmArgs: number[] = [];
+const gemmRowBytes: number[] = [];
+/** What the split call computes, for error messages: a GEMM's m, n, k, or a row kernel's rows and columns. */
+const callSizes = [0, 0, 0];
+let callOp = 0;
+
+function describeCall(): string {
+  const [rows, n, k] = callSizes;
+  return callOp === OP_GEMM ? `a ${rows}x${n}x${k} GEMM` : `${OPS[callOp]} over ${rows} rows of ${n}`;
+}
+
+/** Share i's arguments, into `target` (a worker's argument block or the caller's argument list). */
+function writeShareArguments(
+  target: { [j: number]: number }, i: number, args: readonly number[], argCount: number,
+  rowBytes: readonly number[], countArg: number, countPerRow: number,
+): void {
+  const first = shareFirst[i];
+  for (let j = 0; j < argCount; j++) {
+    const value = args[j];
+    target[j] = j === countArg ? shareRows[i] * countPerRow : rowBytes[j] === 0 || value === 0 ? value : value + first * rowBytes[j];
+  }
+}
+
+/** Splits `rows` into `shares` shares of whole row pairs (the last share takes an odd row). */
+function planShares(rows: number, shares: number): void {
+  for (let i = 0; i < shares; i++) {
+    const first = ROW_GRANULE * Math.round((i * rows) / (ROW_GRANULE * shares));
+    const next = i + 1 === shares ? rows : ROW_GRANULE * Math.round(((i + 1) * rows) / (ROW_GRANULE * shares));
+    shareFirst[i] = first;
+    shareRows[i] = next - first;
+  }
+}
+
+/** How many workers take a share of a `rows`-row call that is big enough to split (0: run it on the caller). */
+function helpersFor(rows: number): number {
+  if (adaptive && !guard.allows(performance.now())) return 0;
+  return collectReadyWorkers(Math.floor(rows / ROW_GRANULE) - 1);
+}
+
+/**
+ * Runs kernel OPS[op] over `helpers` + 1 shares planned by planShares: posts the workers' shares, computes
+ * the caller's, takes back the shares no worker has claimed and computes them too, then waits for the
+ * claimed ones. Argument `scratchArg` (-1: none) is per thread: worker w gets shareScratch[w], the caller
+ * keeps the call's. Returns the bitwise OR of the shares' results (0 for kernels that return nothing).
+ */
+function runShares(
+  op: number, helpers: number, args: readonly number[], argCount: number,
+  rowBytes: readonly number[], countArg: number, countPerRow: number, scratchArg: number,
+): number {
+  const run = opFunctions[op];
+  for (let w = 0; w < helpers; w++) {
+    const slot = shareSlots[w];
+    writeShareArguments(slot.args, w + 1, args, argCount, rowBytes, countArg, countPerRow);
+    if (scratchArg >= 0) slot.args[scratchArg] = shareScratch[w];
+    post(slot, op, argCount);
+  }
+  parallelCalls++;
+  const shares = helpers + 1;
+  callArgs.length = argCount;
+  let result = 0;
+  const start = performance.now();
+  let callerError: unknown = null;
+  try {
+    writeShareArguments(callArgs, 0, args, argCount, rowBytes, countArg, countPerRow);
+    result |= run(...callArgs) ?? 0;
+  } catch (error) {
+    callerError = error;
+  }
+  const callerMs = performance.now() - start;
+  // Every job is taken back or waited for before anything is thrown: no worker may touch the outputs afterwards.
+  let claimedCount = 0;
+  for (let w = 0; w < helpers; w++) {
+    shareClaimed[w] = !takeBack(shareSlots[w]);
+    if (shareClaimed[w]) claimedCount++;
+    else if (callerError === null) {
+      takenBack++;
+      try {
+        writeShareArguments(callArgs, w + 1, args, argCount, rowBytes, countArg, countPerRow);
+        result |= run(...callArgs) ?? 0;
+      } catch (error) {
+        callerError = error;
+      }
+    }
+  }
+  let failures: string[] | null = null;
+  for (let w = 0; w < helpers; w++) {
+    if (!shareClaimed[w]) continue;
+    const slot = shareSlots[w];
+    const failure = awaitJob(slot, callerMs);
+    if (failure === null) {
+      workerShares++;
+      result |= slot.control[LAYOUT.result];
+    } else {
+      const first = shareFirst[w + 1];
+      (failures ??= []).push(`worker ${slot.id} (rows ${first}..${first + shareRows[w + 1] - 1} of ${describeCall()}): ${failure}`);
+    }
+  }
+  if (callerError !== null) throw callerError;
+  if (failures !== null) throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
+  if (adaptive) {
+    const end = performance.now();
+    guard.record(end - start, callerMs * shares, end, claimedCount === helpers);
+  }
+  return result;
+}
 
 /**
  * The wasm gemm (same arguments, assembly/README.md), split by rows of C across the ready workers and the
@@ -396,21 +525,12 @@ export function parallelGemm(
   alpha: number, a: number, lda: number, b: number, ldb: number,
   beta: number, c: number, ldc: number, bias: number, act: number, actParam: number, pack: number,
 ): void {
-  const helpers =
-    gemmSplits(m, n, k) && (!adaptive || guard.allows(performance.now())) ? collectReadyWorkers(Math.floor(m / ROW_GRANULE) - 1) : 0;
+  const helpers = gemmSplits(m, n, k) ? helpersFor(m) : 0;
   if (helpers === 0) {
     kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
     return;
   }
-  const shares = helpers + 1;
-  // Share i covers rows [bound(i), bound(i + 1)): even boundaries, sizes within 2 rows of each other.
-  for (let i = 0; i < shares; i++) {
-    const first = ROW_GRANULE * Math.round((i * m) / (ROW_GRANULE * shares));
-    const next = i + 1 === shares ? m : ROW_GRANULE * Math.round(((i + 1) * m) / (ROW_GRANULE * shares));
-    shareFirst[i] = first;
-    shareRows[i] = next - first;
-  }
-  const aRowBytes = transA !== 0 ? 4 : lda * 4;
+  planShares(m, helpers + 1);
   // Each worker packs op(B) panels into its own persistent scratch, grown here when a share needs more
   // (so a training loop allocates nothing after its first batches). The caller's `pack` fits any share it
   // computes (gemmPackBytes never decreases with m). Reserved before posting anything, so a failed
@@ -418,56 +538,81 @@ export function parallelGemm(
   for (let w = 0; w < helpers; w++) {
     shareScratch[w] = shareSlots[w].reserveScratch(kernels.gemmPackBytes(shareRows[w + 1], n, k, transB));
   }
-  for (let w = 0; w < helpers; w++) {
-    const args = shareSlots[w].args;
-    const first = shareFirst[w + 1];
-    args[0] = transA; args[1] = transB; args[2] = shareRows[w + 1]; args[3] = n; args[4] = k; args[5] = alpha;
-    args[6] = a + first * aRowBytes; args[7] = lda; args[8] = b; args[9] = ldb; args[10] = beta;
-    args[11] = c + first * ldc * 4; args[12] = ldc; args[13] = bias; args[14] = act; args[15] = actParam;
-    args[16] = shareScratch[w];
-    post(shareSlots[w], OP_GEMM, GEMM_ARG_COUNT);
-  }
-  parallelCalls++;
-  const start = performance.now();
-  let callerError: unknown = null;
-  try {
-    kernels.gemm(transA, transB, shareRows[0], n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
-  } catch (error) {
-    callerError = error;
-  }
-  const callerMs = performance.now() - start;
-  // Every job is taken back or waited for before anything is thrown: no worker may touch C afterwards.
-  let claimedCount = 0;
-  for (let w = 0; w < helpers; w++) {
-    shareClaimed[w] = !takeBack(shareSlots[w]);
-    if (shareClaimed[w]) claimedCount++;
-    else if (callerError === null) {
-      takenBack++;
-      const first = shareFirst[w + 1];
-      try {
-        kernels.gemm(transA, transB, shareRows[w + 1], n, k, alpha, a + first * aRowBytes, lda, b, ldb, beta, c + first * ldc * 4, ldc, bias, act, actParam, pack);
-      } catch (error) {
-        callerError = error;
-      }
+  gemmArgs[0] = transA; gemmArgs[1] = transB; gemmArgs[2] = m; gemmArgs[3] = n; gemmArgs[4] = k; gemmArgs[5] = alpha;
+  gemmArgs[6] = a; gemmArgs[7] = lda; gemmArgs[8] = b; gemmArgs[9] = ldb; gemmArgs[10] = beta; gemmArgs[11] = c;
+  gemmArgs[12] = ldc; gemmArgs[13] = bias; gemmArgs[14] = act; gemmArgs[15] = actParam; gemmArgs[16] = pack;
+  gemmRowBytes.length = GEMM_ARG_COUNT;
+  gemmRowBytes.fill(0);
+  gemmRowBytes[6] = transA !== 0 ? 4 : lda * 4; // a row of op(A)
+  gemmRowBytes[11] = ldc * 4; // a row of C
+  callOp = OP_GEMM;
+  callSizes[0] = m; callSizes[1] = n; callSizes[2] = k;
+  runShares(OP_GEMM, helpers, gemmArgs, GEMM_ARG_COUNT, gemmRowBytes, 2, 1, 16);
+}
+
+/** How a share of rows [first, first + count) changes an argument of a row kernel (cols: floats per row). */
+const enum RowArg {
+  /** The same in every share. */
+  Same,
+  /** A pointer to rows of `cols` floats: += first * cols * 4 (a 0 pointer, "none", stays 0). */
+  Rows,
+  /** A pointer to one 4-byte entry per row: += first * 4. */
+  PerRow,
+  /** The share's float count: count * cols. */
+  FloatCount,
+  /** The share's row count. */
+  RowCount,
+}
+
+/** The wasm kernels parallelRows splits, with the role of each argument (assembly/README.md). */
+const ROW_KERNELS = {
+  // (w, g, n, lr, savedW)
+  sgd: [RowArg.Rows, RowArg.Rows, RowArg.FloatCount, RowArg.Same, RowArg.Rows],
+  // (w, g, v, n, lr, momentum, nesterov, savedW, savedV)
+  sgdMomentum: [RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Rows, RowArg.Rows],
+  // (w, g, m, v, n, lr, beta1, beta2, eps, correction1, correction2, savedW, savedM, savedV)
+  adam: [
+    RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount,
+    RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Rows, RowArg.Rows, RowArg.Rows,
+  ],
+  // (src, cols, idx, count, dst): dst rows follow the share, src rows are wherever idx points
+  gatherRows: [RowArg.Same, RowArg.Same, RowArg.PerRow, RowArg.RowCount, RowArg.Rows],
+} as const satisfies Record<string, readonly RowArg[]>;
+export type RowKernel = keyof typeof ROW_KERNELS;
+
+const rowBytes: number[] = [];
+
+/** Whether a row kernel over `rows` rows of `cols` floats is big enough to be split (guard and readiness aside). */
+export function rowsSplit(rows: number, cols: number): boolean {
+  return Math.floor(rows / ROW_GRANULE) >= 2 && rows * cols * 4 >= rowsMinBytes && getThreads() > 1;
+}
+
+/**
+ * Runs the wasm kernel `name` with `args` over `rows` rows of `cols` floats, split by rows across the ready
+ * workers and the caller when it has at least the threshold's bytes; returns the bitwise OR of the shares'
+ * results (the optimizer kernels' "not finite" flag). Row kernels compute each row from that row alone, so
+ * the result is bit-identical to one thread.
+ */
+export function parallelRows(name: RowKernel, rows: number, cols: number, args: readonly number[]): number {
+  const roles = ROW_KERNELS[name];
+  const op = OPS.indexOf(name);
+  const helpers = rowsSplit(rows, cols) ? helpersFor(rows) : 0;
+  if (helpers === 0) return opFunctions[op](...args) ?? 0;
+  planShares(rows, helpers + 1);
+  let countArg = -1;
+  let countPerRow = 1;
+  rowBytes.length = roles.length;
+  for (let j = 0; j < roles.length; j++) {
+    const role = roles[j];
+    rowBytes[j] = role === RowArg.Rows ? cols * 4 : role === RowArg.PerRow ? 4 : 0;
+    if (role === RowArg.FloatCount || role === RowArg.RowCount) {
+      countArg = j;
+      countPerRow = role === RowArg.FloatCount ? cols : 1;
     }
   }
-  let failures: string[] | null = null;
-  for (let w = 0; w < helpers; w++) {
-    if (!shareClaimed[w]) continue;
-    const slot = shareSlots[w];
-    const failure = awaitJob(slot, callerMs);
-    if (failure === null) workerShares++;
-    else {
-      const first = shareFirst[w + 1];
-      (failures ??= []).push(`worker ${slot.id} (rows ${first}..${first + shareRows[w + 1] - 1} of a ${m}x${n}x${k} GEMM): ${failure}`);
-    }
-  }
-  if (callerError !== null) throw callerError;
-  if (failures !== null) throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
-  if (adaptive) {
-    const end = performance.now();
-    guard.record(end - start, callerMs * shares, end, claimedCount === helpers);
-  }
+  callOp = op;
+  callSizes[0] = rows; callSizes[1] = cols;
+  return runShares(op, helpers, args, roles.length, rowBytes, countArg, countPerRow, -1);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -519,5 +664,13 @@ export function setGemmThreshold(minMacs: number): number {
   if (!Number.isFinite(minMacs) || minMacs < 0) throw new RangeError(`setGemmThreshold: ${minMacs} is not a count >= 0`);
   const previous = gemmMinMacs;
   gemmMinMacs = minMacs;
+  return previous;
+}
+
+/** Sets the byte count from which row kernels are split across threads (returns the previous one). */
+export function setRowsThreshold(minBytes: number): number {
+  if (!Number.isFinite(minBytes) || minBytes < 0) throw new RangeError(`setRowsThreshold: ${minBytes} is not a count >= 0`);
+  const previous = rowsMinBytes;
+  rowsMinBytes = minBytes;
   return previous;
 }

@@ -22,6 +22,8 @@ export interface ControlLayout {
   readonly op: number;
   /** How many of the float64 arguments the kernel takes. */
   readonly argCount: number;
+  /** The kernel's return value (0 when it returns nothing). */
+  readonly result: number;
   /** Length of the error text of a failed job. */
   readonly errorLength: number;
   /** Byte offset of the float64 arguments, and how many fit. */
@@ -83,7 +85,7 @@ export function workerMain(port: WorkerPort): void {
       try {
         callArgs.length = control[layout.argCount];
         for (let i = 0; i < callArgs.length; i++) callArgs[i] = args[i];
-        ops[control[layout.op]](...callArgs);
+        control[layout.result] = Number(ops[control[layout.op]](...callArgs) ?? 0);
       } catch (error) {
         const text = String(error instanceof Error ? `${error.name}: ${error.message}` : error);
         const length = Math.min(text.length, errorText.length);

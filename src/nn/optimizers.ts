@@ -45,6 +45,14 @@ export interface SavedState {
   slot1: number;
 }
 
+/**
+ * The rows a parameter's update may be split by: a weight matrix's first axis (the rows of its gradient's
+ * GEMM, which the thread pool splits the same way); 1 for a vector.
+ */
+export function leadingRows(param: Tensor): number {
+  return param.rank >= 2 ? param.shape[0] : 1;
+}
+
 export abstract class Optimizer {
   abstract readonly name: string;
   /** Updates applied so far (Adam's bias correction and the schedules count these). */
@@ -98,7 +106,7 @@ export abstract class Optimizer {
     this.iterations++;
     for (let i = 0; i < params.length; i++) {
       const s = this.slots(params[i]);
-      this.update(params[i].ptr, grads[i].ptr, s.length > 0 ? s[0].ptr : 0, s.length > 1 ? s[1].ptr : 0, params[i].size, lr);
+      this.update(params[i].ptr, grads[i].ptr, s.length > 0 ? s[0].ptr : 0, s.length > 1 ? s[1].ptr : 0, params[i].size, leadingRows(params[i]), lr);
     }
   }
 
@@ -108,11 +116,11 @@ export abstract class Optimizer {
   }
 
   /**
-   * Pointer-level update of one parameter of n floats with its gradient and state slots. When `saved` is
-   * given, the old parameter and slot values are copied to saved[0..2] first (fit's onNonFinite rollback).
-   * Returns true when every updated value of the parameter is finite.
+   * Pointer-level update of one parameter of n floats (`rows` rows: see leadingRows) with its gradient and
+   * state slots. When `saved` is given, the old parameter and slot values are copied to saved[0..2] first
+   * (fit's onNonFinite rollback). Returns true when every updated value of the parameter is finite.
    */
-  abstract update(w: number, g: number, slot0: number, slot1: number, n: number, lr: number, saved?: SavedState): boolean;
+  abstract update(w: number, g: number, slot0: number, slot1: number, n: number, rows: number, lr: number, saved?: SavedState): boolean;
 
   /** Frees the state of `params` (a model's dispose), or of every parameter when omitted. */
   dispose(params?: readonly Tensor[]): void {
@@ -148,9 +156,9 @@ export class Sgd extends Optimizer {
     return this.momentum === 0 ? 0 : 1;
   }
 
-  update(w: number, g: number, velocity: number, _unused: number, n: number, lr: number, saved?: SavedState): boolean {
-    if (this.momentum === 0) return sgdStep(w, g, n, lr, saved?.weights);
-    return sgdMomentumStep(w, g, velocity, n, lr, this.momentum, this.nesterov, saved?.weights, saved?.slot0);
+  update(w: number, g: number, velocity: number, _unused: number, n: number, rows: number, lr: number, saved?: SavedState): boolean {
+    if (this.momentum === 0) return sgdStep(w, g, n, rows, lr, saved?.weights);
+    return sgdMomentumStep(w, g, velocity, n, rows, lr, this.momentum, this.nesterov, saved?.weights, saved?.slot0);
   }
 }
 
@@ -179,8 +187,8 @@ export class Adam extends Optimizer {
     return 2;
   }
 
-  update(w: number, g: number, m: number, v: number, n: number, lr: number, saved?: SavedState): boolean {
-    return adamStep(w, g, m, v, n, lr, this.beta1, this.beta2, this.epsilon, this.iterations, saved?.weights, saved?.slot0, saved?.slot1);
+  update(w: number, g: number, m: number, v: number, n: number, rows: number, lr: number, saved?: SavedState): boolean {
+    return adamStep(w, g, m, v, n, rows, lr, this.beta1, this.beta2, this.epsilon, this.iterations, saved?.weights, saved?.slot0, saved?.slot1);
   }
 }
 

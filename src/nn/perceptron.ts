@@ -92,8 +92,8 @@ export class Perceptron {
           if (error === 0) continue;
           mistakes++;
           // w -= (-eta * error) * x is the perceptron rule w += eta * error * x, with the sgd kernel.
-          sgdStep(w, row, n, -this.learningRate * error);
-          sgdStep(b, one, 1, -this.learningRate * error);
+          sgdStep(w, row, n, 1, -this.learningRate * error);
+          sgdStep(b, one, 1, 1, -this.learningRate * error);
         }
         errors.push(mistakes);
         if (mistakes === 0) return { converged: true, epochs: epoch + 1, errors };

@@ -6,7 +6,7 @@ import { checkDistributions, checkFinite, checkUnitInterval, fromPairs, isPairLi
 import { accuracyCount, accuracyPerRow, makeObjective, type Objective } from './objective.js';
 import { lossRows, resolveLoss, type Loss, type LossName, type Reduction } from './losses.js';
 import { copyBytes, firstNonFinite, gatherRowsAt, gemmSplits, releaseGemmScratch, startWorkers, Workspace } from './ops.js';
-import { Optimizer, resolveOptimizer, type SavedState } from './optimizers.js';
+import { leadingRows, Optimizer, resolveOptimizer, type SavedState } from './optimizers.js';
 import { Plan } from './plan.js';
 import { Random, randomSeed } from './random.js';
 
@@ -425,6 +425,7 @@ export class Sequential {
       const weightPtrs = params.map((p) => p.ptr);
       const gradPtrs = grads.map((g) => g.ptr);
       const sizes = params.map((p) => p.size);
+      const paramRows = params.map(leadingRows);
       const paramNames = this.paramNames;
       const slot0 = slots.map((s) => (s.length > 0 ? s[0].ptr : 0));
       const slot1 = slots.map((s) => (s.length > 1 ? s[1].ptr : 0));
@@ -485,7 +486,7 @@ export class Sequential {
           // One pass per parameter updates it, saves its old values for the rollback and checks the result.
           let finite = true;
           for (let i = 0; i < weightPtrs.length; i++) {
-            finite = optimizer.update(weightPtrs[i], gradPtrs[i], slot0[i], slot1[i], sizes[i], lr, snapshot?.saved[i]) && finite;
+            finite = optimizer.update(weightPtrs[i], gradPtrs[i], slot0[i], slot1[i], sizes[i], paramRows[i], lr, snapshot?.saved[i]) && finite;
           }
           if (snapshot !== null && !finite) {
             // Checked before onBatchEnd, so no callback sees a non-finite weight.

@@ -1,5 +1,6 @@
 // Row gather: shuffled mini-batches without JavaScript copies. Kernel: assembly/gather.ts.
 import { kernels } from '../backend/wasm.js';
+import { parallelRows } from '../backend/pool.js';
 import { allocate, heapI32, release } from '../backend/allocator.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor, formatShape } from './elementwise.js';
@@ -17,9 +18,15 @@ export function checkIndices(what: string, indices: ArrayLike<number>, limit: nu
   }
 }
 
-/** dst[r] = src[idx[r]] for r < count (rows of cols floats; idx: i32 at a byte offset). Unchecked. */
+const gatherArgs = [0, 0, 0, 0, 0];
+
+/**
+ * dst[r] = src[idx[r]] for r < count (rows of cols floats; idx: i32 at a byte offset). Unchecked. A large
+ * batch is gathered by the thread pool, split by the same rows as the GEMMs that read it.
+ */
 export function gatherRowsAt(src: number, cols: number, idx: number, count: number, dst: number): void {
-  kernels.gatherRows(src, cols, idx, count, dst);
+  gatherArgs[0] = src; gatherArgs[1] = cols; gatherArgs[2] = idx; gatherArgs[3] = count; gatherArgs[4] = dst;
+  parallelRows('gatherRows', count, cols, gatherArgs);
 }
 
 export interface GatherOptions {

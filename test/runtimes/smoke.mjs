@@ -1,9 +1,10 @@
 // Smoke test of the built package in one runtime (Node, Deno or Bun; scripts/test-runtimes.mjs runs it in
 // each): a GEMM against a JS reference, softmax, memory growth keeping a tensor's data, and worker threads
-// giving the same bits as one thread. Prints one line per check; throws on the first failure. It never
+// giving the same bits as one thread, for GEMM and for an optimizer update. Prints one line per check; throws on the first failure. It never
 // calls process.exit: the runner also checks that the script ends by itself while workers exist.
 import * as sn from '../../dist/index.js';
-import { poolStatus } from '../../dist/backend/pool.js';
+import { parallelRows, poolStatus } from '../../dist/backend/pool.js';
+import { kernels } from '../../dist/backend/wasm.js';
 
 const runtime = globalThis.Deno ? `deno ${Deno.version.deno}` : globalThis.Bun ? `bun ${Bun.version}` : `node ${process.version}`;
 
@@ -90,5 +91,38 @@ function values(n, seed) {
   const status = poolStatus();
   check(`threads: 2 threads bit-identical to 1 (${status.workerShares - startShares} shares by workers)`,
     identical && status.workerShares >= startShares + 5 && sn.getThreads() === 2);
+}
+
+// Row kernels on 2 threads: an SGD update of a 784x128 weight matrix (above the row threshold) gives the bits
+// of one thread, and a non-finite weight in the worker's rows (the last) is reported back from the worker.
+{
+  const [rows, cols] = [784, 128];
+  const n = rows * cols;
+  const w = sn.tensor(values(n, 6), [rows, cols]);
+  const g = sn.tensor(values(n, 7), [rows, cols]);
+  const start = w.data.slice();
+  const update = (run) => {
+    w.data.set(start);
+    g.data[n - 1] = 0.5;
+    const finite = run();
+    const bits = w.data.slice();
+    g.data[n - 1] = 1e38; // w - 1e4 * 1e38 overflows to -Inf
+    w.data.set(start);
+    const flagged = run(1e4) === 1;
+    return { bits, finite: finite === 0, flagged };
+  };
+  const single = update((lr = 0.01) => kernels.sgd(w.ptr, g.ptr, n, lr, 0));
+  const startShares = poolStatus().workerShares;
+  let same = true;
+  const deadline = performance.now() + 20_000;
+  while (poolStatus().workerShares < startShares + 10 && performance.now() < deadline) {
+    const split = update((lr = 0.01) => parallelRows('sgd', rows, cols, [w.ptr, g.ptr, n, lr, 0]));
+    same &&= split.finite && split.flagged && split.bits.every((v, j) => Object.is(v, single.bits[j]));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  for (const t of [w, g]) t.dispose();
+  const shares = poolStatus().workerShares - startShares;
+  check(`threads: SGD update split bit-identical, non-finite flag from the worker (${shares} shares by workers)`,
+    single.finite && single.flagged && same && shares >= 10);
 }
 console.log(`smoke: all checks passed (${runtime})`);
