@@ -1,6 +1,7 @@
 // Which wasm build loads (src/backend/wasm.ts): the relaxed-SIMD build wherever the runtime validates it
 // (Node 20 only with --experimental-wasm-relaxed-simd: the 'relaxed-simd' test project runs this file and
-// the kernel suites that way), SIMDNET_RELAXED_SIMD=0/1 overriding, a clear error for anything else.
+// the kernel suites that way), SIMDNET_RELAXED_SIMD=0/1 overriding (=1 sets that V8 flag in Node 20), a
+// clear error for anything else.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as sn from '../dist/index.js';
@@ -15,18 +16,49 @@ const RELAXED_PROBE = new Uint8Array([
 ]);
 const runtimeHasRelaxed = WebAssembly.validate(RELAXED_PROBE);
 
-/** backendInfo() (or the error) of a fresh Node process with these flags and SIMDNET_RELAXED_SIMD. */
-function childBackend(flags: string[], relaxedVariable?: string): { info?: { relaxedSimd: boolean }; error?: string } {
+/**
+ * backendInfo() (or the error) of a fresh Node process with these flags and SIMDNET_RELAXED_SIMD, after
+ * `before` (a statement run before the import).
+ */
+function childBackend(flags: string[], relaxedVariable?: string, before = ''): { info?: { relaxedSimd: boolean }; error?: string } {
   const env = { ...process.env };
   delete env.SIMDNET_RELAXED_SIMD;
   if (relaxedVariable !== undefined) env.SIMDNET_RELAXED_SIMD = relaxedVariable;
-  const script = `import(${JSON.stringify(distIndex)}).then((sn) => console.log(JSON.stringify(sn.backendInfo())), (e) => console.log(JSON.stringify({ error: e.message })))`;
+  const script = `${before}; import(${JSON.stringify(distIndex)}).then((sn) => console.log(JSON.stringify(sn.backendInfo())), (e) => console.log(JSON.stringify({ error: e.message })))`;
   const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 60_000 });
   const parsed = JSON.parse(r.stdout.trim().split('\n').pop()!);
   return parsed.error !== undefined ? { error: parsed.error } : { info: parsed };
 }
 
 describe('build selection', () => {
+  it('SIMDNET_RELAXED_SIMD=1 without the flag: workers run the relaxed build too, with the bits of one thread', () => {
+    const env = { ...process.env, SIMDNET_RELAXED_SIMD: '1' };
+    const script = `
+      const sn = await import(${JSON.stringify(distIndex)});
+      const pool = await import(${JSON.stringify(new URL('../dist/backend/pool.js', import.meta.url).href)});
+      const values = (n, seed) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 0.37));
+      const a = sn.tensor(values(64 * 784, 1), [64, 784]);
+      const b = sn.tensor(values(784 * 128, 2), [784, 128]);
+      await sn.setThreads(1);
+      const one = sn.matmul(a, b).data.slice();
+      await sn.setThreads(2);
+      let same = true;
+      const deadline = performance.now() + 20000;
+      while (pool.poolStatus().workerShares < 3 && performance.now() < deadline) {
+        const two = sn.matmul(a, b);
+        same &&= two.data.every((v, i) => Object.is(v, one[i]));
+        two.dispose();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      console.log(JSON.stringify({ relaxed: sn.backendInfo().relaxedSimd, same, shares: pool.poolStatus().workerShares }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    const result = JSON.parse(r.stdout.trim());
+    expect(result.relaxed).toBe(true);
+    expect(result.same).toBe(true);
+    expect(result.shares).toBeGreaterThanOrEqual(3);
+  });
+
   it('runs the relaxed build exactly when this runtime validates relaxed SIMD', () => {
     expect(sn.backendInfo().relaxedSimd).toBe(runtimeHasRelaxed);
     // The relaxed-simd project must really test the relaxed build, and the default one the plain build.
@@ -42,7 +74,9 @@ describe('build selection', () => {
     expect(childBackend([RELAXED_FLAG], '0').info?.relaxedSimd).toBe(false);
     expect(childBackend([RELAXED_FLAG], '1').info?.relaxedSimd).toBe(true);
     expect(childBackend([]).info?.relaxedSimd).toBe(false);
-    expect(childBackend([], '1').error).toMatch(/SIMDNET_RELAXED_SIMD=1, but this runtime does not support relaxed SIMD/);
+    // Without the flag, =1 turns V8's flag on (Node 20); a runtime that cannot do that gets a clear error.
+    expect(childBackend([], '1').info?.relaxedSimd).toBe(true);
+    expect(childBackend([], '1', 'delete process.getBuiltinModule').error).toMatch(/SIMDNET_RELAXED_SIMD=1, but this runtime does not support relaxed SIMD/);
     expect(childBackend([RELAXED_FLAG], 'yes').error).toMatch(/SIMDNET_RELAXED_SIMD="yes": expected 0 \(plain SIMD\) or 1 \(relaxed SIMD\)/);
   });
 });

@@ -6,7 +6,9 @@
 // relaxed-SIMD variant (GEMM on FMA) where WebAssembly.validate accepts it, unless SIMDNET_RELAXED_SIMD=0.
 // Relaxed SIMD is kept only where it measured faster: GEMM 64x784x128 went 34.5 -> 43.3 GFLOPS in Deno 2.9
 // and 41.4 -> 50.0 in Node 20 with --experimental-wasm-relaxed-simd (Node >= 22 needs no flag), but
-// 36.2 -> 35.7 in Bun 1.4, which therefore keeps the plain build.
+// 36.2 -> 35.7 in Bun 1.4, which therefore keeps the plain build. Node 20 validates it only with that V8
+// flag: SIMDNET_RELAXED_SIMD=1 sets the flag for the process (an opt-in, as the feature is experimental in
+// Node 20's V8 and the flag applies to every module the process compiles).
 import {
   SIMD_RELAXED_WASM_BASE64,
   SIMD_WASM_BASE64,
@@ -14,7 +16,7 @@ import {
   THREADS_WASM_BASE64,
 } from './wasm-bytes.generated.js';
 import type { Kernels } from './kernels.generated.js';
-import { environmentVariable, isBun } from './environment.js';
+import { environmentVariable, isBun, setNodeV8Flag } from './environment.js';
 
 export type { Kernels };
 
@@ -55,10 +57,15 @@ function wantsRelaxed(validates: boolean): boolean {
   if (text === undefined || text === '') return validates && !isBun();
   if (text === '0') return false;
   if (text !== '1') throw new RangeError(`${RELAXED_VARIABLE}="${text}": expected 0 (plain SIMD) or 1 (relaxed SIMD)`);
-  if (!validates) {
-    throw new Error(`${RELAXED_VARIABLE}=1, but this runtime does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)`);
-  }
+  if (!validates) throw new Error(`${RELAXED_VARIABLE}=1, but this runtime does not support relaxed SIMD`);
   return true;
+}
+
+/** Whether `bytes` validate, after turning on Node 20's V8 flag for relaxed SIMD when SIMDNET_RELAXED_SIMD=1 asks for it. */
+function validatesRelaxed(bytes: Uint8Array<ArrayBuffer>): boolean {
+  if (WebAssembly.validate(bytes)) return true;
+  if (environmentVariable(RELAXED_VARIABLE)?.trim() !== '1' || !setNodeV8Flag('--experimental-wasm-relaxed-simd')) return false;
+  return WebAssembly.validate(bytes);
 }
 
 function load(): Backend {
@@ -72,7 +79,7 @@ function load(): Backend {
     );
   }
   const relaxed = decodeBase64(canShare ? THREADS_RELAXED_WASM_BASE64 : SIMD_RELAXED_WASM_BASE64);
-  const relaxedSimd = wantsRelaxed(WebAssembly.validate(relaxed));
+  const relaxedSimd = wantsRelaxed(validatesRelaxed(relaxed));
   const module = new WebAssembly.Module(relaxedSimd ? relaxed : plain);
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: canShare });
   return { module, memory, kernels: instantiate(module, memory), shared: canShare, relaxedSimd };
