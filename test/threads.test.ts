@@ -461,6 +461,32 @@ describe('worker failures', () => {
     g.free();
   });
 
+  it('a row kernel that traps in a worker throws from that call, naming the worker, its rows and the kernel', async () => {
+    await sn.setThreads(2);
+    // Gather 64 rows of 784: the indices of rows 32..63 point past the end of memory, so the worker's share traps.
+    const [count, cols] = [64, 784];
+    const src = allocate(100 * cols * 4);
+    const idx = allocate(count * 4);
+    const dst = allocate(count * cols * 4);
+    const pastTheEnd = Math.ceil(backend.memory.buffer.byteLength / (cols * 4));
+    new Int32Array(heapU8().buffer, idx, count).set(Array.from({ length: count }, (_, r) => (r < 32 ? r : pastTheEnd)));
+    const messages: string[] = [];
+    for (let attempt = 0; attempt < 30 && !messages.some((s) => s.includes('worker')); attempt++) {
+      let message = 'no error';
+      try {
+        pool.parallelRows('gatherRows', count, cols, [src, cols, idx, count, dst]);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/out of bounds/);
+      messages.push(message);
+    }
+    expect(messages.find((s) => s.includes('worker'))).toMatch(
+      /^simdnet thread pool: worker \d+ \(rows 32\.\.63 of gatherRows over 64 rows of 784\): RuntimeError: .*out of bounds/,
+    );
+    [src, idx, dst].forEach(release);
+  });
+
   it('a terminated worker neither hangs nor corrupts the call that uses it, and is replaced', async () => {
     await sn.setThreads(2);
     const [victim] = pool.poolWorkers();
