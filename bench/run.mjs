@@ -10,30 +10,23 @@ import * as sn from '../dist/index.js';
 import * as tfjs from './peers/tfjs.mjs';
 import { naiveInferSamplesPerSecond, naiveMatmulGflops, naiveTrainSamplesPerSecond } from './peers/naive.mjs';
 import { WORKLOADS, loadData, simdnetModel } from './workloads.mjs';
+import { medianSecondsPerCall } from './timing.mjs';
 
 const quick = process.argv.includes('--quick');
 const ALL_THREADS = Math.max(1, cpus().length);
 const PEER_SECONDS = quick ? 3 : 15;
-const WARM_MS = quick ? 200 : 1500;
+// K1 and W4 timings, simdnet's and the peers' alike (bench/timing.mjs).
+const TIMING = quick ? { warmMs: 200, rounds: 3, roundMs: 50 } : { warmMs: 1500, rounds: 9, roundMs: 150 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const log = (...a) => console.error(...a);
 
-function gemmGflops(m, k, n, runs = quick ? 5 : 25) {
+function gemmGflops(m, k, n) {
   const a = sn.tensor(Float32Array.from({ length: m * k }, () => Math.random() - 0.5), [m, k]);
   const b = sn.tensor(Float32Array.from({ length: k * n }, () => Math.random() - 0.5), [k, n]);
   const c = sn.zeros([m, n]);
-  // Warm up for a second, not a few calls: right after a process starts (or setThreads starts a worker) the
-  // second core is busy for up to ~2 s, and a split GEMM then measured at half speed in a trial.
-  const warmUntil = performance.now() + WARM_MS;
-  while (performance.now() < warmUntil) sn.matmul(a, b, { out: c });
-  const times = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    sn.matmul(a, b, { out: c });
-    times.push(performance.now() - t0);
-  }
+  const seconds = medianSecondsPerCall(() => sn.matmul(a, b, { out: c }), TIMING);
   for (const t of [a, b, c]) t.dispose();
-  return (2 * m * k * n) / (median(times) / 1000) / 1e9;
+  return (2 * m * k * n) / seconds / 1e9;
 }
 
 /** simdnet training samples/s over one epoch (after a warm-up epoch on a prefix); median of `rounds` epochs. */
@@ -51,20 +44,13 @@ async function simdnetTrain(w, data, threads, rounds = quick ? 1 : 3) {
   return median(rates);
 }
 
-function simdnetInfer(w, data, threads, runs = quick ? 5 : 25) {
+function simdnetInfer(w, data) {
   const model = simdnetModel(w);
   const x = sn.tensor(data.test.x.data.subarray(0, w.batchSize * 784), [w.batchSize, 784]);
-  const warmUntil = performance.now() + WARM_MS; // as in gemmGflops
-  while (performance.now() < warmUntil) model.predict(x, { batchSize: w.batchSize }).dispose();
-  const times = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    model.predict(x, { batchSize: w.batchSize }).dispose();
-    times.push(performance.now() - t0);
-  }
+  const seconds = medianSecondsPerCall(() => model.predict(x, { batchSize: w.batchSize }).dispose(), TIMING);
   x.dispose();
   model.dispose();
-  return w.batchSize / (median(times) / 1000);
+  return w.batchSize / seconds;
 }
 
 /** Wall seconds of training (evaluation excluded) until test accuracy >= target, checked every 100 batches. */
@@ -116,7 +102,7 @@ for (const [m, k, n] of [[64, 784, 128], [512, 512, 512]]) {
   await sn.setThreads(ALL_THREADS);
   const all = gemmGflops(m, k, n);
   await tfjs.useBackend('wasm');
-  const tfWasm = tfjs.matmulGflops(m, k, n);
+  const tfWasm = tfjs.matmulGflops(m, k, n, TIMING);
   const naive = naiveMatmulGflops(m, k, n, quick ? 0.3 : 1);
   results.K1[key] = { simdnet1: one, simdnetAll: all, tfjsWasm: tfWasm, naive };
   log(`K1 ${key}: simdnet 1T ${one.toFixed(1)}, ${ALL_THREADS}T ${all.toFixed(1)}, tfjs-wasm ${tfWasm.toFixed(1)}, naive ${naive.toFixed(2)} GFLOPS`);
@@ -143,13 +129,13 @@ for (const id of ['W1', 'W2', 'W3']) {
   const w = WORKLOADS.W4;
   const r = {};
   await sn.setThreads(1);
-  r.simdnet1 = simdnetInfer(w, data, 1);
+  r.simdnet1 = simdnetInfer(w, data);
   await sn.setThreads(ALL_THREADS);
-  r.simdnetAll = simdnetInfer(w, data, ALL_THREADS);
+  r.simdnetAll = simdnetInfer(w, data);
   await tfjs.useBackend('wasm');
-  r.tfjsWasm = tfjs.inferSamplesPerSecond({ ...w, images: images.test });
+  r.tfjsWasm = tfjs.inferSamplesPerSecond({ ...w, images: images.test, timing: TIMING });
   await tfjs.useBackend('cpu');
-  r.tfjsCpu = tfjs.inferSamplesPerSecond({ ...w, images: images.test, runs: 5 });
+  r.tfjsCpu = tfjs.inferSamplesPerSecond({ ...w, images: images.test, timing: { ...TIMING, rounds: 3 } });
   r.naive = naiveInferSamplesPerSecond({ ...w, images: images.test, minSeconds: quick ? 0.3 : 1 });
   results.W4 = r;
   log(`W4: ${Object.entries(r).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')} samples/s`);

@@ -2,6 +2,7 @@
 // Training uses the fastest tfjs idiom we know: variables plus `optimizer.minimize` in a tight loop,
 // with the data already in tensors (no tf.data, no model.fit overhead).
 import { createRequire } from 'node:module';
+import { medianSecondsPerCall } from '../timing.mjs';
 
 const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs');
@@ -13,28 +14,15 @@ export async function useBackend(name) {
   return tf.getBackend();
 }
 
-/** Median seconds of `fn` over `runs` timed runs after `warmup` runs. */
-function medianSeconds(fn, runs, warmup = 2) {
-  for (let i = 0; i < warmup; i++) fn();
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    times.push((performance.now() - t0) / 1000);
-  }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1];
-}
-
 /** tf.matMul GFLOPS at m x k x n, including dataSync (the result reaches JavaScript). */
-export function matmulGflops(m, k, n, runs = 15) {
+export function matmulGflops(m, k, n, timing) {
   const a = tf.randomNormal([m, k]);
   const b = tf.randomNormal([k, n]);
-  const s = medianSeconds(() => {
+  const s = medianSecondsPerCall(() => {
     const c = tf.matMul(a, b);
     c.dataSync();
     c.dispose();
-  }, runs);
+  }, timing);
   a.dispose();
   b.dispose();
   return (2 * m * k * n) / s / 1e9;
@@ -133,14 +121,14 @@ export function trainSamplesPerSecond({ sizes, init, learningRate, batchSize, im
 }
 
 /** Inference samples/s of a `sizes` MLP at `batchSize` rows per predict call (with dataSync). */
-export function inferSamplesPerSecond({ sizes, batchSize, images, runs = 15 }) {
+export function inferSamplesPerSecond({ sizes, batchSize, images, timing }) {
   const model = buildMlp(sizes, { learningRate: 0.1 });
   const x = tf.tensor2d(images.subarray(0, batchSize * sizes[0]), [batchSize, sizes[0]]);
-  const s = medianSeconds(() => {
+  const s = medianSecondsPerCall(() => {
     const p = model.predict(x);
     p.dataSync();
     p.dispose();
-  }, runs);
+  }, timing);
   x.dispose();
   model.dispose();
   return batchSize / s;
