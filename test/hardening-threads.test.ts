@@ -1,6 +1,6 @@
 // Hardening, thread pool: many short GEMMs in a row, GEMMs of two models alternating (interleaved fits),
-// and workers killed while GEMMs keep coming: every result bit-identical to one thread, and the pool back
-// to full strength afterwards.
+// workers killed while GEMMs keep coming and during a fit: every result bit-identical to one thread, and
+// the pool back to full strength afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as sn from '../dist/index.js';
@@ -221,5 +221,56 @@ describe('thread pool under load', () => {
     expect(wrong).toEqual([]);
     expect(recovered).toBeGreaterThan(0);
     expect(pool.poolStatus().parallelCalls).toBeGreaterThan(status0.parallelCalls);
+  });
+
+  it('workers killed during a fit: training ends with the weights of one thread, bit for bit (split GEMMs, updates, gathers)', async () => {
+    expect(await untilFullStrength(10_000)).toBe(true);
+    const previousRows = pool.setRowsThreshold(0); // split the optimizer updates and gathers of this small model too
+    try {
+      const [rows, inputs] = [512, 96];
+      const x = Float32Array.from(fillValues(rows * inputs, 11, 'unit'));
+      const labels = Array.from({ length: rows }, (_, i) => (i * 7) % 5);
+      const KILL_AT = new Set([2, 9, 17, 30]); // batch numbers counted across the fit (8 per epoch)
+      const train = async (threads: number, kill: boolean) => {
+        await sn.setThreads(threads);
+        const model = sn.sequential([sn.layers.dense({ inputShape: [inputs], units: 64, activation: 'relu' }), sn.layers.dense({ units: 5, activation: 'softmax' })], { seed: 5 });
+        model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }), loss: 'sparseCategoricalCrossentropy' });
+        let batches = 0;
+        let kills = 0;
+        const exits: Promise<unknown>[] = [];
+        await model.fit({ data: x, shape: [rows, inputs] }, labels, {
+          epochs: 5, batchSize: 64, seed: 6, onNonFinite: 'stop',
+          callbacks: {
+            onBatchEnd: async () => {
+              if (!kill || !KILL_AT.has(batches++)) return;
+              // Only a worker that is up: one that dies while starting is not replaced (no respawn loop).
+              const [victim] = pool.poolWorkers();
+              if (victim === undefined || pool.poolStatus().readyWorkers !== THREADS - 1) return;
+              exits.push(new Promise((resolve) => victim.once('exit', resolve)));
+              void victim.terminate();
+              kills++;
+              // Let the replacement start at times, or keep going on the caller alone at others.
+              if (kills % 2 === 0) await new Promise((r) => setTimeout(r, 20));
+            },
+          },
+        });
+        await Promise.all(exits);
+        const bits = model.getWeights().map((w) => Array.from(new Uint32Array(w.buffer.slice(0))));
+        model.dispose();
+        return { bits, kills };
+      };
+      const one = await train(1, false);
+      const status0 = pool.poolStatus();
+      const killed = await train(THREADS, true);
+      const split = pool.poolStatus().parallelCalls - status0.parallelCalls;
+      const wrong = killed.bits.every((w, i) => w.every((v, j) => v === one.bits[i][j])) ? [] : ['weights differ from one thread'];
+      record.add('pool-killed-during-fit', LOAD, `${killed.kills} workers terminated during a 2-thread fit (96-64-5, SGD momentum, 'stop', every update and gather split): weights vs one thread`, 1, wrong);
+      expect(killed.kills).toBeGreaterThanOrEqual(2);
+      expect(split).toBeGreaterThan(0);
+      expect(wrong).toEqual([]);
+      expect(await untilFullStrength(10_000)).toBe(true);
+    } finally {
+      pool.setRowsThreshold(previousRows);
+    }
   });
 });
