@@ -15,8 +15,9 @@
 //
 // Determinism: every element of C is accumulated as acc = 0; acc = madd(acc, a[i,p], b[p,j]) for
 // p = 0..k-1, then scaled and finished by the same epilogue code, whichever tile, panel width or packing
-// computed it. A lone last row runs the 2-row kernel with its row doubled. So splitting the m rows across
-// calls (threads, which run the same build) gives bit-identical C.
+// computed it. A lone last row runs the 2-row kernel with its row doubled. So splitting the m rows, or the
+// n columns at 16-column panel boundaries, across calls (threads, which run the same build) gives
+// bit-identical C.
 import { activation4 } from './activations';
 import { ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_STEP, ACT_TANH } from './activation-kinds';
 

@@ -1,6 +1,6 @@
 // Thread-pool benchmark: GEMM and the row kernels (optimizer update, gather) on 1 thread vs split across
-// the pool, the per-dispatch overhead, and the split/no-split break-evens that set the pool's thresholds
-// (src/backend/pool.ts).
+// the pool, the per-dispatch overhead, the split/no-split break-evens that set the pool's thresholds, and
+// short GEMMs split by rows vs by column panels (src/backend/pool.ts).
 //   npm run build && node bench/threads.mjs [threads] [adaptive]
 // Timings on a shared 2-core machine are noisy: each size alternates the two variants in rounds and
 // reports medians. Needs the built package (dist/).
@@ -112,6 +112,25 @@ for (const [m, n, k] of shapes) {
 }
 console.log(`pool threshold: GEMMs of at least ${defaultThreshold} multiply-adds are split`);
 console.log('target: >= 1.8x at 512x512x512 on 2 threads of an otherwise idle 2-core machine');
+
+// Short GEMMs: split by 16-column panels (the pool's choice below 64 rows per thread) vs by rows.
+const defaultColumnSplit = pool.setGemmColumnSplit(0);
+console.log('\nm x n x k        by rows    by columns  columns / rows');
+for (const [m, n, k] of [[64, 128, 784], [32, 128, 784], [64, 512, 784], [128, 512, 784]]) {
+  const { args, free } = problem(m, n, k);
+  const times = { rows: [], columns: [] };
+  for (let r = 0; r < 15; r++) {
+    for (const [split, rowsPerShare] of [['rows', 0], ['columns', 1e9]]) {
+      pool.setGemmColumnSplit(rowsPerShare);
+      times[split].push(compare(args, 1, callsFor(m * n * k)).split);
+    }
+  }
+  const [byRows, byColumns] = [median(times.rows), median(times.columns)];
+  console.log(`${`${m}x${n}x${k}`.padEnd(16)} ${byRows.toFixed(4).padStart(9)} ms ${byColumns.toFixed(4).padStart(9)} ms  ${(byRows / byColumns).toFixed(2)}x`);
+  free();
+}
+pool.setGemmColumnSplit(defaultColumnSplit);
+console.log(`pool: GEMMs with fewer than ${defaultColumnSplit} rows per thread are split by columns`);
 
 // Row kernels: the SGD update of a rows x 128 weight matrix, and a gather of rows of 784 floats (a
 // Fashion-MNIST batch), on one thread vs split. Sets the pool's byte threshold for row kernels.

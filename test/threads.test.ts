@@ -101,13 +101,15 @@ function firstDifference(x: Uint32Array, y: Uint32Array): number {
 
 /**
  * Calls `split` (which checks its own result) until a worker has computed a share, for up to 10 s: on a busy
- * machine a descheduled worker may miss several calls, whose shares the caller then computes itself.
+ * machine a descheduled worker may miss several calls, whose shares the caller then computes itself. Calls
+ * come in bursts: a worker woken by the first call of a burst polls, and claims a later one even when the
+ * caller's share is shorter than a wake-up.
  */
 async function untilAWorkerShares(split: () => void): Promise<void> {
   const start = pool.poolStatus().workerShares;
   const deadline = performance.now() + 10_000;
   while (pool.poolStatus().workerShares === start && performance.now() < deadline) {
-    split();
+    for (let i = 0; i < 20 && pool.poolStatus().workerShares === start; i++) split();
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   expect(pool.poolStatus().workerShares).toBeGreaterThan(start);
@@ -241,8 +243,9 @@ describe('GEMM split across threads', () => {
     const afterFirst = sn.memory();
     for (let i = 0; i < 5; i++) g.run(pool.parallelGemm);
     expect(pool.poolStatus().parallelCalls).toBe(splitsBefore + 6);
-    // The worker's share (rows 20..39) packs op(B) = B^T of [50, 60] into its own scratch.
-    expect(gemmScratchBytes()).toBe(kernels.gemmPackBytes(20, 50, 60, 1));
+    // 40 rows are under 64 per thread, so the split goes by columns: the worker's share (columns 32..49)
+    // packs its panels of op(B) = B^T into its own scratch.
+    expect(gemmScratchBytes()).toBe(kernels.gemmPackBytes(40, 18, 60, 1));
     expect(afterFirst.bytes - before.bytes).toBe(gemmScratchBytes());
     expect(sn.memory()).toEqual(afterFirst);
     releaseGemmScratch();
@@ -431,47 +434,55 @@ describe('oversubscription guard', () => {
 });
 
 describe('worker failures', () => {
-  it('a job that traps in a worker throws from that call, naming the worker and rows; the pool keeps working', async () => {
-    await sn.setThreads(2);
-    // op(A) rows 32..63 lie past the end of memory, rows 0..31 inside it (only read): the worker's share traps.
-    const [m, n, k] = [64, 1024, 1024];
-    const b = allocate(k * n * 4);
-    const c = allocate(m * n * 4);
-    const pack = allocate(kernels.gemmPackBytes(m, n, k, 0));
-    const a = backend.memory.buffer.byteLength - 32 * k * 4;
-    const call = () => pool.parallelGemm(0, 0, m, n, k, 1, a, k, b, n, 0, c, n, 0, 0, 0, pack);
-    const messages: string[] = [];
-    // The caller computes a share itself when the worker has not claimed it yet; then the caller traps.
-    for (let attempt = 0; attempt < 30 && !messages.some((s) => s.includes('worker')); attempt++) {
-      let message = 'no error';
-      try {
-        call();
-      } catch (error) {
-        message = (error as Error).message;
+  // A GEMM of 128 rows is split by rows, one of 64 rows by columns (each share under 64 rows).
+  for (const split of ['rows', 'columns'] as const) {
+    it(`a GEMM split by ${split} that traps in a worker throws from that call, naming the worker and its ${split}; the pool keeps working`, async () => {
+      await sn.setThreads(2);
+      const k = 1024;
+      const n = 1024;
+      const m = split === 'rows' ? 128 : 64;
+      const inside = allocate((split === 'rows' ? k * n : m * k) * 4); // B, or A
+      const c = allocate(m * n * 4);
+      const pack = allocate(kernels.gemmPackBytes(m, n, k, 0));
+      const top = backend.memory.buffer.byteLength; // after the allocations, which may grow the memory
+      const a = split === 'rows' ? top - 64 * k * 4 : inside; // rows 64..127 of A past the end
+      const b = split === 'rows' ? inside : top - (k - 1) * n * 4 - 512 * 4; // columns 512.. of B's last row past the end
+      // Only read past the end (A or B), never written: the caller's share stays inside memory.
+      const call = () => pool.parallelGemm(0, 0, m, n, k, 1, a, k, b, n, 0, c, n, 0, 0, 0, pack);
+      const messages: string[] = [];
+      // The caller computes a share itself when the worker has not claimed it yet; then the caller traps.
+      for (let attempt = 0; attempt < 30 && !messages.some((s) => s.includes('worker')); attempt++) {
+        let message = 'no error';
+        try {
+          call();
+        } catch (error) {
+          message = (error as Error).message;
+        }
+        expect(message).toMatch(/out of bounds/);
+        messages.push(message);
       }
-      expect(message).toMatch(/out of bounds/);
-      messages.push(message);
-    }
-    expect(messages.find((s) => s.includes('worker'))).toMatch(
-      /^simdnet thread pool: worker \d+ \(rows 32\.\.63 of a 64x1024x1024 GEMM\): RuntimeError: .*out of bounds/,
-    );
-    [b, c, pack].forEach(release);
-    const g = setUp({ transA: false, transB: false, m: 64, n: 64, k: 64, pad: 0, ...EPILOGUES[1] });
-    expect(g.run(pool.parallelGemm)).toEqual(g.run(kernels.gemm));
-    g.free();
-  });
+      const where = split === 'rows' ? 'rows 64\\.\\.127 of a 128x1024x1024 GEMM' : 'columns 512\\.\\.1023 of a 64x1024x1024 GEMM';
+      expect(messages.find((s) => s.includes('worker'))).toMatch(new RegExp(`^simdnet thread pool: worker \\d+ \\(${where}\\): RuntimeError: .*out of bounds`));
+      [inside, c, pack].forEach(release);
+      const g = setUp({ transA: false, transB: false, m: 64, n: 64, k: 64, pad: 0, ...EPILOGUES[1] });
+      expect(g.run(pool.parallelGemm)).toEqual(g.run(kernels.gemm));
+      g.free();
+    });
+  }
 
   it('a row kernel that traps in a worker throws from that call, naming the worker, its rows and the kernel', async () => {
     await sn.setThreads(2);
-    // Gather 64 rows of 784: the indices of rows 32..63 point past the end of memory, so the worker's share traps.
-    const [count, cols] = [64, 784];
+    // Gather 4096 rows of 784: the indices of rows 2048.. point past the end of memory, so the worker's share
+    // traps. The caller's share is long enough (~0.3 ms) for a sleeping worker to wake and claim its own.
+    const [count, cols] = [4096, 784];
     const src = allocate(100 * cols * 4);
     const idx = allocate(count * 4);
     const dst = allocate(count * cols * 4);
     const pastTheEnd = Math.ceil(backend.memory.buffer.byteLength / (cols * 4));
-    new Int32Array(heapU8().buffer, idx, count).set(Array.from({ length: count }, (_, r) => (r < 32 ? r : pastTheEnd)));
+    new Int32Array(heapU8().buffer, idx, count).set(Array.from({ length: count }, (_, r) => (r < count / 2 ? r % 100 : pastTheEnd)));
     const messages: string[] = [];
-    for (let attempt = 0; attempt < 30 && !messages.some((s) => s.includes('worker')); attempt++) {
+    const deadline = performance.now() + 10_000;
+    while (!messages.some((s) => s.includes('worker')) && performance.now() < deadline) {
       let message = 'no error';
       try {
         pool.parallelRows('gatherRows', count, cols, [src, cols, idx, count, dst]);
@@ -482,7 +493,7 @@ describe('worker failures', () => {
       messages.push(message);
     }
     expect(messages.find((s) => s.includes('worker'))).toMatch(
-      /^simdnet thread pool: worker \d+ \(rows 32\.\.63 of gatherRows over 64 rows of 784\): RuntimeError: .*out of bounds/,
+      /^simdnet thread pool: worker \d+ \(rows 2048\.\.4095 of gatherRows over 4096 rows of 784\): RuntimeError: .*out of bounds/,
     );
     [src, idx, dst].forEach(release);
   });

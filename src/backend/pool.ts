@@ -1,6 +1,7 @@
 // The thread pool: persistent workers that instantiate the same wasm module over the ONE shared
 // WebAssembly.Memory, driven synchronously so that `matmul` stays a plain function call. It splits GEMM
-// (parallelGemm) and the row kernels (parallelRows: optimizer updates, row gather) by rows.
+// (parallelGemm: by rows of C, or by its 16-column panels when it has few rows) and the row kernels
+// (parallelRows: optimizer updates, row gather) by rows.
 //
 // Dispatch: each worker has a control block (its own SharedArrayBuffer, layout in worker.ts). The caller
 // writes a job's arguments, marks it POSTED, bumps the worker's sequence number and Atomics.notify()s it,
@@ -67,9 +68,9 @@ const WAIT_SLICE_MS = 20;
 const DEFAULT_GEMM_MIN_MACS = 1 << 17;
 /**
  * Row kernels (optimizer updates, row gather) over fewer bytes than this run on the calling thread. An SGD
- * update breaks even at about 24 KiB (bench/threads.mjs); a 64-row gather of 784 floats (200 KiB) is
- * slower split in isolation (0.85x) but faster inside 2-thread training (+4% W1 samples/s), where each
- * thread then finds the rows it reads next in its own cache.
+ * update breaks even at about 24 KiB (bench/threads.mjs); a 64-row gather of 784 floats (200 KiB)
+ * measured 0.85x and 1.35x split in isolation (two runs), and +3% W1 samples/s split inside 2-thread
+ * training (median of 10 paired epochs).
  */
 const DEFAULT_ROWS_MIN_BYTES = 1 << 16;
 // Oversubscription guard. When other processes keep the cores busy, a worker is often descheduled
@@ -82,6 +83,17 @@ const MIN_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 2000;
 /** The kernel computes rows in pairs, so every share gets an even number of rows (the last one excepted). */
 const ROW_GRANULE = 2;
+/** The kernel sweeps C in panels of 16 columns: a split by columns gives each share whole panels. */
+const PANEL_COLUMNS = 16;
+/**
+ * GEMMs whose row shares would be shorter than this are split by column panels instead: every thread
+ * then packs only its own panels of op(B) and runs each over all the rows, where a row split makes every
+ * thread pack all of op(B) for few rows. Measured on 2 threads (bench/threads.mjs, two runs), column over
+ * row split: 1.10-1.13x at 64x128x784, 1.10-1.20x at 32x128x784, 1.06-1.10x at 64x512x784, 0.99-1.00x at
+ * 128x512x784.
+ */
+const COLUMN_SPLIT_ROWS = 64;
+let columnSplitRows = COLUMN_SPLIT_ROWS;
 
 const ENV_VARIABLE = 'SIMDNET_THREADS';
 
@@ -310,7 +322,12 @@ export function getThreads(): number {
 
 /** Whether a GEMM of these sizes is big enough to be split across threads (guard and readiness aside). */
 export function gemmSplits(m: number, n: number, k: number): boolean {
-  return Math.floor(m / ROW_GRANULE) >= 2 && m * n * k >= gemmMinMacs && getThreads() > 1;
+  return (Math.floor(m / ROW_GRANULE) >= 2 || Math.floor(n / PANEL_COLUMNS) >= 2) && m * n * k >= gemmMinMacs && getThreads() > 1;
+}
+
+/** Whether a split GEMM goes by 16-column panels of C rather than by rows (see COLUMN_SPLIT_ROWS). */
+function splitsByColumns(m: number, n: number): boolean {
+  return m < columnSplitRows * getThreads() && Math.floor(n / PANEL_COLUMNS) >= 2;
 }
 
 /**
@@ -396,18 +413,19 @@ function awaitJob(slot: Slot, callerMs: number): string | null {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Kernels, split by rows
+// Kernels, split by rows (or GEMM by column panels)
 
-// A split call runs one kernel over rows [0, rows) of its operands: share i covers rows
-// [shareFirst[i], shareFirst[i] + shareRows[i]), with even boundaries and sizes within 2 rows of each
-// other. Its arguments follow from the whole call's: argument j advances by rowBytes[j] bytes per row (a
-// pointer of 0, "none", stays 0), argument `countArg` becomes the share's rows times `countPerRow`, and the
-// others are the same in every share. The kernels split this way compute each row from that row alone, so
-// any split gives the bits one thread gives.
+// A split call runs one kernel over units [0, units) of its operands, rows (or a GEMM's columns): share i
+// covers units [shareFirst[i], shareFirst[i] + shareRows[i]), with boundaries on whole granules (row
+// pairs, 16-column panels) and sizes within a granule of each other. Its arguments follow from the whole
+// call's: argument j advances by rowBytes[j] bytes per unit (a pointer of 0, "none", stays 0), argument
+// `countArg` becomes the share's units times `countPerRow`, and the others are the same in every share.
+// The kernels split this way compute each row (each element of C) from its own inputs alone, in the same
+// order whichever share holds it, so any split gives the bits one thread gives.
 //
 // The same rows go to the same threads in every call with the same row count: the optimizer update of a
-// weight matrix is split like the GEMM that computed its gradient, and a batch is gathered like the GEMM
-// that reads it, so each thread finds its rows in its own cache.
+// weight matrix is split like the GEMM that computed its gradient (dW = X^T dZ, by rows of dW), so each
+// thread updates the rows it has just written, in its own cache.
 
 /** Where a split call's arguments come from, refilled by each call (no per-call garbage). */
 const callArgs: number[] = [];
@@ -416,10 +434,13 @@ const gemmRowBytes: number[] = [];
 /** What the split call computes, for error messages: a GEMM's m, n, k, or a row kernel's rows and columns. */
 const callSizes = [0, 0, 0];
 let callOp = 0;
+let callByColumns = false;
 
-function describeCall(): string {
+/** "rows 32..63 of a 64x1024x1024 GEMM", for the share [first, first + count). */
+function describeShare(first: number, count: number): string {
   const [rows, n, k] = callSizes;
-  return callOp === OP_GEMM ? `a ${rows}x${n}x${k} GEMM` : `${OPS[callOp]} over ${rows} rows of ${n}`;
+  const what = callOp === OP_GEMM ? `a ${rows}x${n}x${k} GEMM` : `${OPS[callOp]} over ${rows} rows of ${n}`;
+  return `${callOp === OP_GEMM && callByColumns ? 'columns' : 'rows'} ${first}..${first + count - 1} of ${what}`;
 }
 
 /** Share i's arguments, into `target` (a worker's argument block or the caller's argument list). */
@@ -434,20 +455,20 @@ function writeShareArguments(
   }
 }
 
-/** Splits `rows` into `shares` shares of whole row pairs (the last share takes an odd row). */
-function planShares(rows: number, shares: number): void {
+/** Splits `units` (rows or columns) into `shares` shares of whole granules (the last takes the rest). */
+function planShares(units: number, shares: number, granule = ROW_GRANULE): void {
   for (let i = 0; i < shares; i++) {
-    const first = ROW_GRANULE * Math.round((i * rows) / (ROW_GRANULE * shares));
-    const next = i + 1 === shares ? rows : ROW_GRANULE * Math.round(((i + 1) * rows) / (ROW_GRANULE * shares));
+    const first = granule * Math.round((i * units) / (granule * shares));
+    const next = i + 1 === shares ? units : granule * Math.round(((i + 1) * units) / (granule * shares));
     shareFirst[i] = first;
     shareRows[i] = next - first;
   }
 }
 
-/** How many workers take a share of a `rows`-row call that is big enough to split (0: run it on the caller). */
-function helpersFor(rows: number): number {
+/** How many workers take a share of a call of `units` that is big enough to split (0: run it on the caller). */
+function helpersFor(units: number, granule = ROW_GRANULE): number {
   if (adaptive && !guard.allows(performance.now())) return 0;
-  return collectReadyWorkers(Math.floor(rows / ROW_GRANULE) - 1);
+  return collectReadyWorkers(Math.floor(units / granule) - 1);
 }
 
 /**
@@ -505,7 +526,7 @@ function runShares(
       result |= slot.control[LAYOUT.result];
     } else {
       const first = shareFirst[w + 1];
-      (failures ??= []).push(`worker ${slot.id} (rows ${first}..${first + shareRows[w + 1] - 1} of ${describeCall()}): ${failure}`);
+      (failures ??= []).push(`worker ${slot.id} (${describeShare(first, shareRows[w + 1])}): ${failure}`);
     }
   }
   if (callerError !== null) throw callerError;
@@ -518,38 +539,50 @@ function runShares(
 }
 
 /**
- * The wasm gemm (same arguments, assembly/README.md), split by rows of C across the ready workers and the
- * calling thread when it has at least the threshold's multiply-adds. The kernel computes every element of
- * C the same way whatever rows a call covers, so the result is bit-identical to one thread.
+ * The wasm gemm (same arguments, assembly/README.md), split across the ready workers and the calling thread
+ * when it has at least the threshold's multiply-adds: by rows of C, or by 16-column panels of C when the
+ * row shares would be shorter than COLUMN_SPLIT_ROWS. The kernel computes every element of C the same way
+ * whatever rows and panels a call covers, so the result is bit-identical to one thread.
  */
 export function parallelGemm(
   transA: number, transB: number, m: number, n: number, k: number,
   alpha: number, a: number, lda: number, b: number, ldb: number,
   beta: number, c: number, ldc: number, bias: number, act: number, actParam: number, pack: number,
 ): void {
-  const helpers = gemmSplits(m, n, k) ? helpersFor(m) : 0;
+  const byColumns = splitsByColumns(m, n);
+  const granule = byColumns ? PANEL_COLUMNS : ROW_GRANULE;
+  const helpers = gemmSplits(m, n, k) ? helpersFor(byColumns ? n : m, granule) : 0;
   if (helpers === 0) {
     kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
     return;
   }
-  planShares(m, helpers + 1);
+  planShares(byColumns ? n : m, helpers + 1, granule);
   // Each worker packs op(B) panels into its own persistent scratch, grown here when a share needs more
   // (so a training loop allocates nothing after its first batches). The caller's `pack` fits any share it
-  // computes (gemmPackBytes never decreases with m). Reserved before posting anything, so a failed
-  // allocation leaves no job running.
+  // computes (gemmPackBytes never decreases with m, and a column share keeps n's remainder mod 4).
+  // Reserved before posting anything, so a failed allocation leaves no job running.
   for (let w = 0; w < helpers; w++) {
-    shareScratch[w] = shareSlots[w].reserveScratch(kernels.gemmPackBytes(shareRows[w + 1], n, k, transB));
+    const share = shareRows[w + 1];
+    shareScratch[w] = shareSlots[w].reserveScratch(byColumns ? kernels.gemmPackBytes(m, share, k, transB) : kernels.gemmPackBytes(share, n, k, transB));
   }
   gemmArgs[0] = transA; gemmArgs[1] = transB; gemmArgs[2] = m; gemmArgs[3] = n; gemmArgs[4] = k; gemmArgs[5] = alpha;
   gemmArgs[6] = a; gemmArgs[7] = lda; gemmArgs[8] = b; gemmArgs[9] = ldb; gemmArgs[10] = beta; gemmArgs[11] = c;
   gemmArgs[12] = ldc; gemmArgs[13] = bias; gemmArgs[14] = act; gemmArgs[15] = actParam; gemmArgs[16] = pack;
+  // Bytes each pointer advances per row (or per column) of a share.
   gemmRowBytes.length = GEMM_ARG_COUNT;
   gemmRowBytes.fill(0);
-  gemmRowBytes[6] = transA !== 0 ? 4 : lda * 4; // a row of op(A)
-  gemmRowBytes[11] = ldc * 4; // a row of C
+  if (byColumns) {
+    gemmRowBytes[8] = transB !== 0 ? ldb * 4 : 4; // a column of op(B)
+    gemmRowBytes[11] = 4; // a column of C
+    gemmRowBytes[13] = 4; // a bias entry
+  } else {
+    gemmRowBytes[6] = transA !== 0 ? 4 : lda * 4; // a row of op(A)
+    gemmRowBytes[11] = ldc * 4; // a row of C
+  }
   callOp = OP_GEMM;
+  callByColumns = byColumns;
   callSizes[0] = m; callSizes[1] = n; callSizes[2] = k;
-  runShares(OP_GEMM, helpers, gemmArgs, GEMM_ARG_COUNT, gemmRowBytes, 2, 1, 16);
+  runShares(OP_GEMM, helpers, gemmArgs, GEMM_ARG_COUNT, gemmRowBytes, byColumns ? 3 : 2, 1, 16);
 }
 
 /** How a share of rows [first, first + count) changes an argument of a row kernel (cols: floats per row). */
@@ -613,6 +646,7 @@ export function parallelRows(name: RowKernel, rows: number, cols: number, args: 
     }
   }
   callOp = op;
+  callByColumns = false;
   callSizes[0] = rows; callSizes[1] = cols;
   return runShares(op, helpers, args, roles.length, rowBytes, countArg, countPerRow, -1);
 }
@@ -674,5 +708,13 @@ export function setRowsThreshold(minBytes: number): number {
   if (!Number.isFinite(minBytes) || minBytes < 0) throw new RangeError(`setRowsThreshold: ${minBytes} is not a count >= 0`);
   const previous = rowsMinBytes;
   rowsMinBytes = minBytes;
+  return previous;
+}
+
+/** Sets the row count per share below which GEMMs are split by columns (0: never); returns the previous one. */
+export function setGemmColumnSplit(rowsPerShare: number): number {
+  if (!Number.isFinite(rowsPerShare) || rowsPerShare < 0) throw new RangeError(`setGemmColumnSplit: ${rowsPerShare} is not a count >= 0`);
+  const previous = columnSplitRows;
+  columnSplitRows = rowsPerShare;
   return previous;
 }

@@ -22,7 +22,7 @@ const gatherArgs = [0, 0, 0, 0, 0];
 
 /**
  * dst[r] = src[idx[r]] for r < count (rows of cols floats; idx: i32 at a byte offset). Unchecked. A large
- * batch is gathered by the thread pool, split by the same rows as the GEMMs that read it.
+ * batch is gathered by the thread pool, split by rows.
  */
 export function gatherRowsAt(src: number, cols: number, idx: number, count: number, dst: number): void {
   gatherArgs[0] = src; gatherArgs[1] = cols; gatherArgs[2] = idx; gatherArgs[3] = count; gatherArgs[4] = dst;
