@@ -29,8 +29,8 @@ function gemmGflops(m, k, n) {
   return (2 * m * k * n) / seconds / 1e9;
 }
 
-/** simdnet training samples/s over one epoch (after a warm-up epoch on a prefix); median of `rounds` epochs. */
-async function simdnetTrain(w, data, threads, rounds = quick ? 1 : 3) {
+/** simdnet training samples/s over one epoch (after a warm-up epoch); median of `rounds` epochs (5: a slow spell of the second vCPU can last a second or two). */
+async function simdnetTrain(w, data, threads, rounds = quick ? 1 : 5) {
   await sn.setThreads(threads);
   const model = simdnetModel(w);
   const warm = { epochs: 1, batchSize: w.batchSize, shuffle: true, seed: 1, verbose: 0 };
