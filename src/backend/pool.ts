@@ -358,7 +358,7 @@ export function releaseWorkerScratch(): void {
 // share w + 1 is worker shareSlots[w]'s.
 const shareSlots: Slot[] = [];
 const shareFirst: number[] = [];
-const shareRows: number[] = [];
+const shareUnits: number[] = [];
 const shareScratch: number[] = [];
 const shareClaimed: boolean[] = [];
 
@@ -416,10 +416,10 @@ function awaitJob(slot: Slot, callerMs: number): string | null {
 // Kernels, split by rows (or GEMM by column panels)
 
 // A split call runs one kernel over units [0, units) of its operands, rows (or a GEMM's columns): share i
-// covers units [shareFirst[i], shareFirst[i] + shareRows[i]), with boundaries on whole granules (row
+// covers units [shareFirst[i], shareFirst[i] + shareUnits[i]), with boundaries on whole granules (row
 // pairs, 16-column panels) and sizes within a granule of each other. Its arguments follow from the whole
-// call's: argument j advances by rowBytes[j] bytes per unit (a pointer of 0, "none", stays 0), argument
-// `countArg` becomes the share's units times `countPerRow`, and the others are the same in every share.
+// call's: argument j advances by unitBytes[j] bytes per unit (a pointer of 0, "none", stays 0), argument
+// `countArg` becomes the share's units times `countPerUnit`, and the others are the same in every share.
 // The kernels split this way compute each row (each element of C) from its own inputs alone, in the same
 // order whichever share holds it, so any split gives the bits one thread gives.
 //
@@ -430,7 +430,7 @@ function awaitJob(slot: Slot, callerMs: number): string | null {
 /** Where a split call's arguments come from, refilled by each call (no per-call garbage). */
 const callArgs: number[] = [];
 const gemmArgs: number[] = [];
-const gemmRowBytes: number[] = [];
+const gemmUnitBytes: number[] = [];
 /** What the split call computes, for error messages: a GEMM's m, n, k, or a row kernel's rows and columns. */
 const callSizes = [0, 0, 0];
 let callOp = 0;
@@ -446,12 +446,12 @@ function describeShare(first: number, count: number): string {
 /** Share i's arguments, into `target` (a worker's argument block or the caller's argument list). */
 function writeShareArguments(
   target: { [j: number]: number }, i: number, args: readonly number[], argCount: number,
-  rowBytes: readonly number[], countArg: number, countPerRow: number,
+  unitBytes: readonly number[], countArg: number, countPerUnit: number,
 ): void {
   const first = shareFirst[i];
   for (let j = 0; j < argCount; j++) {
     const value = args[j];
-    target[j] = j === countArg ? shareRows[i] * countPerRow : rowBytes[j] === 0 || value === 0 ? value : value + first * rowBytes[j];
+    target[j] = j === countArg ? shareUnits[i] * countPerUnit : unitBytes[j] === 0 || value === 0 ? value : value + first * unitBytes[j];
   }
 }
 
@@ -461,7 +461,7 @@ function planShares(units: number, shares: number, granule = ROW_GRANULE): void 
     const first = granule * Math.round((i * units) / (granule * shares));
     const next = i + 1 === shares ? units : granule * Math.round(((i + 1) * units) / (granule * shares));
     shareFirst[i] = first;
-    shareRows[i] = next - first;
+    shareUnits[i] = next - first;
   }
 }
 
@@ -479,12 +479,12 @@ function helpersFor(units: number, granule = ROW_GRANULE): number {
  */
 function runShares(
   op: number, helpers: number, args: readonly number[], argCount: number,
-  rowBytes: readonly number[], countArg: number, countPerRow: number, scratchArg: number,
+  unitBytes: readonly number[], countArg: number, countPerUnit: number, scratchArg: number,
 ): number {
   const run = opFunctions[op];
   for (let w = 0; w < helpers; w++) {
     const slot = shareSlots[w];
-    writeShareArguments(slot.args, w + 1, args, argCount, rowBytes, countArg, countPerRow);
+    writeShareArguments(slot.args, w + 1, args, argCount, unitBytes, countArg, countPerUnit);
     if (scratchArg >= 0) slot.args[scratchArg] = shareScratch[w];
     post(slot, op, argCount);
   }
@@ -495,7 +495,7 @@ function runShares(
   const start = performance.now();
   let callerError: unknown = null;
   try {
-    writeShareArguments(callArgs, 0, args, argCount, rowBytes, countArg, countPerRow);
+    writeShareArguments(callArgs, 0, args, argCount, unitBytes, countArg, countPerUnit);
     result |= run(...callArgs) ?? 0;
   } catch (error) {
     callerError = error;
@@ -509,7 +509,7 @@ function runShares(
     else if (callerError === null) {
       takenBack++;
       try {
-        writeShareArguments(callArgs, w + 1, args, argCount, rowBytes, countArg, countPerRow);
+        writeShareArguments(callArgs, w + 1, args, argCount, unitBytes, countArg, countPerUnit);
         result |= run(...callArgs) ?? 0;
       } catch (error) {
         callerError = error;
@@ -526,7 +526,7 @@ function runShares(
       result |= slot.control[LAYOUT.result];
     } else {
       const first = shareFirst[w + 1];
-      (failures ??= []).push(`worker ${slot.id} (${describeShare(first, shareRows[w + 1])}): ${failure}`);
+      (failures ??= []).push(`worker ${slot.id} (${describeShare(first, shareUnits[w + 1])}): ${failure}`);
     }
   }
   if (callerError !== null) throw callerError;
@@ -562,27 +562,27 @@ export function parallelGemm(
   // computes (gemmPackBytes never decreases with m, and a column share keeps n's remainder mod 4).
   // Reserved before posting anything, so a failed allocation leaves no job running.
   for (let w = 0; w < helpers; w++) {
-    const share = shareRows[w + 1];
+    const share = shareUnits[w + 1];
     shareScratch[w] = shareSlots[w].reserveScratch(byColumns ? kernels.gemmPackBytes(m, share, k, transB) : kernels.gemmPackBytes(share, n, k, transB));
   }
   gemmArgs[0] = transA; gemmArgs[1] = transB; gemmArgs[2] = m; gemmArgs[3] = n; gemmArgs[4] = k; gemmArgs[5] = alpha;
   gemmArgs[6] = a; gemmArgs[7] = lda; gemmArgs[8] = b; gemmArgs[9] = ldb; gemmArgs[10] = beta; gemmArgs[11] = c;
   gemmArgs[12] = ldc; gemmArgs[13] = bias; gemmArgs[14] = act; gemmArgs[15] = actParam; gemmArgs[16] = pack;
   // Bytes each pointer advances per row (or per column) of a share.
-  gemmRowBytes.length = GEMM_ARG_COUNT;
-  gemmRowBytes.fill(0);
+  gemmUnitBytes.length = GEMM_ARG_COUNT;
+  gemmUnitBytes.fill(0);
   if (byColumns) {
-    gemmRowBytes[8] = transB !== 0 ? ldb * 4 : 4; // a column of op(B)
-    gemmRowBytes[11] = 4; // a column of C
-    gemmRowBytes[13] = 4; // a bias entry
+    gemmUnitBytes[8] = transB !== 0 ? ldb * 4 : 4; // a column of op(B)
+    gemmUnitBytes[11] = 4; // a column of C
+    gemmUnitBytes[13] = 4; // a bias entry
   } else {
-    gemmRowBytes[6] = transA !== 0 ? 4 : lda * 4; // a row of op(A)
-    gemmRowBytes[11] = ldc * 4; // a row of C
+    gemmUnitBytes[6] = transA !== 0 ? 4 : lda * 4; // a row of op(A)
+    gemmUnitBytes[11] = ldc * 4; // a row of C
   }
   callOp = OP_GEMM;
   callByColumns = byColumns;
   callSizes[0] = m; callSizes[1] = n; callSizes[2] = k;
-  runShares(OP_GEMM, helpers, gemmArgs, GEMM_ARG_COUNT, gemmRowBytes, byColumns ? 3 : 2, 1, 16);
+  runShares(OP_GEMM, helpers, gemmArgs, GEMM_ARG_COUNT, gemmUnitBytes, byColumns ? 3 : 2, 1, 16);
 }
 
 /** How a share of rows [first, first + count) changes an argument of a row kernel (cols: floats per row). */
