@@ -118,14 +118,11 @@ const defaultColumnSplit = pool.setGemmColumnSplit(0);
 console.log('\nm x n x k        by rows    by columns  columns / rows');
 for (const [m, n, k] of [[64, 128, 784], [32, 128, 784], [64, 512, 784], [128, 512, 784]]) {
   const { args, free } = problem(m, n, k);
-  const times = { rows: [], columns: [] };
-  for (let r = 0; r < 15; r++) {
-    for (const [split, rowsPerShare] of [['rows', 0], ['columns', 1e9]]) {
-      pool.setGemmColumnSplit(rowsPerShare);
-      times[split].push(compare(args, 1, callsFor(m * n * k)).split);
-    }
-  }
-  const [byRows, byColumns] = [median(times.rows), median(times.columns)];
+  const splitBy = (rowsPerShare) => () => {
+    pool.setGemmColumnSplit(rowsPerShare);
+    pool.parallelGemm(...args);
+  };
+  const { single: byRows, split: byColumns } = compareCalls(splitBy(0), splitBy(1e9), 15, callsFor(m * n * k));
   console.log(`${`${m}x${n}x${k}`.padEnd(16)} ${byRows.toFixed(4).padStart(9)} ms ${byColumns.toFixed(4).padStart(9)} ms  ${(byRows / byColumns).toFixed(2)}x`);
   free();
 }

@@ -398,6 +398,18 @@ describe('row kernels split across threads (optimizer updates, gather)', () => {
   });
 });
 
+describe('pool tuning setters', () => {
+  it('reject a value that is not a count >= 0, naming the setter, and keep the old value', () => {
+    for (const setter of [pool.setGemmThreshold, pool.setRowsThreshold, pool.setGemmColumnSplit]) {
+      const current = setter(123);
+      for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() => setter(bad)).toThrow(new RegExp(`^${setter.name}: ${bad} is not a count >= 0$`));
+      }
+      expect(setter(current)).toBe(123);
+    }
+  });
+});
+
 describe('oversubscription guard', () => {
   it('pauses splitting after 3 split calls in a row lose to one thread, doubling the pause up to 2 s', () => {
     const guard = new pool.SplitGuard();

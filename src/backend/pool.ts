@@ -615,6 +615,21 @@ const ROW_KERNELS = {
 } as const satisfies Record<string, readonly RowArg[]>;
 export type RowKernel = keyof typeof ROW_KERNELS;
 
+/** Per row kernel, derived once from its roles: its index in OPS and the argument that holds the count. */
+interface RowSplit {
+  readonly op: number;
+  readonly roles: readonly RowArg[];
+  readonly countArg: number;
+  /** The count is of floats (rows * cols), not of rows. */
+  readonly countsFloats: boolean;
+}
+function rowSplitOf(name: RowKernel): RowSplit {
+  const roles = ROW_KERNELS[name];
+  const countArg = roles.findIndex((role) => role === RowArg.FloatCount || role === RowArg.RowCount);
+  return { op: OPS.indexOf(name), roles, countArg, countsFloats: roles[countArg] === RowArg.FloatCount };
+}
+const ROW_SPLITS = Object.fromEntries((Object.keys(ROW_KERNELS) as RowKernel[]).map((name) => [name, rowSplitOf(name)])) as Record<RowKernel, RowSplit>;
+
 const rowBytes: number[] = [];
 
 /** Whether a row kernel over `rows` rows of `cols` floats is big enough to be split (guard and readiness aside). */
@@ -629,26 +644,16 @@ export function rowsSplit(rows: number, cols: number): boolean {
  * the result is bit-identical to one thread.
  */
 export function parallelRows(name: RowKernel, rows: number, cols: number, args: readonly number[]): number {
-  const roles = ROW_KERNELS[name];
-  const op = OPS.indexOf(name);
+  const { op, roles, countArg, countsFloats } = ROW_SPLITS[name];
   const helpers = rowsSplit(rows, cols) ? helpersFor(rows) : 0;
   if (helpers === 0) return opFunctions[op](...args) ?? 0;
   planShares(rows, helpers + 1);
-  let countArg = -1;
-  let countPerRow = 1;
   rowBytes.length = roles.length;
-  for (let j = 0; j < roles.length; j++) {
-    const role = roles[j];
-    rowBytes[j] = role === RowArg.Rows ? cols * 4 : role === RowArg.PerRow ? 4 : 0;
-    if (role === RowArg.FloatCount || role === RowArg.RowCount) {
-      countArg = j;
-      countPerRow = role === RowArg.FloatCount ? cols : 1;
-    }
-  }
+  for (let j = 0; j < roles.length; j++) rowBytes[j] = roles[j] === RowArg.Rows ? cols * 4 : roles[j] === RowArg.PerRow ? 4 : 0;
   callOp = op;
   callByColumns = false;
   callSizes[0] = rows; callSizes[1] = cols;
-  return runShares(op, helpers, args, roles.length, rowBytes, countArg, countPerRow, -1);
+  return runShares(op, helpers, args, roles.length, rowBytes, countArg, countsFloats ? cols : 1, -1);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -695,26 +700,29 @@ export function setAdaptiveSplitting(on: boolean): boolean {
   return previous;
 }
 
+/** `value` if it is a finite count >= 0, else a RangeError naming the setter. */
+function checkCount(setter: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${setter}: ${value} is not a count >= 0`);
+  return value;
+}
+
 /** Sets the multiply-add count from which GEMM is split across threads (returns the previous one). */
 export function setGemmThreshold(minMacs: number): number {
-  if (!Number.isFinite(minMacs) || minMacs < 0) throw new RangeError(`setGemmThreshold: ${minMacs} is not a count >= 0`);
   const previous = gemmMinMacs;
-  gemmMinMacs = minMacs;
+  gemmMinMacs = checkCount('setGemmThreshold', minMacs);
   return previous;
 }
 
 /** Sets the byte count from which row kernels are split across threads (returns the previous one). */
 export function setRowsThreshold(minBytes: number): number {
-  if (!Number.isFinite(minBytes) || minBytes < 0) throw new RangeError(`setRowsThreshold: ${minBytes} is not a count >= 0`);
   const previous = rowsMinBytes;
-  rowsMinBytes = minBytes;
+  rowsMinBytes = checkCount('setRowsThreshold', minBytes);
   return previous;
 }
 
 /** Sets the row count per share below which GEMMs are split by columns (0: never); returns the previous one. */
 export function setGemmColumnSplit(rowsPerShare: number): number {
-  if (!Number.isFinite(rowsPerShare) || rowsPerShare < 0) throw new RangeError(`setGemmColumnSplit: ${rowsPerShare} is not a count >= 0`);
   const previous = columnSplitRows;
-  columnSplitRows = rowsPerShare;
+  columnSplitRows = checkCount('setGemmColumnSplit', rowsPerShare);
   return previous;
 }

@@ -51,9 +51,11 @@ export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memo
 
 const RELAXED_VARIABLE = 'SIMDNET_RELAXED_SIMD';
 
-/** Whether to run the relaxed build: SIMDNET_RELAXED_SIMD=0 or 1 decides, else every validating runtime but Bun. */
-function wantsRelaxed(validates: boolean): boolean {
-  const text = environmentVariable(RELAXED_VARIABLE)?.trim();
+/**
+ * Whether to run the relaxed build: SIMDNET_RELAXED_SIMD (`text`) = 0 or 1 decides, else every validating
+ * runtime but Bun.
+ */
+function wantsRelaxed(text: string | undefined, validates: boolean): boolean {
   if (text === undefined || text === '') return validates && !isBun();
   if (text === '0') return false;
   if (text !== '1') throw new RangeError(`${RELAXED_VARIABLE}="${text}": expected 0 (plain SIMD) or 1 (relaxed SIMD)`);
@@ -61,10 +63,10 @@ function wantsRelaxed(validates: boolean): boolean {
   return true;
 }
 
-/** Whether `bytes` validate, after turning on Node 20's V8 flag for relaxed SIMD when SIMDNET_RELAXED_SIMD=1 asks for it. */
-function validatesRelaxed(bytes: Uint8Array<ArrayBuffer>): boolean {
+/** Whether `bytes` validate, after turning on Node 20's V8 flag for relaxed SIMD when SIMDNET_RELAXED_SIMD=1 (`text`) asks for it. */
+function validatesRelaxed(text: string | undefined, bytes: Uint8Array<ArrayBuffer>): boolean {
   if (WebAssembly.validate(bytes)) return true;
-  if (environmentVariable(RELAXED_VARIABLE)?.trim() !== '1' || !setNodeV8Flag('--experimental-wasm-relaxed-simd')) return false;
+  if (text !== '1' || !setNodeV8Flag('--experimental-wasm-relaxed-simd')) return false;
   return WebAssembly.validate(bytes);
 }
 
@@ -79,7 +81,8 @@ function load(): Backend {
     );
   }
   const relaxed = decodeBase64(canShare ? THREADS_RELAXED_WASM_BASE64 : SIMD_RELAXED_WASM_BASE64);
-  const relaxedSimd = wantsRelaxed(validatesRelaxed(relaxed));
+  const relaxedText = environmentVariable(RELAXED_VARIABLE)?.trim();
+  const relaxedSimd = wantsRelaxed(relaxedText, validatesRelaxed(relaxedText, relaxed));
   const module = new WebAssembly.Module(relaxedSimd ? relaxed : plain);
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: canShare });
   return { module, memory, kernels: instantiate(module, memory), shared: canShare, relaxedSimd };
