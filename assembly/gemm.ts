@@ -117,14 +117,7 @@ export function gemm(
 /** Bytes of A a row block may span: a quarter of this machine's 1 MiB L2, leaving room for B and C. */
 const BLOCK_A_BYTES: i32 = 256 << 10;
 
-/**
- * Rows per block for this k: an even count (pairs never straddle blocks), at least 2. Every block packs
- * its panels of op(B) again, so the thread pool cuts long row shares on these boundaries.
- */
-export function gemmRowBlock(k: i32): i32 {
-  return rowsPerBlock(k);
-}
-
+/** Rows per block for this k: an even count (pairs never straddle blocks), at least 2. */
 // @ts-ignore: decorator
 @inline
 function rowsPerBlock(k: i32): i32 {

@@ -1,6 +1,5 @@
 // Thread pool (src/backend/pool.ts, src/backend/worker.ts): thread count API and SIMDNET_THREADS, GEMM split
 // by rows bit-identical to one thread on awkward shapes (and within the float64 reference's rounding bound),
-// chunk claiming (own share first, then other shares' last chunks, never another call's),
 // optimizer updates and row gathers split bit-identically (with the non-finite flag from every thread),
 // a job that traps in a worker, a terminated worker, memory growth under running workers, and scripts that
 // exit by themselves while workers exist.
@@ -12,7 +11,6 @@ import * as sn from '../dist/index.js';
 import * as pool from '../dist/backend/pool.js';
 import { backend, kernels } from '../dist/backend/wasm.js';
 import { allocate, heapF32, heapU8, release } from '../dist/backend/allocator.js';
-import { claimChunk, rangeWord } from '../dist/backend/worker.js';
 import { gemmScratchBytes, releaseGemmScratch } from '../dist/ops/matmul.js';
 import { KINDS } from './reference/activations.js';
 import { gemmReference, type GemmCase } from './reference/gemm.js';
@@ -119,8 +117,6 @@ async function untilAWorkerShares(split: () => void): Promise<void> {
 
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [4, 1, 1], [5, 3, 2], [7, 13, 5], [13, 17, 19], [31, 37, 41], [97, 61, 53], [130, 33, 7], [64, 128, 784],
-  // Shares of several chunks: by rows, by column panels, and by rows on the kernel's row blocks (k = 1500).
-  [300, 97, 61], [40, 200, 300], [700, 40, 1500],
 ];
 const EPILOGUES = [
   { alpha: 1, beta: 0, bias: false, act: KINDS.linear, actParam: 0 },
@@ -210,45 +206,6 @@ describe('GEMM split across threads', () => {
       big.free();
     });
   }
-
-  it('claims chunks from the front of its own share, then from the back of the others\', until none is left', () => {
-    const tag = 511;
-    // Shares of 2, 3 and 1 chunks: 0-1, 2-4, 5; the largest chunk index fits too.
-    const plan = () => new Int32Array([7, rangeWord(tag, 0, 2), rangeWord(tag, 2, 5), rangeWord(tag, 5, 6), rangeWord(tag, 2046, 2047)]);
-    const claims = (ranges: Int32Array, self: number, shares = 3, callTag = tag) => {
-      const order: number[] = [];
-      for (let c = claimChunk(ranges, 1, shares, self, callTag); c >= 0; c = claimChunk(ranges, 1, shares, self, callTag)) order.push(c);
-      return order;
-    };
-    expect(claims(plan(), 1)).toEqual([2, 3, 4, 5, 1, 0]);
-    expect(claims(plan(), 0)).toEqual([0, 1, 4, 3, 2, 5]);
-    expect(claims(plan(), 3, 4)).toEqual([2046, 1, 0, 4, 3, 2, 5]);
-    // A thread still on an earlier call (another tag) claims nothing.
-    expect(claims(plan(), 0, 3, 510)).toEqual([]);
-    // Two threads interleaved: each chunk once, and the owner keeps its front while the other takes its back.
-    const shared = plan();
-    const got = [2, 2, 1, 2].map((self) => claimChunk(shared, 1, 3, self, tag));
-    expect(got).toEqual([5, 1, 2, 0]);
-    expect(claims(shared, 1)).toEqual([3, 4]);
-    expect(shared[0]).toBe(7);
-  });
-
-  it('a worker that falls behind leaves the last chunks of its share to the caller, bit-identically', async () => {
-    await sn.setThreads(2);
-    // 40 rows go by column panels: 13 panels, in chunks of 16-32 columns (~25 us each). A worker that has
-    // gone to sleep wakes later than that, so the caller ends its own share first and takes the worker's last.
-    const g = setUp({ transA: false, transB: false, m: 40, n: 200, k: 300, pad: 0, ...EPILOGUES[2] });
-    const single = g.run(kernels.gemm);
-    const start = pool.poolStatus();
-    const deadline = performance.now() + 10_000;
-    while ((pool.poolStatus().takenOver === start.takenOver || pool.poolStatus().workerShares === start.workerShares) && performance.now() < deadline) {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2); // the worker stops polling and sleeps
-      expect(firstDifference(g.run(pool.parallelGemm), single)).toBe(-1);
-    }
-    expect(pool.poolStatus().takenOver).toBeGreaterThan(start.takenOver);
-    expect(pool.poolStatus().workerShares).toBeGreaterThan(start.workerShares);
-    g.free();
-  });
 
   it('puts NaN where one thread does, in the rows of every thread', async () => {
     await sn.setThreads(3);
@@ -516,7 +473,7 @@ describe('worker failures', () => {
         expect(message).toMatch(/out of bounds/);
         messages.push(message);
       }
-      const where = split === 'rows' ? 'rows 64\\.\\.127 of a 128x1024x1024 GEMM' : 'columns 512\\.\\.639 of a 64x1024x1024 GEMM';
+      const where = split === 'rows' ? 'rows 64\\.\\.127 of a 128x1024x1024 GEMM' : 'columns 512\\.\\.1023 of a 64x1024x1024 GEMM';
       expect(messages.find((s) => s.includes('worker'))).toMatch(new RegExp(`^simdnet thread pool: worker \\d+ \\(${where}\\): RuntimeError: .*out of bounds`));
       [inside, c, pack].forEach(release);
       const g = setUp({ transA: false, transB: false, m: 64, n: 64, k: 64, pad: 0, ...EPILOGUES[1] });
@@ -548,7 +505,7 @@ describe('worker failures', () => {
       messages.push(message);
     }
     expect(messages.find((s) => s.includes('worker'))).toMatch(
-      /^simdnet thread pool: worker \d+ \(rows 2048\.\.2559 of gatherRows over 4096 rows of 784\): RuntimeError: .*out of bounds/,
+      /^simdnet thread pool: worker \d+ \(rows 2048\.\.4095 of gatherRows over 4096 rows of 784\): RuntimeError: .*out of bounds/,
     );
     [src, idx, dst].forEach(release);
   });

@@ -3,16 +3,13 @@
 // (parallelGemm: by rows of C, or by its 16-column panels when it has few rows) and the row kernels
 // (parallelRows: optimizer updates, row gather) by rows.
 //
-// Dispatch: a split call is cut into shares, one per thread, and each share into a few chunks of fixed
-// boundaries (planChunks). The caller writes the call into the call block (one SharedArrayBuffer, layout
-// in worker.ts) and posts a job to each worker's control block (its own SharedArrayBuffer): marks it
-// POSTED, bumps the worker's sequence number and Atomics.notify()s it. Every thread then claims chunks
-// (claimChunk): its own share's first, in order, then the last ones of other shares. So a thread that is
-// slow to wake (a sleeping vCPU took ~270 us here), descheduled or gone leaves its chunks to the others,
-// and balanced threads compute exactly their own shares. When no chunk is left the caller takes back every
-// job no worker has claimed yet (compare-exchange POSTED -> CANCELLED) and Atomics.wait()s (allowed on the
-// main thread in Node, Deno and Bun) for the claimed ones to be DONE or FAILED. Idle workers poll briefly
-// before they sleep, so back-to-back calls find them awake.
+// Dispatch: each worker has a control block (its own SharedArrayBuffer, layout in worker.ts). The caller
+// writes a job's arguments, marks it POSTED, bumps the worker's sequence number and Atomics.notify()s it,
+// then computes its own share. Next it takes back every job no worker has claimed yet (compare-exchange
+// POSTED -> CANCELLED) and computes it too, and finally Atomics.wait()s (allowed on the main thread in Node,
+// Deno and Bun) for the claimed ones to be DONE or FAILED. Taking back unclaimed work bounds a call by
+// about its one-thread time when a worker is slow to wake (a sleeping vCPU took ~270 us here) or has
+// exited; idle workers also poll briefly before they sleep, so back-to-back calls find them awake.
 //
 // Workers start asynchronously (from setThreads, from startWorkers -- fit calls it before its first
 // epoch -- or lazily, on the first call big enough to split); until one reports ready in its control block
@@ -24,20 +21,20 @@ import type { Worker as NodeWorker } from 'node:worker_threads';
 import { backend, kernels } from './wasm.js';
 import { allocate, release } from './allocator.js';
 import { environmentVariable } from './environment.js';
-import { JobState, claimChunk, rangeWord, workerMain, type CallLayout, type ControlLayout, type WorkerInit } from './worker.js';
+import { JobState, workerMain, type ControlLayout, type WorkerInit } from './worker.js';
 
 const LAYOUT: ControlLayout = {
   ready: 0,
   sequence: 1,
   state: 2,
-  owner: 3,
-  result: 4,
-  chunksDone: 5,
-  chunk: 6,
-  errorLength: 7,
-  // The scratch pointer starts its own 64-byte cache line, after the flags.
-  scratchByteOffset: 64,
-  errorByteOffset: 72,
+  op: 3,
+  argCount: 4,
+  errorLength: 5,
+  result: 6,
+  // Arguments start on their own 64-byte cache line, after the flags.
+  argsByteOffset: 64,
+  maxArgs: 24,
+  errorByteOffset: 64 + 24 * 8,
   maxErrorLength: 512,
 };
 const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
@@ -53,32 +50,6 @@ const opFunctions = OPS.map((name) => kernels[name] as (...values: number[]) => 
 
 /** setThreads accepts 1..MAX_THREADS. */
 export const MAX_THREADS = 256;
-/** A share is cut into at most this many chunks, so that other threads can take over its last ones. */
-const CHUNKS_PER_SHARE = 4;
-/** Chunks are indexes of 11 bits in the range words (rangeWord in worker.ts). */
-const MAX_CHUNKS = MAX_THREADS * CHUNKS_PER_SHARE;
-/** Call tags are 9 bits. */
-const TAGS = 512;
-const MAX_ARGS = 24;
-const CALL_LAYOUT: CallLayout = {
-  op: 0,
-  argCount: 1,
-  countArg: 2,
-  countPerUnit: 3,
-  scratchArg: 4,
-  shares: 5,
-  tag: 6,
-  ranges: 16,
-  chunkFirst: 16 + MAX_THREADS,
-  chunkUnits: 16 + MAX_THREADS + MAX_CHUNKS,
-  maxChunks: MAX_CHUNKS,
-  argsByteOffset: (16 + MAX_THREADS + 2 * MAX_CHUNKS) * 4,
-  unitBytesByteOffset: (16 + MAX_THREADS + 2 * MAX_CHUNKS) * 4 + MAX_ARGS * 8,
-  maxArgs: MAX_ARGS,
-};
-const call = new Int32Array(new SharedArrayBuffer(CALL_LAYOUT.unitBytesByteOffset + MAX_ARGS * 8));
-const callArguments = new Float64Array(call.buffer, CALL_LAYOUT.argsByteOffset, MAX_ARGS);
-const callUnitBytes = new Float64Array(call.buffer, CALL_LAYOUT.unitBytesByteOffset, MAX_ARGS);
 /** Idle workers poll this long after a job before sleeping in Atomics.wait (see bench/threads.mjs). */
 const WORKER_SPIN_MICROS = 200;
 /** The caller polls this long for the workers' results before sleeping. */
@@ -122,11 +93,6 @@ const PANEL_COLUMNS = 16;
  * 128x512x784.
  */
 const COLUMN_SPLIT_ROWS = 64;
-/** A chunk has at least this many multiply-adds (GEMM) or bytes (row kernels): a few microseconds of work. */
-const CHUNK_MIN_MACS = 1 << 17;
-const ROWS_CHUNK_MIN_BYTES = 1 << 15;
-/** A GEMM chunk of rows packs all of op(B) for itself: this many rows repay that copy (k x n floats) (see parallelGemm). */
-const GEMM_CHUNK_MIN_ROWS = 64;
 let columnSplitRows = COLUMN_SPLIT_ROWS;
 
 const ENV_VARIABLE = 'SIMDNET_THREADS';
@@ -168,10 +134,7 @@ let requestedThreads = Math.min(MAX_THREADS, threadsFromEnvironment() ?? availab
 // Worker API), and Deno's web Worker cannot be unref'd, so it would keep the process alive.
 const WORKER_URL = new URL(
   'data:text/javascript,' +
-    encodeURIComponent(
-      `import { parentPort } from 'node:worker_threads';\nconst claimChunk = ${claimChunk.toString()};\n` +
-        `(${workerMain.toString()})(parentPort, claimChunk);\n`,
-    ),
+    encodeURIComponent(`import { parentPort } from 'node:worker_threads';\n(${workerMain.toString()})(parentPort);\n`),
 );
 
 let workerThreads: Promise<typeof import('node:worker_threads')> | null = null;
@@ -181,7 +144,7 @@ let nextWorkerId = 1;
 class Slot {
   readonly id = nextWorkerId++;
   readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
-  readonly scratchPointer = new Float64Array(this.control.buffer, LAYOUT.scratchByteOffset, 1);
+  readonly args = new Float64Array(this.control.buffer, LAYOUT.argsByteOffset, LAYOUT.maxArgs);
   readonly errorText = new Uint16Array(this.control.buffer, LAYOUT.errorByteOffset, LAYOUT.maxErrorLength);
   worker: NodeWorker | null = null;
   /** Set when the pool lets this worker go: fewer threads wanted, or it stopped responding. */
@@ -222,8 +185,6 @@ class Slot {
       memory: backend.memory,
       control: this.control.buffer as SharedArrayBuffer,
       layout: LAYOUT,
-      call: call.buffer as SharedArrayBuffer,
-      callLayout: CALL_LAYOUT,
       ops: OPS,
       spinMicros: WORKER_SPIN_MICROS,
     };
@@ -274,7 +235,6 @@ let started = false;
 let parallelCalls = 0;
 let workerShares = 0;
 let takenBack = 0;
-let takenOver = 0;
 let gemmMinMacs = DEFAULT_GEMM_MIN_MACS;
 let rowsMinBytes = DEFAULT_ROWS_MIN_BYTES;
 let adaptive = true;
@@ -393,10 +353,12 @@ export function releaseWorkerScratch(): void {
   for (const slot of slots) slot.releaseScratch();
 }
 
-// A split call's per-worker data lives in these module-level arrays, and its description in the call
-// block, reused by every call, so a split call allocates nothing in JavaScript (a training step makes no
-// per-op garbage). Share 0 is the caller's; share w + 1 is worker shareSlots[w]'s.
+// One split call's shares live in these module-level arrays, reused by every call, so a split call
+// allocates nothing in JavaScript (a training step makes no per-op garbage). Share 0 is the caller's;
+// share w + 1 is worker shareSlots[w]'s.
 const shareSlots: Slot[] = [];
+const shareFirst: number[] = [];
+const shareUnits: number[] = [];
 const shareScratch: number[] = [];
 const shareClaimed: boolean[] = [];
 
@@ -412,10 +374,11 @@ function collectReadyWorkers(max: number): number {
   return count;
 }
 
-/** Posts the call in the call block to `slot` as the owner of share `owner`. */
-function post(slot: Slot, owner: number): void {
+/** Posts the job whose `argCount` arguments the caller wrote into slot.args. */
+function post(slot: Slot, op: number, argCount: number): void {
   const { control } = slot;
-  control[LAYOUT.owner] = owner;
+  control[LAYOUT.op] = op;
+  control[LAYOUT.argCount] = argCount;
   control[LAYOUT.errorLength] = 0;
   Atomics.store(control, LAYOUT.state, JobState.Posted);
   Atomics.add(control, LAYOUT.sequence, 1);
@@ -452,73 +415,54 @@ function awaitJob(slot: Slot, callerMs: number): string | null {
 // ---------------------------------------------------------------------------------------------------
 // Kernels, split by rows (or GEMM by column panels)
 
-// A split call runs one kernel over units [0, units) of its operands, rows (or a GEMM's columns), cut
-// into chunks with boundaries on whole granules (row pairs, 16-column panels). The kernels split this way
-// compute each row (each element of C) from its own inputs alone, in the same order whichever chunk and
-// thread hold it, so any split gives the bits one thread gives.
+// A split call runs one kernel over units [0, units) of its operands, rows (or a GEMM's columns): share i
+// covers units [shareFirst[i], shareFirst[i] + shareUnits[i]), with boundaries on whole granules (row
+// pairs, 16-column panels) and sizes within a granule of each other. Its arguments follow from the whole
+// call's: argument j advances by unitBytes[j] bytes per unit (a pointer of 0, "none", stays 0), argument
+// `countArg` becomes the share's units times `countPerUnit`, and the others are the same in every share.
+// The kernels split this way compute each row (each element of C) from its own inputs alone, in the same
+// order whichever share holds it, so any split gives the bits one thread gives.
 //
-// The shares are the same in every call with the same unit count, and a balanced thread computes just its
-// own: the optimizer update of a weight matrix is split like the GEMM that computed its gradient
-// (dW = X^T dZ, by rows of dW), so each thread updates the rows it has just written, in its own cache.
+// The same rows go to the same threads in every call with the same row count: the optimizer update of a
+// weight matrix is split like the GEMM that computed its gradient (dW = X^T dZ, by rows of dW), so each
+// thread updates the rows it has just written, in its own cache.
 
-const CALL_RANGES = CALL_LAYOUT.ranges;
-const CHUNK_FIRST = CALL_LAYOUT.chunkFirst;
-const CHUNK_UNITS = CALL_LAYOUT.chunkUnits;
-/** The caller's arguments for one chunk, refilled by each chunk (no per-call garbage). */
-const chunkArgs: number[] = [];
+/** Where a split call's arguments come from, refilled by each call (no per-call garbage). */
+const callArgs: number[] = [];
 const gemmArgs: number[] = [];
 const gemmUnitBytes: number[] = [];
 /** What the split call computes, for error messages: a GEMM's m, n, k, or a row kernel's rows and columns. */
 const callSizes = [0, 0, 0];
 let callOp = 0;
 let callByColumns = false;
-/** How many units (rows or columns) the split call covers, and how many chunks the caller's share has. */
-let callUnits = 0;
-let callerChunks = 0;
 
-/** "rows 32..63 of a 64x1024x1024 GEMM", for chunk `chunk` of the current call. */
-function describeChunk(chunk: number): string {
-  const first = call[CHUNK_FIRST + chunk];
-  const last = first + call[CHUNK_UNITS + chunk] - 1;
+/** "rows 32..63 of a 64x1024x1024 GEMM", for the share [first, first + count). */
+function describeShare(first: number, count: number): string {
   const [rows, n, k] = callSizes;
   const what = callOp === OP_GEMM ? `a ${rows}x${n}x${k} GEMM` : `${OPS[callOp]} over ${rows} rows of ${n}`;
-  return `${callOp === OP_GEMM && callByColumns ? 'columns' : 'rows'} ${first}..${last} of ${what}`;
+  return `${callOp === OP_GEMM && callByColumns ? 'columns' : 'rows'} ${first}..${first + count - 1} of ${what}`;
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/** `units` split in `parts` parts of whole granules from `first`: where part i starts (i = parts: the end). */
-function partStart(first: number, units: number, parts: number, i: number, granule: number): number {
-  return i === parts ? first + units : first + granule * Math.round((i * units) / (granule * parts));
-}
-
-/**
- * Plans a call of `units` units for `shares` threads into the call block: equal shares of whole granules
- * (the last takes the rest), each cut into up to CHUNKS_PER_SHARE chunks of at least `minChunkUnits`, on
- * multiples of `chunkGranule` (a multiple of `granule`) from the share's start. Depends only on its
- * arguments, so equal calls give every thread the same units.
- */
-function planChunks(units: number, shares: number, granule: number, minChunkUnits: number, chunkGranule = granule): void {
-  const tag = (call[CALL_LAYOUT.tag] + 1) % TAGS;
-  let chunk = 0;
-  for (let i = 0; i < shares; i++) {
-    const first = partStart(0, units, shares, i, granule);
-    const size = partStart(0, units, shares, i + 1, granule) - first;
-    const pieces = Math.max(1, Math.min(CHUNKS_PER_SHARE, Math.floor(size / Math.max(chunkGranule, minChunkUnits))));
-    call[CALL_RANGES + i] = rangeWord(tag, chunk, chunk + pieces);
-    if (i === 0) callerChunks = pieces;
-    for (let p = 0; p < pieces; p++) {
-      const start = partStart(first, size, pieces, p, chunkGranule);
-      call[CHUNK_FIRST + chunk] = start;
-      call[CHUNK_UNITS + chunk] = partStart(first, size, pieces, p + 1, chunkGranule) - start;
-      chunk++;
-    }
+/** Share i's arguments, into `target` (a worker's argument block or the caller's argument list). */
+function writeShareArguments(
+  target: { [j: number]: number }, i: number, args: readonly number[], argCount: number,
+  unitBytes: readonly number[], countArg: number, countPerUnit: number,
+): void {
+  const first = shareFirst[i];
+  for (let j = 0; j < argCount; j++) {
+    const value = args[j];
+    target[j] = j === countArg ? shareUnits[i] * countPerUnit : unitBytes[j] === 0 || value === 0 ? value : value + first * unitBytes[j];
   }
-  call[CALL_LAYOUT.shares] = shares;
-  call[CALL_LAYOUT.tag] = tag;
-  callUnits = units;
+}
+
+/** Splits `units` (rows or columns) into `shares` shares of whole granules (the last takes the rest). */
+function planShares(units: number, shares: number, granule = ROW_GRANULE): void {
+  for (let i = 0; i < shares; i++) {
+    const first = granule * Math.round((i * units) / (granule * shares));
+    const next = i + 1 === shares ? units : granule * Math.round(((i + 1) * units) / (granule * shares));
+    shareFirst[i] = first;
+    shareUnits[i] = next - first;
+  }
 }
 
 /** How many workers take a share of a call of `units` that is big enough to split (0: run it on the caller). */
@@ -527,73 +471,50 @@ function helpersFor(units: number, granule = ROW_GRANULE): number {
   return collectReadyWorkers(Math.floor(units / granule) - 1);
 }
 
-/** Leaves no chunk to claim: after a failure, the other threads stop at their current chunk. */
-function dropUnclaimedChunks(): void {
-  for (let i = 0; i < call[CALL_LAYOUT.shares]; i++) Atomics.store(call, CALL_RANGES + i, rangeWord(call[CALL_LAYOUT.tag], 0, 0));
-}
-
 /**
- * Runs kernel OPS[op] over the chunks planned by planChunks for `helpers` + 1 threads: writes the call
- * block, posts a job to each worker, claims and computes chunks on this thread until none is left, takes
- * back the jobs no worker has claimed, then waits for the claimed ones. Argument j of a chunk starting at
- * unit `first` is args[j] + first * unitBytes[j] (0 stays 0); argument `countArg` is its units times
- * `countPerUnit`; argument `scratchArg` (-1: none) is per thread: worker w gets shareScratch[w], the caller
- * keeps the call's. Returns the bitwise OR of the chunks' results (0 for kernels that return nothing).
+ * Runs kernel OPS[op] over `helpers` + 1 shares planned by planShares: posts the workers' shares, computes
+ * the caller's, takes back the shares no worker has claimed and computes them too, then waits for the
+ * claimed ones. Argument `scratchArg` (-1: none) is per thread: worker w gets shareScratch[w], the caller
+ * keeps the call's. Returns the bitwise OR of the shares' results (0 for kernels that return nothing).
  */
-function runChunks(
+function runShares(
   op: number, helpers: number, args: readonly number[], argCount: number,
   unitBytes: readonly number[], countArg: number, countPerUnit: number, scratchArg: number,
 ): number {
-  call[CALL_LAYOUT.op] = op;
-  call[CALL_LAYOUT.argCount] = argCount;
-  call[CALL_LAYOUT.countArg] = countArg;
-  call[CALL_LAYOUT.countPerUnit] = countPerUnit;
-  call[CALL_LAYOUT.scratchArg] = scratchArg;
-  for (let j = 0; j < argCount; j++) {
-    callArguments[j] = args[j];
-    callUnitBytes[j] = unitBytes[j];
-  }
+  const run = opFunctions[op];
   for (let w = 0; w < helpers; w++) {
-    shareSlots[w].scratchPointer[0] = shareScratch[w];
-    post(shareSlots[w], w + 1);
+    const slot = shareSlots[w];
+    writeShareArguments(slot.args, w + 1, args, argCount, unitBytes, countArg, countPerUnit);
+    if (scratchArg >= 0) slot.args[scratchArg] = shareScratch[w];
+    post(slot, op, argCount);
   }
   parallelCalls++;
-  const run = opFunctions[op];
   const shares = helpers + 1;
-  const tag = call[CALL_LAYOUT.tag];
-  chunkArgs.length = argCount;
+  callArgs.length = argCount;
   let result = 0;
-  let callerUnits = 0;
-  let callerError: unknown = null;
-  let callerFailedChunk = -1;
   const start = performance.now();
-  for (let chunk = claimChunk(call, CALL_RANGES, shares, 0, tag); chunk >= 0; chunk = claimChunk(call, CALL_RANGES, shares, 0, tag)) {
-    const first = call[CHUNK_FIRST + chunk];
-    for (let j = 0; j < argCount; j++) {
-      const value = args[j];
-      chunkArgs[j] = unitBytes[j] === 0 || value === 0 ? value : value + first * unitBytes[j];
-    }
-    chunkArgs[countArg] = call[CHUNK_UNITS + chunk] * countPerUnit;
-    try {
-      result |= run(...chunkArgs) ?? 0;
-    } catch (error) {
-      callerError = error;
-      callerFailedChunk = chunk;
-      dropUnclaimedChunks();
-      break;
-    }
-    callerUnits += call[CHUNK_UNITS + chunk];
-    // The caller's own share is chunks 0 .. callerChunks - 1.
-    if (chunk >= callerChunks) takenOver++;
+  let callerError: unknown = null;
+  try {
+    writeShareArguments(callArgs, 0, args, argCount, unitBytes, countArg, countPerUnit);
+    result |= run(...callArgs) ?? 0;
+  } catch (error) {
+    callerError = error;
   }
   const callerMs = performance.now() - start;
-  // Every job is taken back or waited for before anything is thrown: no worker may touch the outputs
-  // afterwards. No chunk is left unclaimed here, so a job taken back had nothing to do.
+  // Every job is taken back or waited for before anything is thrown: no worker may touch the outputs afterwards.
   let claimedCount = 0;
   for (let w = 0; w < helpers; w++) {
     shareClaimed[w] = !takeBack(shareSlots[w]);
     if (shareClaimed[w]) claimedCount++;
-    else takenBack++;
+    else if (callerError === null) {
+      takenBack++;
+      try {
+        writeShareArguments(callArgs, w + 1, args, argCount, unitBytes, countArg, countPerUnit);
+        result |= run(...callArgs) ?? 0;
+      } catch (error) {
+        callerError = error;
+      }
+    }
   }
   let failures: string[] | null = null;
   for (let w = 0; w < helpers; w++) {
@@ -601,20 +522,18 @@ function runChunks(
     const slot = shareSlots[w];
     const failure = awaitJob(slot, callerMs);
     if (failure === null) {
-      workerShares += slot.control[LAYOUT.chunksDone];
+      workerShares++;
       result |= slot.control[LAYOUT.result];
     } else {
-      (failures ??= []).push(`worker ${slot.id} (${describeChunk(slot.control[LAYOUT.chunk])}): ${failure}`);
+      const first = shareFirst[w + 1];
+      (failures ??= []).push(`worker ${slot.id} (${describeShare(first, shareUnits[w + 1])}): ${failure}`);
     }
   }
-  if (failures !== null) {
-    if (callerError !== null) failures.push(`the calling thread (${describeChunk(callerFailedChunk)}): ${describeError(callerError)}`);
-    throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
-  }
   if (callerError !== null) throw callerError;
-  if (adaptive && callerUnits > 0) {
+  if (failures !== null) throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
+  if (adaptive) {
     const end = performance.now();
-    guard.record(end - start, (callerMs * callUnits) / callerUnits, end, claimedCount === helpers);
+    guard.record(end - start, callerMs * shares, end, claimedCount === helpers);
   }
   return result;
 }
@@ -637,21 +556,15 @@ export function parallelGemm(
     kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
     return;
   }
-  if (byColumns) planChunks(n, helpers + 1, granule, Math.ceil(CHUNK_MIN_MACS / (m * k)));
-  else {
-    // A chunk of rows packs all of op(B) again, as does each row block of the kernel: a share of several
-    // blocks is cut on block boundaries (no extra packing), a shorter one into chunks of at least
-    // GEMM_CHUNK_MIN_ROWS rows.
-    const block = kernels.gemmRowBlock(k);
-    const blocked = 2 * block * (helpers + 1) <= m;
-    planChunks(m, helpers + 1, granule, Math.max(GEMM_CHUNK_MIN_ROWS, Math.ceil(CHUNK_MIN_MACS / (n * k))), blocked ? block : granule);
+  planShares(byColumns ? n : m, helpers + 1, granule);
+  // Each worker packs op(B) panels into its own persistent scratch, grown here when a share needs more
+  // (so a training loop allocates nothing after its first batches). The caller's `pack` fits any share it
+  // computes (gemmPackBytes never decreases with m, and a column share keeps n's remainder mod 4).
+  // Reserved before posting anything, so a failed allocation leaves no job running.
+  for (let w = 0; w < helpers; w++) {
+    const share = shareUnits[w + 1];
+    shareScratch[w] = shareSlots[w].reserveScratch(byColumns ? kernels.gemmPackBytes(m, share, k, transB) : kernels.gemmPackBytes(share, n, k, transB));
   }
-  // Each worker packs op(B) panels into its own persistent scratch, grown here when a call needs more (so
-  // a training loop allocates nothing after its first batches). The size of the whole call's `pack` fits
-  // any chunk, which the caller's `pack` is (gemmPackBytes never decreases with m, and a column chunk keeps
-  // n's remainder mod 4). Reserved before posting anything, so a failed allocation leaves no job running.
-  const scratchBytes = kernels.gemmPackBytes(m, n, k, transB);
-  for (let w = 0; w < helpers; w++) shareScratch[w] = shareSlots[w].reserveScratch(scratchBytes);
   gemmArgs[0] = transA; gemmArgs[1] = transB; gemmArgs[2] = m; gemmArgs[3] = n; gemmArgs[4] = k; gemmArgs[5] = alpha;
   gemmArgs[6] = a; gemmArgs[7] = lda; gemmArgs[8] = b; gemmArgs[9] = ldb; gemmArgs[10] = beta; gemmArgs[11] = c;
   gemmArgs[12] = ldc; gemmArgs[13] = bias; gemmArgs[14] = act; gemmArgs[15] = actParam; gemmArgs[16] = pack;
@@ -669,7 +582,7 @@ export function parallelGemm(
   callOp = OP_GEMM;
   callByColumns = byColumns;
   callSizes[0] = m; callSizes[1] = n; callSizes[2] = k;
-  runChunks(OP_GEMM, helpers, gemmArgs, GEMM_ARG_COUNT, gemmUnitBytes, byColumns ? 3 : 2, 1, 16);
+  runShares(OP_GEMM, helpers, gemmArgs, GEMM_ARG_COUNT, gemmUnitBytes, byColumns ? 3 : 2, 1, 16);
 }
 
 /** How a share of rows [first, first + count) changes an argument of a row kernel (cols: floats per row). */
@@ -734,13 +647,13 @@ export function parallelRows(name: RowKernel, rows: number, cols: number, args: 
   const { op, roles, countArg, countsFloats } = ROW_SPLITS[name];
   const helpers = rowsSplit(rows, cols) ? helpersFor(rows) : 0;
   if (helpers === 0) return opFunctions[op](...args) ?? 0;
-  planChunks(rows, helpers + 1, ROW_GRANULE, Math.ceil(ROWS_CHUNK_MIN_BYTES / (cols * 4)));
+  planShares(rows, helpers + 1);
   rowBytes.length = roles.length;
   for (let j = 0; j < roles.length; j++) rowBytes[j] = roles[j] === RowArg.Rows ? cols * 4 : roles[j] === RowArg.PerRow ? 4 : 0;
   callOp = op;
   callByColumns = false;
   callSizes[0] = rows; callSizes[1] = cols;
-  return runChunks(op, helpers, args, roles.length, rowBytes, countArg, countsFloats ? cols : 1, -1);
+  return runShares(op, helpers, args, roles.length, rowBytes, countArg, countsFloats ? cols : 1, -1);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -752,12 +665,9 @@ export interface PoolStatus {
   readyWorkers: number;
   /** Calls split across threads so far. */
   parallelCalls: number;
-  /** Chunks of those calls computed by workers. */
+  /** Shares of those calls computed by workers, and shares the caller took back unclaimed. */
   workerShares: number;
-  /** Jobs no worker had claimed when the caller ran out of chunks (it computed them instead). */
   takenBack: number;
-  /** Chunks of the workers' shares that the calling thread computed (their workers were slower). */
-  takenOver: number;
   /** Times the oversubscription guard paused splitting (since setAdaptiveSplitting was last called). */
   pauses: number;
 }
@@ -770,7 +680,6 @@ export function poolStatus(): PoolStatus {
     parallelCalls,
     workerShares,
     takenBack,
-    takenOver,
     pauses: guard.pauses,
   };
 }
