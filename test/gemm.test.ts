@@ -86,8 +86,8 @@ function upload(values: ArrayLike<number>): number {
   return ptr;
 }
 
-/** Runs the kernel through the façade's pointer-level gemm and returns C ([m, ldc] as stored). */
-function runKernel(g: GemmCase): Float32Array {
+/** Runs the kernel through the façade's pointer-level gemm (with `pack` as its scratch, if given) and returns C ([m, ldc] as stored). */
+function runKernel(g: GemmCase, pack?: number): Float32Array {
   const a = upload(g.a);
   const b = upload(g.b);
   const c = upload(g.c);
@@ -96,7 +96,7 @@ function runKernel(g: GemmCase): Float32Array {
     gemm({
       transA: g.transA, transB: g.transB, m: g.m, n: g.n, k: g.k,
       alpha: g.alpha, a, lda: g.lda, b, ldb: g.ldb, beta: g.beta, c, ldc: g.ldc,
-      bias, activation: g.act as 0, activationParam: g.actParam,
+      bias, activation: g.act as 0, activationParam: g.actParam, pack,
     });
     return heapF32().slice(c >>> 2, (c >>> 2) + g.c.length);
   } finally {
@@ -180,6 +180,12 @@ describe('gemm kernel against the float64 reference', () => {
     expectMatches(makeCase(64, 128, 784, { bias: true, act: KINDS.relu }));
     expectMatches(makeCase(784, 128, 64, { transA: true }));
     expectMatches(makeCase(64, 784, 128, { transB: true }));
+  });
+
+  it('several row blocks with 16-, 8- and 4-column right-edge panels (B packed once, k = 2000: blocks of 32 rows)', () => {
+    for (const combo of COMBOS) {
+      for (const n of [20, 24, 45]) expectMatches(makeCase(70, n, 2000, { ...combo, bias: true, act: KINDS.relu, beta: n === 24 ? 0.5 : 0 }));
+    }
   });
 
   it('512^3 NN (blocks of 128 rows), 300x1000x45 TN (blocks of 64) and 256^3 in every combination', () => {
@@ -317,12 +323,35 @@ describe('gemm row splits are bit-identical (the thread pool splits m)', () => {
 });
 
 describe('gemm packing scratch', () => {
-  it('gemmPackBytes: one 16-column panel when B is packed, the n % 4 tail alone otherwise, else 0', () => {
+  it('gemmPackBytes: all of op(B) when packed over several row blocks, one 16-column panel when packed for one, the n % 4 tail alone otherwise, else 0', () => {
+    // k = 784: blocks of 82 rows (256 KiB of A).
+    expect(gemmPackBytes(82, 128, 784, false)).toBe(64 * 784);
+    expect(gemmPackBytes(83, 128, 784, false)).toBe(128 * 784 * 4);
+    expect(gemmPackBytes(1000, 45, 784, true)).toBe(48 * 784 * 4);
     expect(gemmPackBytes(64, 128, 784, false)).toBe(64 * 784);
     expect(gemmPackBytes(2, 128, 784, true)).toBe(64 * 784);
     expect(gemmPackBytes(2, 128, 784, false)).toBe(0);
     expect(gemmPackBytes(2, 130, 784, false)).toBe(16 * 784);
     expect(gemmPackBytes(64, 128, 0, true)).toBe(0);
+  });
+
+  it('is all the kernel writes: the bytes just past gemmPackBytes stay untouched, on one row block and on several', () => {
+    const shapes: [number, number, number][] = [[9, 45, 17], [82, 128, 784], [83, 128, 784], [70, 20, 2000], [70, 24, 2000], [300, 45, 1000], [5, 33, 40]];
+    for (const combo of COMBOS) {
+      for (const [m, n, k] of shapes) {
+        const g = makeCase(m, n, k, combo);
+        const bytes = gemmPackBytes(m, n, k, combo.transB);
+        const pack = allocate(bytes + 64);
+        const guard = heapU8().subarray(pack + bytes, pack + bytes + 64);
+        guard.fill(0xa5);
+        try {
+          expect(firstMismatch(g, runKernel(g, bytes > 0 ? pack : 0))).toBeNull();
+          expect(heapU8().subarray(pack + bytes, pack + bytes + 64).every((v) => v === 0xa5), `${label(combo)} ${m}x${n}x${k}`).toBe(true);
+        } finally {
+          release(pack);
+        }
+      }
+    }
   });
 
   it('is reserved on first use, counted by memory(), reused, and freed by releaseGemmScratch()', () => {
