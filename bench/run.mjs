@@ -29,7 +29,7 @@ function gemmGflops(m, k, n) {
   return (2 * m * k * n) / seconds / 1e9;
 }
 
-/** simdnet training samples/s over one epoch (after a warm-up epoch); median of `rounds` epochs (5: a slow spell of the second vCPU can last a second or two). */
+/** simdnet training samples/s over one epoch (after a warm-up epoch); median of `rounds` epochs (5: a slow spell of the 2-thread runs can last a second or two). */
 async function simdnetTrain(w, data, threads, rounds = quick ? 1 : 5) {
   await sn.setThreads(threads);
   const model = simdnetModel(w);

@@ -3,8 +3,9 @@
 /**
  * Median seconds per call of `fn`: after `warmMs` of calls (JIT tiers, worker start-up), `rounds` rounds
  * of at least `roundMs` each (at least one call); a round's figure is its time over its calls. Rounds of
- * many calls spread over a second or more: a 2-core VM has spells of a few hundred ms in which its second
- * vCPU runs slower, and a median of consecutive single calls (a few ms in all) could fall in one of them.
+ * many calls spread over a second or more: on this 2-core VM split work has slow spells (the one-thread
+ * figures stay steady meanwhile), and a median of consecutive single calls (a few ms in all) could fall
+ * in one of them.
  */
 export function medianSecondsPerCall(fn, { warmMs = 1500, rounds = 9, roundMs = 150 } = {}) {
   const warmUntil = performance.now() + warmMs;
