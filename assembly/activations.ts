@@ -1,7 +1,7 @@
 // Elementwise activations, forward and backward (see README.md for the ABI). Each kind has its own loop:
 // the per-kind helpers are inlined with a constant kind, so the optimizer removes the switch from the
 // loop body. Tails run the lane code on a splatted vector, so results never depend on position mod 4.
-import { ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_STEP, ACT_TANH } from './activation-kinds';
+import { ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_STEP, ACT_TANH } from './activation-kinds.generated';
 import { sigmoid4, tanh4 } from './math';
 
 /** All-ones lanes where v is NaN: OR-ing it into a value turns that lane into a NaN. */

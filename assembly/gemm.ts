@@ -19,7 +19,7 @@
 // n columns at 16-column panel boundaries, across calls (threads, which run the same build) gives
 // bit-identical C.
 import { activation4 } from './activations';
-import { ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_STEP, ACT_TANH } from './activation-kinds';
+import { ACT_IDENTITY, ACT_LAST, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_STEP, ACT_TANH } from './activation-kinds.generated';
 
 /** NN calls with at least this many rows pack B: contiguous panels beat strided rows (cache sets, TLB). */
 const PACK_MIN_ROWS: i32 = 8;
@@ -63,7 +63,7 @@ export function gemm(
   pack: usize,
 ): void {
   // An unknown activation traps before C is touched (the TypeScript side validates names first).
-  if (<u32>act > <u32>ACT_STEP) unreachable();
+  if (<u32>act > <u32>ACT_LAST) unreachable();
   if (m <= 0 || n <= 0) return;
   if (k < 0) k = 0;
   // op(A)[i, p] lives at a + i * aRowStep + p * aKStep.

@@ -3,24 +3,16 @@
 // float32, in order): weights.bin, or weights-<checksum>.bin after a save over a model in weights.bin (files.ts).
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LOSS_NAMES } from '../nn/losses.js';
-import { METRIC_NAMES } from '../nn/objective.js';
+import type { ModelSpec, TrainingConfig } from '../nn/sequential.js';
 import { fnv1a, parseJson, readNamed, writeModelFiles } from './files.js';
-import { checkModelSpec, expectedWeights, packWeights, unpackWeights, type LayerSpec, type ModelSpec } from './model-spec.js';
+import { packWeights, unpackWeights } from './model-spec.js';
 import { SIMDNET_VERSION } from './version.js';
 
 export const MODEL_FORMAT = 'simdnet-model';
-export const MODEL_FORMAT_VERSION = 1;
+/** Version 2: layers as { className, config } and a per-sample inputShape. Version 1 files (dense and activation layers, inputSize) still load. */
+export const MODEL_FORMAT_VERSION = 2;
 
-/** How the model was compiled, so a loaded model can continue training the same way. */
-export interface TrainingConfig {
-  /** The optimizer's name and hyperparameters, e.g. { name: 'sgd', learningRate: 0.1, momentum: 0 }. */
-  optimizer: { name: string } & Record<string, unknown>;
-  loss: string;
-  metrics: string[];
-  /** How a batch's per-sample losses combine: 'mean' or 'sum'. */
-  reduction: string;
-}
+export type { TrainingConfig };
 
 export interface SavedModel extends ModelSpec {
   /** null for a model that was never compiled. */
@@ -33,8 +25,8 @@ interface ModelJson {
   format: string;
   formatVersion: number;
   simdnetVersion: string;
-  inputSize: number;
-  layers: LayerSpec[];
+  inputShape: number[];
+  layers: { className: string; config: Record<string, unknown> }[];
   training: TrainingConfig | null;
   metadata: Record<string, unknown> | null;
   /** The weights file in the same folder (a plain file name). */
@@ -46,7 +38,6 @@ interface ModelJson {
 
 /** Saves to `dir/model.json` and its weights file; the old model stays whole if anything fails. */
 export async function writeSavedModel(model: SavedModel, dir: string): Promise<void> {
-  checkModelSpec(model, 'save');
   const weightData = packWeights(model.weights);
   await writeModelFiles(dir, weightData, (weightsFile) => JSON.stringify(manifest(model, weightsFile, weightData), null, 1) + '\n');
 }
@@ -56,8 +47,8 @@ function manifest(model: SavedModel, weightsFile: string, weightData: Uint8Array
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     simdnetVersion: SIMDNET_VERSION,
-    inputSize: model.inputSize,
-    layers: model.layers.map((l) => ({ ...l })),
+    inputShape: [...model.inputShape],
+    layers: model.layers.map((l) => ({ className: l.className, config: { ...l.config } })),
     training: model.training,
     metadata: model.metadata,
     weightsFile,
@@ -69,49 +60,27 @@ function manifest(model: SavedModel, weightsFile: string, weightData: Uint8Array
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Each optimizer's saved settings and what each must be (the rules of the Sgd and Adam constructors). */
-const OPTIMIZER_SETTINGS: Record<string, Record<string, 'rate' | 'fraction' | 'boolean'>> = {
-  sgd: { learningRate: 'rate', momentum: 'fraction', nesterov: 'boolean' },
-  adam: { learningRate: 'rate', beta1: 'fraction', beta2: 'fraction', epsilon: 'rate' },
-};
-
-/** Why a saved optimizer setting is unusable, or null; a string "0.5" is "not a number", whatever its text. */
-function settingProblem(value: unknown, kind: 'rate' | 'fraction' | 'boolean'): { problem: string; type: boolean } | null {
-  if (value === undefined) return { problem: 'is missing', type: true };
-  if (kind === 'boolean') return typeof value === 'boolean' ? null : { problem: `is not true or false: ${JSON.stringify(value)}`, type: true };
-  if (typeof value !== 'number') return { problem: `is not a number: ${JSON.stringify(value)}`, type: true };
-  if (kind === 'rate') return Number.isFinite(value) && value > 0 ? null : { problem: `must be a finite number > 0, got ${value}`, type: false };
-  return value >= 0 && value < 1 ? null : { problem: `must be in [0, 1), got ${value}`, type: false };
+/**
+ * The training section's shape (the values are checked when the loaded model is compiled from it, with
+ * errors that name the file and the setting).
+ */
+function checkTraining(value: unknown, where: string): TrainingConfig | null {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value) || !isObject(value.optimizer) || typeof value.optimizer.name !== 'string') {
+    throw new TypeError(`${where}: 'training' must be { optimizer: { name, ... }, loss, metrics, reduction } or null`);
+  }
+  if (typeof value.loss !== 'string') throw new TypeError(`${where}: training.loss must be a loss name, got ${JSON.stringify(value.loss)}`);
+  if (!Array.isArray(value.metrics)) throw new TypeError(`${where}: training.metrics must be a list of metric names, got ${JSON.stringify(value.metrics)}`);
+  if (typeof value.reduction !== 'string') throw new TypeError(`${where}: training.reduction must be 'mean' or 'sum', got ${JSON.stringify(value.reduction)}`);
+  return value as unknown as TrainingConfig;
 }
 
-/**
- * The training section (how the model was compiled), checked in full so that compiling the loaded model
- * cannot fail: every problem is reported here, naming the file, before anything is built.
- */
-function checkTraining(value: unknown, layers: readonly LayerSpec[], where: string): TrainingConfig | null {
-  if (value === null || value === undefined) return null;
-  if (!isObject(value) || !isObject(value.optimizer)) throw new TypeError(`${where}: 'training' must be { optimizer: { name, ... }, loss, metrics, reduction } or null`);
-  const { optimizer, loss, metrics, reduction } = value;
-  const settings = typeof optimizer.name === 'string' && Object.hasOwn(OPTIMIZER_SETTINGS, optimizer.name) ? OPTIMIZER_SETTINGS[optimizer.name] : null;
-  if (settings === null) throw new TypeError(`${where}: training.optimizer.name: unknown optimizer ${JSON.stringify(optimizer.name)}; valid: ${Object.keys(OPTIMIZER_SETTINGS).join(', ')}`);
-  for (const [key, kind] of Object.entries(settings)) {
-    const bad = settingProblem(optimizer[key], kind);
-    if (bad !== null) throw new (bad.type ? TypeError : RangeError)(`${where}: training.optimizer.${key} (${optimizer.name}) ${bad.problem}`);
-  }
-  if (optimizer.nesterov === true && optimizer.momentum === 0) throw new RangeError(`${where}: training.optimizer.nesterov is true, which needs momentum > 0`);
-  if (typeof loss !== 'string' || !(LOSS_NAMES as readonly string[]).includes(loss)) {
-    throw new TypeError(`${where}: training.loss: unknown loss ${JSON.stringify(loss)}; valid: ${LOSS_NAMES.join(', ')}`);
-  }
-  const last = layers[layers.length - 1];
-  if (loss === 'sparseCategoricalCrossentropy' && last.activation !== 'softmax') {
-    throw new RangeError(`${where}: training.loss sparseCategoricalCrossentropy needs a softmax output layer, but the last layer '${last.name}' ends in ${last.activation}`);
-  }
-  if (!Array.isArray(metrics)) throw new TypeError(`${where}: training.metrics must be a list of metric names, got ${JSON.stringify(metrics)}`);
-  for (const m of metrics) {
-    if (!(METRIC_NAMES as readonly unknown[]).includes(m)) throw new TypeError(`${where}: training.metrics: unknown metric ${JSON.stringify(m)}; valid: ${METRIC_NAMES.join(', ')}`);
-  }
-  if (reduction !== 'mean' && reduction !== 'sum') throw new TypeError(`${where}: training.reduction: unknown reduction ${JSON.stringify(reduction)}; valid: mean, sum`);
-  return value as unknown as TrainingConfig;
+/** A version 1 layer ({ type: 'dense' | 'activation', name, ... }) as { className, config }. */
+function layerFromVersion1(layer: Record<string, unknown>, i: number, where: string): { className: string; config: Record<string, unknown> } {
+  const { type, ...config } = layer;
+  if (type === 'dense') return { className: 'Dense', config };
+  if (type === 'activation') return { className: 'Activation', config };
+  throw new TypeError(`${where}: layer ${i} has unknown type ${JSON.stringify(type)}; valid: dense, activation`);
 }
 
 /** Whether a manifest's weightsFile is a plain file name in the model's own folder. */
@@ -124,28 +93,31 @@ export async function readSavedModel(dir: string): Promise<SavedModel> {
   if (!isObject(json)) throw new TypeError(`${jsonPath}: not a JSON object`);
   if (json.format === 'layers-model') throw new TypeError(`${jsonPath}: this is a TensorFlow.js model; load it with loadTfjs`);
   if (json.format !== MODEL_FORMAT) throw new TypeError(`${jsonPath}: format is ${JSON.stringify(json.format)}, not '${MODEL_FORMAT}'`);
-  if (json.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw new TypeError(`${jsonPath}: format version ${String(json.formatVersion)} is not supported (this simdnet reads version ${MODEL_FORMAT_VERSION})`);
+  const version = json.formatVersion;
+  if (version !== MODEL_FORMAT_VERSION && version !== 1) {
+    throw new TypeError(`${jsonPath}: format version ${String(version)} is not supported (this simdnet reads versions 1 and ${MODEL_FORMAT_VERSION})`);
   }
   if (!Array.isArray(json.layers) || json.layers.some((l) => !isObject(l))) throw new TypeError(`${jsonPath}: 'layers' must be a list of layer objects`);
   if (!Array.isArray(json.weights)) throw new TypeError(`${jsonPath}: 'weights' must be a list`);
-  const inputSize = json.inputSize as number;
-  const layers = json.layers as LayerSpec[];
-  const expected = expectedWeights(inputSize, layers, jsonPath);
-  const listed = json.weights as { name: unknown; shape: unknown }[];
-  if (listed.length !== expected.length) {
-    throw new RangeError(`${jsonPath}: lists ${listed.length} weight tensors, the layers need ${expected.length}`);
+  const inputShape = version === 1 ? [json.inputSize] : json.inputShape;
+  if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d < 1 || d > 2 ** 30)) {
+    throw new RangeError(`${jsonPath}: the input shape ${JSON.stringify(inputShape)} is not a list of whole sizes >= 1`);
   }
-  expected.forEach((e, i) => {
-    const w = listed[i];
-    const shape = isObject(w) && Array.isArray(w.shape) ? (w.shape as unknown[]) : null;
-    if (!isObject(w) || w.name !== e.name || !shape || shape.length !== e.shape.length || shape.some((d, k) => d !== e.shape[k])) {
-      throw new RangeError(`${jsonPath}: weight ${i} is ${JSON.stringify(w)}, the layers need { name: '${e.name}', shape: [${e.shape.join(', ')}] } (shape mismatch)`);
-    }
+  const layers = (json.layers as Record<string, unknown>[]).map((l, i) => {
+    if (version === 1) return layerFromVersion1(l, i, jsonPath);
+    if (typeof l.className !== 'string' || !isObject(l.config)) throw new TypeError(`${jsonPath}: layer ${i} is not { className, config }`);
+    return { className: l.className, config: l.config };
   });
-  const needed = 4 * expected.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1), 0);
+  // The listed names and shapes are checked against the layers when the model is built from them.
+  const listed = (json.weights as unknown[]).map((w, i) => {
+    if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0 || d > 2 ** 30)) {
+      throw new RangeError(`${jsonPath}: weight ${i} is ${JSON.stringify(w)}, not { name, shape }`);
+    }
+    return { name: w.name, shape: w.shape as number[] };
+  });
+  const needed = 4 * listed.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1), 0);
   if (json.weightsBytes !== needed) throw new RangeError(`${jsonPath}: weightsBytes is ${String(json.weightsBytes)}, the listed weights need ${needed}`);
-  const training = checkTraining(json.training, layers, jsonPath);
+  const training = checkTraining(json.training, jsonPath);
   if (!isPlainFileName(json.weightsFile)) throw new TypeError(`${jsonPath}: weightsFile ${JSON.stringify(json.weightsFile)} is not a file name in the model's folder`);
   const weightsPath = join(dir, json.weightsFile);
   const size = await stat(weightsPath).then((s) => s.size, () => -1);
@@ -160,5 +132,5 @@ export async function readSavedModel(dir: string): Promise<SavedModel> {
   }
   const metadata = json.metadata ?? null;
   if (metadata !== null && !isObject(metadata)) throw new TypeError(`${jsonPath}: 'metadata' must be an object or null`);
-  return { inputSize, layers, weights: unpackWeights(bytes, expected), training, metadata };
+  return { inputShape: inputShape as number[], layers, weights: unpackWeights(bytes, listed), training, metadata };
 }

@@ -1,25 +1,16 @@
 // TensorFlow.js "layers-model" format (https://www.tensorflow.org/js/guide/save_load and tfjs-layers'
 // serialization): model.json holds a Keras Sequential topology (snake_case configs) and a weights manifest;
-// weights.bin holds the float32 values, little-endian, in manifest order. Dense kernels are [in, units],
-// simdnet's layout too, so values are copied as they are.
+// weights.bin holds the float32 values, little-endian, in manifest order. Each layer says how it looks in
+// TensorFlow.js (Layer.toTfjs) and the registry makes layers from tfjs entries (layerFromTfjs); this file
+// only handles the file format. simdnet's weight layouts are tfjs's (a Dense kernel is [in, units]), so
+// values are copied as they are.
 import { join } from 'node:path';
 import { DEFAULT_WEIGHTS_FILE, writeModelFiles, readNamed, parseJson } from './files.js';
-import {
-  checkModelSpec,
-  expectedWeights,
-  packWeights,
-  unpackWeights,
-  type LayerSpec,
-  type ModelSpec,
-  type SpecActivation,
-  type WeightSpec,
-} from './model-spec.js';
+import type { Layer, TfjsLayerJson } from '../nn/layer.js';
+import { layerFromTfjs } from '../nn/layers/index.js';
+import { Sequential } from '../nn/sequential.js';
+import { packWeights, unpackWeights } from './model-spec.js';
 import { SIMDNET_VERSION } from './version.js';
-
-/** Activations a tfjs Dense/Activation layer shares with simdnet (tfjs spells them the same way). */
-const SHARED_ACTIVATIONS: readonly SpecActivation[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
-/** tfjs's LeakyReLU default slope. */
-const TFJS_LEAKY_ALPHA = 0.3;
 
 export interface TfjsWeightEntry {
   name: string;
@@ -40,59 +31,27 @@ export interface TfjsModelJson {
   weightsManifest: { paths: string[]; weights: TfjsWeightEntry[] }[];
 }
 
-function denseConfig(name: string, units: number, activation: string, useBias: boolean): Record<string, unknown> {
-  return {
-    name,
-    trainable: true,
-    dtype: 'float32',
-    units,
-    activation,
-    use_bias: useBias,
-    kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
-    bias_initializer: { class_name: 'Zeros', config: {} },
-    kernel_regularizer: null,
-    bias_regularizer: null,
-    activity_regularizer: null,
-    kernel_constraint: null,
-    bias_constraint: null,
-  };
-}
-
-function activationLayer(name: string, activation: SpecActivation, alpha: number | undefined, where: string): { class_name: string; config: Record<string, unknown> } {
-  if (activation === 'leakyRelu') return { class_name: 'LeakyReLU', config: { name, trainable: true, dtype: 'float32', alpha } };
-  if (activation === 'step') throw new TypeError(`${where}: layer '${name}' uses the step activation, which TensorFlow.js does not have`);
-  return { class_name: 'Activation', config: { name, trainable: true, dtype: 'float32', activation } };
-}
-
-/** The model.json object and weights.bin bytes of a TensorFlow.js layers model equal to `spec`. */
-export function toTfjsArtifacts(spec: ModelSpec, where = 'exportTfjs'): { modelJson: TfjsModelJson; weightData: Uint8Array } {
-  checkModelSpec(spec, where);
-  const layers: { class_name: string; config: Record<string, unknown> }[] = [];
-  const names = new Set(spec.layers.map((l) => l.name));
-  for (const layer of spec.layers) {
-    if (layer.type === 'dense') {
-      // Dense has no leaky ReLU activation in tfjs: export it as a linear Dense followed by a LeakyReLU layer.
-      const leaky = layer.activation === 'leakyRelu';
-      if (layer.activation === 'step') throw new TypeError(`${where}: layer '${layer.name}' uses the step activation, which TensorFlow.js does not have`);
-      layers.push({ class_name: 'Dense', config: denseConfig(layer.name, layer.units, leaky ? 'linear' : layer.activation, layer.useBias) });
-      if (leaky) {
-        let name = `${layer.name}_leaky_re_lu`;
-        while (names.has(name)) name += '_';
-        names.add(name);
-        layers.push(activationLayer(name, 'leakyRelu', layer.alpha, where));
-      }
-    } else {
-      layers.push(activationLayer(layer.name, layer.activation, layer.alpha, where));
-    }
+/** The model.json object and weights bytes of a TensorFlow.js layers model equal to `model` (copied now). */
+export function toTfjsArtifacts(model: Sequential): { modelJson: TfjsModelJson; weightData: Uint8Array } {
+  if (!(model instanceof Sequential)) throw new TypeError('exportTfjs: expected a Sequential model');
+  const spec = model.toSpec();
+  const layers: TfjsLayerJson[] = model.layers.flatMap((l) => l.toTfjs());
+  const names = new Set<string>();
+  for (const entry of layers) {
+    // A layer that exports as two (Dense + LeakyReLU) must not take another layer's name.
+    let name = entry.config.name as string;
+    while (names.has(name)) name += '_';
+    names.add(name);
+    entry.config.name = name;
   }
-  layers[0].config.batch_input_shape = [null, spec.inputSize];
+  layers[0].config.batch_input_shape = [null, ...spec.inputShape];
   const modelJson: TfjsModelJson = {
     format: 'layers-model',
     generatedBy: `simdnet ${SIMDNET_VERSION}`,
     convertedBy: null,
     modelTopology: {
       class_name: 'Sequential',
-      config: { name: 'sequential', layers },
+      config: { name: model.name, layers },
       keras_version: 'tfjs-layers 4.22.0',
       backend: 'tensor_flow.js',
     },
@@ -105,8 +64,8 @@ export function toTfjsArtifacts(spec: ModelSpec, where = 'exportTfjs'): { modelJ
  * Writes `dir/model.json` and its weights file: `weights.bin`, or `weights-<checksum>.bin` when replacing a
  * model whose weights are in weights.bin (the manifest's `paths` name it; see files.ts for why).
  */
-export async function writeTfjs(spec: ModelSpec, dir: string): Promise<void> {
-  const { modelJson, weightData } = toTfjsArtifacts(spec);
+export async function writeTfjs(artifacts: { modelJson: TfjsModelJson; weightData: Uint8Array }, dir: string): Promise<void> {
+  const { modelJson, weightData } = artifacts;
   await writeModelFiles(dir, weightData, (weightsFile) => {
     modelJson.weightsManifest[0].paths = [weightsFile];
     return JSON.stringify(modelJson, null, 1);
@@ -132,59 +91,41 @@ function topologyLayers(topology: unknown, where: string): Json[] {
   return layers as Json[];
 }
 
-function tfjsActivation(value: unknown, layer: string, where: string): SpecActivation {
-  const name = value === null || value === undefined ? 'linear' : value;
-  if (typeof name !== 'string' || !(SHARED_ACTIVATIONS as readonly string[]).includes(name)) {
-    throw new TypeError(`${where}: layer '${layer}' has activation ${JSON.stringify(value)}; simdnet imports ${SHARED_ACTIVATIONS.join(', ')}`);
+/** The per-sample input shape of a batch_input_shape ([null, ...shape]). */
+function inputShapeOf(shape: unknown, layer: string, where: string): number[] {
+  if (!Array.isArray(shape) || shape.length < 2 || shape.slice(1).some((d) => !Number.isInteger(d) || (d as number) < 1)) {
+    throw new RangeError(`${where}: layer '${layer}' has input shape ${JSON.stringify(shape)}; simdnet needs [null, ...whole sizes]`);
   }
-  return name as SpecActivation;
+  return shape.slice(1) as number[];
 }
 
-function inputSizeOf(shape: unknown, layer: string, where: string): number {
-  if (!Array.isArray(shape) || shape.length !== 2 || !Number.isInteger(shape[1]) || (shape[1] as number) < 1) {
-    throw new RangeError(`${where}: layer '${layer}' has input shape ${JSON.stringify(shape)}; simdnet imports flat inputs [null, features]`);
-  }
-  return shape[1] as number;
-}
-
-/** The layers of a tfjs model.json: Dense, Activation and LeakyReLU (an InputLayer only gives the input size). */
-export function parseTfjsTopology(modelJson: unknown, where: string): { inputSize: number; layers: LayerSpec[] } {
+/** The layers of a tfjs model.json, made by the registry (an InputLayer only gives the input shape). */
+export function parseTfjsTopology(modelJson: unknown, where: string): { inputShape: number[]; layers: Layer[] } {
   if (!isObject(modelJson)) throw new TypeError(`${where}: model.json is not a JSON object`);
   if (modelJson.format !== undefined && modelJson.format !== 'layers-model') {
     throw new TypeError(`${where}: format is '${String(modelJson.format)}'; simdnet imports 'layers-model' files (tf.LayersModel.save)`);
   }
   const raw = topologyLayers(modelJson.modelTopology, where);
-  let inputSize: number | undefined;
-  const layers: LayerSpec[] = [];
-  raw.forEach((entry, i) => {
-    const config = entry.config as Json;
-    const name = typeof config.name === 'string' ? config.name : `layer_${i}`;
-    const shape = config.batch_input_shape ?? config.batch_shape;
-    if (shape !== undefined && layers.length === 0 && inputSize === undefined) inputSize = inputSizeOf(shape, name, where);
-    switch (entry.class_name) {
-      case 'InputLayer':
-        if (inputSize === undefined) throw new RangeError(`${where}: InputLayer '${name}' has no batch_input_shape`);
-        return;
-      case 'Dense': {
-        const units = config.units;
-        if (!Number.isInteger(units) || (units as number) < 1) throw new RangeError(`${where}: Dense layer '${name}' has units ${JSON.stringify(units)}`);
-        layers.push({ type: 'dense', name, units: units as number, activation: tfjsActivation(config.activation, name, where), useBias: config.use_bias !== false });
+  let inputShape: number[] | undefined;
+  const layers: Layer[] = [];
+  try {
+    raw.forEach((entry, i) => {
+      const config = entry.config as Json;
+      const name = typeof config.name === 'string' ? config.name : `layer_${i}`;
+      const shape = config.batch_input_shape ?? config.batch_shape;
+      if (shape !== undefined && layers.length === 0 && inputShape === undefined) inputShape = inputShapeOf(shape, name, where);
+      if (entry.class_name === 'InputLayer') {
+        if (inputShape === undefined) throw new RangeError(`${where}: InputLayer '${name}' has no batch_input_shape`);
         return;
       }
-      case 'Activation':
-        layers.push({ type: 'activation', name, activation: tfjsActivation(config.activation, name, where) });
-        return;
-      case 'LeakyReLU': {
-        const alpha = config.alpha ?? config.negative_slope ?? TFJS_LEAKY_ALPHA;
-        layers.push({ type: 'activation', name, activation: 'leakyRelu', alpha: alpha as number });
-        return;
-      }
-      default:
-        throw new TypeError(`${where}: layer ${i} '${name}' is a ${String(entry.class_name)}; simdnet imports Dense, Activation and LeakyReLU layers only`);
-    }
-  });
-  if (inputSize === undefined) throw new RangeError(`${where}: the first layer has no batch_input_shape, so the input size is unknown`);
-  return { inputSize, layers };
+      layers.push(layerFromTfjs(entry.class_name, { ...config, name }, where));
+    });
+    if (inputShape === undefined) throw new RangeError(`${where}: the first layer has no batch_input_shape, so the input shape is unknown`);
+    return { inputShape, layers };
+  } catch (e) {
+    for (const layer of layers) layer.dispose();
+    throw e;
+  }
 }
 
 interface ManifestEntry {
@@ -229,32 +170,46 @@ function findEntry(entries: ManifestEntry[], name: string): ManifestEntry | unde
   return entries.find((e) => e.name === name) ?? entries.find((e) => e.name.endsWith(`/${name}`));
 }
 
-/** A ModelSpec from a tfjs model.json object and its weight bytes (all weight files concatenated). */
-export function fromTfjsArtifacts(modelJson: unknown, weightData: Uint8Array, where: string): ModelSpec {
-  const { inputSize, layers } = parseTfjsTopology(modelJson, where);
+/** A Sequential model from a tfjs model.json object and its weight bytes (all weight files concatenated). */
+export function fromTfjsArtifacts(modelJson: unknown, weightData: Uint8Array, where: string): Sequential {
   const { entries, bytes } = parseManifest(modelJson as Json, where);
   if (weightData.length !== bytes) {
     throw new RangeError(`${where}: the weights manifest describes ${bytes} bytes, the weight files hold ${weightData.length}`);
   }
-  const weights: WeightSpec[] = [];
-  for (const e of expectedWeights(inputSize, layers, where)) {
-    const entry = findEntry(entries, e.name);
-    if (!entry) throw new RangeError(`${where}: the weights manifest has no '${e.name}'`);
-    if (entry.shape.length !== e.shape.length || entry.shape.some((d, k) => d !== e.shape[k])) {
-      throw new RangeError(`${where}: weight '${entry.name}' has shape [${entry.shape.join(', ')}], the topology needs [${e.shape.join(', ')}]`);
+  const { inputShape, layers } = parseTfjsTopology(modelJson, where);
+  const built = (() => {
+    try {
+      const model = new Sequential([], { seed: 0 });
+      for (const layer of layers) model.add(layer);
+      return model;
+    } catch (e) {
+      for (const layer of layers) layer.dispose();
+      throw e;
     }
-    const [w] = unpackWeights(weightData.subarray(entry.offset), [e]);
-    weights.push(w);
+  })();
+  try {
+    built.build(inputShape);
+    const weights = built.namedWeights.map((w) => {
+      const entry = findEntry(entries, w.name);
+      if (!entry) throw new RangeError(`${where}: the weights manifest has no '${w.name}'`);
+      if (entry.shape.length !== w.tensor.rank || entry.shape.some((d, k) => d !== w.tensor.shape[k])) {
+        throw new RangeError(`${where}: weight '${entry.name}' has shape [${entry.shape.join(', ')}], the topology needs [${w.tensor.shape.join(', ')}]`);
+      }
+      return unpackWeights(weightData.subarray(entry.offset), [{ name: w.name, shape: entry.shape }])[0].values;
+    });
+    built.setWeights(weights);
+    return built;
+  } catch (e) {
+    built.dispose();
+    throw e;
   }
-  return { inputSize, layers, weights };
 }
 
 /** Reads a tfjs layers model from `dir` (model.json and the weight files its manifest lists). */
-export async function readTfjs(dir: string): Promise<ModelSpec> {
+export async function readTfjs(dir: string): Promise<Sequential> {
   const jsonPath = join(dir, 'model.json');
   const modelJson = parseJson(await readNamed(jsonPath, 'the TensorFlow.js model.json'), jsonPath);
   if (!isObject(modelJson)) throw new TypeError(`${jsonPath}: not a JSON object`);
-  parseTfjsTopology(modelJson, jsonPath);
   const { paths } = parseManifest(modelJson, jsonPath);
   const parts = await Promise.all(paths.map((p) => readNamed(join(dir, p), 'a weight file named in model.json')));
   const total = parts.reduce((s, p) => s + p.length, 0);

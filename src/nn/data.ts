@@ -1,17 +1,20 @@
 // Turning user data (Tensors, flat typed arrays with a known row width, { data, shape }, nested arrays)
 // into [rows, cols] float blocks in the wasm memory, and checking values before training touches weights.
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
-import { heapI32 } from '../backend/allocator.js';
-import { firstNonFinite, type Workspace } from './ops.js';
+import { heapI32, kernels, type Workspace } from '../kernel-calls.js';
 
 /** Data accepted for x and y: a Tensor, nested arrays, a flat (typed) array of whole rows, or { data, shape }. */
 export type DataLike = Tensor | TensorLike | { data: ArrayLike<number>; shape: readonly number[] };
 
-/** A [rows, cols] float matrix in the wasm memory; `owned` when converted here (dispose after use). */
+/**
+ * Samples in the wasm memory: `rows` samples of `cols` floats each (a sample of shape `sample`, e.g.
+ * [28, 28, 1]); `owned` when converted here (dispose after use).
+ */
 export interface Matrix {
   readonly tensor: Tensor;
   readonly rows: number;
   readonly cols: number;
+  readonly sample: readonly number[];
   readonly owned: boolean;
 }
 
@@ -22,26 +25,28 @@ function isShaped(value: unknown): value is { data: ArrayLike<number>; shape: re
 }
 
 /**
- * Reads `value` as a matrix. `cols` (when known: the model's input or output width) lets flat data be cut
- * into rows; a rank-1 tensor or flat list of n values with cols = 1 is n rows of one value.
+ * Reads `value` as samples. `sample` (when known: the model's per-sample input or output shape) must match
+ * the data's trailing shape, and lets flat data be cut into samples; a rank-1 tensor or flat list of n
+ * values with sample [1] is n samples of one value.
  */
-export function toMatrix(value: unknown, what: string, cols: number | undefined): Matrix {
+export function toMatrix(value: unknown, what: string, sample: readonly number[] | undefined): Matrix {
+  const cols = sample === undefined ? undefined : sample.reduce((a, b) => a * b, 1);
   if (value instanceof Tensor) {
     if (value.disposed) throw new Error(`${what} is a disposed Tensor`);
-    return shapeMatrix(value, false, what, cols);
+    return shapeMatrix(value, false, what, sample, cols);
   }
   if (isShaped(value)) {
     if (!Array.isArray(value.shape)) throw new TypeError(`${what}.shape must be an array`);
-    return shapeMatrix(tensorOf(value.data as TensorLike, what, value.shape), true, what, cols);
+    return shapeMatrix(tensorOf(value.data as TensorLike, what, value.shape), true, what, sample, cols);
   }
   if (value === null || typeof value !== 'object' || typeof (value as ArrayLike<number>).length !== 'number') {
     throw new TypeError(`${what} must be a Tensor, an array, a typed array or { data, shape }, got ${value === null ? 'null' : typeof value}`);
   }
   const list = value as ArrayLike<unknown>;
   if (list.length === 0) throw new RangeError(`${what} is empty: it needs at least one row`);
-  if (Array.isArray(list) && ArrayBuffer.isView(list[0])) return shapeMatrix(fromTypedRows(list, what), true, what, cols);
+  if (Array.isArray(list) && ArrayBuffer.isView(list[0])) return shapeMatrix(fromTypedRows(list, what), true, what, sample, cols);
   const nested = Array.isArray(list) && Array.isArray(list[0]);
-  return shapeMatrix(tensorOf(list as TensorLike, what), true, what, cols, !nested);
+  return shapeMatrix(tensorOf(list as TensorLike, what), true, what, sample, cols, !nested);
 }
 
 /**
@@ -71,23 +76,24 @@ function fromTypedRows(rows: readonly unknown[], what: string): Tensor {
   return tensor(flat, [rows.length, width]);
 }
 
-function shapeMatrix(t: Tensor, owned: boolean, what: string, cols: number | undefined, flat = t.rank === 1): Matrix {
+function shapeMatrix(t: Tensor, owned: boolean, what: string, sample: readonly number[] | undefined, cols: number | undefined, flat = t.rank === 1): Matrix {
   try {
-    if (t.rank === 2 && !flat) {
-      const [rows, width] = t.shape;
-      if (cols !== undefined && width !== cols) {
-        throw new RangeError(`${what} has shape ${shapeText(t.shape)}: expected ${cols} value${cols === 1 ? '' : 's'} per row`);
+    if (t.rank >= 2 && !flat) {
+      const rows = t.shape[0];
+      const trailing = t.shape.slice(1);
+      if (sample !== undefined && shapeText(trailing) !== shapeText(sample)) {
+        throw new RangeError(`${what} has shape ${shapeText(t.shape)}: expected [rows, ${sample.join(', ')}]`);
       }
-      return { tensor: t, rows, cols: width, owned };
+      return { tensor: t, rows, cols: trailing.reduce((a, b) => a * b, 1), sample: trailing, owned };
     }
     if (t.rank === 1 || flat) {
-      if (cols === undefined) throw new RangeError(`${what} has shape ${shapeText(t.shape)}: give [rows, features] (the row width is not known yet)`);
+      if (cols === undefined || sample === undefined) throw new RangeError(`${what} has shape ${shapeText(t.shape)}: give [rows, features] (the row width is not known yet)`);
       if (t.size % cols !== 0) {
         throw new TypeError(`${what} holds ${t.size} values, which is not a whole number of rows of ${cols}`);
       }
-      return { tensor: t, rows: t.size / cols, cols, owned };
+      return { tensor: t, rows: t.size / cols, cols, sample, owned };
     }
-    throw new RangeError(`${what} has shape ${shapeText(t.shape)}: expected a matrix [rows, features]`);
+    throw new RangeError(`${what} has shape ${shapeText(t.shape)}: expected [rows, ...features]`);
   } catch (e) {
     if (owned) t.dispose();
     throw e;
@@ -96,7 +102,7 @@ function shapeMatrix(t: Tensor, owned: boolean, what: string, cols: number | und
 
 /** Throws a RangeError naming the first non-finite value's row and column. */
 export function checkFinite(m: Matrix, what: string): void {
-  const i = firstNonFinite(m.tensor.ptr, m.tensor.size);
+  const i = kernels.firstNonFinite(m.tensor.ptr, m.tensor.size);
   if (i >= 0) throw new RangeError(`${what} row ${Math.floor(i / m.cols)}, column ${i % m.cols} is ${m.tensor.data[i]}: data must be finite`);
 }
 

@@ -2,7 +2,7 @@
 // differences of a float64 reference forward pass, (L(w + h) - L(w - h)) / 2h (CS231n, "Gradient checks").
 import { Tensor } from '../tensor.js';
 import { toMatrix, type DataLike } from './data.js';
-import { forward64, loss64 } from './reference64.js';
+import { forward64, loss64, penalty64 } from './reference64.js';
 import type { Sequential } from './sequential.js';
 
 export interface GradCheckOptions {
@@ -34,19 +34,25 @@ export function gradCheck(model: Sequential, x: DataLike, y: DataLike, options: 
   const { loss, fused, reduction } = model.objective;
   const owned: Tensor[] = [];
   try {
-    const xm = toMatrix(x, 'x', model.inputUnits);
+    const xm = toMatrix(x, 'x', model.inputShape);
     if (xm.owned) owned.push(xm.tensor);
-    const ym = toMatrix(y, 'y', loss === 'sparseCategoricalCrossentropy' ? 1 : model.outputUnits);
+    const ym = toMatrix(y, 'y', loss === 'sparseCategoricalCrossentropy' ? [1] : model.outputShape);
     if (ym.owned) owned.push(ym.tensor);
     const rows = xm.rows;
     const x64 = Float64Array.from(xm.tensor.data);
     const targets = Float64Array.from(ym.tensor.data);
-    const params = model.params.map((p) => Float64Array.from(p.data));
+    // Every weight in float64 (moving statistics too); the trainable ones are perturbed.
+    const named = model.namedWeights;
+    const weights = named.map((w) => Float64Array.from(w.tensor.data));
+    const trainable = new Set(model.params);
+    const checked = named.flatMap((w, i) => (trainable.has(w.tensor) ? [i] : []));
     const grads = model.grads.map((g) => Float64Array.from(g.data));
     const names = model.paramNames;
     const scale = reduction === 'sum' ? rows : 1;
-    const lossAt = (): number => scale * loss64(loss, fused, forward64(model.layers, params, x64, rows, fused), targets, rows, model.outputUnits);
-    return params.map((w, t) => {
+    const lossAt = (): number =>
+      scale * loss64(loss, fused, forward64(model.layers, weights, x64, rows, fused), targets, rows, model.outputUnits) + penalty64(model.layers, weights);
+    return checked.map((index, t) => {
+      const w = weights[index];
       const count = Math.min(w.length, maxPerTensor);
       const numeric: number[] = [];
       const analytic: number[] = [];

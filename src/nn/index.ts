@@ -1,17 +1,25 @@
-// The training API: layers, initializers, losses, optimizers, the Sequential model, the perceptron and
-// gradient checking.
-export { layers, Layer, Dense, ActivationLayer } from './layers.js';
-export type { DenseConfig } from './layers.js';
+// The training API: layers, initializers, regularizers, losses, optimizers, the Sequential model, the
+// perceptron and gradient checking.
+export { Layer } from './layer.js';
+export type { LayerOptions, LayerWeight, LayerBuffers, TfjsLayerJson } from './layer.js';
+export { layers, Dense, ActivationLayer, Flatten, Reshape, layerFromConfig, layerFromTfjs, LAYER_CLASS_NAMES } from './layers/index.js';
+export type { DenseOptions, ReshapeOptions } from './layers/index.js';
 export type { ActivationName } from './activations.js';
 export { initializers } from './initializers.js';
 export type { Initializer } from './initializers.js';
+export { regularizers } from './regularizers.js';
+export type { Regularizer } from './regularizers.js';
 export { losses } from './losses.js';
 export type { Loss, LossName, Reduction } from './losses.js';
-export { optimizers, Optimizer, Sgd, Adam } from './optimizers.js';
-export type { SavedState } from './optimizers.js';
-export type { SgdConfig, AdamConfig, LearningRateSchedule } from './optimizers.js';
-export { sequential, Sequential, NonFiniteLossError } from './sequential.js';
-export type { CompileConfig, FitOptions, FitCallbacks, EpochLogs, BatchLogs, History } from './sequential.js';
+export { optimizers, Optimizer, Sgd, Adam, optimizerFromConfig } from './optimizers/index.js';
+export type { SgdOptions, AdamOptions, LearningRateSchedule } from './optimizers/index.js';
+export { sequential, Sequential } from './sequential.js';
+export type { CompileConfig, ModelSpec, TrainingConfig } from './sequential.js';
+export { NonFiniteLossError } from './training/fit.js';
+export type { FitOptions, FitCallbacks, EpochLogs, BatchLogs, History } from './training/fit.js';
+export type { EvaluateOptions, PredictOptions } from './training/passes.js';
+export { registerSaveHandler } from './save-handlers.js';
+export type { SaveOptions } from './save-handlers.js';
 export type { DataLike } from './data.js';
 export { perceptron, Perceptron } from './perceptron.js';
 export type { PerceptronConfig, PerceptronTraining } from './perceptron.js';

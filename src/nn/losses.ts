@@ -9,8 +9,8 @@
 // After a sigmoid (binary) or softmax (categorical) output, fit works on the logits with the fused
 // kernels, whose gradient is (p - t) scaled: no division by p, stable for saturated outputs.
 import { Tensor } from '../tensor.js';
-import { heapF32 } from '../backend/allocator.js';
-import * as ops from './ops.js';
+import { ACTIVATION_TABLE } from '../activation-table.js';
+import { heapF32, kernels } from '../kernel-calls.js';
 
 export const LOSS_NAMES = ['meanSquaredError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'] as const;
 export type LossName = (typeof LOSS_NAMES)[number];
@@ -23,13 +23,11 @@ export type LossName = (typeof LOSS_NAMES)[number];
 export type Reduction = 'mean' | 'sum';
 
 /** Clipping of probabilities inside logarithms (Keras's epsilon). */
-const PROBABILITY_EPSILON = ops.DEFAULT_EPSILON;
+const PROBABILITY_EPSILON = 1e-7;
 
-/** Which output activation a loss fuses with (the loss then reads logits). */
-export function fusableActivation(loss: LossName): 'sigmoid' | 'softmax' | null {
-  if (loss === 'binaryCrossentropy') return 'sigmoid';
-  if (loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy') return 'softmax';
-  return null;
+/** Which output activation a loss fuses with (the loss then reads logits): the activation table says. */
+export function fusableActivation(loss: LossName): string | null {
+  return ACTIVATION_TABLE.find((a) => (a.fusesWith as readonly string[]).includes(loss))?.name ?? null;
 }
 
 /** Per-sample losses are sums over outputs divided by this. */
@@ -49,17 +47,17 @@ export function lossRows(loss: LossName, fused: boolean, out: number, target: nu
   let sum: number;
   switch (loss) {
     case 'meanSquaredError':
-      sum = ops.meanSquaredError(out, target, n, grad, scale);
+      sum = kernels.meanSquaredError(out, target, n, grad, scale);
       break;
     case 'binaryCrossentropy':
-      sum = fused ? ops.binaryCrossEntropyLogits(out, target, n, grad, scale) : ops.binaryCrossEntropy(out, target, n, grad, scale);
+      sum = fused ? kernels.binaryCrossEntropyLogits(out, target, n, grad, scale) : kernels.binaryCrossEntropy(out, target, n, grad, scale, PROBABILITY_EPSILON);
       break;
     case 'categoricalCrossentropy':
-      sum = fused ? ops.softmaxCrossEntropy(out, target, rows, cols, 0, grad, scale) : ops.crossEntropy(out, target, rows, cols, grad, scale);
+      sum = fused ? kernels.softmaxCrossEntropy(out, target, rows, cols, 0, grad, scale) : kernels.crossEntropy(out, target, rows, cols, grad, scale, PROBABILITY_EPSILON);
       break;
     case 'sparseCategoricalCrossentropy':
       if (!fused) throw new Error('sparseCategoricalCrossentropy needs a softmax output (it works on the logits)');
-      sum = ops.sparseSoftmaxCrossEntropy(out, target, rows, cols, 0, grad, scale);
+      sum = kernels.sparseSoftmaxCrossEntropy(out, target, rows, cols, 0, grad, scale);
       break;
   }
   return sum / d;

@@ -1,7 +1,7 @@
 // What compile() fixes: the loss, whether it fuses with the output activation, and how accuracy counts.
-import type { Layer } from './layers.js';
+import type { Layer } from './layer.js';
 import { fusableActivation, type LossName, type Reduction } from './losses.js';
-import { countCorrect, countCorrectBinary, countCorrectSparse } from './ops.js';
+import { kernels } from '../kernel-calls.js';
 
 export type AccuracyKind = 'binary' | 'categorical' | 'sparse';
 
@@ -18,7 +18,7 @@ export const METRIC_NAMES = ['accuracy'] as const;
 
 export function makeObjective(loss: LossName, last: Layer, metrics: readonly string[], reduction: Reduction): Objective {
   if (reduction !== 'mean' && reduction !== 'sum') throw new TypeError(`unknown reduction '${String(reduction)}'; valid: mean, sum`);
-  const act = last.outputActivation;
+  const act = last.outputActivation?.name ?? 'linear';
   const sparse = loss === 'sparseCategoricalCrossentropy';
   if (sparse && act !== 'softmax') {
     throw new RangeError(`sparseCategoricalCrossentropy needs a softmax output layer, but the last layer '${last.name}' ends in ${act}`);
@@ -31,7 +31,7 @@ export function makeObjective(loss: LossName, last: Layer, metrics: readonly str
   if (metrics.includes('accuracy')) {
     // Keras: threshold 0.5 for binary cross-entropy and for a single output, argmax otherwise.
     if (sparse) accuracy = 'sparse';
-    else if (loss === 'binaryCrossentropy' || last.outputUnits === 1) accuracy = 'binary';
+    else if (loss === 'binaryCrossentropy' || last.outputSize === 1) accuracy = 'binary';
     else accuracy = 'categorical';
   }
   return { loss, fused, sparse, accuracy, reduction };
@@ -49,12 +49,12 @@ export function accuracyPerRow(objective: Objective, cols: number): number {
 export function accuracyCount(objective: Objective, out: number, targets: number, rows: number, cols: number): number {
   switch (objective.accuracy) {
     case 'categorical':
-      return countCorrect(out, targets, rows, cols);
+      return kernels.countCorrect(out, targets, rows, cols);
     case 'sparse':
-      return countCorrectSparse(out, targets, rows, cols);
+      return kernels.countCorrectSparse(out, targets, rows, cols);
     case 'binary':
       // A fused sigmoid leaves logits in `out`: logit > 0 is probability > 0.5.
-      return countCorrectBinary(out, targets, rows * cols, objective.fused ? 0 : 0.5);
+      return kernels.countCorrectBinary(out, targets, rows * cols, objective.fused ? 0 : 0.5);
     default:
       return 0;
   }

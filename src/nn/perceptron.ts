@@ -2,10 +2,9 @@
 // sample at a time by w += eta (y - y_hat) x, b += eta (y - y_hat). It converges on linearly separable
 // data (Novikoff 1962) and never on XOR, which train() reports as converged: false.
 import { Tensor } from '../tensor.js';
-import { allocate, heapF32, release } from '../backend/allocator.js';
 import { ACTIVATIONS } from '../ops/activation-kinds.js';
 import { toMatrix, type DataLike } from './data.js';
-import { gemm, gemmPackBytes, sgdStep } from './ops.js';
+import { allocate, gemm, gemmPackBytes, heapF32, kernels, release } from '../kernel-calls.js';
 
 export interface PerceptronConfig {
   inputs: number;
@@ -44,11 +43,11 @@ export class Perceptron {
   }
 
   #matrices(x: DataLike, y: DataLike | undefined): { x: ReturnType<typeof toMatrix>; y: ReturnType<typeof toMatrix> | null } {
-    const xm = toMatrix(x, 'x', this.inputs);
+    const xm = toMatrix(x, 'x', [this.inputs]);
     try {
       if (xm.cols !== this.inputs) throw new RangeError(`x has ${xm.cols} features per row, the perceptron has ${this.inputs} inputs`);
       if (y === undefined) return { x: xm, y: null };
-      const ym = toMatrix(y, 'y', 1);
+      const ym = toMatrix(y, 'y', [1]);
       if (ym.rows !== xm.rows) {
         if (ym.owned) ym.tensor.dispose();
         throw new RangeError(`x has ${xm.rows} rows but y has ${ym.rows}: x [${xm.rows}, ${xm.cols}], y [${ym.rows}, ${ym.cols}]`);
@@ -92,8 +91,8 @@ export class Perceptron {
           if (error === 0) continue;
           mistakes++;
           // w -= (-eta * error) * x is the perceptron rule w += eta * error * x, with the sgd kernel.
-          sgdStep(w, row, n, 1, -this.learningRate * error);
-          sgdStep(b, one, 1, 1, -this.learningRate * error);
+          kernels.sgd(w, row, n, -this.learningRate * error, 0);
+          kernels.sgd(b, one, 1, -this.learningRate * error, 0);
         }
         errors.push(mistakes);
         if (mistakes === 0) return { converged: true, epochs: epoch + 1, errors };

@@ -1,69 +1,37 @@
-// A float64 forward pass and loss of a Sequential model's layers, written plainly (no kernels): the
-// reference side of gradCheck's central differences. Formulas match src/nn/losses.ts.
-import { ActivationLayer, Dense, type Layer } from './layers.js';
-import { SOFTMAX, type Activation } from './activations.js';
+// The float64 reference of a model: each layer's own reference forward (Layer.forward64) in turn, and the
+// losses written plainly (formulas as src/nn/losses.ts). gradCheck differentiates these by central differences.
+import type { Layer } from './layer.js';
 import type { LossName } from './losses.js';
-import { ACTIVATIONS } from '../ops/activation-kinds.js';
 
 const EPSILON = 1e-7;
 
-function activate(act: Activation, z: Float64Array, rows: number, cols: number): void {
-  if (act.kind === SOFTMAX) {
-    for (let r = 0; r < rows; r++) {
-      let max = -Infinity;
-      for (let c = 0; c < cols; c++) max = Math.max(max, z[r * cols + c]);
-      let sum = 0;
-      for (let c = 0; c < cols; c++) sum += Math.exp(z[r * cols + c] - max);
-      for (let c = 0; c < cols; c++) z[r * cols + c] = Math.exp(z[r * cols + c] - max) / sum;
-    }
-    return;
-  }
-  for (let i = 0; i < z.length; i++) {
-    const v = z[i];
-    switch (act.kind) {
-      case ACTIVATIONS.relu: z[i] = v > 0 ? v : 0; break;
-      case ACTIVATIONS.leakyRelu: z[i] = v > 0 ? v : act.param * v; break;
-      case ACTIVATIONS.sigmoid: z[i] = 1 / (1 + Math.exp(-v)); break;
-      case ACTIVATIONS.tanh: z[i] = Math.tanh(v); break;
-      case ACTIVATIONS.step: z[i] = v > 0 ? 1 : 0; break;
-      default: break;
-    }
-  }
-}
-
 /**
- * Outputs of `layers` for x ([rows, in], float64) with parameters `params` (in the model's order);
- * `logits` leaves out the last layer's output activation.
+ * Outputs of `layers` for x (`rows` samples, float64) with `weights` (every layer's weights, in model order)
+ * in training mode; `logits` leaves out the last layer's output activation.
  */
-export function forward64(layers: readonly Layer[], params: readonly Float64Array[], x: Float64Array, rows: number, logits: boolean): Float64Array {
+export function forward64(layers: readonly Layer[], weights: readonly Float64Array[], x: Float64Array, rows: number, logits: boolean): Float64Array {
   let input = x;
-  let p = 0;
+  let at = 0;
   layers.forEach((layer, i) => {
-    const skipActivation = logits && i === layers.length - 1;
-    if (layer instanceof Dense) {
-      const n = layer.inputUnits;
-      const u = layer.units;
-      const w = params[p++];
-      const b = layer.useBias ? params[p++] : null;
-      const z = new Float64Array(rows * u);
-      for (let r = 0; r < rows; r++) {
-        for (let j = 0; j < u; j++) {
-          let s = b === null ? 0 : b[j];
-          for (let k = 0; k < n; k++) s += input[r * n + k] * w[k * u + j];
-          z[r * u + j] = s;
-        }
-      }
-      if (!skipActivation) activate(layer.activation, z, rows, u);
-      input = z;
-    } else if (layer instanceof ActivationLayer) {
-      const z = Float64Array.from(input);
-      if (!skipActivation) activate(layer.activation, z, rows, layer.outputUnits);
-      input = z;
-    } else {
-      throw new TypeError(`gradCheck: layer ${layer.name} has no float64 reference`);
-    }
+    const own = weights.slice(at, at + layer.weights.length);
+    at += layer.weights.length;
+    input = layer.forward64(input, rows, own, true, logits && i === layers.length - 1);
   });
   return input;
+}
+
+/** l1 * sum|w| + l2 * sum w^2 over the regularized weights (float64). */
+export function penalty64(layers: readonly Layer[], weights: readonly Float64Array[]): number {
+  let sum = 0;
+  let at = 0;
+  for (const layer of layers) {
+    for (const w of layer.weights) {
+      const values = weights[at++];
+      if (w.regularizer === null) continue;
+      for (const v of values) sum += w.regularizer.l1 * Math.abs(v) + w.regularizer.l2 * v * v;
+    }
+  }
+  return sum;
 }
 
 /** Mean loss over rows (targets: floats, or class indices for the sparse loss). */

@@ -1,16 +1,16 @@
-// Activation codes passed to the kernels; mirror of assembly/activation-kinds.ts.
-export const ACTIVATIONS = {
-  linear: 0,
-  relu: 1,
-  leakyRelu: 2,
-  sigmoid: 3,
-  tanh: 4,
-  step: 5,
-} as const;
-export type ActivationName = keyof typeof ACTIVATIONS;
-export type ActivationCode = (typeof ACTIVATIONS)[ActivationName];
+// Kernel codes of the elementwise activations, by name, derived from the one table (src/activation-table.ts).
+import { ACTIVATION_TABLE } from '../activation-table.js';
 
-/** Looks up an activation by name; the error lists the valid names. */
+// Softmax (code -1) works on rows and has its own kernel.
+type ElementwiseRow = Exclude<(typeof ACTIVATION_TABLE)[number], { code: -1 }>;
+export type ActivationName = ElementwiseRow['name'];
+export type ActivationCode = ElementwiseRow['code'];
+
+export const ACTIVATIONS = Object.fromEntries(ACTIVATION_TABLE.filter((a) => a.code >= 0).map((a) => [a.name, a.code])) as {
+  readonly [R in ElementwiseRow as R['name']]: R['code'];
+};
+
+/** Looks up an elementwise activation by name; the error lists the valid names. */
 export function activationCode(name: string): ActivationCode {
   if (!Object.hasOwn(ACTIVATIONS, name)) {
     throw new TypeError(`unknown activation '${name}'; valid: ${Object.keys(ACTIVATIONS).join(', ')}`);

@@ -1,5 +1,5 @@
 // Matrix multiplication: the pointer-level `gemm` used by the layers, and the public `matmul` on Tensors.
-// Both end in `runGemm`, the one place that calls the wasm kernel (the thread pool replaces that call).
+// Both end in the thread pool's `parallelGemm`, which calls the kernel on one or several threads.
 import { kernels } from '../backend/wasm.js';
 import { parallelGemm, releaseWorkerScratch, workerScratchBytes } from '../backend/pool.js';
 import { allocate, release } from '../backend/allocator.js';
@@ -86,26 +86,13 @@ export function gemm(p: GemmParams): void {
   const transB = p.transB ? 1 : 0;
   const { m, n, k } = p;
   const pack = p.pack ?? packScratch(kernels.gemmPackBytes(m, n, k, transB));
-  runGemm(
+  parallelGemm(
     transA, transB, m, n, k,
     p.alpha ?? 1, p.a, p.lda ?? (transA ? m : k),
     p.b, p.ldb ?? (transB ? k : n),
     p.beta ?? 0, p.c, p.ldc ?? n,
     p.bias ?? 0, p.activation ?? ACTIVATIONS.linear, p.activationParam ?? 0, pack,
   );
-}
-
-/**
- * The single call of the wasm GEMM kernel (argument order: assembly/README.md). Rows [r0, r1) of C can be
- * computed by a separate call, bit-identical to the whole: m = r1 - r0, a += r0 * (transA ? 4 : 4 * lda),
- * c += r0 * 4 * ldc, and its own pack scratch of gemmPackBytes(r1 - r0, n, k, transB) bytes.
- */
-export function runGemm(
-  transA: number, transB: number, m: number, n: number, k: number,
-  alpha: number, a: number, lda: number, b: number, ldb: number,
-  beta: number, c: number, ldc: number, bias: number, act: number, actParam: number, pack: number,
-): void {
-  parallelGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
 }
 
 export interface MatmulOptions {
@@ -187,7 +174,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   }
   const pack = packScratch(kernels.gemmPackBytes(m, n, k, transB ? 1 : 0));
   const c = out ?? new Tensor([m, n]);
-  runGemm(
+  parallelGemm(
     transA ? 1 : 0, transB ? 1 : 0, m, n, k,
     alpha, a.ptr, a.shape[1], b.ptr, b.shape[1],
     beta, c.ptr, n, bias, activation, activation === ACTIVATIONS.leakyRelu ? leakyAlpha : 0, pack,

@@ -1,0 +1,49 @@
+// The pointer-level API the model code (src/nn) uses: the wasm kernels themselves, the thread pool's
+// split calls, the planned work buffers and raw copies inside the linear memory. src/nn reaches the
+// memory only through this module and through Tensors. Argument orders: assembly/README.md.
+import { allocate, heapF32, heapI32, heapU8, release } from './backend/allocator.js';
+import { parallelGemm } from './backend/pool.js';
+
+export { kernels } from './backend/wasm.js';
+export { parallelRows, gemmSplits, startWorkers } from './backend/pool.js';
+export { gemmPackBytes, releaseGemmScratch } from './ops/matmul.js';
+export { gatherRowsAt } from './ops/gather.js';
+export { allocate, release, heapF32, heapI32 };
+
+/** C[m,n] = act(op(A) op(B) + bias), row-major, alpha 1, beta 0 (C is only written), on the pool's threads. */
+export function gemm(
+  transA: number, transB: number, m: number, n: number, k: number,
+  a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
+  bias: number, act: number, actParam: number, pack: number,
+): void {
+  parallelGemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, bias, act, actParam, pack);
+}
+
+/** Copies `bytes` bytes from `src` to `dst` inside the wasm memory (a native memmove, no allocation). */
+export function copyBytes(dst: number, src: number, bytes: number): void {
+  heapU8().copyWithin(dst, src, src + bytes);
+}
+
+/** Work buffers allocated together and released together (one set per fit / evaluate / predict). */
+export class Workspace {
+  readonly #blocks: number[] = [];
+
+  /** A block of `count` 4-byte elements, f32 or i32 (at least one, so every pointer is a real block). */
+  elements(count: number): number {
+    const ptr = allocate(Math.max(1, count) * 4);
+    this.#blocks.push(ptr);
+    return ptr;
+  }
+
+  /** A block of `count` bytes, or 0 when none are needed. */
+  bytes(count: number): number {
+    if (count <= 0) return 0;
+    const ptr = allocate(count);
+    this.#blocks.push(ptr);
+    return ptr;
+  }
+
+  releaseAll(): void {
+    while (this.#blocks.length > 0) release(this.#blocks.pop()!);
+  }
+}

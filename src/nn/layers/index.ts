@@ -1,0 +1,58 @@
+// The layer registry: every layer type by class name (saved models, TensorFlow.js imports), and the
+// sn.layers factories. A new layer type is one file in this folder plus its line in LAYER_TYPES.
+import type { Config } from '../config.js';
+import type { Layer } from '../layer.js';
+import { ActivationLayer, activationFactories } from './activation.js';
+import { Dense, type DenseOptions } from './dense.js';
+import { Flatten, Reshape, type ReshapeOptions } from './reshape.js';
+import type { LayerOptions } from '../layer.js';
+
+/** A layer class: its saved class name, fromConfig, and how TensorFlow.js entries of its kind import. */
+interface RegisteredType {
+  readonly className: string;
+  fromConfig(config: Config): Layer;
+  /** TensorFlow.js class names this type imports (beside its own className). */
+  readonly tfjsNames?: readonly string[];
+  fromTfjs(className: string, config: Config, where: string): Layer;
+}
+
+const LAYER_TYPES: readonly RegisteredType[] = [
+  { className: Dense.className, fromConfig: Dense.fromConfig, fromTfjs: (_c, config, where) => Dense.fromTfjs(config, where) },
+  { className: ActivationLayer.className, fromConfig: ActivationLayer.fromConfig, tfjsNames: ['LeakyReLU', 'ReLU', 'Softmax'], fromTfjs: ActivationLayer.fromTfjs },
+  { className: Flatten.className, fromConfig: Flatten.fromConfig, fromTfjs: (_c, config) => Flatten.fromTfjs(config) },
+  { className: Reshape.className, fromConfig: Reshape.fromConfig, fromTfjs: (_c, config) => Reshape.fromTfjs(config) },
+];
+
+export const LAYER_CLASS_NAMES = LAYER_TYPES.map((t) => t.className);
+
+function findType(className: unknown, tfjs: boolean): RegisteredType | undefined {
+  return LAYER_TYPES.find((t) => t.className === className || (tfjs && t.tfjsNames?.includes(className as string)));
+}
+
+/** A layer from its saved { className, config }; unknown class names list the known ones. */
+export function layerFromConfig(className: unknown, config: Config, where: string): Layer {
+  const type = findType(className, false);
+  if (type === undefined) throw new TypeError(`${where}: unknown layer class ${JSON.stringify(className)}; simdnet has ${LAYER_CLASS_NAMES.join(', ')}`);
+  return type.fromConfig(config);
+}
+
+/** A layer from a TensorFlow.js { class_name, config } entry. */
+export function layerFromTfjs(className: unknown, config: Config, where: string): Layer {
+  const type = findType(className, true);
+  if (type === undefined) {
+    const known = LAYER_TYPES.flatMap((t) => [t.className, ...(t.tfjsNames ?? [])]);
+    throw new TypeError(`${where}: layer '${String(config.name)}' is a ${String(className)}; simdnet imports ${known.join(', ')} (and InputLayer)`);
+  }
+  return type.fromTfjs(className as string, config, where);
+}
+
+/** sn.layers: factories with tfjs-layers names and options. */
+export const layers = {
+  dense: (options: DenseOptions): Dense => new Dense(options),
+  flatten: (options?: LayerOptions): Flatten => new Flatten(options),
+  reshape: (options: ReshapeOptions): Reshape => new Reshape(options),
+  ...activationFactories,
+};
+
+export { Dense, ActivationLayer, Flatten, Reshape };
+export type { DenseOptions, ReshapeOptions };

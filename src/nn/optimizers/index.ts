@@ -1,0 +1,45 @@
+// The optimizer registry (by the name a saved model records) and the sn.optimizers factories. A new
+// optimizer is one file in this folder plus its line in OPTIMIZER_TYPES.
+import { isPlainObject, type Config } from '../config.js';
+import { Adam, type AdamOptions } from './adam.js';
+import { Optimizer } from './optimizer.js';
+import { schedules } from './schedules.js';
+import { Sgd, type SgdOptions } from './sgd.js';
+
+const OPTIMIZER_TYPES: Record<string, (config?: Config) => Optimizer> = {
+  sgd: (config) => new Sgd(config),
+  adam: (config) => new Adam(config),
+};
+
+export const OPTIMIZER_NAMES = Object.keys(OPTIMIZER_TYPES);
+
+/** An optimizer from its name and config (a saved model's training section); errors name the setting. */
+export function optimizerFromConfig(name: unknown, config: Config, where: string): Optimizer {
+  if (typeof name !== 'string' || !Object.hasOwn(OPTIMIZER_TYPES, name)) {
+    throw new TypeError(`${where}: unknown optimizer ${JSON.stringify(name)}; valid: ${OPTIMIZER_NAMES.join(', ')}`);
+  }
+  if (!isPlainObject(config)) throw new TypeError(`${where}: the ${name} config must be an object`);
+  try {
+    return OPTIMIZER_TYPES[name](config);
+  } catch (e) {
+    if (e instanceof Error) e.message = `${where}: ${e.message}`;
+    throw e;
+  }
+}
+
+/** compile's `optimizer`: an Optimizer, or a name for the defaults. */
+export function resolveOptimizer(spec: unknown): Optimizer {
+  if (spec instanceof Optimizer) return spec;
+  if (typeof spec === 'string' && Object.hasOwn(OPTIMIZER_TYPES, spec)) return OPTIMIZER_TYPES[spec]();
+  throw new TypeError(`unknown optimizer '${String(spec)}'; valid: ${OPTIMIZER_NAMES.join(', ')} (or sn.optimizers.sgd(...) / adam(...))`);
+}
+
+export const optimizers = {
+  sgd: (options?: SgdOptions): Sgd => new Sgd(options),
+  adam: (options?: AdamOptions): Adam => new Adam(options),
+  schedules,
+};
+
+export { Optimizer, Sgd, Adam };
+export type { SgdOptions, AdamOptions };
+export type { LearningRateSchedule } from './optimizer.js';

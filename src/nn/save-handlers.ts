@@ -1,0 +1,23 @@
+// Where model.save() and model.exportTfjs() write: handlers that the file code (src/io) registers when it
+// is imported (the package entry does), so the model code never imports the file code. A handler copies
+// the model's weights before its first await: what is saved is the model at the moment of the call.
+import type { Sequential } from './sequential.js';
+
+export type SaveKind = 'save' | 'exportTfjs';
+export interface SaveOptions {
+  /** Extra JSON data kept in model.json (the CLI stores class names and image shape). */
+  metadata?: Record<string, unknown>;
+}
+type SaveHandler = (model: Sequential, destination: string, options?: SaveOptions) => Promise<void>;
+
+const handlers = new Map<SaveKind, SaveHandler>();
+
+export function registerSaveHandler(kind: SaveKind, handler: SaveHandler): void {
+  handlers.set(kind, handler);
+}
+
+export function saveWith(kind: SaveKind, model: Sequential, destination: string, options?: SaveOptions): Promise<void> {
+  const handler = handlers.get(kind);
+  if (handler === undefined) return Promise.reject(new Error(`model.${kind}: no file support is loaded; import 'simdnet' (its entry loads it)`));
+  return handler(model, destination, options);
+}

@@ -1,0 +1,148 @@
+// One training step as data: gather the batch, forward, loss (fused with the output activation), backward,
+// weight penalties, one fused optimizer pass per parameter that also saves the rollback copy and checks
+// finiteness. Everything it touches is planned once per fit by the constructor: a step allocates nothing.
+import { Tensor } from '../../tensor.js';
+import { gatherRowsAt, heapI32, kernels, type Workspace } from '../../kernel-calls.js';
+import { lossRows } from '../losses.js';
+import { accuracyCount, type Objective } from '../objective.js';
+import { leadingRows, type Optimizer } from '../optimizers/optimizer.js';
+import { Plan } from '../plan.js';
+import type { Random } from '../random.js';
+import type { Sequential } from '../sequential.js';
+import { applyPenalties, penalizedWeights, type Penalized, type Prepared } from './passes.js';
+import { Snapshot } from './snapshot.js';
+
+/** Why a step stopped training (fit turns it into a NonFiniteLossError with the history). */
+export class StepFailure extends Error {}
+
+/** The outcome of one step: its loss sum over the batch's samples (penalty included per sample) and correct count. */
+export interface StepResult {
+  lossSum: number;
+  correct: number;
+}
+
+export class TrainStep {
+  readonly plan: Plan;
+  readonly batch: number;
+  readonly #model: Sequential;
+  readonly #data: Prepared;
+  readonly #objective: Objective;
+  readonly #optimizer: Optimizer;
+  readonly #inCols: number;
+  readonly #targetCols: number;
+  readonly #outCols: number;
+  readonly #indices: number;
+  readonly #xBatch: number;
+  readonly #yBatch: number;
+  readonly #params: readonly Tensor[];
+  readonly #weightPtrs: number[];
+  readonly #gradPtrs: number[];
+  readonly #sizes: number[];
+  readonly #paramRows: number[];
+  readonly #slotPtrs: number[][];
+  readonly #penalized: Penalized[];
+  readonly #snapshot: Snapshot | null;
+  readonly #result: StepResult = { lossSum: 0, correct: 0 };
+
+  constructor(model: Sequential, data: Prepared, batch: number, gathered: boolean, rollback: boolean, ws: Workspace) {
+    const compiled = model.requireCompiled('fit');
+    this.#model = model;
+    this.#data = data;
+    this.#objective = compiled.objective;
+    this.#optimizer = compiled.optimizer;
+    this.batch = batch;
+    this.plan = new Plan(model.layers, batch, true, ws);
+    this.#inCols = model.inputUnits;
+    this.#outCols = model.outputUnits;
+    this.#targetCols = this.#objective.sparse ? 1 : this.#outCols;
+    this.#indices = gathered ? ws.elements(data.rows) : 0;
+    this.#xBatch = gathered ? ws.elements(batch * this.#inCols) : 0;
+    this.#yBatch = gathered ? ws.elements(batch * this.#targetCols) : 0;
+    const params = model.params;
+    this.#params = params;
+    this.#weightPtrs = params.map((p) => p.ptr);
+    this.#gradPtrs = model.grads.map((g) => g.ptr);
+    this.#sizes = params.map((p) => p.size);
+    this.#paramRows = params.map(leadingRows);
+    const slots = params.map((p) => this.#optimizer.slots(p));
+    this.#slotPtrs = slots.map((s) => s.map((t) => t.ptr));
+    this.#penalized = penalizedWeights(model);
+    const state = model.layers.flatMap((l) => l.weights.filter((w) => w.grad === null).map((w) => w.tensor));
+    this.#snapshot = rollback ? new Snapshot(params, slots, state, ws) : null;
+  }
+
+  /** A new order of the rows for the next epoch (when batches are gathered). */
+  shuffle(random: Random): void {
+    if (this.#indices === 0) return;
+    const heap = heapI32();
+    const base = this.#indices >>> 2;
+    const rows = this.#data.rows;
+    for (let i = 0; i < rows; i++) heap[base + i] = i;
+    random.shuffle(heap, base, rows);
+  }
+
+  /** Trains on rows [start, start + n) of this epoch's order with learning rate `lr`. */
+  run(start: number, n: number, lr: number, where: string): StepResult {
+    const data = this.#data;
+    for (const t of data.userTensors) {
+      if (t.disposed) throw new Error(`${where}: a tensor given to fit (${t}) was disposed during training; fit stopped before using it`);
+    }
+    const objective = this.#objective;
+    let xPtr: number;
+    let yPtr: number;
+    if (this.#indices !== 0) {
+      const at = this.#indices + start * 4;
+      gatherRowsAt(data.x.tensor.ptr, this.#inCols, at, n, this.#xBatch);
+      gatherRowsAt(data.targets, this.#targetCols, at, n, this.#yBatch);
+      xPtr = this.#xBatch;
+      yPtr = this.#yBatch;
+    } else {
+      xPtr = data.x.tensor.ptr + start * this.#inCols * 4;
+      yPtr = data.targets + start * this.#targetCols * 4;
+    }
+    const snapshot = this.#snapshot;
+    snapshot?.beforeForward();
+    const plan = this.plan;
+    const out = plan.forward(xPtr, n, true, objective.fused);
+    const dataLoss = lossRows(objective.loss, objective.fused, out, yPtr, n, this.#outCols, plan.outputGrad, objective.reduction);
+    const correct = objective.accuracy === null ? 0 : accuracyCount(objective, out, yPtr, n, this.#outCols);
+    plan.backward(n, objective.fused);
+    const penalty = this.#penalized.length === 0 ? 0 : applyPenalties(this.#penalized, true);
+    const lossSum = dataLoss + penalty * n;
+    const optimizer = this.#optimizer;
+    if (!Number.isFinite(lossSum) && snapshot !== null) {
+      const restored = snapshot.restore(optimizer);
+      throw new StepFailure(
+        `loss is ${lossSum / n} at ${where}; training stopped and the model keeps ` +
+          (restored ? 'the weights from before the previous update, the last whose loss was finite' : 'its weights from before this fit (no update was made)'),
+      );
+    }
+    snapshot?.saving(optimizer);
+    optimizer.iterations++;
+    // One pass per parameter updates it, saves its old values for the rollback and checks the result.
+    let finite = true;
+    const saved = snapshot?.saved;
+    for (let i = 0; i < this.#weightPtrs.length; i++) {
+      finite = optimizer.update(this.#weightPtrs[i], this.#gradPtrs[i], this.#slotPtrs[i], this.#sizes[i], this.#paramRows[i], lr, saved === undefined ? null : saved[i]) && finite;
+    }
+    if (snapshot !== null && !finite) this.#failOnNonFiniteParameter(snapshot, where);
+    this.#result.lossSum = lossSum;
+    this.#result.correct = correct;
+    return this.#result;
+  }
+
+  #failOnNonFiniteParameter(snapshot: Snapshot, where: string): never {
+    const names = this.#model.paramNames;
+    for (let i = 0; i < this.#weightPtrs.length; i++) {
+      const at = kernels.firstNonFinite(this.#weightPtrs[i], this.#sizes[i]);
+      if (at < 0) continue;
+      const value = this.#params[i].data[at];
+      snapshot.restore(this.#optimizer);
+      throw new StepFailure(
+        `parameter ${names[i]} became ${value} (at index ${at}) in the update at ${where} although the loss was finite; training ` +
+          'stopped and the model keeps the weights from before this update, the last all finite',
+      );
+    }
+    throw new StepFailure(`an update at ${where} reported a non-finite parameter that could not be found`);
+  }
+}
