@@ -13,3 +13,6 @@ export { softmaxCrossEntropy, sparseSoftmaxCrossEntropy, crossEntropy, meanSquar
 export { colSums, rowArgmax, countCorrect, countCorrectSparse, countCorrectBinary, firstNonFinite } from './reduce';
 export { sgd, sgdMomentum, adam } from './optim';
 export { gatherRows } from './gather';
+export { dropoutForward, dropoutBackward } from './dropout';
+export { batchNormStats, batchNormForward, batchNormBackward, batchNormMovingUpdate } from './batchnorm';
+export { regularize } from './regularize';
