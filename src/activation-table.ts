@@ -32,7 +32,7 @@ export const ACTIVATION_TABLE = [
   },
   { name: 'sigmoid', code: 3, tfjs: 'sigmoid', param: null, fusesWith: ['binaryCrossentropy'], reference: (x: number) => 1 / (1 + Math.exp(-x)) },
   { name: 'tanh', code: 4, tfjs: 'tanh', param: null, fusesWith: [], reference: (x: number) => Math.tanh(x) },
+  { name: 'softmax', code: -1, tfjs: 'softmax', param: null, fusesWith: ['categoricalCrossentropy', 'sparseCategoricalCrossentropy'], reference: null },
   // Heaviside with H(0) = 0, the perceptron's "1 if w.x + b > 0 else 0".
   { name: 'step', code: 5, tfjs: null, param: null, fusesWith: [], reference: (x: number) => (x > 0 ? 1 : 0) },
-  { name: 'softmax', code: -1, tfjs: 'softmax', param: null, fusesWith: ['categoricalCrossentropy', 'sparseCategoricalCrossentropy'], reference: null },
 ] as const satisfies readonly ActivationRow[];

@@ -32,7 +32,7 @@ describe('fit rejects bad input before touching any weight', () => {
     ['batchSize not an integer', () => model(), (m) => m.fit(x4, [0, 1, 1, 0], { batchSize: 2.5 }), /batchSize must be an integer >= 1, got 2.5/, RangeError],
     ['epochs < 0', () => model(), (m) => m.fit(x4, [0, 1, 1, 0], { epochs: -1 }), /epochs must be an integer >= 0, got -1/, RangeError],
     ['validation data of the wrong width', () => model(), (m) => m.fit(x4, [0, 1, 1, 0], { validationData: [[[1, 2, 3]], [1]] }), /validation x has shape \[1, 3\]/, RangeError],
-    ['unknown callback', () => model(), (m) => m.fit(x4, [0, 1, 1, 0], { callbacks: { onEpochStart: () => 0 } as never }), /unknown callback 'onEpochStart'; valid: onTrainBegin, onTrainEnd, onEpochEnd, onBatchEnd/, TypeError],
+    ['unknown callback', () => model(), (m) => m.fit(x4, [0, 1, 1, 0], { callbacks: { onEpochStart: () => 0 } as never }), /unknown callback 'onEpochStart'; valid: onTrainBegin, onTrainEnd, onEpochBegin, onEpochEnd, onBatchBegin, onBatchEnd/, TypeError],
     ['bad onNonFinite', () => model(), (m) => m.fit(x4, [0, 1, 1, 0], { onNonFinite: 'ignore' as never }), /onNonFinite must be 'stop' or 'continue'/, TypeError],
   ];
   for (const [name, make, run, message, type] of cases) {
@@ -80,14 +80,15 @@ describe('configuration errors name the valid choices', () => {
 
   it('bad layer sizes and shapes', () => {
     expect(() => sn.layers.dense({ units: 0 })).toThrow(/units must be an integer >= 1, got 0/);
-    expect(() => sn.layers.dense({ units: 2, inputShape: [2, 3] as never })).toThrow(/inputShape must be \[features\]/);
-    expect(() => sn.sequential([sn.layers.dense({ inputShape: [2], units: 3 }), sn.layers.dense({ inputShape: [4], units: 1 })])).toThrow(/declares inputShape \[4\] but the previous layer outputs 3/);
+    expect(() => sn.layers.dense({ units: 2, inputShape: [2, 0] })).toThrow(/inputShape must be a list of whole sizes >= 1/);
+    expect(() => sn.layers.dense({ units: 2, inputShape: 3 as never })).toThrow(/inputShape must be a list of whole sizes >= 1/);
+    expect(() => sn.sequential([sn.layers.dense({ inputShape: [2], units: 3 }), sn.layers.dense({ inputShape: [4], units: 1 })])).toThrow(/declares inputShape \[4\] but the previous layer outputs \[3\]/);
   });
 
   it('layer protocol shape errors', () => {
     const d = sn.layers.dense({ inputShape: [2], units: 3, seed: 1 });
     const x = sn.tensor([[1, 2, 3]]);
-    expect(() => d.forward(x)).toThrow(/expects 2 input features, got shape \[1, 3\]/);
+    expect(() => d.forward(x)).toThrow(/expects input shape \[null, 2\], got \[1, 3\]/);
     expect(() => d.backward(x)).toThrow(/backward called before forward/);
     const ok = sn.tensor([[1, 2]]);
     d.forward(ok);

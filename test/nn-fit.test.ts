@@ -19,7 +19,7 @@ function toRef(model: sn.Sequential): RefDense[] {
   return model.layers.map((layer) => {
     const d = layer as sn.Dense;
     return {
-      inputs: d.inputUnits,
+      inputs: d.inputSize,
       units: d.units,
       activation: d.activation.name,
       alpha: d.activation.param,
@@ -357,9 +357,9 @@ describe('fit', () => {
   it('summary lists layers, output shapes and parameter counts', () => {
     const m = sn.sequential([sn.layers.dense({ inputShape: [784], units: 128, activation: 'relu' }), sn.layers.dense({ units: 10, activation: 'softmax' })], { seed: 1 });
     const text = m.summary({ print: false });
-    expect(text).toMatch(/\[batch, 128\]\s+relu\s+100480/);
-    expect(text).toMatch(/\[batch, 10\]\s+softmax\s+1290/);
-    expect(text).toMatch(/Total params: 101770/);
+    expect(text).toMatch(/\(Dense\)\s+\[null, 128\]\s+100480/);
+    expect(text).toMatch(/\(Dense\)\s+\[null, 10\]\s+1290/);
+    expect(text).toMatch(/Total params: 101770\nTrainable params: 101770\nNon-trainable params: 0/);
     m.dispose();
   });
 });

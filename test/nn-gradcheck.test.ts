@@ -36,8 +36,8 @@ describe('gradCheck', () => {
           const rows = 7;
           const cols = 3;
           const layers = separate
-            ? [sn.layers.dense({ inputShape: [5], units: 6 }), sn.layers.activation({ activation: act, alpha: 0.1 }), sn.layers.dense({ units: cols }), sn.layers.activation({ activation: outAct })]
-            : [sn.layers.dense({ inputShape: [5], units: 6, activation: act, alpha: 0.1 }), sn.layers.dense({ units: cols, activation: outAct })];
+            ? [sn.layers.dense({ inputShape: [5], units: 6 }), sn.layers.activation({ activation: act, ...(act === 'leakyRelu' ? { alpha: 0.1 } : {}) }), sn.layers.dense({ units: cols }), sn.layers.activation({ activation: outAct })]
+            : [sn.layers.dense({ inputShape: [5], units: 6, activation: act, ...(act === 'leakyRelu' ? { alpha: 0.1 } : {}) }), sn.layers.dense({ units: cols, activation: outAct })];
           const model = sn.sequential(layers, { seed: 21 });
           model.compile({ optimizer: 'sgd', loss });
           const x = { data: values(rows * 5, 2).map((v) => 2 * v), shape: [rows, 5] };

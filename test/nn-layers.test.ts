@@ -28,7 +28,7 @@ describe('dense layer forward/backward', () => {
   for (const [rows, inputs, units] of shapes) {
     for (const act of acts) {
       it(`[${rows}, ${inputs}] -> ${units} ${act}`, () => {
-        const layer = sn.layers.dense({ units, activation: act, alpha: 0.2, seed: rows * 31 + units, biasInitializer: sn.initializers.randomNormal({ stddev: 0.5 }) });
+        const layer = sn.layers.dense({ units, activation: act, ...(act === 'leakyRelu' ? { alpha: 0.2 } : {}), seed: rows * 31 + units, biasInitializer: sn.initializers.randomNormal({ stddev: 0.5 }) });
         const x = sn.tensor(values(rows * inputs, 5), [rows, inputs]);
         const y = layer.forward(x);
         expect(y.shape).toEqual([rows, units]);
@@ -158,7 +158,7 @@ describe('optimizers.applyGradients', () => {
   ];
   for (const config of configs) {
     it(`${config.kind}: 4 steps on 1, 7 and 33 floats`, () => {
-      const opt = config.kind === 'adam' ? sn.optimizers.adam(config) : sn.optimizers.sgd({ learningRate: config.learningRate, momentum: config.momentum ?? 0, nesterov: config.kind === 'nesterov' });
+      const opt = config.kind === 'adam' ? sn.optimizers.adam({ learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon }) : sn.optimizers.sgd({ learningRate: config.learningRate, momentum: config.momentum ?? 0, nesterov: config.kind === 'nesterov' });
       const ref = new RefOptimizerState(config);
       const sizes = [1, 7, 33];
       const params = sizes.map((n, i) => sn.tensor(values(n, i + 1), [n]));

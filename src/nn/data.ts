@@ -82,7 +82,8 @@ function shapeMatrix(t: Tensor, owned: boolean, what: string, sample: readonly n
       const rows = t.shape[0];
       const trailing = t.shape.slice(1);
       if (sample !== undefined && shapeText(trailing) !== shapeText(sample)) {
-        throw new RangeError(`${what} has shape ${shapeText(t.shape)}: expected [rows, ${sample.join(', ')}]`);
+        const wanted = sample.length === 1 ? `${sample[0]} value${sample[0] === 1 ? '' : 's'} per row` : `[rows, ${sample.join(', ')}]`;
+        throw new RangeError(`${what} has shape ${shapeText(t.shape)}: expected ${wanted}`);
       }
       return { tensor: t, rows, cols: trailing.reduce((a, b) => a * b, 1), sample: trailing, owned };
     }

@@ -245,8 +245,12 @@ export abstract class Layer {
     };
   }
 
-  /** Sets the shapes for a per-sample input shape and creates the weights (once; later calls must agree). */
-  build(inputShape: readonly number[], random: Random): void {
+  /**
+   * Sets the shapes for a per-sample input shape (a number n means [n]) and creates the weights, drawn from
+   * `random` (a model's generator; default a random seed). Once: later calls must agree.
+   */
+  build(shape: readonly number[] | number, random: Random = new Random(randomSeed())): void {
+    const inputShape = checkShape(typeof shape === 'number' ? [shape] : shape, `${this.name}: input shape`);
     if (this.#inputShape !== null) {
       if (shapeText(inputShape) !== shapeText(this.#inputShape)) {
         throw new RangeError(`${this.name} was built for input shape ${shapeText(this.#inputShape)}, got ${shapeText(inputShape)}`);
@@ -315,7 +319,7 @@ export abstract class Layer {
     const sample = x.shape.slice(1);
     if (!this.built) {
       if (this.#owner !== null) throw new Error(`${this.name} belongs to a model that has not built it yet: use the model`);
-      this.build(this.declaredInputShape ?? sample, new Random(randomSeed()));
+      this.build(this.declaredInputShape ?? sample);
     }
     if (shapeText(sample) !== shapeText(this.inputShape)) {
       throw new RangeError(`${this.name} expects input shape ${shapeText([null, ...this.inputShape])}, got ${shapeText(x.shape)}`);

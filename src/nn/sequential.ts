@@ -123,6 +123,10 @@ export class Sequential {
   /** Builds every layer for a per-sample input shape (a number n means [n]). */
   build(inputShape: readonly number[] | number): void {
     this.#checkIdle('build');
+    this.#build(inputShape);
+  }
+
+  #build(inputShape: readonly number[] | number): void {
     if (this.layers.length === 0) throw new Error(`${this.name}: the model has no layers`);
     let shape = checkShape(typeof inputShape === 'number' ? [inputShape] : inputShape, `${this.name}.build: input shape`);
     for (const layer of this.layers) {
@@ -219,8 +223,8 @@ export class Sequential {
 
   /** @internal Marks the model busy with `what` (fit): add, compile, build and dispose are refused until done. */
   lockFor(what: string): void {
-    if (this.#disposed) throw new Error(`${this.name} was disposed and cannot be used`);
-    if (this.#busy !== null) throw new Error(`${what}: ${this.#busy} is already running on ${this.name}: await it before starting another`);
+    if (this.#disposed) throw new Error(`${what}: ${this.name}: the model was disposed and cannot be used`);
+    if (this.#busy !== null) throw new Error(`${what}: ${this.#busy} is already running on this model (${this.name}): await it before starting another`);
     this.#busy = what;
   }
 
@@ -231,11 +235,11 @@ export class Sequential {
 
   /** @internal Throws when disposed; builds the model for `sample` when it is not built yet. */
   ready(sample: readonly number[] | undefined): void {
-    if (this.#disposed) throw new Error(`${this.name} was disposed and cannot be used`);
+    if (this.#disposed) throw new Error(`${this.name}: the model was disposed and cannot be used`);
     if (this.layers.length === 0) throw new Error(`${this.name}: the model has no layers`);
     if (!this.built) {
       if (sample === undefined) throw new Error(`${this.name} is not built yet (give the first layer an inputShape)`);
-      this.build(sample);
+      this.#build(sample);
     }
   }
 

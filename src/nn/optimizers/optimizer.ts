@@ -3,7 +3,7 @@
 // per-parameter state is a list of slots of any length, allocated once per parameter and kept until the
 // optimizer or the model is disposed, so repeated fits continue where the last one stopped, as in Keras.
 import { Tensor } from '../../tensor.js';
-import { checkNumber, type Config } from '../config.js';
+import type { Config } from '../config.js';
 
 /** A learning rate as a function of the optimizer's step count (from 0) and the current epoch (from 0). */
 export type LearningRateSchedule = (iteration: number, epoch: number) => number;
@@ -19,7 +19,10 @@ function checkLearningRate(value: unknown, where: string): number | LearningRate
   return typeof value === 'function' ? (value as LearningRateSchedule) : checkRate(value, `${where} learningRate`);
 }
 
-export const checkFraction = (value: unknown, what: string): number => checkNumber(value, what, 0, 1, true);
+export function checkFraction(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw new RangeError(`${what} must be in [0, 1), got ${String(value)}`);
+  return value;
+}
 
 /**
  * The rows a parameter's update may be split by: a weight matrix's first axis (the rows of its gradient's

@@ -147,19 +147,24 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
     if (opts.validationData !== undefined && (!Array.isArray(opts.validationData) || opts.validationData.length !== 2)) {
       throw new TypeError('validationData must be [x, y]');
     }
+    const { optimizer, objective } = model.requireCompiled('fit');
     model.lockFor('fit');
-    const optimizer = model.requireCompiled('fit').optimizer;
     optimizer.lock();
-    return withWorkspace((ws, owned) => {
-      const objective = model.requireCompiled('fit').objective;
-      const train = prepare(model, x, y, '', objective, ws, owned, true);
-      const val = opts.validationData === undefined ? null : prepare(model, opts.validationData[0], opts.validationData[1], 'validation ', objective, ws, owned);
-      optimizer.rateAt(0); // a schedule's first value is checked before anything changes
-      return epochLoop(model, train, val, settings, ws);
-    }).finally(() => {
+    const unlock = (): void => {
       optimizer.unlock();
       model.unlock();
-    });
+    };
+    try {
+      return withWorkspace((ws, owned) => {
+        const train = prepare(model, x, y, '', objective, ws, owned, true);
+        const val = opts.validationData === undefined ? null : prepare(model, opts.validationData[0], opts.validationData[1], 'validation ', objective, ws, owned);
+        optimizer.rateAt(0); // a schedule's first value is checked before anything changes
+        return epochLoop(model, train, val, settings, ws);
+      }).finally(unlock);
+    } catch (e) {
+      unlock();
+      throw e;
+    }
   } catch (e) {
     return Promise.reject(e);
   }
