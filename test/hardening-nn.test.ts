@@ -45,8 +45,8 @@ function buildModel(spec: NetSpec): sn.Sequential {
     const first = i === 0 ? { inputShape: [spec.inputs] as [number] } : {};
     if (h.separate) {
       layers.push(sn.layers.dense({ ...first, units: h.units, useBias: h.useBias }));
-      layers.push(sn.layers.activation({ activation: h.activation, alpha: 0.2 }));
-    } else layers.push(sn.layers.dense({ ...first, units: h.units, activation: h.activation, alpha: 0.2, useBias: h.useBias }));
+      layers.push(sn.layers.activation({ activation: h.activation, ...(h.activation === 'leakyRelu' ? { alpha: 0.2 } : {}) }));
+    } else layers.push(sn.layers.dense({ ...first, units: h.units, activation: h.activation, ...(h.activation === 'leakyRelu' ? { alpha: 0.2 } : {}), useBias: h.useBias }));
   });
   const first = spec.hidden.length === 0 ? { inputShape: [spec.inputs] as [number] } : {};
   const [act] = spec.head;

@@ -52,7 +52,9 @@ describe('save and loadModel', () => {
     expect(json.format).toBe('simdnet-model');
     expect(json.simdnetVersion).toBe(pkg.version);
     expect(json.training).toEqual({ optimizer: { name: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: false }, loss: 'categoricalCrossentropy', metrics: ['accuracy'], reduction: 'mean' });
-    expect(json.layers.map((l: { type: string; activation: string }) => `${l.type}:${l.activation}`)).toEqual(['dense:tanh', 'dense:leakyRelu', 'activation:relu', 'dense:linear', 'activation:leakyRelu', 'dense:sigmoid', 'dense:linear', 'activation:softmax']);
+    expect(json.formatVersion).toBe(2);
+    expect(json.inputShape).toEqual([7]);
+    expect(json.layers.map((l: { className: string; config: { activation: string } }) => `${l.className}:${l.config.activation}`)).toEqual(['Dense:tanh', 'Dense:leakyRelu', 'Activation:relu', 'Dense:linear', 'Activation:leakyRelu', 'Dense:sigmoid', 'Dense:linear', 'Activation:softmax']);
     // weights.bin: the parameters back to back, little-endian float32, in getWeights order.
     const bin = readFileSync(join(dir, 'weights.bin'));
     const weights = model.getWeights();
@@ -96,7 +98,7 @@ describe('save and loadModel', () => {
     const loaded = await sn.loadModel(dir);
     expect(loaded.optimizer).toBeInstanceOf(sn.Adam);
     const adam = loaded.optimizer as InstanceType<typeof sn.Adam>;
-    expect([adam.learningRate(0), adam.beta1, adam.beta2, adam.epsilon]).toEqual([0.003, 0.8, 0.99, 1e-6]);
+    expect([adam.learningRate, adam.beta1, adam.beta2, adam.epsilon]).toEqual([0.003, 0.8, 0.99, 1e-6]);
     expect(loaded.loss).toBe('sparseCategoricalCrossentropy');
     expect(loaded.objective.reduction).toBe('sum');
     expect(loaded.objective.accuracy).toBeNull();
@@ -183,12 +185,13 @@ describe('save and loadModel', () => {
     const model = sn.sequential([sn.layers.dense({ inputShape: [3], units: 2, activation: 'sigmoid', name: 'out' })], { seed: 5 });
     model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.1, momentum: 0.5 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
     const cases: [string, (j: Record<string, any>) => void, ErrorConstructor, RegExp][] = [
-      ['momentum as a string', (j) => void (j.training.optimizer.momentum = '0.5'), TypeError, /training\.optimizer\.momentum \(sgd\) is not a number: "0\.5"/],
-      ['momentum 1', (j) => void (j.training.optimizer.momentum = 1), RangeError, /training\.optimizer\.momentum \(sgd\) must be in \[0, 1\), got 1$/],
-      ['learning rate missing', (j) => void delete j.training.optimizer.learningRate, TypeError, /training\.optimizer\.learningRate \(sgd\) is missing/],
-      ['nesterov without momentum', (j) => void Object.assign(j.training.optimizer, { momentum: 0, nesterov: true }), RangeError, /nesterov is true, which needs momentum > 0/],
-      ['adam epsilon 0', (j) => void (j.training.optimizer = { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 0 }), RangeError, /training\.optimizer\.epsilon \(adam\) must be a finite number > 0, got 0/],
-      ['unknown metric', (j) => void (j.training.metrics = ['accurscy']), TypeError, /training\.metrics: unknown metric "accurscy"; valid: accuracy/],
+      ['momentum as a string', (j) => void (j.training.optimizer.momentum = '0.5'), TypeError, /training\.optimizer: sgd momentum must be a number in \[0, 1\), got "0\.5"/],
+      ['momentum 1', (j) => void (j.training.optimizer.momentum = 1), RangeError, /training\.optimizer: sgd momentum must be in \[0, 1\), got 1$/],
+      ['unknown setting', (j) => void (j.training.optimizer.moment = 0.5), TypeError, /training\.optimizer: sgd: unknown option 'moment'; valid: learningRate, momentum, nesterov/],
+      ['nesterov without momentum', (j) => void Object.assign(j.training.optimizer, { momentum: 0, nesterov: true }), RangeError, /training\.optimizer: sgd nesterov needs momentum > 0/],
+      ['adam epsilon 0', (j) => void (j.training.optimizer = { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 0 }), RangeError, /training\.optimizer: adam epsilon must be a finite number > 0, got 0/],
+      ['unknown optimizer', (j) => void (j.training.optimizer = { name: 'rmsprop', learningRate: 0.001 }), TypeError, /training\.optimizer: unknown optimizer "rmsprop"; valid: sgd, adam/],
+      ['unknown metric', (j) => void (j.training.metrics = ['accurscy']), TypeError, /unknown metric 'accurscy'; valid: accuracy/],
       ['sparse loss on a sigmoid output', (j) => void (j.training.loss = 'sparseCategoricalCrossentropy'), RangeError, /needs a softmax output layer, but the last layer 'out' ends in sigmoid/],
       ['weights file outside the folder', (j) => void (j.weightsFile = '../weights.bin'), TypeError, /weightsFile "\.\.\/weights\.bin" is not a file name in the model's folder/],
     ];
@@ -228,14 +231,16 @@ describe('save and loadModel', () => {
       ['truncated weights', (d) => writeFileSync(join(d, 'weights.bin'), readFileSync(join(d, 'weights.bin')).subarray(0, 50)), /holds 50 bytes, model.json's weights need \d+ \(truncated\)/],
       ['weights too long', (d) => writeFileSync(join(d, 'weights.bin'), Buffer.concat([readFileSync(join(d, 'weights.bin')), Buffer.alloc(8)])), /\(too long\)/],
       ['flipped byte', (d) => { const b = readFileSync(join(d, 'weights.bin')); b[17] ^= 0x40; writeFileSync(join(d, 'weights.bin'), b); }, /checksum/],
-      ['unknown layer', (d) => edit(d, (j) => { j.layers[2].type = 'conv2d'; }), /layer 2 has unknown type 'conv2d'; valid: dense, activation/],
-      ['unknown activation', (d) => edit(d, (j) => { j.layers[0].activation = 'swish'; }), /unknown activation 'swish'/],
-      ['units changed', (d) => edit(d, (j) => { j.layers[0].units = 6; }), /weight 0 is .*shape mismatch/],
-      ['weight list shape', (d) => edit(d, (j) => { j.weights[1].shape = [4]; }), /weight 1 is .*first\/bias.*shape: \[5\]/],
+      ['unknown layer', (d) => edit(d, (j) => { j.layers[2].className = 'Conv9D'; }), /layer 2: unknown layer class "Conv9D"; simdnet has Dense, Activation/],
+      ['unknown layer option', (d) => edit(d, (j) => { j.layers[0].config.unit = 5; }), /layer 0: dense: unknown option 'unit'; valid: name, trainable/],
+      ['unknown activation', (d) => edit(d, (j) => { j.layers[0].config.activation = 'swish'; }), /layer 0: unknown activation 'swish'/],
+      ['units changed', (d) => edit(d, (j) => { j.layers[0].config.units = 6; }), /weight 'first\/kernel' has shape \[7, 5\], the layers need \[7, 6\]/],
+      ['weight renamed', (d) => edit(d, (j) => { j.weights[1].name = 'first/other'; }), /weight 1 is 'first\/other', expected 'first\/bias'/],
+      ['weight list shape', (d) => edit(d, (j) => { j.weights[1].shape = [4]; }), /weightsBytes is \d+, the listed weights need \d+/],
       ['weightsBytes', (d) => edit(d, (j) => { j.weightsBytes += 4; }), /weightsBytes is \d+, the listed weights need/],
       ['format', (d) => edit(d, (j) => { j.format = 'keras'; }), /format is "keras", not 'simdnet-model'/],
       ['tfjs file', (d) => edit(d, (j) => { j.format = 'layers-model'; }), /TensorFlow.js model; load it with loadTfjs/],
-      ['future version', (d) => edit(d, (j) => { j.formatVersion = 2; }), /format version 2 is not supported/],
+      ['future version', (d) => edit(d, (j) => { j.formatVersion = 3; }), /format version 3 is not supported/],
     ];
     for (const [name, damage, message] of cases) {
       it(name, async () => {
@@ -320,7 +325,7 @@ describe('exportTfjs and loadTfjs (file level; the real-package check is in tfjs
     const path = join(dir, 'model.json');
     const original = readFileSync(path, 'utf8');
     const variants: [string, (j: any) => void, RegExp][] = [
-      ['conv', (j) => { j.modelTopology.config.layers[4].class_name = 'Conv2D'; }, /layer 4 'nobias' is a Conv2D; simdnet imports Dense, Activation and LeakyReLU layers only/],
+      ['conv', (j) => { j.modelTopology.config.layers[4].class_name = 'Conv2D'; }, /layer 'nobias' is a Conv2D; simdnet imports Dense, Activation, LeakyReLU/],
       ['functional', (j) => { j.modelTopology.class_name = 'Model'; }, /is a Model; simdnet imports Sequential models only/],
       ['activation', (j) => { j.modelTopology.config.layers[0].config.activation = 'elu'; }, /layer 'first' has activation "elu"/],
       ['quantized', (j) => { j.weightsManifest[0].weights[0].quantization = { dtype: 'uint8' }; }, /weight 'first\/kernel' is quantized/],

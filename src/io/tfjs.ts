@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DEFAULT_WEIGHTS_FILE, writeModelFiles, readNamed, parseJson } from './files.js';
 import type { Layer, TfjsLayerJson } from '../nn/layer.js';
 import { layerFromTfjs } from '../nn/layers/index.js';
-import { Sequential } from '../nn/sequential.js';
+import { declaredWeights, Sequential } from '../nn/sequential.js';
 import { packWeights, unpackWeights } from './model-spec.js';
 import { SIMDNET_VERSION } from './version.js';
 
@@ -118,7 +118,12 @@ export function parseTfjsTopology(modelJson: unknown, where: string): { inputSha
         if (inputShape === undefined) throw new RangeError(`${where}: InputLayer '${name}' has no batch_input_shape`);
         return;
       }
-      layers.push(layerFromTfjs(entry.class_name, { ...config, name }, where));
+      try {
+        layers.push(layerFromTfjs(entry.class_name, { ...config, name }, where));
+      } catch (e) {
+        if (e instanceof Error && !e.message.startsWith(where)) e.message = `${where}: ${e.message}`;
+        throw e;
+      }
     });
     if (inputShape === undefined) throw new RangeError(`${where}: the first layer has no batch_input_shape, so the input shape is unknown`);
     return { inputShape, layers };
@@ -177,30 +182,26 @@ export function fromTfjsArtifacts(modelJson: unknown, weightData: Uint8Array, wh
     throw new RangeError(`${where}: the weights manifest describes ${bytes} bytes, the weight files hold ${weightData.length}`);
   }
   const { inputShape, layers } = parseTfjsTopology(modelJson, where);
-  const built = (() => {
-    try {
-      const model = new Sequential([], { seed: 0 });
-      for (const layer of layers) model.add(layer);
-      return model;
-    } catch (e) {
-      for (const layer of layers) layer.dispose();
-      throw e;
-    }
-  })();
+  let model: Sequential | null = null;
   try {
-    built.build(inputShape);
-    const weights = built.namedWeights.map((w) => {
+    // Every weight the layers declare must be in the manifest with its shape (so within the file's size)
+    // before anything is allocated.
+    const found = declaredWeights(layers, inputShape, where).map((w) => {
       const entry = findEntry(entries, w.name);
       if (!entry) throw new RangeError(`${where}: the weights manifest has no '${w.name}'`);
-      if (entry.shape.length !== w.tensor.rank || entry.shape.some((d, k) => d !== w.tensor.shape[k])) {
-        throw new RangeError(`${where}: weight '${entry.name}' has shape [${entry.shape.join(', ')}], the topology needs [${w.tensor.shape.join(', ')}]`);
+      if (entry.shape.length !== w.shape.length || entry.shape.some((d, k) => d !== w.shape[k])) {
+        throw new RangeError(`${where}: weight '${entry.name}' has shape [${entry.shape.join(', ')}], the topology needs [${w.shape.join(', ')}]`);
       }
-      return unpackWeights(weightData.subarray(entry.offset), [{ name: w.name, shape: entry.shape }])[0].values;
+      return entry;
     });
-    built.setWeights(weights);
-    return built;
+    model = new Sequential([], { seed: 0 });
+    for (const layer of layers) model.add(layer);
+    model.build(inputShape);
+    model.setWeights(found.map((entry) => unpackWeights(weightData.subarray(entry.offset), [entry])[0].values));
+    return model;
   } catch (e) {
-    built.dispose();
+    if (model !== null) model.dispose();
+    for (const layer of layers) if (layer.owner === null) layer.dispose();
     throw e;
   }
 }

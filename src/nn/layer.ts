@@ -41,6 +41,16 @@ export interface LayerBuffers {
   pack: number;
 }
 
+/** A weight a layer declares for an input shape: build creates it (and a model file is checked against it first). */
+export interface WeightDeclaration {
+  readonly name: string;
+  readonly shape: number[];
+  readonly init: Initializer;
+  /** false for a weight no gradient reaches (moving statistics); default true. */
+  readonly trainable?: boolean;
+  readonly regularizer?: Regularizer | null;
+}
+
 /** A TensorFlow.js layers-model entry: { class_name, config } with snake_case config keys. */
 export interface TfjsLayerJson {
   class_name: string;
@@ -192,8 +202,15 @@ export abstract class Layer {
   /** Output shape for a per-sample input shape; throws (naming the layer) when the input does not fit. */
   abstract computeOutputShape(inputShape: readonly number[]): number[];
 
-  /** Creates the weights for `inputShape` (called once by build), with addWeight. */
-  protected createWeights(_inputShape: readonly number[], _random: Random): void {}
+  /** The weights the layer has for a per-sample input shape (none by default). Declaring them allocates nothing. */
+  weightDeclarations(_inputShape: readonly number[]): WeightDeclaration[] {
+    return [];
+  }
+
+  /** The generator that fills this layer's initial weights: the model's, unless the layer has a seed of its own. */
+  protected initRandom(modelRandom: Random): Random {
+    return modelRandom;
+  }
 
   /** The layer's own config: what fromConfig needs besides the common options. */
   protected abstract ownConfig(): Config;
@@ -261,8 +278,9 @@ export abstract class Layer {
       throw new RangeError(`${this.name} declares inputShape ${shapeText(this.declaredInputShape)} but receives ${shapeText(inputShape)}`);
     }
     const output = this.computeOutputShape(inputShape);
+    const rng = this.initRandom(random);
     try {
-      this.createWeights(inputShape, random);
+      for (const d of this.weightDeclarations(inputShape)) this.#addWeight(d, rng);
     } catch (e) {
       this.#disposeWeights();
       throw e;
@@ -271,18 +289,20 @@ export abstract class Layer {
     this.#outputShape = Object.freeze(output);
   }
 
-  /** Adds a weight of `shape` filled by `init` (fan-in and fan-out from the shape); `trainable` false: no gradient. */
-  protected addWeight(name: string, shape: number[], init: Initializer, random: Random, options: { trainable?: boolean; regularizer?: Regularizer | null } = {}): Tensor {
-    const tensor = new Tensor(shape);
-    const fanOut = shape[shape.length - 1];
-    init.fill(tensor.data, tensor.size / fanOut, fanOut, random);
+  /** Creates a declared weight, filled by its initializer (fan-in and fan-out from the shape, as Keras for dense kernels). */
+  #addWeight(d: WeightDeclaration, random: Random): void {
+    const tensor = new Tensor(d.shape);
     let grad: Tensor | null = null;
-    if (options.trainable !== false) {
-      grad = new Tensor(shape);
-      grad.data.fill(0);
+    try {
+      if (d.trainable !== false) grad = new Tensor(d.shape);
+    } catch (e) {
+      tensor.dispose();
+      throw e;
     }
-    this.#weights.push({ name, tensor, grad, regularizer: options.regularizer ?? null });
-    return tensor;
+    grad?.data.fill(0);
+    const fanOut = d.shape[d.shape.length - 1];
+    d.init.fill(tensor.data, tensor.size / fanOut, fanOut, random);
+    this.#weights.push({ name: d.name, tensor, grad, regularizer: d.regularizer ?? null });
   }
 
   /** Records the model that holds this layer; a layer joins one model, once. */
@@ -293,6 +313,11 @@ export abstract class Layer {
     }
     this.#owner = owner;
     this.#ownerName = ownerName;
+  }
+
+  /** Releases the layer from its model (the model's dispose, before disposing it). */
+  detach(owner: object): void {
+    if (this.#owner === owner) this.#owner = null;
   }
 
   /** The model that holds this layer, or null. */
@@ -390,8 +415,9 @@ export abstract class Layer {
     this.#weights.length = 0;
   }
 
-  /** Frees the weights, gradients and the Tensor-level protocol's buffers (the model's dispose calls this). */
+  /** Frees the weights, gradients and the Tensor-level protocol's buffers. A layer in a model is freed by the model's dispose. */
   dispose(): void {
+    if (this.#owner !== null) throw new Error(`${this.name} belongs to ${this.#ownerName}: dispose the model, which frees its layers`);
     this.#releaseProtocol();
     this.#disposeWeights();
     this.#inputShape = this.#outputShape = null;

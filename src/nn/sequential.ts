@@ -302,24 +302,23 @@ export class Sequential {
         const { inputShape: _declared, ...config } = l.config;
         made.push(withWhere(() => layerFromConfig(l.className, config, `${where}: layer ${i}`), `${where}: layer ${i}`));
       });
-      model = new Sequential([], { seed: 0 });
-      for (const layer of made) model.add(layer);
-      model.build(inputShape);
-      const expected = model.namedWeights;
+      // The weights the layers declare must be exactly the ones given, checked before anything is allocated.
+      const expected = declaredWeights(made, inputShape, where);
       if (spec.weights.length !== expected.length) {
         throw new RangeError(`${where}: ${spec.weights.length} weight tensors, the layers need ${expected.length} (${expected.map((w) => w.name).join(', ')})`);
       }
       expected.forEach((e, i) => {
         const w = spec.weights[i];
         if (w.name !== e.name) throw new RangeError(`${where}: weight ${i} is '${w.name}', expected '${e.name}'`);
-        if (shapeText(w.shape) !== shapeText(e.tensor.shape)) {
-          throw new RangeError(`${where}: weight '${w.name}' has shape ${shapeText(w.shape)}, the layers need ${shapeText(e.tensor.shape)}`);
-        }
-        if (!(w.values instanceof Float32Array) || w.values.length !== e.tensor.size) {
-          throw new TypeError(`${where}: weight '${w.name}' needs ${e.tensor.size} float32 values, got ${w.values?.length}`);
+        if (shapeText(w.shape) !== shapeText(e.shape)) throw new RangeError(`${where}: weight '${w.name}' has shape ${shapeText(w.shape)}, the layers need ${shapeText(e.shape)}`);
+        if (!(w.values instanceof Float32Array) || w.values.length !== sizeOf(e.shape)) {
+          throw new TypeError(`${where}: weight '${w.name}' needs ${sizeOf(e.shape)} float32 values, got ${w.values?.length}`);
         }
       });
-      expected.forEach((e, i) => e.tensor.data.set(spec.weights[i].values));
+      model = new Sequential([], { seed: 0 });
+      for (const layer of made) model.add(layer);
+      model.build(inputShape);
+      model.namedWeights.forEach((e, i) => e.tensor.data.set(spec.weights[i].values));
       return model;
     } catch (e) {
       if (model !== null) model.dispose();
@@ -372,13 +371,33 @@ export class Sequential {
     if (this.#disposed) return;
     this.#checkIdle('dispose');
     this.#compiled?.optimizer.dispose(this.params);
-    for (const layer of this.layers) layer.dispose();
+    for (const layer of this.layers) {
+      layer.detach(this);
+      layer.dispose();
+    }
     this.#disposed = true;
   }
 
   get disposed(): boolean {
     return this.#disposed;
   }
+}
+
+/**
+ * The weights `layers` would have for a per-sample input shape, `<layer>/<weight>` with shapes, found by
+ * walking the output shapes: nothing is allocated. Shape errors name `where`.
+ */
+export function declaredWeights(layers: readonly Layer[], inputShape: readonly number[], where: string): { name: string; shape: number[] }[] {
+  const out: { name: string; shape: number[] }[] = [];
+  let shape = inputShape;
+  for (const layer of layers) {
+    const input = shape;
+    withWhere(() => {
+      for (const d of layer.weightDeclarations(input)) out.push({ name: `${layer.name}/${d.name}`, shape: d.shape });
+      shape = layer.computeOutputShape(input);
+    }, where);
+  }
+  return out;
 }
 
 /** Runs `make`, prefixing an error's message with `where` (a saved layer's position). */

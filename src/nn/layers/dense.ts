@@ -5,7 +5,7 @@ import { gemm, gemmPackBytes, kernels } from '../../kernel-calls.js';
 import { activation64, activationConfig, activationGradientRows, activationRows, resolveActivation, SOFTMAX, type Activation, type ActivationName } from '../activations.js';
 import { checkInteger, checkOptions, checkShape, type Config } from '../config.js';
 import { initializerConfig, initializerFromTfjs, initializers, initializerToTfjs, resolveInitializer, type Initializer } from '../initializers.js';
-import { Layer, LAYER_OPTION_KEYS, type LayerBuffers, type LayerOptions, type TfjsLayerJson } from '../layer.js';
+import { Layer, LAYER_OPTION_KEYS, type LayerBuffers, type LayerOptions, type TfjsLayerJson, type WeightDeclaration } from '../layer.js';
 import { Random } from '../random.js';
 import { regularizerFromTfjs, regularizerToTfjs, resolveRegularizer, type Regularizer } from '../regularizers.js';
 
@@ -98,11 +98,14 @@ export class Dense extends Layer {
     return [...inputShape.slice(0, -1), this.units];
   }
 
-  protected createWeights(inputShape: readonly number[], random: Random): void {
-    const rng = this.seed !== undefined ? new Random(this.seed) : random;
+  weightDeclarations(inputShape: readonly number[]): WeightDeclaration[] {
     const inputs = inputShape[inputShape.length - 1];
-    this.addWeight('kernel', [inputs, this.units], this.kernelInitializer, rng, { regularizer: this.kernelRegularizer });
-    if (this.useBias) this.addWeight('bias', [this.units], this.biasInitializer, rng, { regularizer: this.biasRegularizer });
+    const kernel: WeightDeclaration = { name: 'kernel', shape: [inputs, this.units], init: this.kernelInitializer, regularizer: this.kernelRegularizer };
+    return this.useBias ? [kernel, { name: 'bias', shape: [this.units], init: this.biasInitializer, regularizer: this.biasRegularizer }] : [kernel];
+  }
+
+  protected initRandom(modelRandom: Random): Random {
+    return this.seed !== undefined ? new Random(this.seed) : modelRandom;
   }
 
   protected ownConfig(): Config {

@@ -20,7 +20,8 @@ function checkLearningRate(value: unknown, where: string): number | LearningRate
 }
 
 export function checkFraction(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw new RangeError(`${what} must be in [0, 1), got ${String(value)}`);
+  if (typeof value !== 'number') throw new TypeError(`${what} must be a number in [0, 1), got ${JSON.stringify(value)}`);
+  if (!(value >= 0 && value < 1)) throw new RangeError(`${what} must be in [0, 1), got ${value}`);
   return value;
 }
 
