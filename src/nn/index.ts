@@ -2,8 +2,8 @@
 // perceptron and gradient checking.
 export { Layer } from './layer.js';
 export type { LayerOptions, LayerWeight, LayerBuffers, TfjsLayerJson } from './layer.js';
-export { layers, Dense, ActivationLayer, Flatten, Reshape, layerFromConfig, layerFromTfjs, LAYER_CLASS_NAMES } from './layers/index.js';
-export type { DenseOptions, ReshapeOptions } from './layers/index.js';
+export { layers, Dense, ActivationLayer, Flatten, Reshape, Dropout, BatchNormalization, layerFromConfig, layerFromTfjs, LAYER_CLASS_NAMES } from './layers/index.js';
+export type { DenseOptions, ActivationOptions, ReshapeOptions, DropoutOptions, BatchNormalizationOptions } from './layers/index.js';
 export type { ActivationName } from './activations.js';
 export { initializers } from './initializers.js';
 export type { Initializer } from './initializers.js';

@@ -2,9 +2,11 @@
 // sn.layers factories. A new layer type is one file in this folder plus its line in LAYER_TYPES.
 import type { Config } from '../config.js';
 import type { Layer } from '../layer.js';
-import { ActivationLayer, activationFactories } from './activation.js';
+import { ActivationLayer, activationFactories, type ActivationOptions } from './activation.js';
 import { Dense, type DenseOptions } from './dense.js';
 import { Flatten, Reshape, type ReshapeOptions } from './reshape.js';
+import { Dropout, type DropoutOptions } from './dropout.js';
+import { BatchNormalization, type BatchNormalizationOptions } from './batch-normalization.js';
 import type { LayerOptions } from '../layer.js';
 
 /** A layer class: its saved class name, fromConfig, and how TensorFlow.js entries of its kind import. */
@@ -21,6 +23,8 @@ const LAYER_TYPES: readonly RegisteredType[] = [
   { className: ActivationLayer.className, fromConfig: ActivationLayer.fromConfig, tfjsNames: ['LeakyReLU', 'ReLU', 'Softmax'], fromTfjs: ActivationLayer.fromTfjs },
   { className: Flatten.className, fromConfig: Flatten.fromConfig, fromTfjs: (_c, config) => Flatten.fromTfjs(config) },
   { className: Reshape.className, fromConfig: Reshape.fromConfig, fromTfjs: (_c, config) => Reshape.fromTfjs(config) },
+  { className: Dropout.className, fromConfig: Dropout.fromConfig, fromTfjs: (_c, config) => Dropout.fromTfjs(config) },
+  { className: BatchNormalization.className, fromConfig: BatchNormalization.fromConfig, fromTfjs: (_c, config, where) => BatchNormalization.fromTfjs(config, where) },
 ];
 
 export const LAYER_CLASS_NAMES = LAYER_TYPES.map((t) => t.className);
@@ -51,8 +55,10 @@ export const layers = {
   dense: (options: DenseOptions): Dense => new Dense(options),
   flatten: (options?: LayerOptions): Flatten => new Flatten(options),
   reshape: (options: ReshapeOptions): Reshape => new Reshape(options),
+  dropout: (options: DropoutOptions): Dropout => new Dropout(options),
+  batchNormalization: (options?: BatchNormalizationOptions): BatchNormalization => new BatchNormalization(options),
   ...activationFactories,
 };
 
-export { Dense, ActivationLayer, Flatten, Reshape };
-export type { DenseOptions, ReshapeOptions };
+export { Dense, ActivationLayer, Flatten, Reshape, Dropout, BatchNormalization };
+export type { DenseOptions, ActivationOptions, ReshapeOptions, DropoutOptions, BatchNormalizationOptions };
