@@ -11,7 +11,6 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as sn from '../dist/index.js';
-import { adamStep, sgdStep } from '../dist/nn/ops.js';
 import { trainSamplesPerSecond, useBackend } from './peers/tfjs.mjs';
 
 const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
@@ -103,9 +102,12 @@ for (const [name, optimizer] of [['SGD', () => sn.optimizers.sgd({ learningRate:
   // the update of the 101,770 parameters timed with and without that copy, against the step time.
   const params = 784 * 128 + 128 + 128 * 10 + 10;
   const [w, g, m, v, savedW, savedM, savedV] = Array.from({ length: 7 }, () => sn.zeros([params]));
+  const sgd = sn.optimizers.sgd({ learningRate: 1e-3 });
+  const adam = sn.optimizers.adam({ learningRate: 1e-3 });
+  adam.iterations = 1;
   const updates = {
-    'SGD update': (save) => sgdStep(w.ptr, g.ptr, params, 1, 1e-3, save ? savedW.ptr : 0),
-    'Adam update': (save) => adamStep(w.ptr, g.ptr, m.ptr, v.ptr, params, 1, 1e-3, 0.9, 0.999, 1e-7, 1, save ? savedW.ptr : 0, save ? savedM.ptr : 0, save ? savedV.ptr : 0),
+    'SGD update': (save) => sgd.update(w.ptr, g.ptr, [], params, 1, 1e-3, save ? [savedW.ptr] : null),
+    'Adam update': (save) => adam.update(w.ptr, g.ptr, [m.ptr, v.ptr], params, 1, 1e-3, save ? [savedW.ptr, savedM.ptr, savedV.ptr] : null),
   };
   const micros = (fn) => {
     const t0 = performance.now();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as sn from '../dist/index.js';
 import { kernels } from '../dist/backend/wasm.js';
 import { allocate, heapI32, release } from '../dist/backend/allocator.js';
-import { checkClassIndices } from '../dist/ops/losses.js';
+import { checkIndices } from '../dist/ops/gather.js';
 import * as ref from './reference/losses.js';
 import { randomValues } from './reference/random.js';
 
@@ -160,14 +160,14 @@ describe('softmaxCrossEntropy and sparseSoftmaxCrossEntropy', () => {
     }
   });
 
-  it('a NaN logit makes the loss NaN; a sparse label out of range gives NaN and is caught by checkClassIndices', () => {
+  it('a NaN logit makes the loss NaN; a sparse label out of range gives NaN and is caught by checkIndices', () => {
     const logits = randomValues(6, -1, 1, 3);
     logits[4] = NaN;
     expect(runSoftmaxCE(logits, new Float32Array([1, 0, 0, 0, 1, 0]), 2, 3, 1).loss).toBeNaN();
     const clean = randomValues(6, -1, 1, 3);
     expect(runSparseCE(clean, new Int32Array([0, 3]), 2, 3, 1).loss).toBeNaN();
-    expect(() => checkClassIndices(new Int32Array([0, 3]), 3)).toThrow(RangeError);
-    expect(() => checkClassIndices([0, 1.5], 3)).toThrow(/labels\[1\] = 1.5/);
+    expect(() => checkIndices('labels', new Int32Array([0, 3]), 3)).toThrow(RangeError);
+    expect(() => checkIndices('labels', [0, 1.5], 3)).toThrow(/labels\[1\] = 1.5/);
     expect(() => checkClassIndices([2, 0, 1], 3)).not.toThrow();
   });
 });

@@ -3,7 +3,19 @@
 import { describe, expect, it } from 'vitest';
 import * as sn from '../dist/index.js';
 import { kernels } from '../dist/backend/wasm.js';
-import { adamStep, sgdMomentumStep, sgdStep } from '../dist/ops/optim.js';
+
+// The optimizers' pointer-level update (what fit calls), in the argument order of the old kernel wrappers.
+function sgdStep(w: number, g: number, n: number, rows: number, lr: number, savedW = 0): boolean {
+  return sn.optimizers.sgd({ learningRate: lr }).update(w, g, [], n, rows, lr, savedW === 0 ? null : [savedW]);
+}
+function sgdMomentumStep(w: number, g: number, v: number, n: number, rows: number, lr: number, momentum: number, nesterov: boolean, savedW = 0, savedV = 0): boolean {
+  return sn.optimizers.sgd({ learningRate: lr, momentum, nesterov }).update(w, g, [v], n, rows, lr, savedW === 0 ? null : [savedW, savedV]);
+}
+function adamStep(w: number, g: number, m: number, v: number, n: number, rows: number, lr: number, beta1: number, beta2: number, epsilon: number, t: number, savedW = 0, savedM = 0, savedV = 0): boolean {
+  const adam = sn.optimizers.adam({ learningRate: lr, beta1, beta2, epsilon });
+  adam.iterations = t;
+  return adam.update(w, g, [m, v], n, rows, lr, savedW === 0 ? null : [savedW, savedM, savedV]);
+}
 import * as ref from './reference/optim.js';
 import { randomValues } from './reference/random.js';
 
