@@ -168,7 +168,7 @@ describe('softmaxCrossEntropy and sparseSoftmaxCrossEntropy', () => {
     expect(runSparseCE(clean, new Int32Array([0, 3]), 2, 3, 1).loss).toBeNaN();
     expect(() => checkIndices('labels', new Int32Array([0, 3]), 3)).toThrow(RangeError);
     expect(() => checkIndices('labels', [0, 1.5], 3)).toThrow(/labels\[1\] = 1.5/);
-    expect(() => checkClassIndices([2, 0, 1], 3)).not.toThrow();
+    expect(() => checkIndices('labels', [2, 0, 1], 3)).not.toThrow();
   });
 });
 
