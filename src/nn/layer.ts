@@ -305,12 +305,17 @@ export abstract class Layer {
     this.#weights.push({ name: d.name, tensor, grad, regularizer: d.regularizer ?? null });
   }
 
-  /** Records the model that holds this layer; a layer joins one model, once. */
-  attach(owner: object, ownerName: string): void {
+  /** Throws unless the layer is free to join `owner` (a layer joins one model, once). */
+  checkCanJoin(owner: object): void {
     if (this.#owner === owner) throw new Error(`${this.name} is already in this model: a layer object can appear once (make a new layer)`);
     if (this.#owner !== null) {
       throw new Error(`${this.name} belongs to ${this.#ownerName}: a layer belongs to one model (make a new layer, or copy weights with getWeights/setWeights)`);
     }
+  }
+
+  /** Records the model that holds this layer; a layer joins one model, once. */
+  attach(owner: object, ownerName: string): void {
+    this.checkCanJoin(owner);
     this.#owner = owner;
     this.#ownerName = ownerName;
   }

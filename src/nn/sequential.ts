@@ -69,14 +69,20 @@ export class Sequential {
     this.name = o.name ?? (n === 0 ? 'sequential' : `sequential_${n}`);
     this.seed = o.seed ?? randomSeed();
     this.#random = new Random(this.seed);
-    for (const layer of layers) this.add(layer);
+    try {
+      for (const layer of layers) this.add(layer);
+    } catch (e) {
+      // The model never existed for the caller: its layers are free to join another.
+      for (const layer of this.layers) layer.detach(this);
+      throw e;
+    }
   }
 
   /** Appends a layer (refused while fit runs, for a layer of another model, or a name already used here); builds it when the input shape is known. */
   add(layer: Layer): void {
     this.#checkIdle('add');
     if (!(layer instanceof Layer)) throw new TypeError(`${this.name}.add: ${String(layer)} is not a layer (use sn.layers.*)`);
-    if (this.layers.includes(layer)) throw new Error(`${this.name}.add: ${layer} is already in this model: a layer object can appear once (make a new layer)`);
+    layer.checkCanJoin(this);
     const clash = this.layers.find((l) => l.name === layer.name);
     if (clash !== undefined) throw new Error(`${this.name}.add: a layer named '${layer.name}' is already in this model; layer names must be unique within a model`);
     const previous = this.layers[this.layers.length - 1];

@@ -192,7 +192,8 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   if (s.epochs === 0) return history;
   const rows = train.rows;
   const batch = Math.min(s.batchSize, rows);
-  const step = new TrainStep(model, train, batch, s.shuffle && batch < rows, s.rollback, ws);
+  const watched = [...train.userTensors, ...(val?.userTensors ?? [])];
+  const step = new TrainStep(model, train, watched, batch, s.shuffle && batch < rows, s.rollback, ws);
   // Worker threads (and their memory) come up before the first epoch, not at its first big GEMM.
   // A layer with weights runs GEMMs of about [batch, outputs, inputs] and [inputs, outputs, batch].
   if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(batch, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, batch)))) {
@@ -238,6 +239,9 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
     const logs: EpochLogs = { loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate };
     if (objective.accuracy !== null) logs.accuracy = correct / (trainedRows * accuracyPerRow(objective, outCols));
     if (val !== null) {
+      for (const t of val.userTensors) {
+        if (t.disposed) throw new Error(`epoch ${epoch}: a validation tensor given to fit (${t}) was disposed during training; fit stopped before using it`);
+      }
       const r = step.plan.evaluate(objective, val.x.tensor.ptr, val.targets, val.rows);
       logs.valLoss = r.lossSum / val.rows + applyPenalties(penalizedWeights(model), false);
       if (objective.accuracy !== null) logs.valAccuracy = r.correct / (val.rows * accuracyPerRow(objective, outCols));

@@ -44,7 +44,11 @@ export class TrainStep {
   readonly #snapshot: Snapshot | null;
   readonly #result: StepResult = { lossSum: 0, correct: 0 };
 
-  constructor(model: Sequential, data: Prepared, batch: number, gathered: boolean, rollback: boolean, ws: Workspace) {
+  readonly #userTensors: readonly Tensor[];
+
+  /** `watched`: the caller's tensors (x, y, validation data) checked at every step for disposal. */
+  constructor(model: Sequential, data: Prepared, watched: readonly Tensor[], batch: number, gathered: boolean, rollback: boolean, ws: Workspace) {
+    this.#userTensors = watched;
     const compiled = model.requireCompiled('fit');
     this.#model = model;
     this.#data = data;
@@ -84,7 +88,7 @@ export class TrainStep {
   /** Trains on rows [start, start + n) of this epoch's order with learning rate `lr`. */
   run(start: number, n: number, lr: number, where: string): StepResult {
     const data = this.#data;
-    for (const t of data.userTensors) {
+    for (const t of this.#userTensors) {
       if (t.disposed) throw new Error(`${where}: a tensor given to fit (${t}) was disposed during training; fit stopped before using it`);
     }
     const objective = this.#objective;
