@@ -9,6 +9,7 @@ import { copyBytes, firstNonFinite, gatherRowsAt, gemmSplits, releaseGemmScratch
 import { leadingRows, Optimizer, resolveOptimizer, type SavedState } from './optimizers.js';
 import { Plan } from './plan.js';
 import { Random, randomSeed } from './random.js';
+import { exportTfjs, saveModel } from '../io/model-io.js';
 
 export interface CompileConfig {
   optimizer: Optimizer | 'sgd' | 'adam';
@@ -595,16 +596,14 @@ export class Sequential {
   /** A table of the layers, their output shapes and parameter counts; printed unless `print` is false. */
   /**
    * Writes `dir/model.json` and the weights file it names (see `sn.loadModel`); a failed save leaves the old model
-   * whole. The file code (src/io) is imported on first use, so the training core never loads it.
+   * whole. The weights are copied when it is called, so an unawaited save records them as they are now.
    */
-  async save(dir: string, options?: { metadata?: Record<string, unknown> }): Promise<void> {
-    const { saveModel } = await import('../io/model-io.js');
+  save(dir: string, options?: { metadata?: Record<string, unknown> }): Promise<void> {
     return saveModel(this, dir, options);
   }
 
-  /** Writes a TensorFlow.js layers model (`model.json` + the weights file it names) that `tf.loadLayersModel` reads. */
-  async exportTfjs(dir: string): Promise<void> {
-    const { exportTfjs } = await import('../io/model-io.js');
+  /** Writes a TensorFlow.js layers model (`model.json` + the weights file it names) that `tf.loadLayersModel` reads; the weights are copied when it is called. */
+  exportTfjs(dir: string): Promise<void> {
     return exportTfjs(this, dir);
   }
 
