@@ -587,6 +587,11 @@ describe('reads stay inside the model folder, and bounded', () => {
       mkfifo(join(dir, 'model.json'));
       return { arg: { dir }, call: 'sn.saveModel(sn.sequential([sn.layers.dense({ inputShape: [3], units: 2 })]), arg.dir)', names: 'model.json' };
     });
+    add('a save into a folder whose lock file is a FIFO', () => {
+      const dir = freshDir('fifo-lock');
+      mkfifo(join(dir, LOCK_FILE));
+      return { arg: { dir }, call: 'sn.saveModel(sn.sequential([sn.layers.dense({ inputShape: [3], units: 2 })]), arg.dir)', names: LOCK_FILE };
+    });
     for (const [what, call] of [['loadIdxImages', 'sn.io.loadIdxImages(arg.file)'], ['loadIdxLabels', 'sn.io.loadIdxLabels(arg.file)']]) {
       add(`${what}: a FIFO`, () => {
         const dir = freshDir('fifo-idx');
@@ -628,7 +633,7 @@ describe('reads stay inside the model folder, and bounded', () => {
       if (outcome.loaded) problems.push(`${name}: succeeded`);
       else if (!outcome.error!.includes(names) || !/not a regular file|outside the model folder/.test(outcome.error!)) problems.push(`${name}: unclear error: ${outcome.error}`);
     }
-    record.add('special-files', READS, 'FIFOs, /dev/zero and folders as model.json, weights files, tfjs shards, IDX files and dataset files (and a save over a FIFO model.json), each in a child process with an 8 s limit', cases.length, problems);
+    record.add('special-files', READS, 'FIFOs, /dev/zero and folders as model.json, weights files, tfjs shards, IDX files and dataset files (and saves over a FIFO model.json or lock file), each in a child process with an 8 s limit', cases.length, problems);
     expect(problems).toEqual([]);
   }, 300_000);
 

@@ -6,13 +6,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileKind } from '../io/safe-read.js';
 import { UsageError } from './args.js';
 
-function statOrNull(path: string): Stats | null {
+/** The path's stat, or null when it does not exist; other failures (no permission) are usage errors naming `flag`. */
+function statOrNull(flag: string, path: string): Stats | null {
   try {
     return statSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw new UsageError(`cannot examine '${path}': ${(e as Error).message}`);
+    throw new UsageError(`${flag}: cannot examine '${path}': ${(e as Error).message}`);
   }
 }
 
@@ -31,11 +32,11 @@ function checkWritable(dir: string, message: string): void {
  */
 export function checkOutputFolder(flag: string, dir: string, files: readonly string[]): void {
   if (dir === '') throw new UsageError(`${flag} needs a folder path`);
-  const existing = statOrNull(dir);
+  const existing = statOrNull(flag, dir);
   if (existing === null) {
     let parent = dirname(resolve(dir));
-    let s = statOrNull(parent);
-    while (s === null && dirname(parent) !== parent) s = statOrNull((parent = dirname(parent)));
+    let s = statOrNull(flag, parent);
+    while (s === null && dirname(parent) !== parent) s = statOrNull(flag, (parent = dirname(parent)));
     if (s === null || !s.isDirectory()) throw new UsageError(`${flag} '${dir}' cannot be created: '${parent}' is ${s === null ? 'missing' : fileKind(s)}, not a folder`);
     checkWritable(parent, `${flag} '${dir}' cannot be created: the folder '${parent}' is not writable`);
     return;
@@ -43,14 +44,14 @@ export function checkOutputFolder(flag: string, dir: string, files: readonly str
   if (!existing.isDirectory()) throw new UsageError(`${flag} '${dir}' is ${fileKind(existing)}, not a folder`);
   checkWritable(dir, `${flag} '${dir}' is not a writable folder`);
   for (const file of files) {
-    const s = statOrNull(join(dir, file));
+    const s = statOrNull(flag, join(dir, file));
     if (s !== null && !s.isFile()) throw new UsageError(`${flag} '${dir}': its ${file} is ${fileKind(s)}, which the output cannot replace`);
   }
 }
 
 /** `flag` ('predict: <idx file>') must name an existing regular file (a FIFO or a device would hang or never end). */
 export function checkInputFile(flag: string, file: string): void {
-  const s = statOrNull(file);
+  const s = statOrNull(flag, file);
   if (s === null) throw new UsageError(`${flag} '${file}' does not exist`);
   if (!s.isFile()) throw new UsageError(`${flag} '${file}' is ${fileKind(s)}, not a regular file`);
 }

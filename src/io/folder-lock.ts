@@ -7,8 +7,9 @@
 // renamed away (atomic, so only one waiting process takes it) and checked to be the stale one before it
 // is deleted; a live lock renamed by mistake is linked back.
 import { hostname } from 'node:os';
-import { link, mkdir, open, readFile, realpath, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { openRegularFile, readExactly, refusalReason } from './safe-read.js';
 
 /** The lock file a save holds in its folder. */
 export const LOCK_FILE = '.simdnet-save.lock';
@@ -55,12 +56,26 @@ function enqueue<T>(key: string, work: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/** A lock file holds one small JSON object; anything larger is not one of simdnet's. */
+const MAX_LOCK_BYTES = 4096;
+
+/** The owner a lock file names, or null when it is gone or not a lock simdnet wrote; a FIFO or folder there is an error. */
 async function readOwner(path: string): Promise<LockOwner | null> {
+  let opened;
   try {
-    const owner = JSON.parse(await readFile(path, 'utf8')) as LockOwner;
+    opened = await openRegularFile(path, path, 'the lock file', true);
+  } catch (e) {
+    if (refusalReason(e) === 'not a regular file') throw new Error(`${(e as Error).message}; remove it to save into this folder`, { cause: e });
+    return null;
+  }
+  try {
+    if (opened.size > MAX_LOCK_BYTES) return null;
+    const owner = JSON.parse(new TextDecoder().decode(await readExactly(opened.handle, new Uint8Array(opened.size), path))) as LockOwner;
     return Number.isInteger(owner.pid) && typeof owner.host === 'string' && typeof owner.token === 'string' ? owner : null;
   } catch {
     return null;
+  } finally {
+    await opened.handle.close();
   }
 }
 
@@ -127,10 +142,11 @@ async function acquire(lockPath: string, dir: string): Promise<LockOwner> {
   }
 }
 
+/** Removes this save's lock, unless another process took the lock over meanwhile (a lock it cannot read is removed). */
 async function release(lockPath: string, me: LockOwner): Promise<void> {
   held.delete(lockPath);
-  const owner = await readOwner(lockPath);
-  if (owner !== null && owner.token === me.token) await unlink(lockPath).catch(() => undefined);
+  const owner = await readOwner(lockPath).catch(() => null);
+  if (owner === null || owner.token === me.token) await unlink(lockPath).catch(() => undefined);
 }
 
 /**
