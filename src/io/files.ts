@@ -15,6 +15,7 @@
 // and no longer used: those the replaced model.json named (when that was a valid manifest), weights files of
 // simdnet's own name pattern that no manifest names (left by a killed save), and temporaries of dead saves;
 // never a file the model.json that is current then (read again) names.
+import { constants } from 'node:fs';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRunning, LOCK_FILE, tempSuffix, withFolderLock } from './folder-lock.js';
@@ -40,7 +41,8 @@ async function writeFlushed(path: string, data: string | Uint8Array): Promise<vo
 /** Flushes a folder's entries (the renames into it) to disk. Windows cannot open a folder; NTFS journals renames. */
 async function syncFolder(dir: string): Promise<void> {
   if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
+  // O_DIRECTORY: anything else swapped in at that path fails the open instead of blocking it (a FIFO).
+  const handle = await open(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
   try {
     await handle.sync();
   } finally {

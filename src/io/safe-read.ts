@@ -22,7 +22,7 @@ const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 /** What a file is, for messages: 'a folder', 'a FIFO (named pipe)', ..., 'a regular file'. */
 export function fileKind(s: Stats): string {
   if (s.isDirectory()) return 'a folder';
-  if (s.isFIFO()) return 'a FIFO (named pipe)';
+  if (s.isFIFO()) return 'a FIFO';
   if (s.isCharacterDevice() || s.isBlockDevice()) return 'a device';
   if (s.isSocket()) return 'a socket';
   if (s.isSymbolicLink()) return 'a symbolic link';
