@@ -462,16 +462,23 @@ describe('a save interrupted at any file operation leaves the previous model loa
   const fsp = require('node:fs/promises') as typeof import('node:fs/promises') & Record<string, unknown>;
 
   type Step = 'open' | 'writeFile' | 'sync' | 'rename';
-  /** Runs `work` with the `nth` call (from 1) of `step` failing; returns how many calls of it were made. */
-  async function failingAt<T>(step: Step, nth: number, work: () => Promise<T>): Promise<{ calls: number; result: PromiseSettledResult<T> }> {
+  /**
+   * Runs `work` with the `nth` call (from 1) of `step` failing; returns how many calls of it were made, and
+   * whether the save had committed (renamed its model.json into place) before it ended.
+   */
+  async function failingAt<T>(step: Step, nth: number, work: () => Promise<T>): Promise<{ calls: number; committed: boolean; result: PromiseSettledResult<T> }> {
     const original = { open: fsp.open, rename: fsp.rename };
     let calls = 0;
+    let committed = false;
     const fault = () => Object.assign(new Error(`injected failure of ${step} #${nth}`), { code: 'EIO' });
     const counted = <A extends unknown[], R>(name: Step, fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
       if (name === step && ++calls === nth) throw fault();
       return fn(...args);
     };
-    fsp.rename = counted('rename', original.rename);
+    fsp.rename = (async (from: string, to: string) => {
+      await counted('rename', original.rename)(from, to);
+      if (to.endsWith('model.json')) committed = true;
+    }) as typeof original.rename;
     fsp.open = (async (...args: Parameters<typeof original.open>) => {
       const handle = await counted('open', original.open)(...args);
       const { writeFile, sync } = handle;
@@ -490,7 +497,7 @@ describe('a save interrupted at any file operation leaves the previous model loa
     syncBuiltinESMExports();
     try {
       const [result] = await Promise.allSettled([work()]);
-      return { calls, result };
+      return { calls, committed, result };
     } finally {
       Object.assign(fsp, original);
       syncBuiltinESMExports();
@@ -506,25 +513,31 @@ describe('a save interrupted at any file operation leaves the previous model loa
       const old = mixedModel(11, format.tfjs);
       const other = mixedModel(12, format.tfjs);
       const oldPredictions = predictions(old);
+      const newPredictions = predictions(other);
       const problems: string[] = [];
       let tried = 0;
       for (const step of ['open', 'writeFile', 'sync', 'rename'] as Step[]) {
         for (let nth = 1; ; nth++) {
           const dir = freshDir('interrupted');
           await format.save(old, dir);
-          const { calls, result } = await failingAt(step, nth, () => format.save(other, dir));
+          const { calls, committed, result } = await failingAt(step, nth, () => format.save(other, dir));
           if (calls < nth) break; // the save makes fewer than nth calls of this step: all covered
           tried++;
-          if (result.status === 'fulfilled') problems.push(`${step} #${nth}: the save reported success despite the failure`);
-          const leftovers = readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+          // Before the commit a failure must fail the save and leave the old model. After it (flushing the
+          // folder, re-reading model.json to remove the old weights) the new model is in place: a failed flush
+          // must be reported as such, a failed clean-up only leaves an orphan.
+          if (!committed && result.status === 'fulfilled') problems.push(`${step} #${nth}: the save reported success despite the failure`);
+          if (committed && result.status === 'rejected' && !/the new model.json is in place/.test(String(result.reason))) problems.push(`${step} #${nth}: failed after its commit without saying the new model is in place: ${String(result.reason)}`);
+          const leftovers = readdirSync(dir).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock'));
           if (leftovers.length > 0) problems.push(`${step} #${nth}: temporary files left: ${leftovers.join(', ')}`);
+          const expected = committed ? newPredictions : oldPredictions;
           try {
             const loaded = await format.load(dir);
             const got = predictions(loaded);
             loaded.dispose();
-            if (got.some((v, i) => !Object.is(v, oldPredictions[i]))) problems.push(`${step} #${nth}: the folder loads, but not as the previous model (predictions differ: new weights under the old model.json)`);
+            if (got.some((v, i) => !Object.is(v, expected[i]))) problems.push(`${step} #${nth}: the folder loads, but not as the ${committed ? 'new' : 'previous'} model (predictions differ: weights of one save under the model.json of the other)`);
           } catch (error) {
-            problems.push(`${step} #${nth}: the previous model no longer loads: ${(error as Error).message}`);
+            problems.push(`${step} #${nth}: the ${committed ? 'new' : 'previous'} model does not load: ${(error as Error).message}`);
           }
         }
       }

@@ -2,7 +2,7 @@
 // learning curve, confusion matrix) go to --out.
 import { statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Tensor } from '../tensor.js';
 import { layers as nnLayers } from '../nn/layers/index.js';
 import { Adam, Sgd } from '../nn/optimizers/index.js';
@@ -14,6 +14,7 @@ import { loadSaved, saveModel } from '../io/model-io.js';
 import { confusionMatrix, confusionMatrixSvg, confusionMatrixText } from '../plot/confusion-matrix.js';
 import { learningCurve } from '../plot/learning-curve.js';
 import { choice, helpText, optionValue, parseArgs, positiveNumber, UsageError, wholeNumber, type OptionSpec } from './args.js';
+import { checkInputFile, checkOutputFolder } from './paths.js';
 import { Progress, type ProgressOutput } from './progress.js';
 
 export interface Io {
@@ -61,6 +62,9 @@ reports the test accuracy, and writes to --out: model.json + its weights file (l
 learning-curve.svg, confusion-matrix.txt, confusion-matrix.svg and history.json. The held-out test set is
 also the validation data of the learning curve (it is never used to choose anything).`;
 
+/** What train writes into --out besides model.json and its weights file. */
+const TRAIN_OUTPUTS = ['learning-curve.svg', 'confusion-matrix.txt', 'confusion-matrix.svg', 'history.json'];
+
 function parseLayers(text: string): number[] {
   if (text === 'none') return [];
   const sizes = text.split(',').map((s) => s.trim());
@@ -101,7 +105,7 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
   const learningRate = positiveNumber('train', 'lr', args.options.get('lr') ?? DEFAULT_RATE[optimizerName]);
   const seed = wholeNumber('train', 'seed', get('seed'), 0);
   const out = get('out');
-  if (out === '') throw new UsageError('train: --out needs a folder path');
+  checkOutputFolder('train: --out', out, ['model.json', ...TRAIN_OUTPUTS]);
 
   const dataset = await loadData(data);
   let model: Sequential | null = null;
@@ -158,7 +162,8 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
     io.out.write(`test accuracy ${percent(correct / test.labels.length)} (${correct} of ${test.labels.length})\n`);
     const title = `${dataset.name} ${shape}`;
     await saveModel(model, out, {
-      metadata: { classNames: dataset.classNames, imageShape: dataset.imageShape, data: dataset.name },
+      // dataSource lets eval find the same dataset again (see evalData).
+      metadata: { classNames: dataset.classNames, imageShape: dataset.imageShape, data: dataset.name, dataSource: data === 'digits' ? data : resolve(data) },
     });
     await mkdir(out, { recursive: true });
     const h = history.history;
@@ -168,7 +173,7 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
     await writeFile(join(out, 'history.json'), JSON.stringify({ ...h, testAccuracy: correct / test.labels.length }, null, 1) + '\n');
     // The save names its weights file in model.json (weights.bin, or weights-<checksum>.bin over an older model).
     const { weightsFile } = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')) as { weightsFile: string };
-    io.out.write(`wrote ${['model.json', weightsFile, 'learning-curve.svg', 'confusion-matrix.txt', 'confusion-matrix.svg', 'history.json'].map((f) => join(out, f)).join(', ')}\n`);
+    io.out.write(`wrote ${['model.json', weightsFile, ...TRAIN_OUTPUTS].map((f) => join(out, f)).join(', ')}\n`);
     return 0;
   } finally {
     model?.dispose();
@@ -177,11 +182,11 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
 }
 
 const EVAL_OPTIONS: Record<string, OptionSpec> = {
-  data: DATA_OPTION,
+  data: { value: DATA_OPTION.value, help: `${DATA_OPTION.help}; by default the dataset the model was trained on (recorded in model.json by simdnet train), else digits` },
   batch: { value: '<n>', help: 'samples per forward pass', default: '256' },
 };
 const EVAL_USAGE = 'simdnet eval <model dir> [--data digits|<idx folder>] [--batch 256]';
-const EVAL_HELP = 'Loads a model saved by simdnet train (or model.save) and reports its loss, accuracy and confusion matrix on the test set of --data.';
+const EVAL_HELP = 'Loads a model saved by simdnet train (or model.save) and reports its loss, accuracy and confusion matrix on the test set of --data.\nA model trained on another dataset than --data is evaluated with a warning; without --data, on the dataset it was trained on.';
 
 function checkModelDir(command: string, dir: string | undefined): string {
   if (dir === undefined) throw new UsageError(`${command}: missing <model dir>; see simdnet ${command} --help`);
@@ -195,6 +200,25 @@ function checkModelDir(command: string, dir: string | undefined): string {
   return dir;
 }
 
+/**
+ * The dataset eval uses: --data when given; else the one model.json records (train keeps its name and
+ * source), or the digits for a model that records none. A model trained on another dataset is never
+ * silently evaluated on the digits.
+ */
+function evalData(metadata: Record<string, unknown> | null, explicit: string | undefined, dir: string): { data: string; trainedOn?: string; source?: string } {
+  const trainedOn = typeof metadata?.data === 'string' ? metadata.data : undefined;
+  const source = typeof metadata?.dataSource === 'string' ? metadata.dataSource : undefined;
+  if (explicit !== undefined) return { data: explicit, trainedOn, source };
+  if (source !== undefined) {
+    if (source !== 'digits' && !statSync(source, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UsageError(`eval: the model was trained on '${trainedOn ?? source}' from ${source} (${join(dir, 'model.json')}), which is not a folder now; give --data <its IDX folder>`);
+    }
+    return { data: source, trainedOn, source };
+  }
+  if (trainedOn === undefined || trainedOn === 'digits') return { data: 'digits', trainedOn };
+  throw new UsageError(`eval: the model was trained on '${trainedOn}' (${join(dir, 'model.json')}), not on the digits; give --data <its IDX folder>`);
+}
+
 export async function runEval(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs('eval', argv, EVAL_OPTIONS);
   if (args.help) {
@@ -203,13 +227,18 @@ export async function runEval(argv: readonly string[], io: Io): Promise<number> 
   }
   if (args.positional.length > 1) throw new UsageError(`eval: unexpected argument '${args.positional[1]}'`);
   const dir = checkModelDir('eval', args.positional[0]);
-  const data = checkData('eval', optionValue(args, EVAL_OPTIONS, 'data')!);
+  const dataFlag = args.options.get('data');
+  const explicit = dataFlag === undefined ? undefined : checkData('eval', dataFlag);
   const batchSize = wholeNumber('eval', 'batch', optionValue(args, EVAL_OPTIONS, 'batch')!, 1);
-  const { model } = await loadSaved(dir);
+  const { model, saved } = await loadSaved(dir);
   try {
+    const { data, trainedOn, source } = evalData(saved.metadata, explicit, dir);
     const dataset = await loadData(data);
     try {
       const { test } = dataset;
+      if (explicit !== undefined && trainedOn !== undefined && dataset.name !== trainedOn && (source === undefined || resolve(explicit) !== source)) {
+        io.err.write(`simdnet eval: warning: the model was trained on '${trainedOn}' (${join(dir, 'model.json')}), evaluating on '${dataset.name}' as --data asks\n`);
+      }
       if (test.x.shape[1] !== model.inputUnits) {
         throw new RangeError(`the model takes ${model.inputUnits} inputs but ${dataset.name} images have ${test.x.shape[1]} pixels`);
       }
@@ -254,6 +283,7 @@ export async function runPredict(argv: readonly string[], io: Io): Promise<numbe
   if (file === undefined) throw new UsageError('predict: missing <idx file>; see simdnet predict --help');
   const limitText = args.options.get('limit');
   const limit = limitText === undefined ? undefined : wholeNumber('predict', 'limit', limitText, 1);
+  checkInputFile('predict: <idx file>', file);
   const { model, saved } = await loadSaved(dir);
   try {
     const x = await loadIdxImages(file, { limit });

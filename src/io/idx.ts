@@ -3,10 +3,13 @@
 // dimension, then the values row-major. Files may be gzip-compressed (detected by the gzip magic 1f 8b).
 // Files are streamed: chunks are read (and gunzipped) one at a time and written straight into the
 // destination (a tensor in the wasm memory, an Int32Array of labels), so a load never holds the whole file
-// in JavaScript memory. The length the header declares is checked before anything is allocated.
-import { open, type FileHandle } from 'node:fs/promises';
+// in JavaScript memory. The length the header declares is checked before anything is allocated (for gzip,
+// also against the most the compressed size can inflate to), and inflation runs only as far as the reader
+// consumes (zlib's stream pauses while its output is unread), so it stops one chunk past the declared length.
+import type { FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Tensor } from '../tensor.js';
+import { openRegularFile } from './safe-read.js';
 
 /** IDX type codes; simdnet reads unsigned bytes (what MNIST-style images and labels use). */
 const IDX_TYPES: Record<number, string> = {
@@ -32,6 +35,12 @@ const GUNZIP_CHUNK_BYTES = 1 << 14;
 const GZIP_MIN_BYTES = 18;
 /** ISIZE is the uncompressed length modulo 2^32 (RFC 1952, section 2.3.1). */
 const GZIP_ISIZE_MODULUS = 2 ** 32;
+/**
+ * Deflate's largest expansion: a 258-byte match coded in 2 bits (zlib's FAQ, "maximum compression ratio",
+ * 1032:1). A gzip file of n bytes cannot hold more than 1032 n bytes, so a header declaring more is refused
+ * before anything is inflated.
+ */
+const DEFLATE_MAX_RATIO = 1032;
 
 export interface IdxFile {
   /** Sizes of the dimensions, outermost first (e.g. [60000, 28, 28]). */
@@ -128,24 +137,18 @@ class IdxByteStream {
   }
 
   static async open(file: string): Promise<IdxByteStream> {
-    let handle: FileHandle;
+    // A regular file only (checked before a non-blocking open, so a FIFO cannot hang it): the size is what
+    // the header is checked against before allocating; pipes and devices have none.
+    const { handle, size } = await openRegularFile(file, file);
     try {
-      handle = await open(file, 'r');
-    } catch (cause) {
-      throw new Error(`${file}: cannot read: ${(cause as Error).message}`, { cause });
-    }
-    try {
-      const stat = await handle.stat();
-      // The size is what the header is checked against before allocating; pipes and devices have none.
-      if (!stat.isFile()) throw new Error(`not a regular file`);
-      const magic = await readAt(handle, 0, Math.min(2, stat.size));
+      const magic = await readAt(handle, 0, Math.min(2, size));
       const gzip = magic.length === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
       let gzipLength: number | undefined;
-      if (gzip && stat.size >= GZIP_MIN_BYTES) {
-        const trailer = await readAt(handle, stat.size - 4, 4);
+      if (gzip && size >= GZIP_MIN_BYTES) {
+        const trailer = await readAt(handle, size - 4, 4);
         gzipLength = new DataView(trailer.buffer, trailer.byteOffset, 4).getUint32(0, true);
       }
-      return new IdxByteStream(file, handle, stat.size, gzipLength, gzip);
+      return new IdxByteStream(file, handle, size, gzipLength, gzip);
     } catch (cause) {
       await handle.close();
       throw new Error(`${file}: cannot read: ${(cause as Error).message}`, { cause });
@@ -294,7 +297,12 @@ async function streamIdx<T>(file: string, prepare: (dims: readonly number[]) => 
       stream.unread(prefix.subarray(header.headerBytes));
       const expected = header.headerBytes + header.count;
       if (!stream.gzip) checkIdxLength(header, stream.fileSize, file);
-      else if (!lengthChecked && (expected >= GZIP_ISIZE_MODULUS || stream.gzipLength !== expected)) {
+      else if (expected > DEFLATE_MAX_RATIO * stream.fileSize) {
+        throw new Error(
+          `${file}: the header's dimensions [${header.dims.join(', ')}] declare ${expected} bytes, more than a ${stream.fileSize}-byte gzip file ` +
+            `can inflate to (deflate expands at most ${DEFLATE_MAX_RATIO}:1): corrupt or wrong header`,
+        );
+      } else if (!lengthChecked && (expected >= GZIP_ISIZE_MODULUS || stream.gzipLength !== expected)) {
         const { length, complete } = await stream.drain(expected);
         checkIdxLength(header, length, file, complete);
         lengthChecked = true;

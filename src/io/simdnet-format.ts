@@ -1,10 +1,10 @@
 // simdnet's own model files: model.json (architecture, training configuration, simdnet version and the
 // weight list with the name, size and checksum of the weights file) and the weights file (little-endian
 // float32, in order): weights.bin, or weights-<checksum>.bin after a save over a model in weights.bin (files.ts).
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelSpec, TrainingConfig } from '../nn/sequential.js';
-import { fnv1a, parseJson, readNamed, writeModelFiles } from './files.js';
+import { fnv1a, parseJson, writeModelFiles } from './files.js';
+import { readInside, readManifest } from './safe-read.js';
 import { packWeights, unpackWeights } from './model-spec.js';
 import { SIMDNET_VERSION } from './version.js';
 
@@ -89,7 +89,7 @@ const isPlainFileName = (name: unknown): name is string => typeof name === 'stri
 /** Reads and checks a saved model; nothing is allocated in wasm memory here, and sizes are checked first. */
 export async function readSavedModel(dir: string): Promise<SavedModel> {
   const jsonPath = join(dir, 'model.json');
-  const json = parseJson(await readNamed(jsonPath, 'the model manifest'), jsonPath);
+  const json = parseJson(await readManifest(dir, 'the model manifest'), jsonPath);
   if (!isObject(json)) throw new TypeError(`${jsonPath}: not a JSON object`);
   if (json.format === 'layers-model') throw new TypeError(`${jsonPath}: this is a TensorFlow.js model; load it with loadTfjs`);
   if (json.format !== MODEL_FORMAT) throw new TypeError(`${jsonPath}: format is ${JSON.stringify(json.format)}, not '${MODEL_FORMAT}'`);
@@ -120,13 +120,9 @@ export async function readSavedModel(dir: string): Promise<SavedModel> {
   const training = checkTraining(json.training, jsonPath);
   if (!isPlainFileName(json.weightsFile)) throw new TypeError(`${jsonPath}: weightsFile ${JSON.stringify(json.weightsFile)} is not a file name in the model's folder`);
   const weightsPath = join(dir, json.weightsFile);
-  const size = await stat(weightsPath).then((s) => s.size, () => -1);
-  if (size < 0) throw new Error(`${weightsPath}: the weights file is missing`);
-  if (size !== needed) {
-    throw new RangeError(`${weightsPath}: holds ${size} bytes, model.json's weights need ${needed} (${size < needed ? 'truncated' : 'too long'})`);
-  }
-  const bytes = await readNamed(weightsPath, 'the weights file');
-  if (bytes.length !== needed) throw new RangeError(`${weightsPath}: holds ${bytes.length} bytes, model.json's weights need ${needed}`);
+  const bytes = await readInside(dir, json.weightsFile, 'the weights file', (size) => {
+    if (size !== needed) throw new RangeError(`${weightsPath}: holds ${size} bytes, model.json's weights need ${needed} (${size < needed ? 'truncated' : 'too long'})`);
+  });
   if (fnv1a(bytes) !== json.weightsChecksum) {
     throw new Error(`${weightsPath}: checksum ${fnv1a(bytes)} differs from model.json's ${String(json.weightsChecksum)}: the file is corrupt or from another save`);
   }

@@ -5,7 +5,8 @@
 // only handles the file format. simdnet's weight layouts are tfjs's (a Dense kernel is [in, units]), so
 // values are copied as they are.
 import { join } from 'node:path';
-import { DEFAULT_WEIGHTS_FILE, writeModelFiles, readNamed, parseJson } from './files.js';
+import { DEFAULT_WEIGHTS_FILE, writeModelFiles, parseJson } from './files.js';
+import { readManifest, readWeightFiles } from './safe-read.js';
 import type { Layer, TfjsLayerJson } from '../nn/layer.js';
 import { layerFromTfjs } from '../nn/layers/index.js';
 import { declaredWeights, Sequential } from '../nn/sequential.js';
@@ -209,16 +210,9 @@ export function fromTfjsArtifacts(modelJson: unknown, weightData: Uint8Array, wh
 /** Reads a tfjs layers model from `dir` (model.json and the weight files its manifest lists). */
 export async function readTfjs(dir: string): Promise<Sequential> {
   const jsonPath = join(dir, 'model.json');
-  const modelJson = parseJson(await readNamed(jsonPath, 'the TensorFlow.js model.json'), jsonPath);
+  const modelJson = parseJson(await readManifest(dir, 'the TensorFlow.js model.json'), jsonPath);
   if (!isObject(modelJson)) throw new TypeError(`${jsonPath}: not a JSON object`);
-  const { paths } = parseManifest(modelJson, jsonPath);
-  const parts = await Promise.all(paths.map((p) => readNamed(join(dir, p), 'a weight file named in model.json')));
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const weightData = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    weightData.set(p, offset);
-    offset += p.length;
-  }
+  const { paths, bytes } = parseManifest(modelJson, jsonPath);
+  const weightData = await readWeightFiles(dir, paths, bytes, jsonPath);
   return fromTfjsArtifacts(modelJson, weightData, jsonPath);
 }
