@@ -5,7 +5,7 @@ export { matmul } from './ops/matmul.js';
 export type { MatmulOptions } from './ops/matmul.js';
 // Worker threads for large kernels (src/backend/pool.ts).
 export { setThreads, getThreads } from './backend/pool.js';
-export { backendInfo } from './backend/wasm.js';
+export { backendInfo, type BackendInfo } from './backend/info.js';
 export { relu, leakyRelu, sigmoid, tanh, step } from './ops/elementwise.js';
 export type { ElementwiseOptions, LeakyReluOptions } from './ops/elementwise.js';
 export { softmax, logSoftmax } from './ops/softmax.js';

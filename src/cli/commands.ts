@@ -25,7 +25,7 @@ const HIDDEN_ACTIVATIONS = ['relu', 'leakyRelu', 'sigmoid', 'tanh', 'linear'] as
 const OPTIMIZERS = ['sgd', 'adam'] as const;
 const DEFAULT_RATE = { sgd: '0.1', adam: '0.001' };
 
-const DATA_OPTION: OptionSpec = { value: 'digits|<idx folder>', help: "'digits' (10,000 MNIST digits of the mnist package) or a folder of MNIST-style IDX files", default: 'digits' };
+const DATA_OPTION: OptionSpec = { value: 'digits|<idx folder>', help: "'digits' (the 10,000 MNIST digits shipped with simdnet) or a folder of MNIST-style IDX files", default: 'digits' };
 
 function checkData(command: string, value: string): string {
   if (value === 'digits') return value;
