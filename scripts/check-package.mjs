@@ -1,8 +1,7 @@
 // Checks the package as users get it: packs the current build (run `npm run build` first), installs the
 // tarball into a fresh project in a temporary folder, and there
-//   (a) imports it and runs a tiny fit (test/package/smoke.mjs) in Node 20 (the Node running this script),
-//       Node 22 and 24 (test/package/runtimes, installed on first use), Deno and Bun, loading the shipped
-//       digits too; Deno runs with --no-prompt and only the permissions each operation is documented to need,
+//   (a) imports it and runs a tiny fit (test/package/smoke.mjs) in Node 20, 22 and 24, Deno and Bun, loading
+//       the shipped digits too (see nodeBinary for where each Node comes from); Deno runs with --no-prompt and only the permissions each operation is documented to need,
 //       so any other permission request fails the check, and SIMDNET_THREADS is ignored without --allow-env;
 //   (b) type-checks test/package/consumer.ts with strict, skipLibCheck false, lib ES2022 and no @types/node,
 //       under moduleResolution nodenext and bundler;
@@ -71,6 +70,34 @@ function filesUnder(dir, suffix) {
     .map((name) => join(dir, name));
 }
 
+const majorOf = (binary) => {
+  try {
+    return Number(/^v(\d+)\./.exec(execFileSync(binary, ['--version'], { encoding: 'utf8' }))?.[1]);
+  } catch {
+    return NaN;
+  }
+};
+
+/**
+ * A Node binary of this major version: the Node running this script, else one from the `node` npm package
+ * (the root devDependencies' node / node20 / node22 when present, else test/package/runtimes' node22 /
+ * node24, installed there on first use). Each candidate's --version is checked.
+ */
+async function nodeBinary(major) {
+  const nested = join(fixtures, 'runtimes', 'node_modules');
+  const candidates = [
+    process.execPath,
+    ...['node', `node${major}`].map((name) => join(root, 'node_modules', name, 'bin', 'node')),
+    join(nested, `node${major}`, 'bin', 'node'),
+  ];
+  const found = () => candidates.find((binary) => existsSync(binary) && majorOf(binary) === major);
+  if (found() === undefined && existsSync(join(fixtures, 'runtimes', 'package.json')) && !existsSync(nested)) {
+    const ci = await run(npm, ['ci', '--no-audit', '--no-fund'], { cwd: join(fixtures, 'runtimes') });
+    if (ci.code !== 0) report(false, 'Node binaries', `npm ci in test/package/runtimes failed\n${indent(ci.output)}`);
+  }
+  return found() ?? `(no Node ${major} binary found)`;
+}
+
 if (!existsSync(join(root, 'dist', 'index.js'))) {
   console.error('check-package: no dist/ to pack: run npm run build first');
   process.exit(1);
@@ -117,19 +144,14 @@ try {
   report(/Error/.test(line), 'stack trace under --enable-source-maps', frame ? `first frame ${relative(consumer, frame[1])}:${frame[2]}: ${line}` : `no simdnet .ts frame in\n${indent(traced.output)}`);
 
   // --- (a) Runtimes ------------------------------------------------------------------------------------------
-  const runtimesDir = join(fixtures, 'runtimes');
-  const nodeBin = (name) => join(runtimesDir, 'node_modules', name, 'bin', 'node');
-  if (!existsSync(nodeBin('node22')) || !existsSync(nodeBin('node24'))) {
-    const ci = await run(npm, ['ci', '--no-audit', '--no-fund'], { cwd: runtimesDir });
-    if (ci.code !== 0) report(false, 'Node 22/24 binaries', `npm ci in test/package/runtimes failed\n${indent(ci.output)}`);
-  }
+  const node = { 20: await nodeBinary(20), 22: await nodeBinary(22), 24: await nodeBinary(24) };
   const cores = availableParallelism();
   const dataDir = join('node_modules', 'simdnet', 'data', 'digits');
   const saveDir = join(work, 'saved-model');
   const checks = [
-    { name: 'node 20', command: process.execPath, args: ['smoke.mjs', '--digits'], build: Number(process.versions.node.split('.')[0]) >= 22 ? 'relaxed' : 'plain' },
-    { name: 'node 22', command: nodeBin('node22'), args: ['smoke.mjs', '--digits'], build: 'relaxed' },
-    { name: 'node 24', command: nodeBin('node24'), args: ['smoke.mjs', '--digits'], build: 'relaxed' },
+    { name: 'node 20', command: node[20], args: ['smoke.mjs', '--digits'], build: 'plain' },
+    { name: 'node 22', command: node[22], args: ['smoke.mjs', '--digits'], build: 'relaxed' },
+    { name: 'node 24', command: node[24], args: ['smoke.mjs', '--digits'], build: 'relaxed' },
     { name: 'bun', command: rootBin('bun'), args: ['smoke.mjs', '--digits'], build: 'plain' },
     // Deno: no permission flags for the model code; SIMDNET_THREADS is set but unreadable, so the default holds.
     { name: 'deno, no permissions', command: rootBin('deno'), args: ['run', '--no-prompt', 'smoke.mjs'], env: { SIMDNET_THREADS: '1' }, threads: cores, build: 'relaxed' },
@@ -139,7 +161,6 @@ try {
     // Reading the digits without read access is an error (never a prompt), naming the permission.
     { name: 'deno, digits without -R', command: rootBin('deno'), args: ['run', '--no-prompt', 'smoke.mjs', '--digits'], build: 'relaxed', fails: /NotCapable|Requires read access/ },
   ];
-  const importTimes = [];
   for (const check of checks) {
     const result = await run(check.command, check.args, { cwd: consumer, env: check.env });
     const got = facts(result.output);
@@ -153,11 +174,25 @@ try {
       if (!got.build?.startsWith(check.build)) problems.push(`loaded the ${got.build} build, expected ${check.build}`);
       if (check.threads !== undefined && Number(got.threads) !== check.threads) problems.push(`getThreads() ${got.threads}, expected ${check.threads}`);
     }
-    if (got['import ms']) importTimes.push(`${check.name} ${got['import ms']} ms`);
     const summary = check.fails
       ? `fails as documented: ${(result.output.match(/(NotCapable|Requires read access)[^\n]*/) ?? [''])[0].slice(0, 160)}`
       : `${got.runtime}; import ${got['import ms']} ms; ${got.build}; threads ${got.threads}; ${got.fit}${got.digits ? `; digits ${got.digits}` : ''}${got.save ? `; ${got.save}` : ''}; ${result.seconds.toFixed(1)} s`;
     report(problems.length === 0, `runtime ${check.name}`, problems.length === 0 ? summary : `${problems.join('; ')}\n${indent(result.output)}`);
+  }
+
+  // Import time: the median of 5 fresh processes per Node version (one run is noisy on a shared machine).
+  const IMPORT_RUNS = 5;
+  const importScript = "const t = performance.now(); await import('simdnet'); console.log((performance.now() - t).toFixed(1));";
+  for (const major of [20, 22, 24]) {
+    const times = [];
+    for (let i = 0; i < IMPORT_RUNS; i++) {
+      const r = await run(node[major], ['--input-type=module', '-e', importScript], { cwd: consumer });
+      if (r.code === 0) times.push(Number(r.output.trim()));
+    }
+    times.sort((a, b) => a - b);
+    report(times.length === IMPORT_RUNS, `import time, node ${major}`, times.length === IMPORT_RUNS
+      ? `median ${times[IMPORT_RUNS >> 1]} ms of ${IMPORT_RUNS} fresh processes (${times.join(', ')} ms; wasm compiled and instantiated at import)`
+      : `only ${times.length} of ${IMPORT_RUNS} imports succeeded`);
   }
 
   // --- (b) TypeScript consumer -----------------------------------------------------------------------------
@@ -182,7 +217,6 @@ try {
   const attw = await run(rootBin('attw'), [tarball, '--profile', 'esm-only', '--format', 'ascii'], { cwd: work });
   report(attw.code === 0, 'attw --profile esm-only', attw.code === 0 ? 'no problems (CommonJS require is out of scope: the package is ESM-only)' : `\n${indent(attw.output)}`);
 
-  console.log(`import times: ${importTimes.join(', ')}`);
 } catch (error) {
   report(false, 'check-package', error.stack);
 } finally {

@@ -354,7 +354,9 @@ export class Sequential {
    * Trains the model. x/y: Tensors, nested arrays, flat typed arrays of whole rows or { data, shape };
    * or fit([{ input, output }, ...], options). Everything is checked before any weight changes.
    */
-  async fit(x: DataLike | { input: unknown; output: unknown }[], y?: DataLike | FitOptions, options?: FitOptions): Promise<History> {
+  fit(x: DataLike, y: DataLike, options?: FitOptions): Promise<History>;
+  fit(pairs: readonly { input: unknown; output: unknown }[], options?: FitOptions): Promise<History>;
+  async fit(x: DataLike | readonly { input: unknown; output: unknown }[], y?: DataLike | FitOptions, options?: FitOptions): Promise<History> {
     if (isPairList(x)) {
       const pairs = fromPairs(x);
       return this.fit(pairs.x, pairs.y, y as FitOptions | undefined);

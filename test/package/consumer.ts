@@ -13,6 +13,10 @@ export async function consumer(): Promise<number> {
   ], { seed: 1 });
   model.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.1 }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
   const history: History = await model.fit(x, y, { epochs: 10, batchSize: 4, callbacks: { onEpochEnd: (epoch, logs) => void [epoch, logs.loss] } });
+  // brain.js-style pairs take the options second; tensors must be given x and y.
+  await model.fit([{ input: [0, 1], output: [1] }], { epochs: 1 });
+  // @ts-expect-error fit(x, options) with a tensor x and no y does not type-check (it used to, and failed at run time)
+  await model.fit(x, { epochs: 1 });
   const evaluation: { loss: number; accuracy?: number } = model.evaluate(x, y);
   const data: Float32Array = model.predict(x).data;
   const info: sn.BackendInfo = sn.backendInfo();
