@@ -28,7 +28,15 @@ export async function consumer(): Promise<number> {
   const idx: sn.io.IdxFile = sn.io.parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 7]), 'one.idx');
   await sn.saveModel(model, 'model');
   const loaded: Sequential = await sn.loadModel('model');
+  // toArray() is typed by the rank TypeScript can see: from tensor()'s nesting, or a literal shape.
+  const nested: number[][] = sn.tensor([[1, 2], [3, 4]]).toArray();
+  const scalar: number = sn.tensor(3).toArray();
+  const cube: number[][][] = sn.zeros([2, 3, 4]).toArray();
+  const reshaped: number[][] = sn.tensor(new Float32Array(6), [2, 3]).toArray();
+  // @ts-expect-error a 2-D tensor's toArray() is not a flat list
+  const flat: number[] = sn.tensor([[1, 2]]).toArray();
+  const anyRank: Tensor = sn.tensor([[1]]);
   const used: { tensors: number; bytes: number } = sn.memory();
   ds.dispose();
-  return evaluation.loss + data[0] + Number(info.relaxedSimd) + threads + svg.length + classes[0] + idx.values[0] + loaded.outputUnits + used.bytes;
+  return nested[0][0] + scalar + cube[0][0][0] + reshaped[1][2] + flat.length + anyRank.size + evaluation.loss + data[0] + Number(info.relaxedSimd) + threads + svg.length + classes[0] + idx.values[0] + loaded.outputUnits + used.bytes;
 }
