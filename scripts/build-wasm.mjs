@@ -53,10 +53,10 @@ const members = body
 
 const b64 = (file) => readFileSync(file).toString('base64');
 writeFileSync(join(root, 'src', 'backend', 'wasm-bytes.generated.ts'), header +
-  `export const SIMD_WASM_BASE64 = '${b64(simd)}';\n` +
-  `export const THREADS_WASM_BASE64 = '${b64(threads)}';\n` +
-  `export const SIMD_RELAXED_WASM_BASE64 = '${b64(simdRelaxed)}';\n` +
-  `export const THREADS_RELAXED_WASM_BASE64 = '${b64(threadsRelaxed)}';\n`);
+  `export const SIMD_WASM_BASE64: string = '${b64(simd)}';\n` +
+  `export const THREADS_WASM_BASE64: string = '${b64(threads)}';\n` +
+  `export const SIMD_RELAXED_WASM_BASE64: string = '${b64(simdRelaxed)}';\n` +
+  `export const THREADS_RELAXED_WASM_BASE64: string = '${b64(threadsRelaxed)}';\n`);
 writeFileSync(join(root, 'src', 'backend', 'kernels.generated.ts'), header +
   `export interface Kernels {${members}}\n`);
 const sizes = { simd, threads, 'simd-relaxed': simdRelaxed, 'threads-relaxed': threadsRelaxed };

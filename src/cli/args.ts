@@ -21,6 +21,45 @@ export interface ParsedArgs {
   readonly options: Map<string, string>;
 }
 
+/**
+ * Edit distance with adjacent transpositions (optimal string alignment: Damerau, "A technique for computer
+ * detection and correction of spelling errors", CACM 1964), so 'trian' is one edit from 'train'.
+ */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The candidate closest to a mistyped `word`, if close enough to be what was meant: at most one edit per
+ * three letters (at least one), or a prefix of three letters or more ('--epoch' for '--epochs',
+ * 'pred' for 'predict'). Case is ignored. Undefined when nothing is close or two candidates tie.
+ */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  if (w.length >= 3) {
+    const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(w));
+    if (prefixed.length === 1) return prefixed[0];
+  }
+  const scored = candidates.map((c) => ({ c, d: editDistance(w, c.toLowerCase()) })).sort((x, y) => x.d - y.d);
+  const best = scored[0];
+  if (best === undefined || best.d > Math.max(1, Math.floor(w.length / 3))) return undefined;
+  return scored.length > 1 && scored[1].d === best.d ? undefined : best.c;
+}
+
+/** '; did you mean X?' when a candidate is close to `word`, else ''. */
+export function didYouMean(word: string, candidates: readonly string[], quote: (c: string) => string = (c) => c): string {
+  const match = closest(word, candidates);
+  return match === undefined ? '' : `; did you mean ${quote(match)}?`;
+}
+
 /** Splits argv against the allowed options; unknown options and missing values are usage errors. */
 export function parseArgs(command: string, argv: readonly string[], allowed: Readonly<Record<string, OptionSpec>>): ParsedArgs {
   const options = new Map<string, string>();
@@ -43,7 +82,9 @@ export function parseArgs(command: string, argv: readonly string[], allowed: Rea
     const eq = arg.indexOf('=');
     const name = arg.startsWith('--') ? arg.slice(2, eq < 0 ? undefined : eq) : '';
     if (!Object.hasOwn(allowed, name)) {
-      throw new UsageError(`${command}: unknown option ${eq < 0 ? arg : arg.slice(0, eq)} (valid: ${Object.keys(allowed).map((o) => `--${o}`).join(', ')}, --help)`);
+      const given = eq < 0 ? arg : arg.slice(0, eq);
+      const hint = didYouMean(given.replace(/^-+/, ''), [...Object.keys(allowed), 'help'], (o) => `--${o}`);
+      throw new UsageError(`${command}: unknown option ${given}${hint} (valid: ${Object.keys(allowed).map((o) => `--${o}`).join(', ')}, --help)`);
     }
     let value: string | undefined;
     if (eq >= 0) value = arg.slice(eq + 1);
@@ -73,7 +114,9 @@ export function positiveNumber(command: string, name: string, text: string): num
 }
 
 export function choice<T extends string>(command: string, name: string, text: string, valid: readonly T[]): T {
-  if (!(valid as readonly string[]).includes(text)) throw new UsageError(`${command}: --${name} must be one of ${valid.join(', ')}, got '${text}'`);
+  if (!(valid as readonly string[]).includes(text)) {
+    throw new UsageError(`${command}: --${name} must be one of ${valid.join(', ')}, got '${text}'${didYouMean(text, valid, (c) => `'${c}'`)}`);
+  }
   return text as T;
 }
 

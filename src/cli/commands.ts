@@ -16,6 +16,9 @@ import { learningCurve } from '../plot/learning-curve.js';
 import { choice, helpText, optionValue, parseArgs, positiveNumber, UsageError, wholeNumber, type OptionSpec } from './args.js';
 import { checkInputFile, checkOutputFolder } from './paths.js';
 import { Progress, type ProgressOutput } from './progress.js';
+import { applyThreads, parseThreads, THREADS_OPTION } from './threads-option.js';
+import { evalClassNames, evaluationJson, evaluationText, FORMAT_OPTION, OUTPUT_FORMATS, predictionsJson, predictionsText, savedClassNames } from './results.js';
+import { getThreads } from '../backend/pool.js';
 
 export interface Io {
   out: ProgressOutput;
@@ -26,7 +29,7 @@ const HIDDEN_ACTIVATIONS = ['relu', 'leakyRelu', 'sigmoid', 'tanh', 'linear'] as
 const OPTIMIZERS = ['sgd', 'adam'] as const;
 const DEFAULT_RATE = { sgd: '0.1', adam: '0.001' };
 
-const DATA_OPTION: OptionSpec = { value: 'digits|<idx folder>', help: "'digits' (10,000 MNIST digits of the mnist package) or a folder of MNIST-style IDX files", default: 'digits' };
+const DATA_OPTION: OptionSpec = { value: 'digits|<idx folder>', help: "'digits' (the 10,000 MNIST digits shipped with simdnet) or a folder of MNIST-style IDX files", default: 'digits' };
 
 function checkData(command: string, value: string): string {
   if (value === 'digits') return value;
@@ -54,9 +57,10 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   optimizer: { value: '<name>', help: 'sgd or adam', default: 'sgd' },
   seed: { value: '<n>', help: 'seed of the initial weights and the shuffling', default: '1' },
   out: { value: '<dir>', help: 'folder for the model, learning curve and confusion matrix', default: 'simdnet-out' },
+  threads: THREADS_OPTION,
 };
 
-const TRAIN_USAGE = 'simdnet train [--data digits|<idx folder>] [--layers 128,64] [--activation relu] [--epochs 5] [--batch 64] [--lr 0.1] [--optimizer sgd|adam] [--seed 1] [--out <dir>]';
+const TRAIN_USAGE = 'simdnet train [--data digits|<idx folder>] [--layers 128,64] [--activation relu] [--epochs 5] [--batch 64] [--lr 0.1] [--optimizer sgd|adam] [--seed 1] [--out <dir>] [--threads n]';
 const TRAIN_HELP = `Trains a classifier (inputs -> hidden layers -> softmax) with categorical cross-entropy, shows progress,
 reports the test accuracy, and writes to --out: model.json + its weights file (load with sn.loadModel),
 learning-curve.svg, confusion-matrix.txt, confusion-matrix.svg and history.json. The held-out test set is
@@ -106,7 +110,9 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
   const seed = wholeNumber('train', 'seed', get('seed'), 0);
   const out = get('out');
   checkOutputFolder('train: --out', out, ['model.json', ...TRAIN_OUTPUTS]);
+  const threads = parseThreads('train', args);
 
+  await applyThreads(threads);
   const dataset = await loadData(data);
   let model: Sequential | null = null;
   try {
@@ -127,7 +133,8 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
     const shape = [features, ...hidden, classes].join('-');
     io.out.write(
       `simdnet train: ${dataset.name}, ${train.x.shape[0]} train / ${test.x.shape[0]} test images, ${classes} classes\n` +
-        `network ${shape} (${activation} hidden, softmax out), ${optimizerName} lr ${learningRate}, batch ${batchSize}, ${epochs} epochs, seed ${seed}\n`,
+        `network ${shape} (${activation} hidden, softmax out)\n` +
+        `${optimizerName} lr ${learningRate}, batch ${batchSize}, ${epochs} epochs, seed ${seed}, ${getThreads()} thread${getThreads() === 1 ? '' : 's'}\n`,
     );
     const progress = new Progress(io.out);
     const rows = train.x.shape[0];
@@ -156,6 +163,7 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
         },
       },
     });
+    progress.finish();
     const predicted = predictClasses(model, test.x);
     const matrix = confusionMatrix(test.labels, predicted, classes);
     const correct = matrix.reduce((s, row, i) => s + row[i], 0);
@@ -184,9 +192,14 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
 const EVAL_OPTIONS: Record<string, OptionSpec> = {
   data: { value: DATA_OPTION.value, help: `${DATA_OPTION.help}; by default the dataset the model was trained on (recorded in model.json by simdnet train), else digits` },
   batch: { value: '<n>', help: 'samples per forward pass', default: '256' },
+  format: FORMAT_OPTION,
+  threads: THREADS_OPTION,
 };
-const EVAL_USAGE = 'simdnet eval <model dir> [--data digits|<idx folder>] [--batch 256]';
-const EVAL_HELP = 'Loads a model saved by simdnet train (or model.save) and reports its loss, accuracy and confusion matrix on the test set of --data.\nA model trained on another dataset than --data is evaluated with a warning; without --data, on the dataset it was trained on.';
+const EVAL_USAGE = 'simdnet eval <model dir> [--data digits|<idx folder>] [--batch 256] [--format text|json] [--threads n]';
+const EVAL_HELP = `Loads a model saved by simdnet train (or model.save) and reports its loss, accuracy, per-class precision and
+recall, and confusion matrix on the test set of --data. Classes are named by the dataset, else by the names
+the model was trained with. Without --data, the dataset the model was trained on; a model trained on another
+dataset than --data is evaluated with a warning.`;
 
 function checkModelDir(command: string, dir: string | undefined): string {
   if (dir === undefined) throw new UsageError(`${command}: missing <model dir>; see simdnet ${command} --help`);
@@ -230,6 +243,9 @@ export async function runEval(argv: readonly string[], io: Io): Promise<number> 
   const dataFlag = args.options.get('data');
   const explicit = dataFlag === undefined ? undefined : checkData('eval', dataFlag);
   const batchSize = wholeNumber('eval', 'batch', optionValue(args, EVAL_OPTIONS, 'batch')!, 1);
+  const format = choice('eval', 'format', optionValue(args, EVAL_OPTIONS, 'format')!, OUTPUT_FORMATS);
+  const threads = parseThreads('eval', args);
+  await applyThreads(threads);
   const { model, saved } = await loadSaved(dir);
   try {
     const { data, trainedOn, source } = evalData(saved.metadata, explicit, dir);
@@ -247,15 +263,14 @@ export async function runEval(argv: readonly string[], io: Io): Promise<number> 
       }
       const predicted = predictClasses(model, test.x, batchSize);
       const matrix = confusionMatrix(test.labels, predicted, dataset.classNames.length);
-      const correct = matrix.reduce((s, row, i) => s + row[i], 0);
-      io.out.write(`${dir} on ${dataset.name} (${test.labels.length} test images)\n`);
+      let loss: number | undefined;
       if (model.loss !== null) {
         const targets = model.loss === 'sparseCategoricalCrossentropy' ? test.labels : test.y;
-        const { loss } = model.evaluate(test.x, targets, { batchSize });
-        io.out.write(`loss ${loss.toFixed(4)}\n`);
+        loss = model.evaluate(test.x, targets, { batchSize }).loss;
       }
-      io.out.write(`accuracy ${percent(correct / test.labels.length)} (${correct} of ${test.labels.length})\n\n`);
-      io.out.write(confusionMatrixText(matrix, dataset.classNames));
+      const classNames = evalClassNames(dataset.classNames, savedClassNames(saved.metadata, model.outputUnits));
+      const evaluation = { model: dir, data: dataset.name, classNames, matrix, loss };
+      io.out.write(format === 'json' ? evaluationJson(evaluation) : evaluationText(evaluation));
       return 0;
     } finally {
       dataset.dispose();
@@ -267,9 +282,13 @@ export async function runEval(argv: readonly string[], io: Io): Promise<number> 
 
 const PREDICT_OPTIONS: Record<string, OptionSpec> = {
   limit: { value: '<n>', help: 'predict only the first n images' },
+  format: FORMAT_OPTION,
+  threads: THREADS_OPTION,
 };
-const PREDICT_USAGE = 'simdnet predict <model dir> <idx file> [--limit n]';
-const PREDICT_HELP = 'Prints one line per image of an IDX images file (raw or .gz): index, predicted class, its probability and, when the model was trained by simdnet train, the class name.';
+const PREDICT_USAGE = 'simdnet predict <model dir> <idx file> [--limit n] [--format text|json] [--threads n]';
+const PREDICT_HELP = `Prints one line per image of an IDX images file (raw or .gz): index, predicted class, its probability and,
+when the model was trained by simdnet train, the class name. --format json prints one document:
+{ model, file, classNames, predictions: [{ index, class, name, probability, probabilities }] }.`;
 
 export async function runPredict(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs('predict', argv, PREDICT_OPTIONS);
@@ -284,6 +303,9 @@ export async function runPredict(argv: readonly string[], io: Io): Promise<numbe
   const limitText = args.options.get('limit');
   const limit = limitText === undefined ? undefined : wholeNumber('predict', 'limit', limitText, 1);
   checkInputFile('predict: <idx file>', file);
+  const format = choice('predict', 'format', optionValue(args, PREDICT_OPTIONS, 'format')!, OUTPUT_FORMATS);
+  const threads = parseThreads('predict', args);
+  await applyThreads(threads);
   const { model, saved } = await loadSaved(dir);
   try {
     const x = await loadIdxImages(file, { limit });
@@ -291,17 +313,8 @@ export async function runPredict(argv: readonly string[], io: Io): Promise<numbe
       if (x.shape[1] !== model.inputUnits) throw new RangeError(`the model takes ${model.inputUnits} inputs but the images of ${file} have ${x.shape[1]} pixels`);
       const probs = model.predict(x);
       try {
-        const classes = argmaxRows(probs);
-        const names = saved.metadata?.classNames;
-        const k = probs.shape[1];
-        const p = probs.data;
-        const lines = ['index\tclass\tprobability' + (Array.isArray(names) ? '\tname' : '')];
-        for (let i = 0; i < classes.length; i++) {
-          const c = classes[i];
-          const prob = c < 0 ? NaN : p[i * k + c];
-          lines.push(`${i}\t${c}\t${prob.toFixed(4)}` + (Array.isArray(names) ? `\t${c < 0 ? '-' : String(names[c])}` : ''));
-        }
-        io.out.write(lines.join('\n') + '\n');
+        const predictions = { model: dir, file, classes: argmaxRows(probs), probabilities: probs.data, classNames: savedClassNames(saved.metadata, model.outputUnits) };
+        io.out.write(format === 'json' ? predictionsJson(predictions) : predictionsText(predictions));
       } finally {
         probs.dispose();
       }

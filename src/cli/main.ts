@@ -2,7 +2,7 @@
 // The `simdnet` command: train, eval and predict on MNIST-style image data. Usage errors (a wrong flag or
 // value) print one line and exit with code 2; failures while running exit with code 1.
 import { runEval, runPredict, runTrain, type Io } from './commands.js';
-import { UsageError } from './args.js';
+import { didYouMean, UsageError } from './args.js';
 import { SIMDNET_VERSION } from '../io/version.js';
 
 const MAIN_HELP = `usage: simdnet <command> [options]
@@ -14,8 +14,11 @@ commands:
   eval      evaluate a saved model on a dataset's test set
   predict   print the predicted class of each image of an IDX file
 
-Run simdnet <command> --help for a command's options.
+Every command takes --threads <n> (threads that compute; default SIMDNET_THREADS, else the cores).
+Run simdnet <command> --help for a command's options; simdnet --version prints the version.
 `;
+
+const COMMANDS = ['train', 'eval', 'predict'];
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
@@ -33,12 +36,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         io.out.write(MAIN_HELP);
         return 0;
       case '--version':
+      case '-v':
+      case 'version':
         io.out.write(`simdnet ${SIMDNET_VERSION}\n`);
         return 0;
       case undefined:
         throw new UsageError('simdnet: missing command (train, eval, predict); see simdnet --help');
       default:
-        throw new UsageError(`simdnet: unknown command '${command}' (valid: train, eval, predict); see simdnet --help`);
+        throw new UsageError(`simdnet: unknown command '${command}'${didYouMean(command, command.startsWith('-') ? ['--help', '--version'] : [...COMMANDS, 'help', 'version'], (c) => `'${c}'`)} (valid: ${COMMANDS.join(', ')}); see simdnet --help`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -260,7 +260,9 @@ export class Sequential {
    * Trains the model. x/y: Tensors, nested arrays, flat typed arrays of whole rows or { data, shape };
    * or fit([{ input, output }, ...], options). Everything is checked before any weight changes.
    */
-  fit(x: DataLike | { input: unknown; output: unknown }[], y?: DataLike | FitOptions, options?: FitOptions): Promise<History> {
+  fit(x: DataLike, y: DataLike, options?: FitOptions): Promise<History>;
+  fit(pairs: readonly { input: unknown; output: unknown }[], options?: FitOptions): Promise<History>;
+  fit(x: DataLike | readonly { input: unknown; output: unknown }[], y?: DataLike | FitOptions, options?: FitOptions): Promise<History> {
     return fitModel(this, x, y, options);
   }
 
