@@ -302,10 +302,10 @@ export async function runPredict(argv: readonly string[], io: Io): Promise<numbe
   if (file === undefined) throw new UsageError('predict: missing <idx file>; see simdnet predict --help');
   const limitText = args.options.get('limit');
   const limit = limitText === undefined ? undefined : wholeNumber('predict', 'limit', limitText, 1);
-  checkInputFile('predict: <idx file>', file);
   const format = choice('predict', 'format', optionValue(args, PREDICT_OPTIONS, 'format')!, OUTPUT_FORMATS);
   const threads = parseThreads('predict', args);
   await applyThreads(threads);
+  checkInputFile('predict: <idx file>', file);
   const { model, saved } = await loadSaved(dir);
   try {
     const x = await loadIdxImages(file, { limit });
