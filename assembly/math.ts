@@ -2,6 +2,18 @@
 // Every scalar variant runs the very same lane code on a splatted vector, so an element's result never
 // depends on its position modulo 4 (the tail of an array gives bit-identical values to the lanes).
 
+/** f32 lanes 0,1 (widenLow) or 2,3 (widenHigh) as an f64x2, for f64 accumulators. */
+// @ts-ignore: decorator
+@inline
+export function widenLow(t: v128): v128 {
+  return f64x2.promote_low_f32x4(t);
+}
+// @ts-ignore: decorator
+@inline
+export function widenHigh(t: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 2, 3));
+}
+
 // Cephes expf (S. L. Moshier, Cephes Math Library, expf.c): x = n ln2 + r with |r| <= ln2/2, ln2 split
 // in two (LN2_HI has 9 significant bits, so n * LN2_HI is exact), then a degree-5 minimax polynomial for
 // (e^r - 1 - r) / r^2.
