@@ -34,3 +34,5 @@ export type { ImageDataset, LabeledImages } from './io/index.js';
 export { layers, Layer, Dense, ActivationLayer, initializers, losses, optimizers, Optimizer, Sgd, Adam, sequential, Sequential, NonFiniteLossError, perceptron, Perceptron, gradCheck } from './nn/index.js';
 export type { DenseConfig, ActivationName, Initializer, Loss, LossName, Reduction, SgdConfig, AdamConfig, LearningRateSchedule, CompileConfig, FitOptions, FitCallbacks, EpochLogs, BatchLogs, History, DataLike, PerceptronConfig, PerceptronTraining, GradCheckOptions, GradCheckResult } from './nn/index.js';
 export { loadModel, loadTfjs, saveModel, exportTfjs } from './io/index.js';
+// The perceptron's own types (its class and config come with the training API above).
+export type { PerceptronLabels, PerceptronInit, PerceptronStep, PerceptronState, PerceptronTrainOptions } from './nn/perceptron.js';

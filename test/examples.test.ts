@@ -55,6 +55,26 @@ describe('examples', () => {
     expect(r.maxError).toBeLessThan(0.1);
   });
 
+  it('perceptron-watch: AND and OR converge, XOR cycles; every step traced; the pictures are written', () => {
+    const r = run('perceptron-watch');
+    for (const gate of ['AND', 'OR']) {
+      expect(r[gate].converged).toBe(true);
+      expect(r[gate].errors.at(-1)).toBe(0);
+      expect(r[gate].steps).toBe(4 * r[gate].epochs);
+    }
+    expect(r.AND.predictions).toEqual([0, 0, 0, 1]);
+    expect(r.OR.predictions).toEqual([-1, 1, 1, 1]);
+    expect(r.OR.start).not.toEqual({ weights: [0, 0], bias: 0 });
+    expect(r.XOR.converged).toBe(false);
+    expect(r.XOR.cycle.to).toBeGreaterThan(r.XOR.cycle.from);
+    expect(Math.min(...r.XOR.errors)).toBeGreaterThan(0);
+    for (const gate of ['AND', 'OR', 'XOR']) {
+      const [hyperplane, boundary] = r[gate].files.map((f: string) => readFileSync(f, 'utf8'));
+      expect(hyperplane).toContain('class="weight-vector"');
+      expect(boundary).toContain('class="boundary"');
+    }
+  });
+
   it('tensor-math: the tour\'s values, and XOR by hand with the ops only: cost < 0.001, all four right', () => {
     const r = run('tensor-math');
     expect(r.tour.shifted).toEqual([[11, 18, 33], [14, 25, 24]]);

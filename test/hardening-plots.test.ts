@@ -121,3 +121,21 @@ describe('confusionMatrixSvg never writes NaN', () => {
     }), { seed: SEED, numRuns: 200 });
   });
 });
+
+describe('hyperplane never writes NaN', () => {
+  it('random weights (0, subnormal, huge, non-finite), points and histories', () => {
+    const weight = fc.oneof({ weight: 4, arbitrary: finite }, { weight: 2, arbitrary: fc.constantFrom(0, 5e-324, -1e308, 1e-300) }, { weight: 1, arbitrary: special });
+    const coord = fc.oneof({ weight: 6, arbitrary: finite }, { weight: 1, arbitrary: special });
+    const lineArb = fc.record({ weights: fc.tuple(weight, weight), bias: weight });
+    const caseArb = fc.record({
+      model: lineArb,
+      history: fc.array(lineArb, { maxLength: 5 }),
+      points: fc.array(fc.tuple(coord, coord), { maxLength: 20 }),
+      signed: fc.boolean(),
+    });
+    record.check('hyperplane', 'Plots', 'hyperplane on random weights and bias (0, subnormal, +-1e308, NaN/Inf), 0-5 history lines, 0-20 random points, 0/1 and -1/+1 labels', fc.property(caseArb, ({ model, history, points, signed }) => {
+      const labels = points.map((_, i) => (i % 2 === 0 ? (signed ? -1 : 0) : 1));
+      checkSvg(sn.plot.hyperplane(model, points, labels, { history }));
+    }), { seed: SEED, numRuns: 300 });
+  });
+});

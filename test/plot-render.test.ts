@@ -102,6 +102,17 @@ describe.skipIf(!available)('plots rendered by librsvg', () => {
     for (const colour of [BLUE, ORANGE, RED]) expect(countColour(regions, colour), colour).toBeGreaterThan(50);
   });
 
+  it('a perceptron\'s hyperplane: half-planes, line, weight vector, earlier lines', () => {
+    const p = sn.perceptron({ inputs: 2, learningRate: 0.1, init: 'random', seed: 3 });
+    const x = [[0, 0], [0, 1], [1, 0], [1, 1]];
+    const r = p.train(x, [0, 1, 1, 1]);
+    const image = render('hyperplane-or', sn.plot.hyperplane(p, x, [0, 1, 1, 1], { history: r.epochEnds.slice(0, -1), title: 'OR' }));
+    p.dispose();
+    expect(countColour(image, '#b03030', 30)).toBeGreaterThan(60);
+    expect(countColour(image, '#d8e2ec', 6)).toBeGreaterThan(2000);
+    expect(countColour(image, '#fbdfc4', 6)).toBeGreaterThan(2000);
+  });
+
   it('confusion matrix with its colour key', () => {
     const m = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j ? 950 + i : (i * 7 + j * 3) % 11 === 0 ? 30 : (i + j) % 4 === 0 ? 1 : 0)));
     const image = render('confusion-matrix', sn.plot.confusionMatrixSvg(m));

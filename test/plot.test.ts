@@ -225,3 +225,44 @@ describe('confusion matrix', () => {
     expect(texts(root)).toEqual(expect.arrayContaining(['shade: share of the actual class', 'correct', 'confused', '0%', '100%', '10% or more']));
   });
 });
+
+describe('hyperplane (a perceptron\'s picture)', () => {
+  const pts = [[0, 0], [0, 1], [1, 0], [1, 1]];
+  const coord = (node: { attrs: Record<string, string> }, k: string) => Number(node.attrs[k]);
+  // Pixels back to the plane: 400 px square at (64, 62); the axes of these points run from -0.5 to 1.5.
+  const toPlane = (px: number, py: number) => [-0.5 + ((px - 64) / 400) * 2, 1.5 - ((py - 62) / 400) * 2];
+
+  it('draws the line w.x + b = 0, w pointing into the class-1 half-plane, and rings the points on the wrong side', () => {
+    const model = { weights: [1, 2], bias: -1.5 };
+    const root = parseXml(sn.plot.hyperplane(model, pts, [0, 0, 1, 1], { title: 'T' }));
+    const line = all(root, 'line').find((l) => l.attrs.class === 'boundary')!;
+    for (const [px, py] of [[coord(line, 'x1'), coord(line, 'y1')], [coord(line, 'x2'), coord(line, 'y2')]]) {
+      const [a, b] = toPlane(px, py);
+      expect(Math.abs(a + 2 * b - 1.5)).toBeLessThan(0.01);
+    }
+    const arrow = all(root, 'g').find((g) => g.attrs.class === 'weight-vector')!.children[0];
+    const [ax, ay] = toPlane(coord(arrow, 'x2'), coord(arrow, 'y2'));
+    expect(ax + 2 * ay - 1.5).toBeGreaterThan(0);
+    // (0, 1) is class 0 but 0 + 2 - 1.5 > 0; (1, 0) is class 1 but 1 - 1.5 < 0.
+    expect(all(root, 'circle').filter((c) => c.attrs.class === 'wrong')).toHaveLength(2);
+    expect(texts(root)).toEqual(expect.arrayContaining(['T', 'w = (1, 2), b = -1.5', 'wrong side (2)', 'class 0', 'class 1']));
+    expect(all(root, 'polygon').filter((p) => p.attrs.class === 'half-plane')).toHaveLength(1);
+  });
+
+  it('draws earlier lines once each, with all their labels; says when there is no line', () => {
+    const history = [{ weights: [0, 0], bias: 0, label: 'start' }, { weights: [1, 0], bias: -0.5, label: '1' }, { weights: [1, 0], bias: -0.5, label: '2' }];
+    const root = parseXml(sn.plot.hyperplane({ weights: [1, 1], bias: -1 }, pts, [0, 1, 1, 1], { history }));
+    expect(all(root, 'line').filter((l) => l.attrs.class === 'history')).toHaveLength(1);
+    expect(all(root, 'text').filter((t) => t.attrs.class === 'history-label').map((t) => t.text)).toEqual(['1, 2']);
+    const zero = parseXml(sn.plot.hyperplane({ weights: [0, 0], bias: 0 }, pts, [-1, 1, 1, 1]));
+    expect(all(zero, 'text').filter((t) => t.attrs.class === 'note').map((t) => t.text)).toEqual(['w = 0: no line; every point is predicted as -1']);
+    const far = parseXml(sn.plot.hyperplane({ weights: [1, 0], bias: -100 }, pts, [0, 1, 1, 1]));
+    expect(texts(far)).toContain('the line w.x + b = 0 lies outside the plotted range');
+  });
+
+  it('rejects models without 2 weights, bad labels and unknown options', () => {
+    expect(() => sn.plot.hyperplane({ weights: [1, 2, 3], bias: 0 }, pts, [0, 1, 1, 1])).toThrow(/needs 2 weights \(2 inputs\), got 3/);
+    expect(() => sn.plot.hyperplane({ weights: [1, 2], bias: 0 }, pts, [0, 1, 2, 1])).toThrow(/label 2 of point 2 is not 0, 1, -1 or \+1/);
+    expect(() => sn.plot.hyperplane({ weights: [1, 2], bias: 0 }, pts, [0, 1, 1, 1], { epochs: [] } as never)).toThrow(/unknown option 'epochs'/);
+  });
+});

@@ -2,7 +2,8 @@
 // the boundary itself as a line (p = 0.5 for one output, where the top class changes for several), and the
 // data points on top, as the tutorials draw OR and XOR.
 import { Tensor } from '../tensor.js';
-import { PALETTE, axisFraction, count, document, el, escapeXml, niceAxis, num, text, tickLabel, type Axis } from './svg.js';
+import { PALETTE, axisFraction, count, document, el, escapeXml, num, text } from './svg.js';
+import { dataAxis, givenAxis, planeFrame, readPoints, tint } from './points.js';
 
 /**
  * Anything that maps a batch [n, 2] to outputs: a model with `predict`, or a plain function. The outputs
@@ -28,52 +29,6 @@ const MARGIN = { left: 64, right: 160, top: 45, bottom: 50 };
 const SHADES = 8;
 /** More points than this are thinned to an evenly spaced subset (said in the picture). */
 export const MAX_POINTS = 5000;
-
-/** The colour blended over white with weight `alpha`, as an opaque rgb(): overlapping cells show no seams. */
-function tint(hex: string, alpha: number): string {
-  const v = parseInt(hex.slice(1), 16);
-  const mix = (channel: number) => Math.round(channel * alpha + 255 * (1 - alpha));
-  return `rgb(${mix((v >> 16) & 255)},${mix((v >> 8) & 255)},${mix(v & 255)})`;
-}
-
-function readPoints(points: Tensor | ArrayLike<ArrayLike<number>>): Float64Array {
-  if (points instanceof Tensor) {
-    if (points.rank !== 2 || points.shape[1] !== 2) throw new RangeError(`decisionBoundary: points must have shape [n, 2], got [${points.shape.join(', ')}]`);
-    return Float64Array.from(points.data);
-  }
-  if (points === null || typeof points !== 'object' || typeof points.length !== 'number') throw new TypeError('decisionBoundary: points must be a Tensor [n, 2] or a list of [x1, x2] pairs');
-  const out = new Float64Array(points.length * 2);
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i];
-    if (p === null || typeof p !== 'object' || p.length !== 2) throw new RangeError(`decisionBoundary: point ${i} does not have 2 coordinates`);
-    out[2 * i] = p[0];
-    out[2 * i + 1] = p[1];
-  }
-  return out;
-}
-
-function givenAxis(name: string, given: [number, number]): Axis {
-  if (!Array.isArray(given) || given.length !== 2 || !Number.isFinite(given[0]) || !Number.isFinite(given[1]) || !(given[1] > given[0])) {
-    throw new RangeError(`decisionBoundary: ${name} must be [min, max] with finite min < max, got ${JSON.stringify(given)}`);
-  }
-  const ticks = niceAxis(given[0], given[1]);
-  return { lo: given[0], hi: given[1], step: ticks.step, ticks: ticks.ticks.filter((t) => t >= given[0] && t <= given[1]) };
-}
-
-/** The finite points' range along one axis, padded by an eighth on each side and rounded out to ticks. */
-function dataAxis(coords: Float64Array, axis: number): Axis {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = axis; i < coords.length; i += 2) {
-    if (Number.isFinite(coords[i]) && Number.isFinite(coords[i ^ 1])) {
-      lo = Math.min(lo, coords[i]);
-      hi = Math.max(hi, coords[i]);
-    }
-  }
-  if (!(lo <= hi)) return niceAxis(-1, 1);
-  const pad = (hi / 2 - lo / 2) / 4;
-  return niceAxis(Math.max(lo - pad, -Number.MAX_VALUE), Math.min(hi + pad, Number.MAX_VALUE));
-}
 
 /**
  * The zero line of f (values at the grid's cell centres, row 0 at the top) by marching squares, as SVG
@@ -160,11 +115,11 @@ export function decisionBoundary(model: Predictor, points: Tensor | ArrayLike<Ar
   const predict = typeof model === 'function' ? model : model !== null && typeof model === 'object' && typeof model.predict === 'function' ? (x: Tensor) => model.predict(x) : null;
   if (predict === null) throw new TypeError('decisionBoundary: model must have a predict(x) method or be a function');
   const resolution = checkOptions(options);
-  const coords = readPoints(points);
+  const coords = readPoints('decisionBoundary', points);
   const n = coords.length / 2;
   if (labels === null || typeof labels !== 'object' || labels.length !== n) throw new RangeError(`decisionBoundary: ${n} points but ${labels?.length} labels`);
-  const xAxis = options.xRange !== undefined ? givenAxis('xRange', options.xRange) : dataAxis(coords, 0);
-  const yAxis = options.yRange !== undefined ? givenAxis('yRange', options.yRange) : dataAxis(coords, 1);
+  const xAxis = options.xRange !== undefined ? givenAxis('decisionBoundary', 'xRange', options.xRange) : dataAxis(coords, 0);
+  const yAxis = options.yRange !== undefined ? givenAxis('decisionBoundary', 'yRange', options.yRange) : dataAxis(coords, 1);
   const cells = resolution * resolution;
   // Cell centres, row 0 at the top (largest y); lo (1 - t) + hi t cannot overflow.
   const grid = new Tensor([cells, 2]);
@@ -257,11 +212,7 @@ export function decisionBoundary(model: Predictor, points: Tensor | ArrayLike<Ar
 
   const xAt = (v: number) => x0 + axisFraction(xAxis, v) * PLOT;
   const yAt = (v: number) => y0 + PLOT - axisFraction(yAxis, v) * PLOT;
-  for (const t of xAxis.ticks) body.push(text(xAt(t), y0 + PLOT + 17, tickLabel(t, xAxis.step), { 'text-anchor': 'middle', fill: '#444' }), el('line', { x1: xAt(t), x2: xAt(t), y1: y0 + PLOT, y2: y0 + PLOT + 4, stroke: '#444' }));
-  for (const t of yAxis.ticks) body.push(text(x0 - 7, yAt(t) + 4, tickLabel(t, yAxis.step), { 'text-anchor': 'end', fill: '#444' }), el('line', { x1: x0 - 4, x2: x0, y1: yAt(t), y2: yAt(t), stroke: '#444' }));
-  body.push(el('rect', { x: x0, y: y0, width: PLOT, height: PLOT, fill: 'none', stroke: '#444' }));
-  body.push(text(x0 + PLOT / 2, y0 + PLOT + 38, 'x1', { 'text-anchor': 'middle' }));
-  body.push(text(18, y0 + PLOT / 2, 'x2', { 'text-anchor': 'middle', transform: `rotate(-90 18 ${num(y0 + PLOT / 2)})` }));
+  body.push(...planeFrame(xAxis, yAxis, x0, y0, PLOT));
 
   // Points: non-finite ones and those outside the given ranges are not drawn; many are thinned evenly.
   const inside: number[] = [];
