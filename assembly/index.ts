@@ -6,7 +6,7 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { actForward, actBackward } from './activations';
-export { expElementwise } from './math';
+export { expElementwise, logElementwise } from './math';
 export { gemm, gemmPackBytes } from './gemm';
 export { softmaxRows, logSoftmaxRows, softmaxBackwardRows } from './softmax';
 export { softmaxCrossEntropy, sparseSoftmaxCrossEntropy, crossEntropy, meanSquaredError, binaryCrossEntropyLogits, binaryCrossEntropy } from './losses';

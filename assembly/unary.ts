@@ -1,14 +1,10 @@
-// Elementwise unary ops of the tensor math: y = f(x) over n floats (in place allowed). exp and log are the
-// SIMD exp4 / log4 of math.ts (max relative errors 8.1e-8 and 7.4e-8, measured there). One loop per op, as
-// in binary.ts; tails run the lane code on a splat.
-import { exp4, log4 } from './math';
+// Elementwise unary ops of the tensor math: y = f(x) over n floats (in place allowed): neg, square, scale.
+// (exp and log are math.ts's expElementwise / logElementwise.) Tails run the lane code on a splat.
 
 export const UNARY_NEG: i32 = 0;
 export const UNARY_SQUARE: i32 = 1;
 /** y = param * x. */
 export const UNARY_SCALE: i32 = 2;
-export const UNARY_EXP: i32 = 3;
-export const UNARY_LOG: i32 = 4;
 
 // @ts-ignore: decorator
 @inline
@@ -16,9 +12,7 @@ function apply4(op: i32, x: v128, param: v128): v128 {
   switch (op) {
     case UNARY_NEG: return f32x4.neg(x);
     case UNARY_SQUARE: return f32x4.mul(x, x);
-    case UNARY_SCALE: return f32x4.mul(x, param);
-    case UNARY_EXP: return exp4(x);
-    default: return log4(x); // UNARY_LOG
+    default: return f32x4.mul(x, param); // UNARY_SCALE
   }
 }
 
@@ -39,8 +33,6 @@ export function unaryOp(op: i32, x: usize, y: usize, n: i32, param: f32): void {
     case UNARY_NEG: loop(UNARY_NEG, x, y, n, param); break;
     case UNARY_SQUARE: loop(UNARY_SQUARE, x, y, n, param); break;
     case UNARY_SCALE: loop(UNARY_SCALE, x, y, n, param); break;
-    case UNARY_EXP: loop(UNARY_EXP, x, y, n, param); break;
-    case UNARY_LOG: loop(UNARY_LOG, x, y, n, param); break;
     default: unreachable();
   }
 }

@@ -1,4 +1,4 @@
-// Elementwise unary ops on tensors: neg, square, scale, exp, log. Kernel: assembly/unary.ts.
+// Elementwise unary ops on tensors: neg, square, scale (assembly/unary.ts), exp and log (assembly/math.ts).
 import { kernels } from '../backend/wasm.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor } from './elementwise.js';
@@ -9,14 +9,16 @@ export interface UnaryOptions {
   out?: Tensor;
 }
 
-// Op codes of assembly/unary.ts.
-const OPS = { neg: 0, square: 1, scale: 2, exp: 3, log: 4 } as const;
+// Op codes of assembly/unary.ts; exp and log have their own kernels.
+const OPS = { neg: 0, square: 1, scale: 2 } as const;
 
-function run(op: keyof typeof OPS, x: Tensor, options: UnaryOptions | undefined, param = 0): Tensor {
+function run(op: keyof typeof OPS | 'exp' | 'log', x: Tensor, options: UnaryOptions | undefined, param = 0): Tensor {
   checkTensor(`${op}: x`, x);
   checkOptions(op, options, ['out']);
   const out = checkOutShape(op, options?.out, x.shape) ?? new Tensor(x.shape);
-  kernels.unaryOp(OPS[op], x.ptr, out.ptr, x.size, param);
+  if (op === 'exp') kernels.expElementwise(x.ptr, out.ptr, x.size);
+  else if (op === 'log') kernels.logElementwise(x.ptr, out.ptr, x.size);
+  else kernels.unaryOp(OPS[op], x.ptr, out.ptr, x.size, param);
   return out;
 }
 
