@@ -80,6 +80,7 @@ describe('learningCurve', () => {
     expect(() => sn.plot.learningCurve(runs, { names: ['a'] })).toThrow(/names must be 3 strings/);
     expect(() => sn.plot.learningCurve(runs[0], { colour: 'red' } as never)).toThrow(/unknown option 'colour'/);
     expect(() => sn.plot.learningCurve([runs[0], { loss: [1], valLoss: [1, 2] }])).toThrow(/history 1: valLoss has 2 epochs, loss has 1/);
+    expect(() => sn.plot.learningCurve({ epoch: [0], history: { loss: [1] } } as never)).toThrow(/loss is missing \(pass fit's result's .history/);
   });
 
   it('says in the picture which values were not finite', () => {

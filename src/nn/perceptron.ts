@@ -221,6 +221,7 @@ export class Perceptron {
    */
   predict(x: Tensor): Tensor;
   predict(x: Exclude<DataLike, Tensor>): number[];
+  predict(x: DataLike): Tensor | number[];
   predict(x: DataLike): Tensor | number[] {
     const { x: xm } = this.#matrices(x, undefined);
     const out = new Tensor([xm.rows, 1]);

@@ -164,7 +164,10 @@ function readHistories(data: LearningCurveData | readonly LearningCurveData[]): 
   list.forEach((d, k) => {
     const where = list.length > 1 ? `history ${k}: ` : '';
     if (d === null || typeof d !== 'object') throw new TypeError(`learningCurve: ${where}expected { loss, accuracy?, valLoss?, valAccuracy? }`);
-    if (d.loss === undefined) throw new TypeError(`learningCurve: ${where}loss is missing`);
+    if (d.loss === undefined) {
+      const hint = 'history' in d ? " (pass fit's result's .history, e.g. learningCurve(h.history))" : '';
+      throw new TypeError(`learningCurve: ${where}loss is missing${hint}`);
+    }
     checkSeries(where, 'loss', d.loss, d.loss.length);
     const epochs = d.loss.length;
     checkSeries(where, 'accuracy', d.accuracy, epochs);
