@@ -6,11 +6,14 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { actForward, actBackward } from './activations';
-export { expElementwise } from './math';
+export { expElementwise, logElementwise } from './math';
 export { gemm, gemmPackBytes } from './gemm';
 export { softmaxRows, logSoftmaxRows, softmaxBackwardRows } from './softmax';
 export { softmaxCrossEntropy, sparseSoftmaxCrossEntropy, crossEntropy, meanSquaredError, binaryCrossEntropyLogits, binaryCrossEntropy } from './losses';
-export { colSums, rowArgmax, countCorrect, countCorrectSparse, countCorrectBinary, firstNonFinite } from './reduce';
+export { colSums, rowArgmax, countCorrect, countCorrectSparse, countCorrectBinary, firstNonFinite, sumAxis, argmaxAxis, dot } from './reduce';
+export { binaryOp } from './binary';
+export { unaryOp } from './unary';
+export { transpose } from './transpose';
 export { sgd, sgdMomentum, adam } from './optim';
 export { gatherRows } from './gather';
 export { dropoutForward, dropoutBackward } from './dropout';

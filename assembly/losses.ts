@@ -2,20 +2,9 @@
 // the batch size) and, when `grad` (or `probs`) is not 0, writes the gradient of that sum times gradScale.
 // Per-element terms are computed in f32 lanes and accumulated in f64 lanes (two f64x2 accumulators, then
 // the tail), in an order fixed by the length alone.
-import { exp4, expScalar, log1p4, log4, sigmoid4 } from './math';
+import { exp4, expScalar, log1p4, log4, sigmoid4, widenHigh, widenLow } from './math';
 import { rowExpSum, rowMax } from './softmax';
 
-/** f32 lanes 0,1 (widenLow) or 2,3 (widenHigh) as an f64x2, for the f64 loss accumulators. */
-// @ts-ignore: decorator
-@inline
-function widenLow(t: v128): v128 {
-  return f64x2.promote_low_f32x4(t);
-}
-// @ts-ignore: decorator
-@inline
-function widenHigh(t: v128): v128 {
-  return f64x2.promote_low_f32x4(v128.shuffle<f32>(t, t, 2, 3, 2, 3));
-}
 // @ts-ignore: decorator
 @inline
 function total(accLo: v128, accHi: v128, tail: f64): f64 {

@@ -1,4 +1,6 @@
-// Reductions over row-major rows x cols matrices: column sums (bias gradients), row argmax and accuracy counts.
+// Reductions over row-major rows x cols matrices: column sums (bias gradients), row argmax and accuracy counts;
+// and for the tensor math, sums and argmax along one axis of an [outer, dim, inner] tensor and the dot product.
+import { widenHigh, widenLow } from './math';
 
 /**
  * out[j] = beta * out[j] + sum_r x[r][j]. Columns are summed four at a time down the rows, in row order,
@@ -94,4 +96,127 @@ export function firstNonFinite(x: usize, n: i32): i32 {
     if (v - v != 0) return i;
   }
   return -1;
+}
+
+/** Sum of n contiguous floats in f64 (two f64x2 accumulators, then the tail: an order fixed by n). */
+// @ts-ignore: decorator
+@inline
+function contiguousSum(x: usize, n: i32): f64 {
+  let lo = f64x2.splat(0.0);
+  let hi = f64x2.splat(0.0);
+  const vectorEnd = (<usize>n & ~3) << 2;
+  let offset: usize = 0;
+  for (; offset < vectorEnd; offset += 16) {
+    const v = v128.load(x + offset);
+    lo = f64x2.add(lo, widenLow(v));
+    hi = f64x2.add(hi, widenHigh(v));
+  }
+  let tail: f64 = 0;
+  const end = <usize>n << 2;
+  for (; offset < end; offset += 4) tail += <f64>load<f32>(x + offset);
+  return ((f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1))) + tail;
+}
+
+/**
+ * out[o][i] = f32(scale * sum over d of x[o][d][i]) for x of shape [outer, dim, inner] (scale 1 for a sum,
+ * 1 / dim for a mean). Sums are taken in f64 (every f32 is exact there; the f64 rounding, about
+ * dim * 2^-53 of the sum of magnitudes, stays far below the final f32 rounding), in an order fixed by the
+ * shape alone.
+ */
+export function sumAxis(x: usize, outer: i32, dim: i32, inner: i32, out: usize, scale: f64): void {
+  const innerBytes = <usize>inner << 2;
+  const blockBytes = <usize>dim * innerBytes;
+  const vectorEnd = (<usize>inner & ~3) << 2;
+  const s = f64x2.splat(scale);
+  for (let o = 0; o < outer; o++) {
+    const block = x + <usize>o * blockBytes;
+    const dst = out + <usize>o * innerBytes;
+    if (inner == 1) {
+      store<f32>(dst, <f32>(scale * contiguousSum(block, dim)));
+      continue;
+    }
+    let offset: usize = 0;
+    for (; offset < vectorEnd; offset += 16) {
+      let lo = f64x2.splat(0.0);
+      let hi = f64x2.splat(0.0);
+      for (let d = 0; d < dim; d++) {
+        const v = v128.load(block + <usize>d * innerBytes + offset);
+        lo = f64x2.add(lo, widenLow(v));
+        hi = f64x2.add(hi, widenHigh(v));
+      }
+      const low = f32x4.demote_f64x2_zero(f64x2.mul(lo, s));
+      const high = f32x4.demote_f64x2_zero(f64x2.mul(hi, s));
+      v128.store(dst + offset, v128.shuffle<f32>(low, high, 0, 1, 4, 5));
+    }
+    for (; offset < innerBytes; offset += 4) {
+      let acc: f64 = 0;
+      for (let d = 0; d < dim; d++) acc += <f64>load<f32>(block + <usize>d * innerBytes + offset);
+      store<f32>(dst + offset, <f32>(acc * scale));
+    }
+  }
+}
+
+/**
+ * out[o][i] = argmax over d of x[o][d][i], as an f32 index, for x of shape [outer, dim, inner], with
+ * argmaxRow's rules (first maximum wins; the first NaN counts as the maximum); -1 when dim is 0.
+ */
+export function argmaxAxis(x: usize, outer: i32, dim: i32, inner: i32, out: usize): void {
+  const innerBytes = <usize>inner << 2;
+  const blockBytes = <usize>dim * innerBytes;
+  const vectorEnd = (<usize>inner & ~3) << 2;
+  for (let o = 0; o < outer; o++) {
+    const block = x + <usize>o * blockBytes;
+    const dst = out + <usize>o * innerBytes;
+    if (dim <= 0) {
+      for (let i = 0; i < inner; i++) store<f32>(dst + (<usize>i << 2), -1.0);
+      continue;
+    }
+    if (inner == 1) {
+      store<f32>(dst, <f32>argmaxRow(block, dim));
+      continue;
+    }
+    let offset: usize = 0;
+    for (; offset < vectorEnd; offset += 16) {
+      let best = v128.load(block + offset);
+      let index = i32x4.splat(0);
+      for (let d = 1; d < dim; d++) {
+        const v = v128.load(block + <usize>d * innerBytes + offset);
+        // Lanes whose best is still a number take v when it is larger or NaN.
+        const take = v128.and(f32x4.eq(best, best), v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
+        best = v128.bitselect(v, best, take);
+        index = v128.bitselect(i32x4.splat(d), index, take);
+      }
+      v128.store(dst + offset, f32x4.convert_i32x4_s(index));
+    }
+    for (; offset < innerBytes; offset += 4) {
+      let best = load<f32>(block + offset);
+      let index = 0;
+      for (let d = 1; d < dim && best == best; d++) {
+        const v = load<f32>(block + <usize>d * innerBytes + offset);
+        if (v > best || v != v) {
+          best = v;
+          index = d;
+        }
+      }
+      store<f32>(dst + offset, <f32>index);
+    }
+  }
+}
+
+/** sum of a[i] * b[i] over n floats: products exact in f64, summed in f64 (two f64x2 accumulators, then the tail). */
+export function dot(a: usize, b: usize, n: i32): f64 {
+  let lo = f64x2.splat(0.0);
+  let hi = f64x2.splat(0.0);
+  const vectorEnd = (<usize>n & ~3) << 2;
+  let offset: usize = 0;
+  for (; offset < vectorEnd; offset += 16) {
+    const x = v128.load(a + offset);
+    const y = v128.load(b + offset);
+    lo = f64x2.add(lo, f64x2.mul(widenLow(x), widenLow(y)));
+    hi = f64x2.add(hi, f64x2.mul(widenHigh(x), widenHigh(y)));
+  }
+  let tail: f64 = 0;
+  const end = <usize>n << 2;
+  for (; offset < end; offset += 4) tail += <f64>load<f32>(a + offset) * <f64>load<f32>(b + offset);
+  return ((f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1))) + tail;
 }

@@ -11,10 +11,24 @@ export type { ElementwiseOptions, LeakyReluOptions } from './ops/elementwise.js'
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { gather } from './ops/gather.js';
 export type { GatherOptions } from './ops/gather.js';
+// Tensor math (NumPy-style, SIMD kernels): broadcasting binary ops, unary ops, reductions, transpose,
+// one-hot, and the activations' derivatives.
+export { add, sub, mul, div, maximum } from './ops/binary.js';
+export type { Operand, BinaryOptions } from './ops/binary.js';
+export { neg, square, scale, exp, log } from './ops/unary.js';
+export type { UnaryOptions } from './ops/unary.js';
+export { sum, mean, argmax, dot } from './ops/reduce.js';
+export type { AxisOptions } from './ops/reduce.js';
+export { transpose } from './ops/transpose.js';
+export type { TransposeOptions } from './ops/transpose.js';
+export { oneHot } from './ops/one-hot.js';
+export type { OneHotOptions } from './ops/one-hot.js';
+export { sigmoidGrad, tanhGrad, reluGrad, leakyReluGrad } from './ops/activation-grads.js';
+export type { ActivationGradOptions, LeakyReluGradOptions } from './ops/activation-grads.js';
 // Data, plots, save/load, TensorFlow.js interop (src/io, src/plot).
 export * as io from './io/index.js';
 export * as plot from './plot/index.js';
-export { datasets, oneHot, fromOneHot, argmaxRows } from './io/index.js';
+export { datasets, fromOneHot, argmaxRows } from './io/index.js';
 export type { ImageDataset, LabeledImages } from './io/index.js';
 // Training: layers, losses, optimizers, Sequential, perceptron, gradient checking (src/nn).
 export { layers, Layer, Dense, ActivationLayer, Flatten, Reshape, Dropout, BatchNormalization, initializers, regularizers, losses, optimizers, Optimizer, Sgd, Adam, sequential, Sequential, NonFiniteLossError, perceptron, Perceptron, gradCheck } from './nn/index.js';
@@ -24,3 +38,5 @@ export type {
   SaveOptions, DataLike, PerceptronConfig, PerceptronTraining, GradCheckOptions, GradCheckResult,
 } from './nn/index.js';
 export { loadModel, loadTfjs, saveModel, exportTfjs } from './io/index.js';
+// The perceptron's own types (its class and config come with the training API above).
+export type { PerceptronLabels, PerceptronInit, PerceptronStep, PerceptronState, PerceptronTrainOptions } from './nn/perceptron.js';

@@ -55,6 +55,45 @@ describe('examples', () => {
     expect(r.maxError).toBeLessThan(0.1);
   });
 
+  it('perceptron-watch: AND and OR converge, XOR cycles; every step traced; the pictures are written', () => {
+    const r = run('perceptron-watch');
+    for (const gate of ['AND', 'OR']) {
+      expect(r[gate].converged).toBe(true);
+      expect(r[gate].errors.at(-1)).toBe(0);
+      expect(r[gate].steps).toBe(4 * r[gate].epochs);
+    }
+    expect(r.AND.predictions).toEqual([0, 0, 0, 1]);
+    expect(r.OR.predictions).toEqual([-1, 1, 1, 1]);
+    expect(r.OR.start).not.toEqual({ weights: [0, 0], bias: 0 });
+    expect(r.XOR.converged).toBe(false);
+    expect(r.XOR.cycle.to).toBeGreaterThan(r.XOR.cycle.from);
+    expect(Math.min(...r.XOR.errors)).toBeGreaterThan(0);
+    for (const gate of ['AND', 'OR', 'XOR']) {
+      const [hyperplane, boundary] = r[gate].files.map((f: string) => readFileSync(f, 'utf8'));
+      expect(hyperplane).toContain('class="weight-vector"');
+      expect(boundary).toContain('class="boundary"');
+    }
+  });
+
+  it('tensor-math: the tour\'s values, and XOR by hand with the ops only: cost < 0.001, all four right', () => {
+    const r = run('tensor-math');
+    expect(r.tour.shifted).toEqual([[11, 18, 33], [14, 25, 24]]);
+    expect(r.tour.colSums).toEqual([5, 3, -3]);
+    expect(r.tour.classes).toEqual([2, 1]);
+    expect(r.tour.hot).toEqual([[0, 0, 1], [0, 1, 0]]);
+    expect(r.tour.xT).toEqual([[1, 4], [-2, 5], [3, -6]]);
+    expect(r.tour.d).toBe(32);
+    expect(r.cost).toBeLessThan(0.001);
+    expect(r.predicted).toEqual([0, 1, 1, 0]);
+    // README.md shows this example's code: each of its "Tensor math" blocks is in the file, line for line.
+    const readme = readFileSync(`${root}README.md`, 'utf8');
+    const section = readme.slice(readme.indexOf('### Tensor math'), readme.indexOf('## Training API'));
+    const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks).toHaveLength(2);
+    const source = readFileSync(`${root}examples/tensor-math.mjs`, 'utf8');
+    for (const block of blocks) expect(source).toContain(block);
+  });
+
   it('perceptron: converges on AND and OR, not on XOR', () => {
     const r = run('perceptron');
     expect(r.AND.converged).toBe(true);

@@ -1,95 +1,8 @@
-// SVG plots: each document must parse as well-formed XML (checked by the strict parser below) and hold
+// SVG plots: each document must parse as well-formed XML (the strict parser of test/xml.ts) and hold
 // the elements that make it readable: series, axes labels, regions, points, cells.
 import { describe, expect, it } from 'vitest';
 import * as sn from '../dist/index.js';
-
-interface XmlNode {
-  name: string;
-  attrs: Record<string, string>;
-  children: XmlNode[];
-  text: string;
-}
-
-/** A strict XML well-formedness parser (elements, attributes, text, entities); throws on any error. */
-function parseXml(source: string): XmlNode {
-  let i = 0;
-  const fail = (what: string): never => {
-    throw new Error(`XML error at ${i}: ${what}: ${JSON.stringify(source.slice(i, i + 40))}`);
-  };
-  const checkText = (t: string) => {
-    if (t.includes('<')) fail('raw < in text');
-    for (const m of t.matchAll(/&([^;]*);?/g)) if (!/^&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);$/i.test(m[0])) fail(`bad entity ${m[0]}`);
-  };
-  const name = () => {
-    const m = /^[A-Za-z_][\w.:-]*/.exec(source.slice(i));
-    if (!m) fail('expected a name');
-    i += m![0].length;
-    return m![0];
-  };
-  const space = () => {
-    while (/\s/.test(source[i] ?? '')) i++;
-  };
-  if (source.startsWith('<?xml')) {
-    i = source.indexOf('?>') + 2;
-    if (i < 2) fail('unterminated declaration');
-  }
-  space();
-  const element = (): XmlNode => {
-    if (source[i] !== '<') fail('expected <');
-    i++;
-    const node: XmlNode = { name: name(), attrs: {}, children: [], text: '' };
-    for (;;) {
-      const before = i;
-      space();
-      if (source.startsWith('/>', i)) {
-        i += 2;
-        return node;
-      }
-      if (source[i] === '>') {
-        i++;
-        break;
-      }
-      if (i === before) fail('expected space before attribute');
-      const key = name();
-      if (key in node.attrs) fail(`duplicate attribute ${key}`);
-      if (source[i] !== '=' || source[i + 1] !== '"') fail('expected ="');
-      const end = source.indexOf('"', i + 2);
-      if (end < 0) fail('unterminated attribute');
-      const value = source.slice(i + 2, end);
-      checkText(value);
-      node.attrs[key] = value;
-      i = end + 1;
-    }
-    for (;;) {
-      const next = source.indexOf('<', i);
-      if (next < 0) fail(`unclosed <${node.name}>`);
-      const t = source.slice(i, next);
-      checkText(t);
-      node.text += t;
-      i = next;
-      if (source.startsWith('</', i)) {
-        i += 2;
-        if (name() !== node.name) fail(`mismatched closing tag for <${node.name}>`);
-        space();
-        if (source[i] !== '>') fail('expected >');
-        i++;
-        return node;
-      }
-      node.children.push(element());
-    }
-  };
-  const root = element();
-  space();
-  if (i !== source.length) fail('content after the root element');
-  return root;
-}
-
-function all(node: XmlNode, name: string, out: XmlNode[] = []): XmlNode[] {
-  if (node.name === name) out.push(node);
-  for (const c of node.children) all(c, name, out);
-  return out;
-}
-const texts = (root: XmlNode) => all(root, 'text').map((t) => t.text);
+import { all, parseXml, texts } from './xml.js';
 
 describe('the XML checker itself', () => {
   it('rejects malformed documents', () => {
@@ -122,6 +35,58 @@ describe('learningCurve', () => {
     expect(series[0].attrs.d.match(/[ML]/g)).toEqual(['M', 'M', 'L']);
     expect(texts(root)).not.toContain('Accuracy');
     expect(all(parseXml(sn.plot.learningCurve({ loss: [0.3], accuracy: [0.9] })), 'circle')).toHaveLength(2);
+  });
+
+  it('puts nice tick limits around the data (rounded outward) and keeps every point off the frame', () => {
+    const root = parseXml(sn.plot.learningCurve({ loss: [0.93, 0.41, 0.27] }));
+    // Loss axis from 0 to the first tick at or above 0.93.
+    const labels = all(root, 'text').filter((t) => t.attrs['text-anchor'] === 'end').map((t) => t.text);
+    expect(labels[0]).toBe('0');
+    expect(Number(labels.at(-1))).toBeGreaterThanOrEqual(0.93);
+    expect(Number(labels.at(-1))).toBeLessThan(1.2);
+    const frame = all(root, 'rect').find((r) => r.attrs.fill === 'none')!;
+    const [top, bottom] = [Number(frame.attrs.y), Number(frame.attrs.y) + Number(frame.attrs.height)];
+    const [left, right] = [Number(frame.attrs.x), Number(frame.attrs.x) + Number(frame.attrs.width)];
+    for (const c of all(root, 'circle')) {
+      expect(Number(c.attrs.cy)).toBeGreaterThan(top + 3);
+      expect(Number(c.attrs.cy)).toBeLessThan(bottom - 3);
+      expect(Number(c.attrs.cx)).toBeGreaterThan(left + 3);
+      expect(Number(c.attrs.cx)).toBeLessThan(right - 3);
+    }
+  });
+
+  it('draws a 5,000-epoch history with at most 40 markers per series and a line bounded by the width', () => {
+    const loss = Array.from({ length: 5000 }, (_, i) => Math.exp(-i / 700) + 0.01 * Math.sin(i));
+    const svg = sn.plot.learningCurve({ loss, valLoss: loss.map((v) => v + 0.05) });
+    const root = parseXml(svg);
+    expect(all(root, 'circle').length).toBeLessThanOrEqual(2 * 41);
+    expect(svg.length).toBeLessThan(60_000);
+    // The thinned line keeps the extremes: its lowest and highest points are the series' own.
+    const path = all(root, 'path').find((p) => p.attrs['data-series'] === 'train')!;
+    const ys = [...path.attrs.d.matchAll(/[ML][\d.]+ ([\d.]+)/g)].map((m) => Number(m[1]));
+    const dense = parseXml(sn.plot.learningCurve({ loss: [Math.max(...loss), Math.min(...loss)], valLoss: [Math.max(...loss) + 0.05, Math.min(...loss) + 0.05] }));
+    const denseYs = [...all(dense, 'path').find((p) => p.attrs['data-series'] === 'train')!.attrs.d.matchAll(/[ML][\d.]+ ([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(Math.min(...ys)).toBeCloseTo(Math.min(...denseYs), 1);
+    expect(Math.max(...ys)).toBeCloseTo(Math.max(...denseYs), 1);
+  });
+
+  it('compares several histories in one picture, one colour and legend name each', () => {
+    const runs = [0.01, 0.1, 1].map((lr) => ({ loss: [0.25, 0.25 - lr / 10, 0.25 - lr / 5], valLoss: [0.26, 0.255, 0.25] }));
+    const root = parseXml(sn.plot.learningCurve(runs, { names: ['lr 0.01', 'lr 0.1', 'lr 1'], title: 'Learning rates' }));
+    const series = all(root, 'path').filter((p) => p.attrs.class === 'series');
+    expect(series.map((p) => p.attrs['data-series'])).toEqual(['lr 0.01 train', 'lr 0.01 validation', 'lr 0.1 train', 'lr 0.1 validation', 'lr 1 train', 'lr 1 validation']);
+    expect(new Set(series.map((p) => p.attrs.stroke)).size).toBe(3);
+    expect(texts(root)).toEqual(expect.arrayContaining(['lr 0.01', 'lr 0.1', 'lr 1', 'dashed: validation']));
+    expect(() => sn.plot.learningCurve(runs, { names: ['a'] })).toThrow(/names must be 3 strings/);
+    expect(() => sn.plot.learningCurve(runs[0], { colour: 'red' } as never)).toThrow(/unknown option 'colour'/);
+    expect(() => sn.plot.learningCurve([runs[0], { loss: [1], valLoss: [1, 2] }])).toThrow(/history 1: valLoss has 2 epochs, loss has 1/);
+    expect(() => sn.plot.learningCurve({ epoch: [0], history: { loss: [1] } } as never)).toThrow(/loss is missing \(pass fit's result's .history/);
+  });
+
+  it('says in the picture which values were not finite', () => {
+    const root = parseXml(sn.plot.learningCurve({ loss: [1, NaN, 0.5, Infinity], accuracy: [0.5, 0.6, -Infinity, 0.7] }));
+    const notes = all(root, 'text').filter((t) => t.attrs.class === 'note').map((t) => t.text);
+    expect(notes).toEqual(['loss: 2 non-finite values not drawn (first at epoch 2)', 'accuracy: 1 non-finite value not drawn (first at epoch 3)']);
   });
 
   it('rejects series of different lengths', () => {
@@ -176,6 +141,40 @@ describe('decisionBoundary', () => {
     expect(texts(root)).toEqual(expect.arrayContaining(['a', 'b', 'c']));
   });
 
+  it('draws the p = 0.5 contour where the model crosses 0.5', () => {
+    const root = parseXml(sn.plot.decisionBoundary(xorModel, points, [0, 1, 1, 0], { resolution: 60, xRange: [-0.5, 1.5], yRange: [-0.5, 1.5] }));
+    const boundary = all(root, 'path').find((p) => p.attrs.class === 'boundary')!;
+    const xy = [...boundary.attrs.d.matchAll(/[ML]([\d.]+) ([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(xy.length).toBeGreaterThan(100);
+    // Pixels back to the plane (plot 400 px from (64, 45), range [-0.5, 1.5]): every vertex on p = 0.5.
+    for (const [px, py] of xy) {
+      const x1 = -0.5 + ((px - 64) / 400) * 2;
+      const x2 = 1.5 - ((py - 45) / 400) * 2;
+      const p = xorModel.predict(sn.tensor([[x1, x2]]));
+      expect(Math.abs(p.data[0] - 0.5)).toBeLessThan(0.1);
+      p.dispose();
+    }
+    expect(texts(root)).toContain('p = 0.5');
+  });
+
+  it('takes -1/+1 labels and plain-array outputs for one-output models, skips and reports unplottable points', () => {
+    const sign = (x: InstanceType<typeof sn.Tensor>) => Array.from({ length: x.shape[0] }, (_, i) => (x.data[2 * i] > 0 ? 1 : -1));
+    const root = parseXml(sn.plot.decisionBoundary(sign, [[-1, 0], [1, 0], [NaN, 1], [5, 5]], [-1, 1, 1, 1], { resolution: 10, xRange: [-2, 2], yRange: [-2, 2] }));
+    expect(all(root, 'circle').filter((c) => c.attrs.class === 'point').map((c) => c.attrs['data-label'])).toEqual(['-1', '1']);
+    const notes = all(root, 'text').filter((t) => t.attrs.class === 'note').map((t) => t.text);
+    expect(notes).toEqual(['1 point with a non-finite coordinate not drawn', '1 point outside the ranges not drawn']);
+  });
+
+  it('thins 100,000 points to 5,000 and says so', () => {
+    const n = 100_000;
+    const pts = sn.tensor(Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i * 12.9898) * 3), [n, 2]);
+    const labels = Array.from({ length: n }, (_, i) => i % 2);
+    const root = parseXml(sn.plot.decisionBoundary(xorModel, pts, labels, { resolution: 20 }));
+    pts.dispose();
+    expect(all(root, 'circle').filter((c) => c.attrs.class === 'point')).toHaveLength(5000);
+    expect(texts(root)).toContain('5,000 of 100,000 points drawn');
+  });
+
   it('rejects bad input before predicting', () => {
     let calls = 0;
     const counting = (x: InstanceType<typeof sn.Tensor>) => (calls++, sn.zeros([x.shape[0], 1]));
@@ -213,5 +212,58 @@ describe('confusion matrix', () => {
     const t = texts(root);
     for (const s of ['50', '40', '7', 'predicted', 'actual', 'a (0)', 'accuracy 89.22% (91 of 102)']) expect(t).toContain(s);
     expect(() => sn.plot.confusionMatrixSvg([[1, 2]])).toThrow(/square/);
+    expect(() => sn.plot.confusionMatrixSvg([[1, NaN], [0, 1]])).toThrow(/count \[0\]\[1\] = NaN/);
+  });
+
+  it('keeps a count of 1 in a row of 1,000 faint, shows a 3% confusion plainly, and draws a colour key', () => {
+    const root = parseXml(sn.plot.confusionMatrixSvg([[969, 1, 30], [0, 1000, 0], [0, 0, 1000]]));
+    const cells = all(root, 'rect').filter((r) => r.attrs.class === 'cell');
+    const alpha = (j: number) => Number(cells.find((c) => c.attrs['data-actual'] === '0' && c.attrs['data-predicted'] === String(j))!.attrs.fill.match(/([\d.]+)\)$/)![1]);
+    expect(alpha(1)).toBeLessThan(0.06);
+    expect(alpha(2)).toBeGreaterThan(0.25);
+    expect(all(root, 'rect').filter((r) => r.attrs.class === 'key')).toHaveLength(2);
+    expect(all(root, 'linearGradient')).toHaveLength(2);
+    expect(texts(root)).toEqual(expect.arrayContaining(['shade: share of the actual class', 'correct', 'confused', '0%', '100%', '10% or more']));
+  });
+});
+
+describe('hyperplane (a perceptron\'s picture)', () => {
+  const pts = [[0, 0], [0, 1], [1, 0], [1, 1]];
+  const coord = (node: { attrs: Record<string, string> }, k: string) => Number(node.attrs[k]);
+  // Pixels back to the plane: 400 px square at (64, 62); the axes of these points run from -0.5 to 1.5.
+  const toPlane = (px: number, py: number) => [-0.5 + ((px - 64) / 400) * 2, 1.5 - ((py - 62) / 400) * 2];
+
+  it('draws the line w.x + b = 0, w pointing into the class-1 half-plane, and rings the points on the wrong side', () => {
+    const model = { weights: [1, 2], bias: -1.5 };
+    const root = parseXml(sn.plot.hyperplane(model, pts, [0, 0, 1, 1], { title: 'T' }));
+    const line = all(root, 'line').find((l) => l.attrs.class === 'boundary')!;
+    for (const [px, py] of [[coord(line, 'x1'), coord(line, 'y1')], [coord(line, 'x2'), coord(line, 'y2')]]) {
+      const [a, b] = toPlane(px, py);
+      expect(Math.abs(a + 2 * b - 1.5)).toBeLessThan(0.01);
+    }
+    const arrow = all(root, 'g').find((g) => g.attrs.class === 'weight-vector')!.children[0];
+    const [ax, ay] = toPlane(coord(arrow, 'x2'), coord(arrow, 'y2'));
+    expect(ax + 2 * ay - 1.5).toBeGreaterThan(0);
+    // (0, 1) is class 0 but 0 + 2 - 1.5 > 0; (1, 0) is class 1 but 1 - 1.5 < 0.
+    expect(all(root, 'circle').filter((c) => c.attrs.class === 'wrong')).toHaveLength(2);
+    expect(texts(root)).toEqual(expect.arrayContaining(['T', 'w = (1, 2), b = -1.5', 'wrong side (2)', 'class 0', 'class 1']));
+    expect(all(root, 'polygon').filter((p) => p.attrs.class === 'half-plane')).toHaveLength(1);
+  });
+
+  it('draws earlier lines once each, with all their labels; says when there is no line', () => {
+    const history = [{ weights: [0, 0], bias: 0, label: 'start' }, { weights: [1, 0], bias: -0.5, label: '1' }, { weights: [1, 0], bias: -0.5, label: '2' }];
+    const root = parseXml(sn.plot.hyperplane({ weights: [1, 1], bias: -1 }, pts, [0, 1, 1, 1], { history }));
+    expect(all(root, 'line').filter((l) => l.attrs.class === 'history')).toHaveLength(1);
+    expect(all(root, 'text').filter((t) => t.attrs.class === 'history-label').map((t) => t.text)).toEqual(['1, 2']);
+    const zero = parseXml(sn.plot.hyperplane({ weights: [0, 0], bias: 0 }, pts, [-1, 1, 1, 1]));
+    expect(all(zero, 'text').filter((t) => t.attrs.class === 'note').map((t) => t.text)).toEqual(['w = 0: no line; every point is predicted as -1']);
+    const far = parseXml(sn.plot.hyperplane({ weights: [1, 0], bias: -100 }, pts, [0, 1, 1, 1]));
+    expect(texts(far)).toContain('the line w.x + b = 0 lies outside the plotted range');
+  });
+
+  it('rejects models without 2 weights, bad labels and unknown options', () => {
+    expect(() => sn.plot.hyperplane({ weights: [1, 2, 3], bias: 0 }, pts, [0, 1, 1, 1])).toThrow(/needs 2 weights \(2 inputs\), got 3/);
+    expect(() => sn.plot.hyperplane({ weights: [1, 2], bias: 0 }, pts, [0, 1, 2, 1])).toThrow(/label 2 of point 2 is not 0, 1, -1 or \+1/);
+    expect(() => sn.plot.hyperplane({ weights: [1, 2], bias: 0 }, pts, [0, 1, 1, 1], { epochs: [] } as never)).toThrow(/unknown option 'epochs'/);
   });
 });

@@ -60,11 +60,16 @@ export function relu(x: Tensor, options?: ElementwiseOptions): Tensor {
 
 /** x for x > 0, alpha * x otherwise. */
 export function leakyRelu(x: Tensor, options?: LeakyReluOptions): Tensor {
-  const alpha = options?.alpha ?? DEFAULT_LEAKY_ALPHA;
+  return apply('leakyRelu', ACTIVATIONS.leakyRelu, x, options, leakyAlpha('leakyRelu', options?.alpha));
+}
+
+/** The leaky-ReLU slope option: the default when absent, else checked to be finite and >= 0. */
+export function leakyAlpha(op: string, alpha: unknown): number {
+  if (alpha === undefined) return DEFAULT_LEAKY_ALPHA;
   if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) {
-    throw new RangeError(`leakyRelu: alpha must be a finite number >= 0, got ${String(alpha)}`);
+    throw new RangeError(`${op}: alpha must be a finite number >= 0, got ${String(alpha)}`);
   }
-  return apply('leakyRelu', ACTIVATIONS.leakyRelu, x, options, alpha);
+  return alpha;
 }
 
 /** 1 / (1 + e^-x), computed without overflow for any x (exact 0 and 1 in the limits). */

@@ -8,6 +8,7 @@ export function escapeXml(text: string): string {
 
 /** Numbers with at most 2 decimals and no trailing zeros (sub-pixel precision is invisible). */
 export function num(value: number): string {
+  if (!Number.isFinite(value)) throw new RangeError(`svg: coordinate ${value} is not finite`);
   return String(Math.round(value * 100) / 100);
 }
 
@@ -50,21 +51,68 @@ export function document(width: number, height: number, title: string, body: str
   );
 }
 
-/** About `count` round tick values covering [min, max] (1, 2 or 5 times a power of ten apart). */
-export function ticks(min: number, max: number, count = 5): number[] {
-  if (!(max > min)) return [min];
-  const raw = (max - min) / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return out;
+/** An axis: limits rounded outward to a tick, the ticks between them and their step. */
+export interface Axis {
+  lo: number;
+  hi: number;
+  step: number;
+  ticks: number[];
 }
 
-/** Tick labels with just enough decimals for the step between ticks. */
+// Spans below this fraction of the values' magnitude cannot be told apart from a constant (about two f32
+// ulps), and magnitudes below TINY are drawn as 0: the tick steps stay normal floats with room to spare.
+const RELATIVE_SPAN = 1e-7;
+const TINY = 1e-290;
+
+/**
+ * "Nice" limits and about `count` ticks (1, 2 or 5 times a power of ten apart) for finite data in
+ * [min, max]. A constant series (or one constant to plotting precision) is centred in +-10% of its value
+ * (+-1 around 0). Everything is computed on halves, so spans near Number.MAX_VALUE do not overflow; a
+ * limit whose outward rounding would overflow stays at the data. Integer axes use steps of at least 1.
+ */
+export function niceAxis(min: number, max: number, count = 5, integer = false): Axis {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) throw new RangeError(`axis: [${min}, ${max}] is not a finite range`);
+  const magnitude = Math.max(Math.abs(min), Math.abs(max));
+  if (max / 2 - min / 2 <= Math.max(magnitude * RELATIVE_SPAN, TINY) / 2) {
+    const centre = magnitude < TINY ? 0 : min / 2 + max / 2;
+    const half = centre === 0 ? 1 : Math.abs(centre) / 10;
+    min = Math.max(centre - half, -Number.MAX_VALUE);
+    max = Math.min(centre + half, Number.MAX_VALUE);
+  }
+  const raw = ((max / 2 - min / 2) / count) * 2;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  let step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw * (1 - 1e-12)) ?? 10 * power;
+  if (integer) step = Math.max(1, Math.round(step));
+  // The 1e-6 slack absorbs the rounding of min / step (|min / step| < 1e8 after the widening above).
+  const first = Math.floor(min / step + 1e-6);
+  const last = Math.ceil(max / step - 1e-6);
+  const lo = first * step;
+  const hi = last * step;
+  const ticks: number[] = [];
+  for (let k = first; k <= last && ticks.length <= count * 3; k++) {
+    const t = k * step;
+    if (Number.isFinite(t)) ticks.push(t);
+  }
+  return { lo: Number.isFinite(lo) ? lo : min, hi: Number.isFinite(hi) ? hi : max, step, ticks };
+}
+
+/** Where v lies on the axis, 0 at lo and 1 at hi (on halves: no overflow for any finite v, lo, hi). */
+export function axisFraction(axis: Axis, v: number): number {
+  return (v / 2 - axis.lo / 2) / (axis.hi / 2 - axis.lo / 2);
+}
+
+/** Tick labels with just enough digits for the step between ticks; scientific for tiny steps or huge values. */
 export function tickLabel(value: number, step: number): string {
-  const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
-  return value.toFixed(decimals);
+  if (value === 0) return '0';
+  const stepExponent = Math.floor(Math.log10(step) + 1e-9);
+  const valueExponent = Math.floor(Math.log10(Math.abs(value)));
+  if (stepExponent >= -6 && valueExponent < 7) return value.toFixed(Math.max(0, -stepExponent));
+  return value.toExponential(Math.min(15, Math.max(0, valueExponent - stepExponent)));
+}
+
+/** Thousands separators for counts written in the pictures. */
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 /** Colours of the series and classes (Tableau 10, distinguishable and colour-blind friendly enough). */
