@@ -27,7 +27,8 @@ export interface RefOptimizer {
 
 const EPS = 1e-7;
 
-function activate(act: RefActivation, alpha: number, z: Float64Array, rows: number, cols: number): Float64Array {
+/** act over z (rows x cols); softmax normalizes each row. */
+export function activate(act: RefActivation, alpha: number, z: Float64Array, rows: number, cols: number): Float64Array {
   const y = new Float64Array(z.length);
   if (act === 'softmax') {
     for (let r = 0; r < rows; r++) {

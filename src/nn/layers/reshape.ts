@@ -3,7 +3,7 @@
 // buffers (the Tensor-level forward/backward).
 import { copyBytes } from '../../kernel-calls.js';
 import { checkOptions, checkShape, shapeText, sizeOf, type Config } from '../config.js';
-import { Layer, LAYER_OPTION_KEYS, type LayerBuffers, type LayerOptions } from '../layer.js';
+import { Layer, LAYER_OPTION_KEYS, type LayerBuffers, type LayerOptions, type TfjsLayerJson } from '../layer.js';
 
 abstract class ViewLayer extends Layer {
   aliasesInput(): boolean {
@@ -88,5 +88,15 @@ export class Reshape extends ViewLayer {
 
   protected ownConfig(): Config {
     return { targetShape: [...this.targetShape] };
+  }
+
+  /**
+   * The resolved shape, never a -1: tfjs-layers' Reshape.computeOutputShape counts the batch axis's null as
+   * an unknown input size and so passes the -1 on, and the next layer (a Flatten) fails tf.loadLayersModel.
+   */
+  toTfjs(): TfjsLayerJson[] {
+    const [entry] = super.toTfjs();
+    if (this.built) entry.config.target_shape = [...this.outputShape];
+    return [entry];
   }
 }

@@ -71,6 +71,14 @@ export function prepare(
   const userTensors = x.owned ? [] : [x.tensor];
   if (objective === null) return { x, targets: 0, rows: x.rows, userTensors };
   const outputShape = model.outputShape;
+  if (objective.fused && objective.loss !== 'binaryCrossentropy' && outputShape.length > 1 && outputShape[outputShape.length - 1] !== model.outputUnits) {
+    // The fused loss takes each sample's outputs as one softmax over all its values; the output layer's
+    // softmax (predict) is one per position: the loss would not be the cross-entropy of the predictions.
+    throw new RangeError(
+      `${objective.loss} needs a softmax over the whole sample, but the last layer '${model.layers[model.layers.length - 1].name}' outputs ` +
+        `${shapeText([null, ...outputShape])} with a softmax per position; simdnet's categorical losses take rank-1 outputs (flatten before the output layer)`,
+    );
+  }
   const y = toMatrix(yData, `${what}y`, objective.sparse ? [1] : outputShape);
   if (y.owned) owned.push(y.tensor);
   else userTensors.push(y.tensor);
