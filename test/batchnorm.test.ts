@@ -126,7 +126,8 @@ function backward(x: Float32Array, dy: Float32Array, rows: number, cols: number,
 }
 
 describe('batchNormBackward vs float64 reference', () => {
-  // dbeta: an f64 sum rounded once (2^-24 relative). dgamma: each f32 xhat carries ~3 roundings, so 8 * 2^-24
+  // dbeta: an f64 sum rounded once (2^-24 relative). dgamma: invstd (~3 f32 roundings) times f64 sums of dy
+  // times the f32 (x - mean) (1 rounding), so 8 * 2^-24
   // of sum |dy * xhat|. dx: a handful of f32 roundings of each term of gamma*invstd/rows * (rows dy - dbeta -
   // xhat dgamma), which cancel to 0 on average: 16 * 2^-24 of the sum of the terms' magnitudes.
   for (const [rows, cols] of SHAPES) {
