@@ -52,7 +52,7 @@ export function dropoutForward(x: usize, y: usize, mask: usize, n: i32, rate: f3
   const vectorEnd = (<usize>n & ~3) << 2;
   let offset: usize = 0;
   for (; offset < vectorEnd; offset += 16) {
-    const u = f32x4.mul(f32x4.convert_i32x4_u(i32x4.shr_u(hash32x4(seed4, index4), 8)), unit4);
+    const u = f32x4.mul(f32x4.convert_i32x4_s(i32x4.shr_u(hash32x4(seed4, index4), 8)), unit4);
     const m = v128.and(f32x4.ge(u, rate4), scale4);
     v128.store(mask + offset, m);
     v128.store(y + offset, f32x4.mul(v128.load(x + offset), m));

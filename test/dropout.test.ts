@@ -56,6 +56,20 @@ describe('dropoutForward / dropoutBackward vs float64 reference', () => {
     });
   }
 
+  it('pins every u exactly: rate = u_i keeps element i, rate = u_i + 2^-24 drops it (vector lanes and tail)', () => {
+    // A keep/drop flip needs u to cross the rate, so a hash wrong in its low bits could pass the tests above;
+    // a rate exactly at u_i (u >= rate keeps) tests all 24 bits of u_i and the comparison's direction.
+    const n = 23;
+    const values = new Float32Array(n).fill(1);
+    for (const [seed, start] of [[3, 0], [0xfedcba98, 0xfffffff0]]) {
+      for (let i = 0; i < n; i++) {
+        const u = (dropoutHash32(seed, start + i) >>> 8) * 2 ** -24;
+        expect(runForward(values, u, seed, start).mask[i], `seed ${seed} i ${i} at u`).not.toBe(0);
+        if (u + 2 ** -24 < 1) expect(runForward(values, u + 2 ** -24, seed, start).mask[i], `seed ${seed} i ${i} above u`).toBe(0);
+      }
+    }
+  });
+
   it('a range split at any point (start offsets) gives the same bits as one call', () => {
     const n = 103;
     const values = randomValues(n, -1, 1, 5);
