@@ -363,3 +363,27 @@ describe('fit', () => {
     m.dispose();
   });
 });
+
+describe('the event loop keeps running during fit', () => {
+  it('a 5 ms setInterval fires throughout a one-epoch fit, not only between epochs', async () => {
+    const rows = 6000;
+    const x = sn.tensor(Float32Array.from({ length: rows * 784 }, (_, i) => ((i * 7919) % 1000) / 1000), [rows, 784]);
+    const y = sn.oneHot(Int32Array.from({ length: rows }, (_, i) => i % 10), 10);
+    const m = sn.sequential([sn.layers.dense({ inputShape: [784], units: 128, activation: 'relu' }), sn.layers.dense({ units: 10, activation: 'softmax' })], { seed: 1 });
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const ticks: number[] = [];
+    const timer = setInterval(() => ticks.push(performance.now()), 5);
+    const start = performance.now();
+    await m.fit(x, y, { epochs: 1, batchSize: 32 });
+    const elapsed = performance.now() - start;
+    clearInterval(timer);
+    // fit yields after any batch that ends 20 ms or more after the last turn: the timer runs at least once
+    // per ~20 ms of training, so the longest gap between ticks stays far below the epoch's length.
+    const gaps = ticks.map((t, i) => t - (i === 0 ? start : ticks[i - 1]));
+    expect(elapsed).toBeGreaterThan(60);
+    expect(ticks.length).toBeGreaterThanOrEqual(Math.floor(elapsed / 40));
+    expect(Math.max(...gaps)).toBeLessThan(Math.max(60, elapsed / 3));
+    for (const t of [x, y]) t.dispose();
+    m.dispose();
+  });
+});
