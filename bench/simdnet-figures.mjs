@@ -1,24 +1,12 @@
 // simdnet's K1 and W1 figures, measured the same way by bench/run.mjs (Node 24, the reference) and by
 // bench/runtime-row.mjs (each other runtime, in its own process).
 import * as sn from '../dist/index.js';
+import { roundSeconds } from './timing.mjs';
 import { simdnetModel } from './workloads.mjs';
 
 export const K1_SHAPES = [[64, 784, 128], [512, 512, 512]];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-/** Seconds per call of `fn` over one round of at least `roundMs` (at least one call). */
-function roundSeconds(fn, roundMs) {
-  const t0 = performance.now();
-  let calls = 0;
-  let elapsed = 0;
-  do {
-    fn();
-    calls++;
-    elapsed = performance.now() - t0;
-  } while (elapsed < roundMs);
-  return elapsed / 1000 / calls;
-}
 
 /**
  * GEMM GFLOPS of sn.matmul at m x k x n on `threads` threads, and the same as a percentage of `probe` (the
