@@ -17,6 +17,8 @@ import time
 
 THREADS = int(sys.argv[1])
 QUICK = "--quick" in sys.argv
+# --only=W1,K1 measures just those (the default: K1, W1-W4).
+ONLY = next((a.split("=", 1)[1].split(",") for a in sys.argv if a.startswith("--only=")), ["K1", "W1", "W2", "W3", "W4"])
 WORKLOADS = {
     "W1": {"sizes": [784, 128, 10], "lr": 0.1, "batch": 64},
     "W2": {"sizes": [784, 10, 10], "lr": 0.1, "batch": 64},
@@ -60,7 +62,7 @@ def numpy_peer(np):
     y_all = rng.integers(0, 10, 60000)
     out = {}
     out["K1"] = {}
-    for m, k, n in [(64, 784, 128), (512, 512, 512)]:
+    for m, k, n in [(64, 784, 128), (512, 512, 512)] if "K1" in ONLY else []:
         a = rng.random((m, k), dtype=np.float32) - 0.5
         b = rng.random((k, n), dtype=np.float32) - 0.5
         c = np.empty((m, n), dtype=np.float32)
@@ -84,7 +86,7 @@ def numpy_peer(np):
             acts.append(z)
         return acts
 
-    for wid in ["W1", "W2", "W3"]:
+    for wid in [w for w in ["W1", "W2", "W3"] if w in ONLY]:
         wl = WORKLOADS[wid]
         ws, bs = init(wl["sizes"])
         stream = batches(rng, 60000, wl["batch"])
@@ -117,7 +119,8 @@ def numpy_peer(np):
         e = np.exp(logits - logits.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
 
-    out["W4"] = wl["batch"] / median_seconds_per_call(infer)
+    if "W4" in ONLY:
+        out["W4"] = wl["batch"] / median_seconds_per_call(infer)
     return out
 
 
@@ -127,7 +130,7 @@ def torch_peer(torch):
     x_all = torch.rand(60000, 784)
     y_all = torch.randint(0, 10, (60000,))
     out = {"K1": {}}
-    for m, k, n in [(64, 784, 128), (512, 512, 512)]:
+    for m, k, n in [(64, 784, 128), (512, 512, 512)] if "K1" in ONLY else []:
         a = torch.rand(m, k) - 0.5
         b = torch.rand(k, n) - 0.5
         c = torch.empty(m, n)
@@ -144,7 +147,7 @@ def torch_peer(torch):
 
     rng = __import__("numpy").random.default_rng(2)
     loss_fn = torch.nn.CrossEntropyLoss()
-    for wid in ["W1", "W2", "W3"]:
+    for wid in [w for w in ["W1", "W2", "W3"] if w in ONLY]:
         wl = WORKLOADS[wid]
         net = model(wl["sizes"])
         opt = torch.optim.SGD(net.parameters(), lr=wl["lr"])
@@ -166,7 +169,8 @@ def torch_peer(torch):
         with torch.no_grad():
             return torch.softmax(net(x), dim=1)
 
-    out["W4"] = wl["batch"] / median_seconds_per_call(infer)
+    if "W4" in ONLY:
+        out["W4"] = wl["batch"] / median_seconds_per_call(infer)
     return out
 
 

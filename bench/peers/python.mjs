@@ -12,28 +12,30 @@ import { fileURLToPath } from 'node:url';
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./numpy_torch.py', import.meta.url));
 
-function runFor(threads, quick) {
+function runFor(threads, quick, only) {
   const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   delete env.PYTHONPATH;
   delete env.PYTHONHOME;
-  const out = execFileSync(PYTHON, [SCRIPT, String(threads), ...(quick ? ['--quick'] : [])], { env, encoding: 'utf8', maxBuffer: 1 << 20 });
+  const flags = [...(quick ? ['--quick'] : []), ...(only ? [`--only=${only.join(',')}`] : [])];
+  const out = execFileSync(PYTHON, [SCRIPT, String(threads), ...flags], { env, encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').pop());
 }
 
 /**
  * { skipped } when Debian's python3 or its numpy is missing; else { one, all } (the script's results at 1 and
  * `allThreads` threads; each has numpy and torch figures, torch null when python3-torch is missing).
+ * `only` limits the workloads (e.g. ['W1']).
  */
-export function pythonPeers(allThreads, quick = false) {
+export function pythonPeers(allThreads, quick = false, only = undefined) {
   if (!existsSync(PYTHON)) return { skipped: `${PYTHON} not found (apt-get install -y python3-numpy libopenblas0-pthread python3-torch python3-threadpoolctl)` };
   try {
     execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
   } catch {
     return { skipped: `${PYTHON} has no numpy (apt-get install -y python3-numpy libopenblas0-pthread python3-torch python3-threadpoolctl)` };
   }
-  return { one: runFor(1, quick), all: runFor(allThreads, quick) };
+  return { one: runFor(1, quick, only), all: runFor(allThreads, quick, only) };
 }
 
 /** The best figure of either peer at either thread count for `key` ('W1'.. or ['K1', shape]), with who made it. */
