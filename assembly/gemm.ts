@@ -1,25 +1,43 @@
 // GEMM: C = act(alpha * op(A) * op(B) + beta * C + bias), row-major f32 (ABI in README.md).
 //
 // Structure (after the GotoBLAS/BLIS decomposition, without its k blocking): rows of C are taken in blocks
-// whose slice of A fits in L2; within a block C is swept in column panels of 16, 8 or 4 columns; each panel
-// of op(B) is read either straight from B (NN, few rows) or from a packed copy (k rows of `width`
-// contiguous floats), then every pair of rows runs a register-blocked micro-kernel over the whole k, so
-// the accumulators never leave registers and the epilogue (alpha, beta, bias, activation) is applied once,
-// on the finished tile, while it is still in registers.
+// whose slice of A fits in L2; within a block C is swept in column panels (16, 8 or 4 columns in the plain
+// build, 8 or 4 in the relaxed one); each panel of op(B) is read either straight from B (NN, few rows) or
+// from a packed copy (k rows of `width` contiguous floats), then each tile of rows runs a register-blocked
+// micro-kernel over the whole k, so the accumulators never leave registers and the epilogue (alpha, beta,
+// bias, activation) is applied once, on the finished tile, while it is still in registers.
 //
-// Register budget: V8 on x64 gives wasm 16 SIMD registers. The 2x16 tile holds 8 accumulators, 4 B
-// vectors, 2 broadcast A values and one product = 15; taller or wider tiles spill. Fixed-width wasm SIMD
-// has no FMA, so every 4 multiply-adds cost an f32x4.mul and an f32x4.add: the FP issue rate bounds the
-// speed (bench/kernels.mjs measures that ceiling next to the GEMM figures). The relaxed-SIMD build uses
-// f32x4.relaxed_madd instead, which V8 lowers to one FMA (madd below).
+// Register budget: V8 on x64 allocates 15 SIMD registers to wasm (xmm0-14). The plain build's 2x16 tile
+// holds 8 accumulators, 4 B vectors, 2 broadcast A values and one product = 15. Fixed-width wasm SIMD has
+// no FMA, so every 4 multiply-adds cost an f32x4.mul and an f32x4.add. The relaxed-SIMD build uses
+// f32x4.relaxed_madd, which V8 lowers to one FMA (madd below), and a 6x8 tile (12 accumulators, see
+// tile6x8PackedN). bench/peak-probe.mjs measures both instruction mixes' ceilings next to the GEMM figures.
 //
 // Determinism: every element of C is accumulated as acc = 0; acc = madd(acc, a[i,p], b[p,j]) for
 // p = 0..k-1, then scaled and finished by the same epilogue code, whichever tile, panel width or packing
 // computed it. A lone last row runs the 2-row kernel with its row doubled. So splitting the m rows, or the
-// n columns at 16-column panel boundaries, across calls (threads, which run the same build) gives
-// bit-identical C.
+// n columns at panel boundaries, across calls (threads, which run the same build) gives bit-identical C.
 import { activation4 } from './activations';
 import { ACT_IDENTITY, ACT_LAST, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_STEP, ACT_TANH } from './activation-kinds.generated';
+
+/**
+ * The tile the fast path computes: TILE_ROWS rows of C by PANEL_WIDTH columns. The relaxed (FMA) build runs
+ * 6x8 (tile6x8PackedN/T: 12 accumulators, more FMAs in flight than 4 cycles of latency x 2 pipes);
+ * the plain build 2x16 (tile2x16PackedN/T), which measured best for mul + add. The thread pool reads both
+ * through gemmRowGranule and gemmPanelWidth, so its shares hold whole tiles.
+ */
+const TILE_ROWS: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 2;
+const PANEL_WIDTH: i32 = ASC_FEATURE_RELAXED_SIMD ? 8 : 16;
+
+/** Rows of C one fast-path tile computes: row shares that are multiples of it run no edge tiles. */
+export function gemmRowGranule(): i32 {
+  return TILE_ROWS;
+}
+
+/** Columns of C in one panel: splitting n at multiples of it keeps every panel whole. */
+export function gemmPanelWidth(): i32 {
+  return PANEL_WIDTH;
+}
 
 /** NN calls with at least this many rows pack B: contiguous panels beat strided rows (cache sets, TLB). */
 const PACK_MIN_ROWS: i32 = 8;
@@ -32,13 +50,15 @@ function packsWholeB(m: i32, transB: i32): bool {
 }
 
 /**
- * Bytes of `pack` scratch that gemm needs for these sizes: all of op(B) packed (n rounded up to 16, x k)
- * when B is packed and m spans several row blocks, one packed panel (16 columns x k) when B is packed for
- * one block, the zero-padded last n % 4 columns (4 x k) when only those are, else 0.
+ * Bytes of `pack` scratch that gemm needs for these sizes: all of op(B) packed (n rounded up to the panel
+ * width, x k) when B is packed and m spans several row blocks, one packed panel (panel width x k) when B
+ * is packed for one block, the zero-padded last n % 4 columns (4 x k) when only those are, else 0.
  */
 export function gemmPackBytes(m: i32, n: i32, k: i32, transB: i32): i32 {
   if (m <= 0 || n <= 0 || k <= 0) return 0;
-  if (packsWholeB(m, transB)) return m > rowsPerBlock(k) ? ((n + 15) & ~15) * (k << 2) : k << 6;
+  if (packsWholeB(m, transB)) {
+    return m > rowsPerBlock(k) ? ((n + PANEL_WIDTH - 1) & -PANEL_WIDTH) * (k << 2) : PANEL_WIDTH * (k << 2);
+  }
   if ((n & 3) != 0) return k << 4;
   return 0;
 }
@@ -80,11 +100,8 @@ export function gemm(
     const i1 = m - i0 > blockRows ? i0 + blockRows : m;
     let j0 = 0;
     while (j0 < n) {
-      const left = n - j0;
-      // A packed right edge of 9..15 columns is padded to 16: the unrolled 2x16 kernel on zeros beats
-      // the one-step 8- and 4-column kernels (n = 10: 17 -> 24 GFLOPS at 64x128x10, best of 30 samples).
-      const width = left >= 16 || (left > 8 && packAll) ? 16 : left >= 8 ? 8 : 4;
-      const valid = left < width ? left : width;
+      const width = panelWidth(n - j0, packAll);
+      const valid = n - j0 < width ? n - j0 : width;
       const packed = packAll || valid < width;
       let panel: usize;
       let panelStep: usize;
@@ -102,15 +119,35 @@ export function gemm(
       }
       let cRow = c + <usize>i0 * cRowStep + (<usize>j0 << 2);
       const biasAt: usize = bias != 0 ? bias + (<usize>j0 << 2) : 0;
-      for (let i = i0; i < i1; i += 2) {
+      let i = i0;
+      if (packed && width == PANEL_WIDTH) {
+        // The fast tiles; rows left over (fewer than the tile needs) go to the general kernels below.
+        while (true) {
+          const left = i1 - i;
+          const a0 = a + <usize>i * aRowStep;
+          if (ASC_FEATURE_RELAXED_SIMD) {
+            // 6, 4 or 2 rows (an odd last row goes to the general kernel): the row-pair guards skip the others.
+            if (left < 2) break;
+            const rows = left >= 6 ? 6 : left & ~1;
+            if (transA != 0) tile6x8PackedT(a0, aKStep, rows, panel, k, cRow, cRowStep, valid, alpha, beta, biasAt, act, actParam);
+            else tile6x8PackedN(a0, aRowStep, rows, panel, k, cRow, cRowStep, valid, alpha, beta, biasAt, act, actParam);
+            i += rows;
+            cRow += cRowStep * <usize>rows;
+          } else {
+            if (left < 2) break;
+            if (transA != 0) tile2x16PackedT(a0, aKStep, panel, k, cRow, cRow + cRowStep, valid, alpha, beta, biasAt, act, actParam);
+            else tile2x16PackedN(a0, a0 + aRowStep, panel, k, cRow, cRow + cRowStep, valid, alpha, beta, biasAt, act, actParam);
+            i += 2;
+            cRow += cRowStep << 1;
+          }
+        }
+      }
+      for (; i < i1; i += 2) {
         const a0 = a + <usize>i * aRowStep;
         const twoRows = i + 1 < i1;
         const a1 = twoRows ? a0 + aRowStep : a0;
         const c1 = twoRows ? cRow + cRowStep : 0;
-        if (width == 16 && packed && twoRows) {
-          if (transA != 0) tile2x16PackedT(a0, aKStep, panel, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
-          else tile2x16PackedN(a0, a1, panel, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
-        } else if (width == 16) tile2x16(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
+        if (width == 16) tile2x16(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
         else if (width == 8) tile2x8(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
         else tile2x4(a0, a1, aKStep, panel, panelStep, k, cRow, c1, valid, alpha, beta, biasAt, act, actParam);
         cRow += cRowStep << 1;
@@ -120,15 +157,29 @@ export function gemm(
   }
 }
 
+/**
+ * Width of the panel that starts `left` columns before the right edge of C. Packed: the build's panel
+ * width while it fits; a narrower right edge is padded to it in the relaxed build, and in the plain build
+ * when wider than 8 (the unrolled tile on zeros beats the one-step 8- and 4-column kernels: n = 10, plain
+ * 2x16: 17 -> 24 GFLOPS at 64x128x10, best of 30 samples; relaxed 6x8, against the 2x16 FMA kernel it
+ * replaced, paired medians: 8 + 4 columns 0.84x at 64x128x10 and 0.73x at 64x784x10, padded 1.01x and 1.02x). B read in place (few rows): 16, 8 or 4 columns.
+ */
+// @ts-ignore: decorator
+@inline
+function panelWidth(left: i32, packAll: bool): i32 {
+  if (packAll && (left >= PANEL_WIDTH || ASC_FEATURE_RELAXED_SIMD || left > 8)) return PANEL_WIDTH;
+  return left >= 16 ? 16 : left >= 8 ? 8 : 4;
+}
+
 /** Bytes of A a row block may span: a quarter of this machine's 1 MiB L2, leaving room for B and C. */
 const BLOCK_A_BYTES: i32 = 256 << 10;
 
-/** Rows per block for this k: an even count (pairs never straddle blocks), at least 2. */
+/** Rows per block for this k: whole tiles (TILE_ROWS, so tiles never straddle blocks), at least one tile. */
 // @ts-ignore: decorator
 @inline
 function rowsPerBlock(k: i32): i32 {
   const rows = k > 0 ? BLOCK_A_BYTES / (k << 2) : BLOCK_A_BYTES;
-  return rows >= 2 ? rows & ~1 : 2;
+  return rows >= TILE_ROWS ? rows - rows % TILE_ROWS : TILE_ROWS;
 }
 
 // The fast path: a 2x16 tile over a packed panel (64 bytes per k), k unrolled by 4 so that loads use
@@ -297,6 +348,301 @@ function tile2x16PackedT(
     }
   }
   finishTile16(s00, s01, s02, s03, s10, s11, s12, s13, c0, c1, valid, alpha, beta, bias, act, actParam);
+}
+
+// The relaxed build's fast path: a 6x8 tile over a packed 8-column panel (32 bytes per k). FMA has 4 cycles
+// of latency on 2 pipes, so at least 8 independent accumulators must be in flight; the 2x16 tile has exactly
+// 8. 6x8 keeps 12 accumulators, 2 B vectors and one broadcast A value (v128.load32_splat): the 15 xmm
+// registers V8 allocates. k is unrolled by 4, each step ending in its own exit test (as in the 2x16 kernels).
+// The row-pair guards (rows > 2, rows > 4) serve the 4- and 2-row edge tiles, and are also the cheap
+// branches that keep V8 from hoisting a step's broadcasts ahead of their FMAs (which needs more registers
+// than there are, and spills an accumulator). Measured against 2x16 on FMA (AMD EPYC Zen 4, Node 24, one
+// thread, paired medians of 31 rounds, same bits): 1.00-1.02x at 64x784x128, 1.07x at 512^3; 5x8 measured
+// 0.97x and 1.03x there.
+
+/** Rows a, a + aRowStep, ... of A (op(A) = A: consecutive k are 4 bytes apart). */
+function tile6x8PackedN(
+  a: usize, aRowStep: usize, rows: i32, b: usize, k: i32,
+  c: usize, cRowStep: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+  let s40 = f32x4.splat(0), s41 = f32x4.splat(0), s50 = f32x4.splat(0), s51 = f32x4.splat(0);
+  let x: v128, b0: v128, b1: v128;
+  let a0 = a, a1 = a + aRowStep, a2 = a1 + aRowStep, a3 = a2 + aRowStep, a4 = a3 + aRowStep, a5 = a4 + aRowStep;
+  if (k > 0) {
+    const bEnd = b + (<usize>k << 5);
+    while (true) {
+      b0 = v128.load(b, 0);
+      b1 = v128.load(b, 16);
+      x = v128.load32_splat(a0, 0);
+      s00 = madd(s00, x, b0);
+      s01 = madd(s01, x, b1);
+      x = v128.load32_splat(a1, 0);
+      s10 = madd(s10, x, b0);
+      s11 = madd(s11, x, b1);
+      if (rows > 2) {
+        x = v128.load32_splat(a2, 0);
+        s20 = madd(s20, x, b0);
+        s21 = madd(s21, x, b1);
+        x = v128.load32_splat(a3, 0);
+        s30 = madd(s30, x, b0);
+        s31 = madd(s31, x, b1);
+        if (rows > 4) {
+          x = v128.load32_splat(a4, 0);
+          s40 = madd(s40, x, b0);
+          s41 = madd(s41, x, b1);
+          x = v128.load32_splat(a5, 0);
+          s50 = madd(s50, x, b0);
+          s51 = madd(s51, x, b1);
+        }
+      }
+      if (b + 32 == bEnd) break;
+      b0 = v128.load(b, 32);
+      b1 = v128.load(b, 48);
+      x = v128.load32_splat(a0, 4);
+      s00 = madd(s00, x, b0);
+      s01 = madd(s01, x, b1);
+      x = v128.load32_splat(a1, 4);
+      s10 = madd(s10, x, b0);
+      s11 = madd(s11, x, b1);
+      if (rows > 2) {
+        x = v128.load32_splat(a2, 4);
+        s20 = madd(s20, x, b0);
+        s21 = madd(s21, x, b1);
+        x = v128.load32_splat(a3, 4);
+        s30 = madd(s30, x, b0);
+        s31 = madd(s31, x, b1);
+        if (rows > 4) {
+          x = v128.load32_splat(a4, 4);
+          s40 = madd(s40, x, b0);
+          s41 = madd(s41, x, b1);
+          x = v128.load32_splat(a5, 4);
+          s50 = madd(s50, x, b0);
+          s51 = madd(s51, x, b1);
+        }
+      }
+      if (b + 64 == bEnd) break;
+      b0 = v128.load(b, 64);
+      b1 = v128.load(b, 80);
+      x = v128.load32_splat(a0, 8);
+      s00 = madd(s00, x, b0);
+      s01 = madd(s01, x, b1);
+      x = v128.load32_splat(a1, 8);
+      s10 = madd(s10, x, b0);
+      s11 = madd(s11, x, b1);
+      if (rows > 2) {
+        x = v128.load32_splat(a2, 8);
+        s20 = madd(s20, x, b0);
+        s21 = madd(s21, x, b1);
+        x = v128.load32_splat(a3, 8);
+        s30 = madd(s30, x, b0);
+        s31 = madd(s31, x, b1);
+        if (rows > 4) {
+          x = v128.load32_splat(a4, 8);
+          s40 = madd(s40, x, b0);
+          s41 = madd(s41, x, b1);
+          x = v128.load32_splat(a5, 8);
+          s50 = madd(s50, x, b0);
+          s51 = madd(s51, x, b1);
+        }
+      }
+      if (b + 96 == bEnd) break;
+      b0 = v128.load(b, 96);
+      b1 = v128.load(b, 112);
+      x = v128.load32_splat(a0, 12);
+      s00 = madd(s00, x, b0);
+      s01 = madd(s01, x, b1);
+      x = v128.load32_splat(a1, 12);
+      s10 = madd(s10, x, b0);
+      s11 = madd(s11, x, b1);
+      if (rows > 2) {
+        x = v128.load32_splat(a2, 12);
+        s20 = madd(s20, x, b0);
+        s21 = madd(s21, x, b1);
+        x = v128.load32_splat(a3, 12);
+        s30 = madd(s30, x, b0);
+        s31 = madd(s31, x, b1);
+        if (rows > 4) {
+          x = v128.load32_splat(a4, 12);
+          s40 = madd(s40, x, b0);
+          s41 = madd(s41, x, b1);
+          x = v128.load32_splat(a5, 12);
+          s50 = madd(s50, x, b0);
+          s51 = madd(s51, x, b1);
+        }
+      }
+      a0 += 16;
+      a1 += 16;
+      a2 += 16;
+      a3 += 16;
+      a4 += 16;
+      a5 += 16;
+      b += 128;
+      if (b == bEnd) break;
+    }
+  }
+  finishTile6x8(s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, rows, c, cRowStep, valid, alpha, beta, bias, act, actParam);
+}
+
+/** Columns a .. a + 4 (rows - 1) of the stored A (op(A) = A^T: consecutive k are aKStep bytes apart). */
+function tile6x8PackedT(
+  a: usize, aKStep: usize, rows: i32, b: usize, k: i32,
+  c: usize, cRowStep: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+  let s40 = f32x4.splat(0), s41 = f32x4.splat(0), s50 = f32x4.splat(0), s51 = f32x4.splat(0);
+  let x: v128, b0: v128, b1: v128;
+  let a0 = a, a1 = a + aKStep, a2 = a1 + aKStep, a3 = a2 + aKStep;
+  const aStep4 = aKStep << 2;
+  if (k > 0) {
+    const bEnd = b + (<usize>k << 5);
+    while (true) {
+      b0 = v128.load(b, 0);
+      b1 = v128.load(b, 16);
+      x = v128.load32_splat(a0, 0);
+      s00 = madd(s00, x, b0);
+      s01 = madd(s01, x, b1);
+      x = v128.load32_splat(a0, 4);
+      s10 = madd(s10, x, b0);
+      s11 = madd(s11, x, b1);
+      if (rows > 2) {
+        x = v128.load32_splat(a0, 8);
+        s20 = madd(s20, x, b0);
+        s21 = madd(s21, x, b1);
+        x = v128.load32_splat(a0, 12);
+        s30 = madd(s30, x, b0);
+        s31 = madd(s31, x, b1);
+        if (rows > 4) {
+          x = v128.load32_splat(a0, 16);
+          s40 = madd(s40, x, b0);
+          s41 = madd(s41, x, b1);
+          x = v128.load32_splat(a0, 20);
+          s50 = madd(s50, x, b0);
+          s51 = madd(s51, x, b1);
+        }
+      }
+      if (b + 32 == bEnd) break;
+      b0 = v128.load(b, 32);
+      b1 = v128.load(b, 48);
+      x = v128.load32_splat(a1, 0);
+      s00 = madd(s00, x, b0);
+      s01 = madd(s01, x, b1);
+      x = v128.load32_splat(a1, 4);
+      s10 = madd(s10, x, b0);
+      s11 = madd(s11, x, b1);
+      if (rows > 2) {
+        x = v128.load32_splat(a1, 8);
+        s20 = madd(s20, x, b0);
+        s21 = madd(s21, x, b1);
+        x = v128.load32_splat(a1, 12);
+        s30 = madd(s30, x, b0);
+        s31 = madd(s31, x, b1);
+        if (rows > 4) {
+          x = v128.load32_splat(a1, 16);
+          s40 = madd(s40, x, b0);
+          s41 = madd(s41, x, b1);
+          x = v128.load32_splat(a1, 20);
+          s50 = madd(s50, x, b0);
+          s51 = madd(s51, x, b1);
+        }
+      }
+      if (b + 64 == bEnd) break;
+      b0 = v128.load(b, 64);
+      b1 = v128.load(b, 80);
+      x = v128.load32_splat(a2, 0);
+      s00 = madd(s00, x, b0);
+      s01 = madd(s01, x, b1);
+      x = v128.load32_splat(a2, 4);
+      s10 = madd(s10, x, b0);
+      s11 = madd(s11, x, b1);
+      if (rows > 2) {
+        x = v128.load32_splat(a2, 8);
+        s20 = madd(s20, x, b0);
+        s21 = madd(s21, x, b1);
+        x = v128.load32_splat(a2, 12);
+        s30 = madd(s30, x, b0);
+        s31 = madd(s31, x, b1);
+        if (rows > 4) {
+          x = v128.load32_splat(a2, 16);
+          s40 = madd(s40, x, b0);
+          s41 = madd(s41, x, b1);
+          x = v128.load32_splat(a2, 20);
+          s50 = madd(s50, x, b0);
+          s51 = madd(s51, x, b1);
+        }
+      }
+      if (b + 96 == bEnd) break;
+      b0 = v128.load(b, 96);
+      b1 = v128.load(b, 112);
+      x = v128.load32_splat(a3, 0);
+      s00 = madd(s00, x, b0);
+      s01 = madd(s01, x, b1);
+      x = v128.load32_splat(a3, 4);
+      s10 = madd(s10, x, b0);
+      s11 = madd(s11, x, b1);
+      if (rows > 2) {
+        x = v128.load32_splat(a3, 8);
+        s20 = madd(s20, x, b0);
+        s21 = madd(s21, x, b1);
+        x = v128.load32_splat(a3, 12);
+        s30 = madd(s30, x, b0);
+        s31 = madd(s31, x, b1);
+        if (rows > 4) {
+          x = v128.load32_splat(a3, 16);
+          s40 = madd(s40, x, b0);
+          s41 = madd(s41, x, b1);
+          x = v128.load32_splat(a3, 20);
+          s50 = madd(s50, x, b0);
+          s51 = madd(s51, x, b1);
+        }
+      }
+      a0 += aStep4;
+      a1 += aStep4;
+      a2 += aStep4;
+      a3 += aStep4;
+      b += 128;
+      if (b == bEnd) break;
+    }
+  }
+  finishTile6x8(s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, rows, c, cRowStep, valid, alpha, beta, bias, act, actParam);
+}
+
+/** Epilogue of a 6x8 tile: rows `rows` and up are not stored (their accumulators hold nothing). */
+// @ts-ignore: decorator
+@inline
+function finishTile6x8(
+  s00: v128, s01: v128, s10: v128, s11: v128, s20: v128, s21: v128,
+  s30: v128, s31: v128, s40: v128, s41: v128, s50: v128, s51: v128,
+  rows: i32, c: usize, cRowStep: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  const c1 = c + cRowStep;
+  const c2 = rows > 2 ? c1 + cRowStep : 0;
+  const c3 = rows > 2 ? c2 + cRowStep : 0;
+  const c4 = rows > 4 ? c3 + cRowStep : 0;
+  const c5 = rows > 4 ? c4 + cRowStep : 0;
+  finishRow8(s00, s01, c, valid, alpha, beta, bias, act, actParam);
+  finishRow8(s10, s11, c1, valid, alpha, beta, bias, act, actParam);
+  finishRow8(s20, s21, c2, valid, alpha, beta, bias, act, actParam);
+  finishRow8(s30, s31, c3, valid, alpha, beta, bias, act, actParam);
+  finishRow8(s40, s41, c4, valid, alpha, beta, bias, act, actParam);
+  finishRow8(s50, s51, c5, valid, alpha, beta, bias, act, actParam);
+}
+
+/** 8 columns of a finished tile row (cRow 0: not stored); the plain product is stored directly. */
+// @ts-ignore: decorator
+@inline
+function finishRow8(
+  s0: v128, s1: v128, cRow: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  if (valid == 8 && cRow != 0 && alpha == 1 && beta == 0 && bias == 0 && act == ACT_IDENTITY) {
+    v128.store(cRow, s0);
+    v128.store(cRow, s1, 16);
+    return;
+  }
+  finish4(s0, cRow, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s1, cRow, bias, 16, valid - 4, alpha, beta, act, actParam);
 }
 
 // @ts-ignore: decorator

@@ -7,7 +7,7 @@ export function heapBase(): usize {
 }
 export { actForward, actBackward } from './activations';
 export { expElementwise, logElementwise } from './math';
-export { gemm, gemmPackBytes } from './gemm';
+export { gemm, gemmPackBytes, gemmRowGranule, gemmPanelWidth } from './gemm';
 export { softmaxRows, logSoftmaxRows, softmaxBackwardRows } from './softmax';
 export { softmaxCrossEntropy, sparseSoftmaxCrossEntropy, crossEntropy, meanSquaredError, binaryCrossEntropyLogits, binaryCrossEntropy } from './losses';
 export { colSums, rowArgmax, countCorrect, countCorrectSparse, countCorrectBinary, firstNonFinite, sumAxis, argmaxAxis, dot } from './reduce';

@@ -1,7 +1,7 @@
 // Kernel benchmarks (one thread): GEMM GFLOPS against the naive JavaScript i-k-j loop of
 // bench/peers/naive.mjs at the same m, k, n in the same run (the naive loop has no transposed variants),
-// the machine's f32x4 mul+add issue rate that bounds a wasm GEMM (a register-only probe compiled here with
-// asc), and the elementwise kernels' GB/s.
+// the peak probe of the build's instruction mix (bench/peak-probe.mjs: f32x4 mul+add for the plain build,
+// FMA for the relaxed one), and the elementwise kernels' GB/s.
 // Every figure is the median over `--rounds` rounds (default 3) of tinybench's median latency.
 // Prints a table and writes bench/out/kernels.json. Run after `npm run build`: `npm run bench:kernels`.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,8 +9,8 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
-import asc from 'assemblyscript/asc';
-import { setThreads } from '../dist/index.js';
+import { compileProbes, probeRunners } from './peak-probe.mjs';
+import { backendInfo, setThreads } from '../dist/index.js';
 import { allocate, heapF32 } from '../dist/backend/allocator.js';
 import { gemm, gemmPackBytes } from '../dist/ops/matmul.js';
 import { activationBackward, activationForward } from '../dist/ops/elementwise.js';
@@ -65,34 +65,6 @@ function naiveTask(g) {
   return () => naiveMatmul(a, b, c, g.m, g.k, g.n);
 }
 
-// ---- The ceiling probe: fixed-width wasm SIMD has no FMA, so GEMM costs one f32x4.mul and one f32x4.add per
-// 4 multiply-adds, and its speed is bounded by how many of those V8's code issues per second. The probe runs
-// 6 independent add chains and 6 independent mul chains (no loads; enough chains to hide the latency; 12
-// accumulators + 2 operands leave V8's 15 allocatable xmm registers unspilled; the operands are parameters, so
-// V8 cannot re-materialize them as constants inside the loop) and reports that rate as GEMM-equivalent
-// GFLOPS (4 lanes x 1 flop per instruction). ----
-const PROBE_CHAINS = 6;
-const PROBE_SOURCE = `
-export function probe(iterations: i32, step: f32, factor: f32): f32 {
-  const d = f32x4.splat(step), g = f32x4.splat(factor);
-  ${Array.from({ length: PROBE_CHAINS }, (_, i) => `let a${i} = f32x4.splat(${i + 1}), p${i} = f32x4.splat(${i + 1});`).join('\n  ')}
-  for (let i = 0; i < iterations; i++) {
-    ${Array.from({ length: 4 }, () => Array.from({ length: PROBE_CHAINS }, (_, i) => `a${i} = f32x4.add(a${i}, d); p${i} = f32x4.mul(p${i}, g);`).join(' ')).join('\n    ')}
-  }
-  let s = f32x4.splat(0);
-  ${Array.from({ length: PROBE_CHAINS }, (_, i) => `s = f32x4.add(s, f32x4.add(a${i}, p${i}));`).join(' ')}
-  return f32x4.extract_lane(s, 0);
-}`;
-const PROBE_ITERATIONS = 20_000;
-const PROBE_FLOPS = 4 * 2 * PROBE_CHAINS * 4 * PROBE_ITERATIONS;
-
-async function probeTask() {
-  const { error, binary, stderr } = await asc.compileString(PROBE_SOURCE, { optimizeLevel: 3, runtime: 'stub', enable: ['simd'], noAssert: true });
-  if (error) throw new Error(`probe did not compile: ${stderr.toString()}`);
-  const { probe } = new WebAssembly.Instance(new WebAssembly.Module(binary), {}).exports;
-  return () => probe(PROBE_ITERATIONS, 1e-3, 1.0000001);
-}
-
 // ---- Elementwise kernels over a 64 x 4096 activation (1 MiB per array) ----
 const ROWS = 64;
 const COLS = 4096;
@@ -122,7 +94,10 @@ function elementwiseTasks() {
 await setThreads(1);
 const wasmGemm = GEMMS.map((g) => ({ ...g, fn: gemmTask(g), ms: [] }));
 const naiveGemm = GEMMS.map((g) => ({ ...g, fn: naiveTask(g), ms: [] }));
-const probe = { fn: await probeTask(), ms: [] };
+const relaxed = backendInfo().relaxedSimd;
+const runners = probeRunners(await compileProbes());
+const probeOfBuild = relaxed ? runners.fma : runners.mulAdd;
+const probe = { fn: probeOfBuild.run, ms: [] };
 const elementwise = elementwiseTasks().map((t) => ({ ...t, ms: [] }));
 
 /**
@@ -156,7 +131,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 const gflops = (g, ms) => (2 * g.m * g.n * g.k) / (ms * 1e6);
-const probeGflops = PROBE_FLOPS / (median(probe.ms) * 1e6);
+const probeGflops = probeOfBuild.flops / (median(probe.ms) * 1e6);
 const rows = GEMMS.map((g, i) => {
   const wasm = gflops(g, median(wasmGemm[i].ms));
   const naive = gflops(g, median(naiveGemm[i].ms));
@@ -173,7 +148,7 @@ const f1 = (x) => x.toFixed(1).padStart(7);
 console.log(`\nGEMM, one thread (m x k x n; GFLOPS = 2mnk / median time; naive = bench/peers/naive.mjs i-k-j on Float32Arrays, NN)`);
 console.log(`${'case'.padEnd(36)} ${'wasm'.padStart(7)} ${'naive'.padStart(7)} ${'x naive'.padStart(7)} ${'% ceil'.padStart(7)}`);
 for (const r of rows) console.log(`${r.name.padEnd(36)} ${f1(r.wasmGflops)} ${f1(r.naiveGflops)} ${f1(r.speedup)} ${f1(100 * r.ofProbe)}`);
-console.log(`${'ceiling: f32x4 mul+add issue rate'.padEnd(36)} ${f1(probeGflops)}`);
+console.log(`${(relaxed ? 'ceiling: f32x4 FMA issue rate' : 'ceiling: f32x4 mul+add issue rate').padEnd(36)} ${f1(probeGflops)}`);
 console.log(`\nElementwise kernels over ${ROWS}x${COLS} floats (GB/s = bytes read + written / median time)`);
 for (const e of ew) console.log(`${e.name.padEnd(36)} ${f1(e.gbPerSecond)}`);
 
@@ -183,7 +158,8 @@ const out = {
   cpu: cpus()[0]?.model ?? 'unknown',
   rounds: ROUNDS,
   probeGflops,
-  probeGflopsPerRound: probe.ms.map((ms) => PROBE_FLOPS / (ms * 1e6)),
+  build: relaxed ? 'relaxed SIMD' : 'plain SIMD',
+  probeGflopsPerRound: probe.ms.map((ms) => probeOfBuild.flops / (ms * 1e6)),
   gemm: rows,
   elementwise: ew,
 };

@@ -1,7 +1,7 @@
 // Plain vs relaxed SIMD (GEMM on f32x4.relaxed_madd, i.e. FMA) in each runtime: the measurement behind
 // src/backend/wasm.ts's choice of build. One thread, GEMM GFLOPS at 64x784x128 and 512^3, median of 15.
 // Every (runtime, build) runs in its own process, one after another, in this one run.
-//   node bench/relaxed.mjs            (parent: spawns node [with --experimental-wasm-relaxed-simd], deno, bun)
+//   node bench/relaxed.mjs            (parent: spawns node 24, 22 and 20 [with --experimental-wasm-relaxed-simd], deno, bun)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,9 +36,12 @@ function parent() {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const self = join('bench', 'relaxed.mjs');
   const bin = (name) => join(root, 'node_modules', '.bin', name);
+  const node = (pkg) => join(root, 'node_modules', pkg, 'bin', 'node');
   const runs = [
-    ['node', process.execPath, [self]],
-    ['node --experimental-wasm-relaxed-simd', process.execPath, ['--experimental-wasm-relaxed-simd', self]],
+    ['node 24', node('node'), [self]],
+    ['node 22', node('node22'), [self]],
+    ['node 20', node('node20'), [self]],
+    ['node 20 --experimental-wasm-relaxed-simd', node('node20'), ['--experimental-wasm-relaxed-simd', self]],
     ['deno', bin('deno'), ['run', '--allow-env', self]],
     ['bun', bin('bun'), [self]],
   ];

@@ -1,14 +1,22 @@
-// npm run bench: simdnet side by side with TensorFlow.js and naive JavaScript, in ONE run so the ratios hold.
-//   K1 GEMM GFLOPS; W1-W4 training/inference samples/s; time to 85% on Fashion-MNIST; peak RSS of W1.
-// Writes bench/results.json and the table between the bench markers in README.md.
+// npm run bench: simdnet side by side with TensorFlow.js, NumPy, PyTorch and naive JavaScript, in ONE run so
+// the ratios hold. `npm run bench` runs it under Node 24 (the node devDependency), the reference runtime.
+//   The peak probe (register-only f32x4 mul+add and FMA throughput, bench/peak-probe.mjs), and every GEMM
+//   figure as a percentage of the probe of its build's instruction mix; K1 GEMM GFLOPS; W1-W4
+//   training/inference samples/s; time to 85% on Fashion-MNIST; peak RSS of W1; K1 and W1 in Node 20
+//   (plain build), Deno and Bun (bench/runtime-row.mjs, each in its own process).
+// Writes bench/results.json and the tables between the bench markers in README.md.
 //   node bench/run.mjs [--quick]   (--quick: shorter timings, for a smoke run)
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as sn from '../dist/index.js';
 import * as tfjs from './peers/tfjs.mjs';
 import { naiveInferSamplesPerSecond, naiveMatmulGflops, naiveTrainSamplesPerSecond } from './peers/naive.mjs';
+import { bestPeer, pythonPeers } from './peers/python.mjs';
+import { compileProbes, measureProbes, probeRunners } from './peak-probe.mjs';
+import { K1_SHAPES, gemmGflops, probeOfBuild, runtimeLabel, simdnetTrain } from './simdnet-figures.mjs';
 import { WORKLOADS, loadData, simdnetModel } from './workloads.mjs';
 import { medianSecondsPerCall } from './timing.mjs';
 
@@ -17,32 +25,9 @@ const ALL_THREADS = Math.max(1, cpus().length);
 const PEER_SECONDS = quick ? 3 : 15;
 // K1 and W4 timings, simdnet's and the peers' alike (bench/timing.mjs).
 const TIMING = quick ? { warmMs: 200, rounds: 3, roundMs: 50 } : { warmMs: 1500, rounds: 9, roundMs: 150 };
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+/** Epochs per simdnet training figure (the median is reported). */
+const TRAIN_ROUNDS = quick ? 1 : 5;
 const log = (...a) => console.error(...a);
-
-function gemmGflops(m, k, n) {
-  const a = sn.tensor(Float32Array.from({ length: m * k }, () => Math.random() - 0.5), [m, k]);
-  const b = sn.tensor(Float32Array.from({ length: k * n }, () => Math.random() - 0.5), [k, n]);
-  const c = sn.zeros([m, n]);
-  const seconds = medianSecondsPerCall(() => sn.matmul(a, b, { out: c }), TIMING);
-  for (const t of [a, b, c]) t.dispose();
-  return (2 * m * k * n) / seconds / 1e9;
-}
-
-/** simdnet training samples/s over one epoch (after a warm-up epoch); median of `rounds` epochs (5: a slow spell of the 2-thread runs can last a second or two). */
-async function simdnetTrain(w, data, threads, rounds = quick ? 1 : 5) {
-  await sn.setThreads(threads);
-  const model = simdnetModel(w);
-  const warm = { epochs: 1, batchSize: w.batchSize, shuffle: true, seed: 1, verbose: 0 };
-  await model.fit(data.train.x, data.train.y, { ...warm, epochs: 1 });
-  const rates = [];
-  for (let r = 0; r < rounds; r++) {
-    const h = await model.fit(data.train.x, data.train.y, { ...warm, seed: 2 + r });
-    rates.push(h.history.samplesPerSecond[0]);
-  }
-  model.dispose();
-  return median(rates);
-}
 
 function simdnetInfer(w, data) {
   const model = simdnetModel(w);
@@ -85,8 +70,16 @@ function peakRssW1() {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
-const build = sn.backendInfo().relaxedSimd ? 'relaxed SIMD' : 'plain SIMD';
-const results = { date: new Date().toISOString(), node: process.version, build, cpus: cpus().length, cpu: cpus()[0]?.model, quick };
+const { runtime, build } = runtimeLabel();
+const results = { date: new Date().toISOString(), runtime, build, cpus: cpus().length, cpu: cpus()[0]?.model, quick };
+log(`${runtime}, ${build} build`);
+
+// The peak probe, in this process; compiled once, its bytes also go to the other runtimes' processes.
+const probeBinaries = await compileProbes();
+const probeRunnersHere = probeRunners(probeBinaries);
+results.probes = measureProbes(probeRunnersHere, medianSecondsPerCall, TIMING);
+log(`peak probe: f32x4 mul+add ${results.probes.mulAddGflops.toFixed(1)}, FMA ${results.probes.fmaGflops.toFixed(1)} GFLOPS`);
+
 const data = await loadData();
 results.data = data.source;
 log(`data: ${data.source}`);
@@ -95,17 +88,16 @@ const labels = { train: data.train.labels, test: data.test.labels };
 
 // K1: GEMM
 results.K1 = {};
-for (const [m, k, n] of [[64, 784, 128], [512, 512, 512]]) {
+for (const [m, k, n] of K1_SHAPES) {
   const key = `${m}x${k}x${n}`;
-  await sn.setThreads(1);
-  const one = gemmGflops(m, k, n);
-  await sn.setThreads(ALL_THREADS);
-  const all = gemmGflops(m, k, n);
+  const probe = probeOfBuild(probeRunnersHere);
+  const { gflops: one, percentOfProbe: percent1 } = await gemmGflops(m, k, n, 1, TIMING, probe);
+  const { gflops: all, percentOfProbe: percentAll } = await gemmGflops(m, k, n, ALL_THREADS, TIMING, probe);
   await tfjs.useBackend('wasm');
   const tfWasm = tfjs.matmulGflops(m, k, n, TIMING);
   const naive = naiveMatmulGflops(m, k, n, quick ? 0.3 : 1);
-  results.K1[key] = { simdnet1: one, simdnetAll: all, tfjsWasm: tfWasm, naive };
-  log(`K1 ${key}: simdnet 1T ${one.toFixed(1)}, ${ALL_THREADS}T ${all.toFixed(1)}, tfjs-wasm ${tfWasm.toFixed(1)}, naive ${naive.toFixed(2)} GFLOPS`);
+  results.K1[key] = { simdnet1: one, simdnetAll: all, percentOfProbe1: percent1, percentOfProbeAll: percentAll, tfjsWasm: tfWasm, naive };
+  log(`K1 ${key}: simdnet 1T ${one.toFixed(1)} (${percent1.toFixed(0)}% of probe), ${ALL_THREADS}T ${all.toFixed(1)} (${percentAll.toFixed(0)}% of ${ALL_THREADS} x probe), tfjs-wasm ${tfWasm.toFixed(1)}, naive ${naive.toFixed(2)} GFLOPS`);
 }
 
 // W1-W3: training samples/s
@@ -113,8 +105,8 @@ for (const id of ['W1', 'W2', 'W3']) {
   const w = WORKLOADS[id];
   const peerArgs = { ...w, images: images.train, labels: labels.train, maxSeconds: PEER_SECONDS };
   const r = {};
-  r.simdnet1 = await simdnetTrain(w, data, 1);
-  r.simdnetAll = await simdnetTrain(w, data, ALL_THREADS);
+  r.simdnet1 = await simdnetTrain(w, data, 1, TRAIN_ROUNDS);
+  r.simdnetAll = await simdnetTrain(w, data, ALL_THREADS, TRAIN_ROUNDS);
   await tfjs.useBackend('wasm');
   r.tfjsWasm = tfjs.trainSamplesPerSecond(peerArgs).samplesPerSecond;
   await tfjs.useBackend('cpu');
@@ -158,31 +150,87 @@ results.rssW1 = peakRssW1();
 log(`peak RSS W1: ${JSON.stringify(results.rssW1)}`);
 data.dispose();
 
+// NumPy and PyTorch (Debian's packages), when installed.
+results.python = pythonPeers(ALL_THREADS, quick);
+if (results.python.skipped) log(`NumPy/PyTorch peers skipped: ${results.python.skipped}`);
+else log(`NumPy/PyTorch: ${JSON.stringify({ one: results.python.one, all: results.python.all })}`);
+
+// K1 and W1 per runtime: this process (Node 24), then Node 20 (plain build), Deno and Bun each in its own.
+results.runtimes = [{ runtime, build, probes: results.probes, K1: results.K1, W1: { simdnet1: results.W1.simdnet1, simdnetAll: results.W1.simdnetAll } }];
+{
+  const probeDir = mkdtempSync(join(tmpdir(), 'simdnet-probes-'));
+  writeFileSync(join(probeDir, 'mul-add.wasm'), probeBinaries.mulAdd);
+  writeFileSync(join(probeDir, 'fma.wasm'), probeBinaries.fma);
+  const script = fileURLToPath(new URL('./runtime-row.mjs', import.meta.url));
+  const bin = (path) => fileURLToPath(new URL(`../node_modules/${path}`, import.meta.url));
+  const others = [
+    ['Node 20', bin('node20/bin/node'), [script]],
+    ['Deno', bin('.bin/deno'), ['run', '-A', script]],
+    ['Bun', bin('.bin/bun'), [script]],
+  ];
+  for (const [name, command, args] of others) {
+    try {
+      const out = execFileSync(command, [...args, probeDir, String(ALL_THREADS), ...(quick ? ['--quick'] : [])], {
+        encoding: 'utf8', env: { ...process.env, SIMDNET_RELAXED_SIMD: '' }, stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const row = JSON.parse(out.trim().split('\n').pop());
+      results.runtimes.push(row);
+      log(`${name}: ${JSON.stringify(row)}`);
+    } catch (error) {
+      results.runtimes.push({ runtime: name, error: String(error.message).split('\n')[0] });
+      log(`${name} row failed: ${error.message}`);
+    }
+  }
+  rmSync(probeDir, { recursive: true, force: true });
+}
+
 writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
 updateReadme(results);
 console.log(JSON.stringify(results, null, 2));
 
 function updateReadme(r) {
   const f = (v, d = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
-  const x = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(1)}x` : 'n/a');
+  const x = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : 'n/a');
+  const py = r.python;
+  const peerCell = (key, shape) => {
+    if (py.skipped) return 'n/a';
+    const best = bestPeer(py, key, shape);
+    return Number.isFinite(best.value) ? `${f(best.value, shape ? 1 : 0)} (${best.who})` : 'n/a';
+  };
+  const pyWhat = py.skipped
+    ? `NumPy/PyTorch: skipped (${py.skipped}).`
+    : `NumPy ${py.one.numpyVersion} on ${(Array.isArray(py.one.blas) ? py.one.blas.map((b) => `${b.internal_api} ${b.version} (${b.architecture} kernels)`).join(', ') : py.one.blas)}; PyTorch ${py.one.torchVersion ?? 'not installed'}; Python ${py.one.python}; best of 1 and ${py.all.threads} threads.`;
   const lines = [
-    `Measured by \`npm run bench\` on ${r.cpus} cores (${r.cpu}), Node ${r.node} (${r.build} build), ${r.date.slice(0, 10)}; data: ${r.data}.`,
-    `Every figure comes from the same run; "x tfjs" is simdnet on all ${ALL_THREADS} threads over TensorFlow.js's wasm backend.`,
+    `Measured by \`npm run bench\` on ${r.cpus} cores (${r.cpu}), ${r.runtime} (${r.build} build), ${r.date.slice(0, 10)}; data: ${r.data}.`,
+    `Every figure comes from the same run. Peak probe in this process: f32x4 mul+add ${f(r.probes.mulAddGflops, 1)} GFLOPS, FMA (relaxed_madd) ${f(r.probes.fmaGflops, 1)} GFLOPS;`,
+    `"% probe" is a GEMM's GFLOPS per thread over the one-thread probe of its build (FMA for relaxed SIMD, mul+add for plain), rounds of each alternated, median of the per-round ratios.`,
+    `"x tfjs" is simdnet on all ${ALL_THREADS} threads over TensorFlow.js's wasm backend,`,
+    `"x peer" over the best of NumPy and PyTorch. ${pyWhat}`,
     '',
-    '| workload | simdnet 1 thread | simdnet all threads | tfjs wasm | tfjs cpu | naive JS | x tfjs |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| workload | simdnet 1 thread | simdnet all threads | tfjs wasm | tfjs cpu | NumPy/PyTorch best | naive JS | x tfjs | x peer |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [key, v] of Object.entries(r.K1)) {
-    lines.push(`| K1 GEMM ${key} (GFLOPS) | ${f(v.simdnet1, 1)} | ${f(v.simdnetAll, 1)} | ${f(v.tfjsWasm, 1)} | | ${f(v.naive, 2)} | ${x(v.simdnetAll, v.tfjsWasm)} |`);
+    lines.push(`| K1 GEMM ${key} (GFLOPS) | ${f(v.simdnet1, 1)} (${f(v.percentOfProbe1)}% probe) | ${f(v.simdnetAll, 1)} (${f(v.percentOfProbeAll)}% probe) | ${f(v.tfjsWasm, 1)} | | ${peerCell('K1', key)} | ${f(v.naive, 2)} | ${x(v.simdnetAll, v.tfjsWasm)} | ${py.skipped ? 'n/a' : x(v.simdnetAll, bestPeer(py, 'K1', key).value)} |`);
   }
   for (const id of ['W1', 'W2', 'W3', 'W4']) {
     const v = r[id];
     const unit = id === 'W4' ? 'inference samples/s' : 'training samples/s';
-    lines.push(`| ${id} ${WORKLOADS[id].title} (${unit}) | ${f(v.simdnet1)} | ${f(v.simdnetAll)} | ${f(v.tfjsWasm)} | ${f(v.tfjsCpu)} | ${f(v.naive)} | ${x(v.simdnetAll, v.tfjsWasm)} |`);
+    lines.push(`| ${id} ${WORKLOADS[id].title} (${unit}) | ${f(v.simdnet1)} | ${f(v.simdnetAll)} | ${f(v.tfjsWasm)} | ${f(v.tfjsCpu)} | ${peerCell(id)} | ${f(v.naive)} | ${x(v.simdnetAll, v.tfjsWasm)} | ${py.skipped ? 'n/a' : x(v.simdnetAll, bestPeer(py, id).value)} |`);
   }
   const t = r.timeTo85;
-  lines.push(`| W1 seconds to 85% test accuracy | ${f(t.simdnet1.seconds, 2)} | ${f(t.simdnetAll.seconds, 2)} | ${f(t.tfjsWasm.seconds, 2)} | | | ${x(t.tfjsWasm.seconds, t.simdnetAll.seconds)} |`);
+  lines.push(`| W1 seconds to 85% test accuracy | ${f(t.simdnet1.seconds, 2)} | ${f(t.simdnetAll.seconds, 2)} | ${f(t.tfjsWasm.seconds, 2)} | | | | ${x(t.tfjsWasm.seconds, t.simdnetAll.seconds)} | |`);
   lines.push('', `Peak RSS of a W1 training run: ${f(r.rssW1.firstEpochRssMiB, 1)} MiB after epoch 1, ${f(r.rssW1.peakRssMiB, 1)} MiB peak over ${r.rssW1.epochs} epochs (dataset float32 bytes ${f(r.rssW1.datasetMiB, 1)} MiB + 96 MiB = ${f(r.rssW1.datasetMiB + 96, 1)} MiB budget).`);
+  lines.push('', 'K1 and W1 per runtime, same run (each runtime loads its default build; % probe against the probe measured in that process):', '');
+  lines.push('| runtime | build | probe mul+add / FMA GFLOPS | K1 64x784x128 1T / all | K1 512^3 1T / all | W1 samples/s 1T / all |', '| --- | --- | --- | --- | --- | --- |');
+  for (const row of r.runtimes) {
+    if (row.error) {
+      lines.push(`| ${row.runtime} | failed: ${row.error} | | | | |`);
+      continue;
+    }
+    const k1 = (key) => `${f(row.K1[key].simdnet1, 1)} (${f(row.K1[key].percentOfProbe1)}%) / ${f(row.K1[key].simdnetAll, 1)}`;
+    lines.push(`| ${row.runtime} | ${row.build} | ${f(row.probes.mulAddGflops, 1)} / ${f(row.probes.fmaGflops, 1)} | ${k1('64x784x128')} | ${k1('512x512x512')} | ${f(row.W1.simdnet1)} / ${f(row.W1.simdnetAll)} |`);
+  }
   const readmeUrl = new URL('../README.md', import.meta.url);
   const readme = readFileSync(readmeUrl, 'utf8');
   const start = '<!-- bench:start -->';

@@ -11,17 +11,20 @@ export function medianSecondsPerCall(fn, { warmMs = 1500, rounds = 9, roundMs = 
   const warmUntil = performance.now() + warmMs;
   while (performance.now() < warmUntil) fn();
   const perCall = [];
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    let calls = 0;
-    let elapsed = 0;
-    do {
-      fn();
-      calls++;
-      elapsed = performance.now() - t0;
-    } while (elapsed < roundMs);
-    perCall.push(elapsed / 1000 / calls);
-  }
+  for (let r = 0; r < rounds; r++) perCall.push(roundSeconds(fn, roundMs));
   perCall.sort((x, y) => x - y);
   return perCall[perCall.length >> 1];
+}
+
+/** Seconds per call of `fn` over one round of at least `roundMs` (at least one call). */
+export function roundSeconds(fn, roundMs) {
+  const t0 = performance.now();
+  let calls = 0;
+  let elapsed = 0;
+  do {
+    fn();
+    calls++;
+    elapsed = performance.now() - t0;
+  } while (elapsed < roundMs);
+  return elapsed / 1000 / calls;
 }

@@ -1,5 +1,5 @@
-// Runs test/runtimes/smoke.mjs on the built package under Node, Deno and Bun (the copies installed in
-// node_modules/.bin), with no Deno permission flags: the wasm is embedded and workers are data: URLs.
+// Runs test/runtimes/smoke.mjs on the built package under Node 20, 22 and 24, Deno and Bun (the copies the
+// devDependencies install in node_modules: node20, node22, node, deno, bun), with no Deno permission flags: the wasm is embedded and workers are data: URLs.
 // A runtime passes when the script prints its success line and exits by itself with status 0 within the
 // time limit; one that has to be killed failed (e.g. a worker kept it alive). Exits 1 if any runtime failed.
 import { spawn } from 'node:child_process';
@@ -12,11 +12,13 @@ const smoke = join('test', 'runtimes', 'smoke.mjs');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const TIME_LIMIT_MS = 120_000;
 
-// `build` is the build each runtime must load: Deno 2 and Node >= 22 run relaxed SIMD without flags, Node 20
-// does not, and Bun keeps the plain build (relaxed measured no faster there).
-const nodeMajor = Number(process.versions.node.split('.')[0]);
+// `build` is the build each runtime must load by default: Deno 2 and Node >= 22 run relaxed SIMD without
+// flags, Node 20 does not, and Bun keeps the plain build (relaxed measured no faster there).
+const nodeBinary = (pkg) => join(root, 'node_modules', pkg, 'bin', 'node');
 const runtimes = [
-  { name: 'node', command: process.execPath, args: [smoke], build: nodeMajor >= 22 ? 'relaxed' : 'plain' },
+  { name: 'node 20', command: nodeBinary('node20'), args: [smoke], build: 'plain' },
+  { name: 'node 22', command: nodeBinary('node22'), args: [smoke], build: 'relaxed' },
+  { name: 'node 24', command: nodeBinary('node'), args: [smoke], build: 'relaxed' },
   { name: 'deno', command: bin('deno'), args: ['run', smoke], build: 'relaxed' },
   { name: 'bun', command: bin('bun'), args: [smoke], build: 'plain' },
 ];
@@ -28,7 +30,10 @@ function run({ command, args, build }) {
       return;
     }
     const started = performance.now();
-    const child = spawn(command, args, { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    // The default build is checked, so no SIMDNET_RELAXED_SIMD from the caller's environment.
+    const env = { ...process.env, NO_COLOR: '1' };
+    delete env.SIMDNET_RELAXED_SIMD;
+    const child = spawn(command, args, { cwd: root, env });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));

@@ -1,13 +1,17 @@
 // Which wasm build loads (src/backend/wasm.ts): the relaxed-SIMD build wherever the runtime validates it
-// (Node 20 only with --experimental-wasm-relaxed-simd: the 'relaxed-simd' test project runs this file and
-// the kernel suites that way), SIMDNET_RELAXED_SIMD=0/1 overriding (=1 sets that V8 flag in Node 20), a
-// clear error for anything else.
+// (Node >= 22 without a flag, Node 20 only with --experimental-wasm-relaxed-simd), SIMDNET_RELAXED_SIMD=0/1
+// overriding (=1 sets that V8 flag in Node 20), a clear error for anything else. The Node 20 cases run the
+// `node20` devDependency's binary; the test projects (vitest.config.ts) pick the build with the variable.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as sn from '../dist/index.js';
 
 const distIndex = new URL('../dist/index.js', import.meta.url).href;
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+const NODE20 = fileURLToPath(new URL('../node_modules/node20/bin/node', import.meta.url));
+const nodeMajor = Number(process.versions.node.split('.')[0]);
 
 // (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
 const RELAXED_PROBE = new Uint8Array([
@@ -20,12 +24,14 @@ const runtimeHasRelaxed = WebAssembly.validate(RELAXED_PROBE);
  * backendInfo() (or the error) of a fresh Node process with these flags and SIMDNET_RELAXED_SIMD, after
  * `before` (a statement run before the import).
  */
-function childBackend(flags: string[], relaxedVariable?: string, before = ''): { info?: { relaxedSimd: boolean }; error?: string } {
+function childBackend(
+  flags: string[], relaxedVariable?: string, before = '', node = process.execPath,
+): { info?: { relaxedSimd: boolean }; error?: string } {
   const env = { ...process.env };
   delete env.SIMDNET_RELAXED_SIMD;
   if (relaxedVariable !== undefined) env.SIMDNET_RELAXED_SIMD = relaxedVariable;
   const script = `${before}; import(${JSON.stringify(distIndex)}).then((sn) => console.log(JSON.stringify(sn.backendInfo())), (e) => console.log(JSON.stringify({ error: e.message })))`;
-  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(node, [...flags, '--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 60_000 });
   const parsed = JSON.parse(r.stdout.trim().split('\n').pop()!);
   return parsed.error !== undefined ? { error: parsed.error } : { info: parsed };
 }
@@ -59,24 +65,30 @@ describe('build selection', () => {
     expect(result.shares).toBeGreaterThanOrEqual(3);
   });
 
-  it('runs the relaxed build exactly when this runtime validates relaxed SIMD', () => {
-    expect(sn.backendInfo().relaxedSimd).toBe(runtimeHasRelaxed);
-    // The relaxed-simd project must really test the relaxed build, and the default one the plain build.
-    expect(runtimeHasRelaxed).toBe(process.env.SIMDNET_TEST_PROJECT === 'relaxed-simd');
+  it('each test project runs the build it is named after', () => {
+    expect(sn.backendInfo().relaxedSimd).toBe(process.env.SIMDNET_TEST_PROJECT === 'relaxed-simd');
+    expect(runtimeHasRelaxed).toBe(true);
+  });
+
+  it('loads the relaxed build by default where the runtime validates it without a flag (Node >= 22)', () => {
+    expect(childBackend([]).info?.relaxedSimd).toBe(nodeMajor >= 22);
+    expect(childBackend([], '0').info?.relaxedSimd).toBe(false);
   });
 
   it('uses shared memory (worker threads) in Node', () => {
     expect(sn.backendInfo().sharedMemory).toBe(true);
   });
 
-  it('follows SIMDNET_RELAXED_SIMD and names what is wrong with it', () => {
-    expect(childBackend([RELAXED_FLAG]).info?.relaxedSimd).toBe(true);
-    expect(childBackend([RELAXED_FLAG], '0').info?.relaxedSimd).toBe(false);
-    expect(childBackend([RELAXED_FLAG], '1').info?.relaxedSimd).toBe(true);
-    expect(childBackend([]).info?.relaxedSimd).toBe(false);
+  it('follows SIMDNET_RELAXED_SIMD in Node 20 and names what is wrong with it', () => {
+    expect(existsSync(NODE20), `${NODE20} (the node20 devDependency; run npm install)`).toBe(true);
+    const node20 = (flags: string[], variable?: string, before = '') => childBackend(flags, variable, before, NODE20);
+    expect(node20([RELAXED_FLAG]).info?.relaxedSimd).toBe(true);
+    expect(node20([RELAXED_FLAG], '0').info?.relaxedSimd).toBe(false);
+    expect(node20([RELAXED_FLAG], '1').info?.relaxedSimd).toBe(true);
+    expect(node20([]).info?.relaxedSimd).toBe(false);
     // Without the flag, =1 turns V8's flag on (Node 20); a runtime that cannot do that gets a clear error.
-    expect(childBackend([], '1').info?.relaxedSimd).toBe(true);
-    expect(childBackend([], '1', 'delete process.getBuiltinModule').error).toMatch(/SIMDNET_RELAXED_SIMD=1, but this runtime does not support relaxed SIMD/);
-    expect(childBackend([RELAXED_FLAG], 'yes').error).toMatch(/SIMDNET_RELAXED_SIMD="yes": expected 0 \(plain SIMD\) or 1 \(relaxed SIMD\)/);
+    expect(node20([], '1').info?.relaxedSimd).toBe(true);
+    expect(node20([], '1', 'delete process.getBuiltinModule').error).toMatch(/SIMDNET_RELAXED_SIMD=1, but this runtime does not support relaxed SIMD/);
+    expect(node20([RELAXED_FLAG], 'yes').error).toMatch(/SIMDNET_RELAXED_SIMD="yes": expected 0 \(plain SIMD\) or 1 \(relaxed SIMD\)/);
   });
 });

@@ -140,6 +140,12 @@ const COMBOS = [
 ] as const;
 const label = (c: { transA: boolean; transB: boolean }): string => `${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}`;
 
+/** The loaded build's fast tile (assembly/gemm.ts): rows per tile and columns per panel. */
+const TILE_ROWS = kernels.gemmRowGranule();
+const PANEL = kernels.gemmPanelWidth();
+/** Rows per block for k = 784 (256 KiB of A): whole tiles. */
+const BLOCK_ROWS_784 = Math.floor(65536 / 784) - (Math.floor(65536 / 784) % TILE_ROWS);
+
 describe('gemm kernel against the float64 reference', () => {
   for (const combo of COMBOS) {
     it(`${label(combo)}: 1x1x1, primes and tall/skinny shapes`, () => {
@@ -192,6 +198,28 @@ describe('gemm kernel against the float64 reference', () => {
     expectMatches(makeCase(512, 512, 512, {}));
     expectMatches(makeCase(300, 45, 1000, { transA: true, bias: true }));
     for (const combo of COMBOS) expectMatches(makeCase(256, 256, 256, { ...combo, alpha: 0.5, beta: -1 }));
+  });
+
+  it('exports its tile: 6x8 on FMA (relaxed build), 2x16 on mul + add (plain build)', () => {
+    expect([TILE_ROWS, PANEL]).toEqual(sn.backendInfo().relaxedSimd ? [6, 8] : [2, 16]);
+  });
+
+  it('every edge tile: m = 1..3 tiles + 0..tile-1 rows, n = 1..2 panels + 0..panel-1 columns, k across the 4-step unroll', () => {
+    for (const combo of COMBOS) {
+      let index = 0;
+      for (let m = 8; m <= 3 * TILE_ROWS + TILE_ROWS - 1; m++) {
+        for (const n of [PANEL - 1, PANEL, PANEL + 1, PANEL + 3, 2 * PANEL - 1, 2 * PANEL + PANEL / 2, 2 * PANEL + 5]) {
+          for (const k of [37, 64, 66]) {
+            index++;
+            const g = makeCase(m, n, k, {
+              ...combo, bias: index % 2 === 0, beta: index % 3 === 0 ? 0.5 : 0, alpha: index % 5 === 0 ? 2 : 1, act: index % 6, actParam: 0.1,
+            });
+            const problem = firstMismatch(g, runKernel(g));
+            if (problem !== null) expect.fail(problem);
+          }
+        }
+      }
+    }
   });
 
   it('k = 0 leaves act(beta * C + bias)', () => {
@@ -291,6 +319,7 @@ describe('gemm row splits are bit-identical (the thread pool splits m)', () => {
     ['TT 17x23x9', makeCase(17, 23, 9, { transA: true, transB: true, beta: -1 })],
     ['NN 64x784x128 (W1)', makeCase(64, 128, 784, { bias: true, act: KINDS.relu })],
     ['NN 5x33x40 (B read unpacked below 8 rows)', makeCase(5, 33, 40, { bias: true })],
+    ['TT 29x21x70, edge tiles on both sides', makeCase(29, 21, 70, { transA: true, transB: true, bias: true, act: KINDS.relu })],
     ['TN 300x45x1000 (blocks of 64 rows)', makeCase(300, 45, 1000, { transA: true, bias: true, act: KINDS.relu })],
   ];
   for (const [name, g] of cases) {
@@ -301,7 +330,8 @@ describe('gemm row splits are bit-identical (the thread pool splits m)', () => {
       const c = upload(g.c);
       const bias = g.bias ? upload(g.bias) : 0;
       try {
-        for (const r of [1, 2, 3, 8, 17, g.m - 1].filter((r) => r > 0 && r < g.m)) {
+        // Splits inside a tile (1, 3, 17) and on tile boundaries (the pool's shares are whole tiles).
+        for (const r of [1, 2, 3, 8, 17, TILE_ROWS, 2 * TILE_ROWS, g.m - 1].filter((r) => r > 0 && r < g.m)) {
           heapF32().set(g.c, c >>> 2);
           for (const [start, end] of [[0, r], [r, g.m]]) {
             // Rows [start, end): A moves by rows (NN) or by columns of the stored A^T (TN); C by rows.
@@ -323,20 +353,26 @@ describe('gemm row splits are bit-identical (the thread pool splits m)', () => {
 });
 
 describe('gemm packing scratch', () => {
-  it('gemmPackBytes: all of op(B) when packed over several row blocks, one 16-column panel when packed for one, the n % 4 tail alone otherwise, else 0', () => {
-    // k = 784: blocks of 82 rows (256 KiB of A).
-    expect(gemmPackBytes(82, 128, 784, false)).toBe(64 * 784);
-    expect(gemmPackBytes(83, 128, 784, false)).toBe(128 * 784 * 4);
+  it('gemmPackBytes: all of op(B) when packed over several row blocks, one panel when packed for one, the n % 4 tail alone otherwise, else 0', () => {
+    // k = 784: blocks of 82 rows in the plain build, 78 in the relaxed one (256 KiB of A, whole tiles).
+    expect(BLOCK_ROWS_784).toBe(sn.backendInfo().relaxedSimd ? 78 : 82);
+    const panelBytes = PANEL * 784 * 4;
+    expect(gemmPackBytes(BLOCK_ROWS_784, 128, 784, false)).toBe(panelBytes);
+    expect(gemmPackBytes(BLOCK_ROWS_784 + 1, 128, 784, false)).toBe(128 * 784 * 4);
     expect(gemmPackBytes(1000, 45, 784, true)).toBe(48 * 784 * 4);
-    expect(gemmPackBytes(64, 128, 784, false)).toBe(64 * 784);
-    expect(gemmPackBytes(2, 128, 784, true)).toBe(64 * 784);
+    expect(gemmPackBytes(1000, 41, 784, true)).toBe(48 * 784 * 4);
+    expect(gemmPackBytes(1000, 36, 784, true)).toBe((PANEL === 8 ? 40 : 48) * 784 * 4);
+    expect(gemmPackBytes(64, 128, 784, false)).toBe(panelBytes);
+    expect(gemmPackBytes(2, 128, 784, true)).toBe(panelBytes);
     expect(gemmPackBytes(2, 128, 784, false)).toBe(0);
     expect(gemmPackBytes(2, 130, 784, false)).toBe(16 * 784);
     expect(gemmPackBytes(64, 128, 0, true)).toBe(0);
   });
 
   it('is all the kernel writes: the bytes just past gemmPackBytes stay untouched, on one row block and on several', () => {
-    const shapes: [number, number, number][] = [[9, 45, 17], [82, 128, 784], [83, 128, 784], [70, 20, 2000], [70, 24, 2000], [300, 45, 1000], [5, 33, 40]];
+    const shapes: [number, number, number][] = [
+      [9, 45, 17], [BLOCK_ROWS_784, 128, 784], [BLOCK_ROWS_784 + 1, 128, 784], [BLOCK_ROWS_784 + 1, 36, 784], [70, 20, 2000], [70, 24, 2000], [300, 45, 1000], [5, 33, 40],
+    ];
     for (const combo of COMBOS) {
       for (const [m, n, k] of shapes) {
         const g = makeCase(m, n, k, combo);

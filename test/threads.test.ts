@@ -116,8 +116,12 @@ async function untilAWorkerShares(split: () => void): Promise<void> {
 }
 
 const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [4, 1, 1], [5, 3, 2], [7, 13, 5], [13, 17, 19], [31, 37, 41], [97, 61, 53], [130, 33, 7], [64, 128, 784],
+  [1, 1, 1], [4, 1, 1], [5, 3, 2], [7, 13, 5], [13, 17, 19], [14, 9, 11], [31, 37, 41], [20, 41, 33], [97, 61, 53], [130, 33, 7],
+  [64, 128, 784],
 ];
+/** The loaded build's GEMM tile (assembly/gemm.ts), which the pool's shares follow: rows per tile, columns per panel. */
+const TILE_ROWS = kernels.gemmRowGranule();
+const PANEL = kernels.gemmPanelWidth();
 const EPILOGUES = [
   { alpha: 1, beta: 0, bias: false, act: KINDS.linear, actParam: 0 },
   { alpha: -0.5, beta: 0.75, bias: true, act: KINDS.leakyRelu, actParam: 0.3 },
@@ -192,7 +196,8 @@ describe('GEMM split across threads', () => {
             const single = setup.run(kernels.gemm);
             const split = setup.run(pool.parallelGemm);
             expect(firstDifference(split, single), `${m}x${n}x${k} transA=${transA} transB=${transB} epilogue ${e}`).toBe(-1);
-            if (m >= 4) splits++;
+            // Split when there are two whole tiles of rows or two whole panels of columns to share.
+            if (Math.floor(m / TILE_ROWS) >= 2 || Math.floor(n / PANEL) >= 2) splits++;
             if (m * n * k < 100_000) expectNearReference(split, g, setup.ldc, setup.reference());
             setup.free();
           }
@@ -446,18 +451,24 @@ describe('oversubscription guard', () => {
 });
 
 describe('worker failures', () => {
-  // A GEMM of 128 rows is split by rows, one of 64 rows by columns (each share under 64 rows).
+  // A GEMM of 136 rows (132 in the relaxed build) is split by rows, one of 64 rows by columns (each share
+  // under 64 rows).
   for (const split of ['rows', 'columns'] as const) {
     it(`a GEMM split by ${split} that traps in a worker throws from that call, naming the worker and its ${split}; the pool keeps working`, async () => {
       await sn.setThreads(2);
-      const k = 1024;
+      // By rows: two row blocks (256 KiB of A each at k = 960: 68 rows, 66 in whole 6-row tiles), at least
+      // 64 rows per share, so each worker packs only one panel of B into its scratch and does not grow the
+      // memory (which would move its end).
+      const k = split === 'rows' ? 960 : 1024;
       const n = 1024;
-      const m = split === 'rows' ? 128 : 64;
+      const m = split === 'rows' ? 2 * (68 - (68 % TILE_ROWS)) : 64;
       const inside = allocate((split === 'rows' ? k * n : m * k) * 4); // B, or A
       const c = allocate(m * n * 4);
       const pack = allocate(kernels.gemmPackBytes(m, n, k, 0));
       const top = backend.memory.buffer.byteLength; // after the allocations, which may grow the memory
-      const a = split === 'rows' ? top - 64 * k * 4 : inside; // rows 64..127 of A past the end
+      // The worker's share starts at the whole tile (or panel) nearest the middle.
+      const firstRow = TILE_ROWS * Math.round(m / (2 * TILE_ROWS));
+      const a = split === 'rows' ? top - firstRow * k * 4 : inside; // the worker's rows of A past the end
       const b = split === 'rows' ? inside : top - (k - 1) * n * 4 - 512 * 4; // columns 512.. of B's last row past the end
       // Only read past the end (A or B), never written: the caller's share stays inside memory.
       const call = () => pool.parallelGemm(0, 0, m, n, k, 1, a, k, b, n, 0, c, n, 0, 0, 0, pack);
@@ -473,7 +484,7 @@ describe('worker failures', () => {
         expect(message).toMatch(/out of bounds/);
         messages.push(message);
       }
-      const where = split === 'rows' ? 'rows 64\\.\\.127 of a 128x1024x1024 GEMM' : 'columns 512\\.\\.1023 of a 64x1024x1024 GEMM';
+      const where = split === 'rows' ? `rows ${firstRow}\\.\\.${m - 1} of a ${m}x1024x${k} GEMM` : 'columns 512\\.\\.1023 of a 64x1024x1024 GEMM';
       expect(messages.find((s) => s.includes('worker'))).toMatch(new RegExp(`^simdnet thread pool: worker \\d+ \\(${where}\\): RuntimeError: .*out of bounds`));
       [inside, c, pack].forEach(release);
       const g = setUp({ transA: false, transB: false, m: 64, n: 64, k: 64, pad: 0, ...EPILOGUES[1] });

@@ -1,6 +1,6 @@
 // The thread pool: persistent workers that instantiate the same wasm module over the ONE shared
 // WebAssembly.Memory, driven synchronously so that `matmul` stays a plain function call. It splits GEMM
-// (parallelGemm: by rows of C, or by its 16-column panels when it has few rows) and the row kernels
+// (parallelGemm: by rows of C, or by its column panels when it has few rows) and the row kernels
 // (parallelRows: optimizer updates, row gather) by rows.
 //
 // Dispatch: each worker has a control block (its own SharedArrayBuffer, layout in worker.ts). The caller
@@ -81,10 +81,14 @@ const DEFAULT_ROWS_MIN_BYTES = 1 << 16;
 const LOSSES_TO_PAUSE = 3;
 const MIN_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 2000;
-/** The kernel computes rows in pairs, so every share gets an even number of rows (the last one excepted). */
+/**
+ * The GEMM kernel's tile, as the loaded build exports it (assembly/gemm.ts): rows of C per tile (GEMM row
+ * shares are whole tiles, the last one excepted) and columns per panel (column shares are whole panels).
+ */
+const GEMM_ROW_GRANULE = kernels.gemmRowGranule();
+const PANEL_COLUMNS = kernels.gemmPanelWidth();
+/** Row kernels compute each row alone; shares of them keep even row counts (the last one excepted). */
 const ROW_GRANULE = 2;
-/** The kernel sweeps C in panels of 16 columns: a split by columns gives each share whole panels. */
-const PANEL_COLUMNS = 16;
 /**
  * GEMMs whose row shares would be shorter than this are split by column panels instead: every thread
  * then packs only its own panels of op(B) and runs each over all the rows, where a row split makes every
@@ -322,10 +326,10 @@ export function getThreads(): number {
 
 /** Whether a GEMM of these sizes is big enough to be split across threads (guard and readiness aside). */
 export function gemmSplits(m: number, n: number, k: number): boolean {
-  return (Math.floor(m / ROW_GRANULE) >= 2 || Math.floor(n / PANEL_COLUMNS) >= 2) && m * n * k >= gemmMinMacs && getThreads() > 1;
+  return (Math.floor(m / GEMM_ROW_GRANULE) >= 2 || Math.floor(n / PANEL_COLUMNS) >= 2) && m * n * k >= gemmMinMacs && getThreads() > 1;
 }
 
-/** Whether a split GEMM goes by 16-column panels of C rather than by rows (see COLUMN_SPLIT_ROWS). */
+/** Whether a split GEMM goes by column panels of C rather than by rows (see COLUMN_SPLIT_ROWS). */
 function splitsByColumns(m: number, n: number): boolean {
   return m < columnSplitRows * getThreads() && Math.floor(n / PANEL_COLUMNS) >= 2;
 }
@@ -417,7 +421,7 @@ function awaitJob(slot: Slot, callerMs: number): string | null {
 
 // A split call runs one kernel over units [0, units) of its operands, rows (or a GEMM's columns): share i
 // covers units [shareFirst[i], shareFirst[i] + shareUnits[i]), with boundaries on whole granules (row
-// pairs, 16-column panels) and sizes within a granule of each other. Its arguments follow from the whole
+// tiles, column panels; row pairs for the row kernels) and sizes within a granule of each other. Its arguments follow from the whole
 // call's: argument j advances by unitBytes[j] bytes per unit (a pointer of 0, "none", stays 0), argument
 // `countArg` becomes the share's units times `countPerUnit`, and the others are the same in every share.
 // The kernels split this way compute each row (each element of C) from its own inputs alone, in the same
@@ -540,7 +544,7 @@ function runShares(
 
 /**
  * The wasm gemm (same arguments, assembly/README.md), split across the ready workers and the calling thread
- * when it has at least the threshold's multiply-adds: by rows of C, or by 16-column panels of C when the
+ * when it has at least the threshold's multiply-adds: by rows of C, or by column panels of C when the
  * row shares would be shorter than COLUMN_SPLIT_ROWS. The kernel computes every element of C the same way
  * whatever rows and panels a call covers, so the result is bit-identical to one thread.
  */
@@ -550,7 +554,7 @@ export function parallelGemm(
   beta: number, c: number, ldc: number, bias: number, act: number, actParam: number, pack: number,
 ): void {
   const byColumns = splitsByColumns(m, n);
-  const granule = byColumns ? PANEL_COLUMNS : ROW_GRANULE;
+  const granule = byColumns ? PANEL_COLUMNS : GEMM_ROW_GRANULE;
   const helpers = gemmSplits(m, n, k) ? helpersFor(byColumns ? n : m, granule) : 0;
   if (helpers === 0) {
     kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
