@@ -11,7 +11,7 @@ const recordsDir = join(root, 'test', 'out', 'hardening');
 const markdownPath = join(root, 'test', 'HARDENING.md');
 const START = '<!-- hardening-table:start (scripts/hardening-report.mjs writes this part) -->';
 const END = '<!-- hardening-table:end -->';
-const GROUPS = ['Property tests', 'Bad input', 'Hostile files', 'Saves never lose the model', 'Reads stay inside and bounded', 'Command line fails first', 'Numerical faults', 'Long runs and load', 'Plots'];
+const GROUPS = ['Property tests', 'Bad input', 'Hostile files', 'Saves never lose the model', 'Reads stay inside and bounded', 'Command line fails first', 'Numerical faults', 'Misuse during training', 'Long runs and load', 'Plots'];
 
 let files;
 try {

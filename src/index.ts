@@ -1,5 +1,6 @@
 // simdnet's public API.
 export { Tensor, tensor, zeros, memory } from './tensor.js';
+export { setDebugMemory, checkFreedMemory } from './backend/allocator.js';
 export type { Shape, TensorLike, NestedArray, ArrayOfRank } from './tensor.js';
 export { matmul } from './ops/matmul.js';
 export type { MatmulOptions } from './ops/matmul.js';

@@ -403,6 +403,50 @@ describe('row kernels split across threads (optimizer updates, gather)', () => {
   });
 });
 
+describe('layer kernels split by rows (dropout, batch-norm normalize)', () => {
+  let defaultRowsThreshold = 0;
+  beforeAll(() => {
+    defaultRowsThreshold = pool.setRowsThreshold(0);
+  });
+  afterAll(() => {
+    pool.setRowsThreshold(defaultRowsThreshold);
+  });
+
+  /** Runs `kernel` on fresh buffers from the same start; returns the bits of every buffer. */
+  function runOnce(kernel: pool.RowKernel, rows: number, cols: number, split: boolean): number[][] {
+    const n = rows * cols;
+    const buffers = Array.from({ length: 5 }, () => allocate(Math.max(1, n) * 4));
+    const [x, y, mask, mean, variance] = buffers;
+    heapF32().set(randomValues(n, 1), x / 4);
+    heapF32().set(randomValues(n, 2), mask / 4);
+    heapF32().set(randomValues(cols, 3), mean / 4);
+    heapF32().set(randomValues(cols, 4, 0.5, 2), variance / 4);
+    const args =
+      kernel === 'dropoutForward' ? [x, y, mask, n, 0.3, 987654321, 0]
+      : kernel === 'dropoutBackward' ? [x, mask, y, n]
+      : [x, y, rows, cols, mean, variance, 0, 0, 1e-3];
+    if (split) pool.parallelRows(kernel, rows, cols, args);
+    else (kernels[kernel] as (...a: number[]) => void)(...args);
+    const bits = buffers.slice(0, 3).map((p) => Array.from(new Uint32Array(heapU8().slice(p, p + n * 4).buffer)));
+    buffers.forEach(release);
+    return bits;
+  }
+
+  it('gives the bits of one thread with 2 and 3 threads (each dropout mask keyed by its element index)', async () => {
+    for (const threads of [2, 3]) {
+      await sn.setThreads(threads);
+      const before = pool.poolStatus().parallelCalls;
+      for (const kernel of ['dropoutForward', 'dropoutBackward', 'batchNormForward'] as const) {
+        for (const [rows, cols] of [[4, 1], [5, 3], [7, 13], [64, 129], [128, 512]]) {
+          expect(runOnce(kernel, rows, cols, true), `${kernel} ${rows}x${cols} on ${threads} threads`).toEqual(runOnce(kernel, rows, cols, false));
+        }
+      }
+      expect(pool.poolStatus().parallelCalls - before).toBeGreaterThan(0);
+    }
+    await sn.setThreads(1);
+  });
+});
+
 describe('pool tuning setters', () => {
   it('reject a value that is not a count >= 0, naming the setter, and keep the old value', () => {
     for (const setter of [pool.setGemmThreshold, pool.setRowsThreshold, pool.setGemmColumnSplit]) {

@@ -101,13 +101,65 @@ export function allocate(bytes: number): number {
   return ptr;
 }
 
+// Debug mode (setDebugMemory): freed blocks are filled with 0xFF bytes (NaN as float32) and held back from
+// reuse for a while, so a Float32Array view kept past dispose() reads NaN instead of another tensor's
+// values, and its writes land in memory nobody uses; checkFreedMemory() finds those writes.
+const POISON = 0xff;
+let quarantineLimit = 0;
+const quarantine: { ptr: number; size: number }[] = [];
+let quarantinedBytes = 0;
+const writesAfterFree: string[] = [];
+
+function poisoned(ptr: number, size: number): boolean {
+  const bytes = heapU8();
+  for (let i = ptr; i < ptr + size; i++) if (bytes[i] !== POISON) return false;
+  return true;
+}
+
+function leaveQuarantine(): void {
+  const block = quarantine.shift()!;
+  quarantinedBytes -= block.size;
+  if (!poisoned(block.ptr, block.size)) writesAfterFree.push(`${block.size} bytes at offset ${block.ptr}`);
+  addFree(block.ptr, block.size);
+}
+
+/**
+ * Debug mode for views kept past dispose(): with `on`, freed memory is poisoned (NaN) and up to
+ * `holdBytes` of it (default 64 MiB) is kept out of reuse. Off returns the held blocks.
+ */
+export function setDebugMemory(on: boolean, holdBytes = 64 * 1024 * 1024): void {
+  if (typeof on !== 'boolean') throw new TypeError(`setDebugMemory: on must be true or false, got ${String(on)}`);
+  if (!Number.isInteger(holdBytes) || holdBytes < 0) throw new RangeError(`setDebugMemory: holdBytes must be a whole number >= 0, got ${holdBytes}`);
+  quarantineLimit = on ? holdBytes : 0;
+  while (quarantinedBytes > quarantineLimit) leaveQuarantine();
+}
+
+/** Throws if memory freed in debug mode was written after it was freed (through a view kept past dispose()). */
+export function checkFreedMemory(): void {
+  for (const block of quarantine) {
+    if (poisoned(block.ptr, block.size)) continue;
+    writesAfterFree.push(`${block.size} bytes at offset ${block.ptr}`);
+    heapU8().fill(POISON, block.ptr, block.ptr + block.size); // reported once
+  }
+  if (writesAfterFree.length === 0) return;
+  const found = writesAfterFree.splice(0);
+  throw new Error(`memory freed by dispose() was written afterwards (a Float32Array from t.data kept past t.dispose()?): ${found.join('; ')}`);
+}
+
 /** Returns a block to the free list. Releasing an unknown pointer is a bug and throws. */
 export function release(ptr: number): void {
   const size = liveSizes.get(ptr);
   if (size === undefined) throw new Error(`simdnet allocator: ${ptr} is not a live block`);
   liveSizes.delete(ptr);
   liveBytes -= size;
-  addFree(ptr, size);
+  if (quarantineLimit === 0) {
+    addFree(ptr, size);
+    return;
+  }
+  heapU8().fill(POISON, ptr, ptr + size);
+  quarantine.push({ ptr, size });
+  quarantinedBytes += size;
+  while (quarantinedBytes > quarantineLimit) leaveQuarantine();
 }
 
 /** Bytes held by live blocks (rounded to the 64-byte block size). */

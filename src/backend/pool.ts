@@ -43,7 +43,7 @@ const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
 const GEMM_ARG_COUNT = 17;
 
 /** Kernels a worker can run, by index (the names of wasm exports). */
-const OPS = ['gemm', 'sgd', 'sgdMomentum', 'adam', 'gatherRows'] as const;
+const OPS = ['gemm', 'sgd', 'sgdMomentum', 'adam', 'gatherRows', 'dropoutForward', 'dropoutBackward', 'batchNormForward'] as const;
 const OP_GEMM = 0;
 /** The same kernels on this thread; each returns a number or nothing. */
 const opFunctions = OPS.map((name) => kernels[name] as (...values: number[]) => number | undefined);
@@ -450,12 +450,13 @@ function describeShare(first: number, count: number): string {
 /** Share i's arguments, into `target` (a worker's argument block or the caller's argument list). */
 function writeShareArguments(
   target: { [j: number]: number }, i: number, args: readonly number[], argCount: number,
-  unitBytes: readonly number[], countArg: number, countPerUnit: number,
+  unitBytes: readonly number[], countArg: number, countPerUnit: number, indexArg = -1,
 ): void {
   const first = shareFirst[i];
   for (let j = 0; j < argCount; j++) {
     const value = args[j];
-    target[j] = j === countArg ? shareUnits[i] * countPerUnit : unitBytes[j] === 0 || value === 0 ? value : value + first * unitBytes[j];
+    // A 0 pointer means "none" and stays 0; the index argument starts at 0 and moves with the share.
+    target[j] = j === countArg ? shareUnits[i] * countPerUnit : unitBytes[j] === 0 || (value === 0 && j !== indexArg) ? value : value + first * unitBytes[j];
   }
 }
 
@@ -483,12 +484,12 @@ function helpersFor(units: number, granule = ROW_GRANULE): number {
  */
 function runShares(
   op: number, helpers: number, args: readonly number[], argCount: number,
-  unitBytes: readonly number[], countArg: number, countPerUnit: number, scratchArg: number,
+  unitBytes: readonly number[], countArg: number, countPerUnit: number, scratchArg: number, indexArg = -1,
 ): number {
   const run = opFunctions[op];
   for (let w = 0; w < helpers; w++) {
     const slot = shareSlots[w];
-    writeShareArguments(slot.args, w + 1, args, argCount, unitBytes, countArg, countPerUnit);
+    writeShareArguments(slot.args, w + 1, args, argCount, unitBytes, countArg, countPerUnit, indexArg);
     if (scratchArg >= 0) slot.args[scratchArg] = shareScratch[w];
     post(slot, op, argCount);
   }
@@ -499,7 +500,7 @@ function runShares(
   const start = performance.now();
   let callerError: unknown = null;
   try {
-    writeShareArguments(callArgs, 0, args, argCount, unitBytes, countArg, countPerUnit);
+    writeShareArguments(callArgs, 0, args, argCount, unitBytes, countArg, countPerUnit, indexArg);
     result |= run(...callArgs) ?? 0;
   } catch (error) {
     callerError = error;
@@ -513,7 +514,7 @@ function runShares(
     else if (callerError === null) {
       takenBack++;
       try {
-        writeShareArguments(callArgs, w + 1, args, argCount, unitBytes, countArg, countPerUnit);
+        writeShareArguments(callArgs, w + 1, args, argCount, unitBytes, countArg, countPerUnit, indexArg);
         result |= run(...callArgs) ?? 0;
       } catch (error) {
         callerError = error;
@@ -601,6 +602,8 @@ const enum RowArg {
   FloatCount,
   /** The share's row count. */
   RowCount,
+  /** The index of the share's first float (dropout's `start`, which keys its random stream): first * cols. */
+  FloatIndex,
 }
 
 /** The wasm kernels parallelRows splits, with the role of each argument (assembly/README.md). */
@@ -616,6 +619,12 @@ const ROW_KERNELS = {
   ],
   // (src, cols, idx, count, dst): dst rows follow the share, src rows are wherever idx points
   gatherRows: [RowArg.Same, RowArg.Same, RowArg.PerRow, RowArg.RowCount, RowArg.Rows],
+  // (x, y, mask, n, rate, seed, start): the mask of element i is keyed by start + i, so a share keeps its bits
+  dropoutForward: [RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount, RowArg.Same, RowArg.Same, RowArg.FloatIndex],
+  // (dy, mask, dx, n)
+  dropoutBackward: [RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount],
+  // (x, y, rows, cols, mean, variance, gamma, beta, epsilon): per-column statistics, each row on its own
+  batchNormForward: [RowArg.Rows, RowArg.Rows, RowArg.RowCount, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same],
 } as const satisfies Record<string, readonly RowArg[]>;
 export type RowKernel = keyof typeof ROW_KERNELS;
 
@@ -626,11 +635,13 @@ interface RowSplit {
   readonly countArg: number;
   /** The count is of floats (rows * cols), not of rows. */
   readonly countsFloats: boolean;
+  /** The argument that holds a float index (FloatIndex), or -1. */
+  readonly indexArg: number;
 }
 function rowSplitOf(name: RowKernel): RowSplit {
   const roles = ROW_KERNELS[name];
   const countArg = roles.findIndex((role) => role === RowArg.FloatCount || role === RowArg.RowCount);
-  return { op: OPS.indexOf(name), roles, countArg, countsFloats: roles[countArg] === RowArg.FloatCount };
+  return { op: OPS.indexOf(name), roles, countArg, countsFloats: roles[countArg] === RowArg.FloatCount, indexArg: (roles as readonly RowArg[]).indexOf(RowArg.FloatIndex) };
 }
 const ROW_SPLITS = Object.fromEntries((Object.keys(ROW_KERNELS) as RowKernel[]).map((name) => [name, rowSplitOf(name)])) as Record<RowKernel, RowSplit>;
 
@@ -648,16 +659,16 @@ export function rowsSplit(rows: number, cols: number): boolean {
  * the result is bit-identical to one thread.
  */
 export function parallelRows(name: RowKernel, rows: number, cols: number, args: readonly number[]): number {
-  const { op, roles, countArg, countsFloats } = ROW_SPLITS[name];
+  const { op, roles, countArg, countsFloats, indexArg } = ROW_SPLITS[name];
   const helpers = rowsSplit(rows, cols) ? helpersFor(rows) : 0;
   if (helpers === 0) return opFunctions[op](...args) ?? 0;
   planShares(rows, helpers + 1);
   rowBytes.length = roles.length;
-  for (let j = 0; j < roles.length; j++) rowBytes[j] = roles[j] === RowArg.Rows ? cols * 4 : roles[j] === RowArg.PerRow ? 4 : 0;
+  for (let j = 0; j < roles.length; j++) rowBytes[j] = roles[j] === RowArg.Rows ? cols * 4 : roles[j] === RowArg.PerRow ? 4 : roles[j] === RowArg.FloatIndex ? cols : 0;
   callOp = op;
   callByColumns = false;
   callSizes[0] = rows; callSizes[1] = cols;
-  return runShares(op, helpers, args, roles.length, rowBytes, countArg, countsFloats ? cols : 1, -1);
+  return runShares(op, helpers, args, roles.length, rowBytes, countArg, countsFloats ? cols : 1, -1, indexArg);
 }
 
 // ---------------------------------------------------------------------------------------------------

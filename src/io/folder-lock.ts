@@ -79,8 +79,24 @@ async function readOwner(path: string): Promise<LockOwner | null> {
   }
 }
 
+/**
+ * This machine's name, read once. Deno needs --allow-sys for it; a save must not need that permission, so
+ * without it every lock counts as this machine's (what a single-host folder is anyway).
+ */
+let thisHost: string | null = null;
+function hostName(): string {
+  if (thisHost === null) {
+    try {
+      thisHost = hostname();
+    } catch {
+      thisHost = 'this-host';
+    }
+  }
+  return thisHost;
+}
+
 function isStale(owner: LockOwner, lockPath: string): boolean {
-  if (owner.host !== hostname()) return false; // cannot tell whether a pid of another machine runs
+  if (owner.host !== hostName()) return false; // cannot tell whether a pid of another machine runs
   if (owner.pid === process.pid) return !held.has(lockPath);
   return !isRunning(owner.pid);
 }
@@ -122,7 +138,7 @@ async function breakStale(lockPath: string, stale: LockOwner): Promise<void> {
 }
 
 async function acquire(lockPath: string, dir: string): Promise<LockOwner> {
-  const me: LockOwner = { pid: process.pid, host: hostname(), token: Math.random().toString(36).slice(2) + Date.now().toString(36) };
+  const me: LockOwner = { pid: process.pid, host: hostName(), token: Math.random().toString(36).slice(2) + Date.now().toString(36) };
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let wait = POLL_FIRST_MS; ; wait = Math.min(2 * wait, POLL_MAX_MS)) {
     if (!held.has(lockPath) && (await tryCreate(lockPath, me))) {

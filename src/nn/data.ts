@@ -1,7 +1,8 @@
 // Turning user data (Tensors, flat typed arrays with a known row width, { data, shape }, nested arrays)
 // into [rows, cols] float blocks in the wasm memory, and checking values before training touches weights.
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
-import { heapI32, kernels, type Workspace } from '../kernel-calls.js';
+import { heapI32, kernels } from '../kernel-calls.js';
+import type { Workspace } from '../workspace.js';
 
 /** Data accepted for x and y: a Tensor, nested arrays, a flat (typed) array of whole rows, or { data, shape }. */
 export type DataLike = Tensor | TensorLike | { data: ArrayLike<number>; shape: readonly number[] };

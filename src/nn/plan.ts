@@ -2,7 +2,7 @@
 // fit, evaluate or predict). A smaller batch uses the same buffers with fewer rows. The passes only
 // sequence kernel calls: nothing is allocated per batch. A layer that aliases its input (Flatten, Reshape)
 // gets the input's block as its output and its output gradient as its input gradient: no copy.
-import type { Workspace } from '../kernel-calls.js';
+import type { Workspace } from '../workspace.js';
 import type { Layer, LayerBuffers } from './layer.js';
 import { lossRows } from './losses.js';
 import { accuracyCount, type Objective } from './objective.js';

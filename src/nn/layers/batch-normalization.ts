@@ -3,11 +3,21 @@
 // then scaled by gamma and shifted by beta, and the moving statistics move toward the batch's
 // (moving -= (moving - batch) * (1 - momentum)); in inference the moving statistics normalize.
 // Kernels: assembly/batchnorm.ts. As in tfjs-layers, trainable: false freezes gamma and beta only.
-import { kernels } from '../../kernel-calls.js';
+import { kernels, parallelRows } from '../../kernel-calls.js';
 import { checkBoolean, checkNumber, checkOptions, checkShape, type Config } from '../config.js';
 import { initializerConfig, initializerFromTfjs, initializers, initializerToTfjs, resolveInitializer, type Initializer } from '../initializers.js';
 import { Layer, LAYER_OPTION_KEYS, type LayerBuffers, type LayerOptions, type TfjsLayerJson, type WeightDeclaration } from '../layer.js';
 import { regularizerFromTfjs, regularizerToTfjs, resolveRegularizer, type Regularizer } from '../regularizers.js';
+
+// Arguments of the current normalize call, reused (no per-call garbage).
+const args: number[] = [];
+
+/** y = gamma (x - mean) / sqrt(variance + epsilon) + beta over n rows of c channels, split by rows across the pool. */
+function normalize(x: number, y: number, n: number, c: number, mean: number, variance: number, gamma: number, beta: number, epsilon: number): void {
+  args.length = 9;
+  args[0] = x; args[1] = y; args[2] = n; args[3] = c; args[4] = mean; args[5] = variance; args[6] = gamma; args[7] = beta; args[8] = epsilon;
+  parallelRows('batchNormForward', n, c, args);
+}
 
 export interface BatchNormalizationOptions extends LayerOptions {
   /** The normalized axis: -1 (the last, channels-last), or its positive index counting the batch axis. */
@@ -163,13 +173,13 @@ export class BatchNormalization extends Layer {
     const n = (rows * this.inputSize) / c;
     const p = this.#pointers();
     if (!training) {
-      kernels.batchNormForward(b.x, b.y, n, c, p.movingMean, p.movingVariance, p.gamma, p.beta, this.epsilon);
+      normalize(b.x, b.y, n, c, p.movingMean, p.movingVariance, p.gamma, p.beta, this.epsilon);
       return;
     }
     const mean = b.scratch;
     const variance = b.scratch + c * 4;
     kernels.batchNormStats(b.x, n, c, mean, variance);
-    kernels.batchNormForward(b.x, b.y, n, c, mean, variance, p.gamma, p.beta, this.epsilon);
+    normalize(b.x, b.y, n, c, mean, variance, p.gamma, p.beta, this.epsilon);
     kernels.batchNormMovingUpdate(p.movingMean, p.movingVariance, mean, variance, c, this.momentum);
   }
 

@@ -2,11 +2,14 @@
 // 1 - rate and scaled by 1 / (1 - rate), so inference is the identity (the output is the input's memory).
 // The keep decisions are a hash of (step seed, position) (assembly/dropout.ts), so a seed gives the same
 // masks whatever the thread count, and the float64 reference rebuilds them exactly.
-import { copyBytes, kernels } from '../../kernel-calls.js';
+import { copyBytes, parallelRows } from '../../kernel-calls.js';
 import { checkNumber, checkOptions, checkShape, type Config } from '../config.js';
 import { dropoutHash32 } from '../dropout-hash.js';
 import { Layer, LAYER_OPTION_KEYS, type LayerBuffers, type LayerOptions } from '../layer.js';
 import type { Random } from '../random.js';
+
+// Arguments of the current kernel call, reused (a training step makes no per-call garbage).
+const args: number[] = [];
 
 export interface DropoutOptions extends LayerOptions {
   /** Fraction of the values dropped in training, in [0, 1). */
@@ -72,7 +75,10 @@ export class Dropout extends Layer {
     const n = rows * this.inputSize;
     if (training && this.rate > 0) {
       this.#lastStepSeed = dropoutHash32(this.#maskSeed, this.#steps++);
-      kernels.dropoutForward(b.x, b.y, b.scratch, n, this.rate, this.#lastStepSeed, 0);
+      // Split by rows across the pool when large enough: each element's mask is keyed by its index.
+      args.length = 7;
+      args[0] = b.x; args[1] = b.y; args[2] = b.scratch; args[3] = n; args[4] = this.rate; args[5] = this.#lastStepSeed; args[6] = 0;
+      parallelRows('dropoutForward', rows, this.inputSize, args);
     } else if (b.y !== b.x) {
       copyBytes(b.y, b.x, n * 4);
     }
@@ -81,8 +87,11 @@ export class Dropout extends Layer {
   backwardPass(b: LayerBuffers, rows: number): void {
     if (b.dx === 0) return;
     const n = rows * this.inputSize;
-    if (this.rate > 0) kernels.dropoutBackward(b.dy, b.scratch, b.dx, n);
-    else if (b.dx !== b.dy) copyBytes(b.dx, b.dy, n * 4);
+    if (this.rate > 0) {
+      args.length = 4;
+      args[0] = b.dy; args[1] = b.scratch; args[2] = b.dx; args[3] = n;
+      parallelRows('dropoutBackward', rows, this.inputSize, args);
+    } else if (b.dx !== b.dy) copyBytes(b.dx, b.dy, n * 4);
   }
 
   forward64(x: Float64Array, _rows: number, _weights: readonly Float64Array[], training: boolean): Float64Array {

@@ -27,7 +27,7 @@ const LAYER_TYPES: readonly RegisteredType[] = [
   { className: BatchNormalization.className, fromConfig: BatchNormalization.fromConfig, fromTfjs: (_c, config, where) => BatchNormalization.fromTfjs(config, where) },
 ];
 
-export const LAYER_CLASS_NAMES = LAYER_TYPES.map((t) => t.className);
+const LAYER_CLASS_NAMES = LAYER_TYPES.map((t) => t.className);
 
 function findType(className: unknown, tfjs: boolean): RegisteredType | undefined {
   return LAYER_TYPES.find((t) => t.className === className || (tfjs && t.tfjsNames?.includes(className as string)));

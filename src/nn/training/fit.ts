@@ -1,6 +1,7 @@
 // fit: the options, the epoch loop with its callbacks and history, and the event-loop turns. The step itself
 // (training/step.ts) and the rollback (training/snapshot.ts) are planned once per fit.
-import { gemmSplits, startWorkers, type Workspace } from '../../kernel-calls.js';
+import { gemmSplits, startWorkers } from '../../kernel-calls.js';
+import type { Workspace } from '../../workspace.js';
 import { checkBoolean, checkInteger, checkOptions, isPlainObject } from '../config.js';
 import { fromPairs, isPairList, type DataLike } from '../data.js';
 import { accuracyPerRow } from '../objective.js';

@@ -2,7 +2,8 @@
 // wasm memory, the work buffers of one call (released however the call ends), weight penalties, and the
 // passes that make no update (evaluate, predict, computeGradients).
 import { Tensor } from '../../tensor.js';
-import { copyBytes, kernels, releaseGemmScratch, Workspace } from '../../kernel-calls.js';
+import { copyBytes, kernels, releaseGemmScratch } from '../../kernel-calls.js';
+import { Workspace } from '../../workspace.js';
 import { checkInteger, checkOptions, shapeText } from '../config.js';
 import { checkDistributions, checkFinite, checkUnitInterval, labelIndices, toMatrix, type DataLike, type Matrix } from '../data.js';
 import { lossRows } from '../losses.js';

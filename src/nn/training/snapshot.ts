@@ -5,7 +5,8 @@
 // 1-thread training and 17% of its 2-thread training). Moving statistics change in the forward pass, so
 // they are copied before each forward and kept when that step's update is made.
 import type { Tensor } from '../../tensor.js';
-import { copyBytes, type Workspace } from '../../kernel-calls.js';
+import { copyBytes } from '../../kernel-calls.js';
+import type { Workspace } from '../../workspace.js';
 import type { Optimizer } from '../optimizers/index.js';
 
 export class Snapshot {

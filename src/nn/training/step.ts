@@ -2,7 +2,8 @@
 // weight penalties, one fused optimizer pass per parameter that also saves the rollback copy and checks
 // finiteness. Everything it touches is planned once per fit by the constructor: a step allocates nothing.
 import { Tensor } from '../../tensor.js';
-import { gatherRowsAt, heapI32, kernels, type Workspace } from '../../kernel-calls.js';
+import { gatherRowsAt, heapI32, kernels } from '../../kernel-calls.js';
+import type { Workspace } from '../../workspace.js';
 import { lossRows } from '../losses.js';
 import { accuracyCount, type Objective } from '../objective.js';
 import { leadingRows, type Optimizer } from '../optimizers/optimizer.js';
