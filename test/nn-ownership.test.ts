@@ -32,6 +32,7 @@ describe('while fit runs, the model, its optimizer and its layers are locked', (
     ['dispose the model', (m) => m.dispose(), /dispose is not allowed while fit runs/],
     ['dispose a layer of the model', (m) => m.layers[0].dispose(), /belongs to model 'sequential\S*': dispose the model/],
     ['build the model again', (m) => m.build([2]), /build is not allowed while fit runs/],
+    ['freeze a layer', (m) => { m.layers[0].trainable = false; }, /trainable cannot change while fit runs; set it before fit or after it resolves/],
     ['start a second fit', (m) => void m.fit(X, Y).catch(() => undefined), /./],
   ];
   for (const [name, misuse, message] of misuses) {

@@ -119,7 +119,9 @@ export interface LayerType {
 
 export abstract class Layer {
   readonly name: string;
-  trainable: boolean;
+  #trainable: boolean;
+  /** Set while the model that holds the layer runs fit: what fit planned must not change. */
+  #inUse: string | null = null;
   /** The per-sample input shape the layer declared (inputShape), if any. */
   readonly declaredInputShape: readonly number[] | undefined;
   #inputShape: readonly number[] | null = null;
@@ -136,8 +138,23 @@ export abstract class Layer {
       throw new TypeError(`${where}: name must be a non-empty string without '/' or spaces, got ${JSON.stringify(options.name)}`);
     }
     this.name = options.name ?? uniqueName(baseName(className));
-    this.trainable = options.trainable === undefined ? true : checkBoolean(options.trainable, `${this.name}: trainable`);
+    this.#trainable = options.trainable === undefined ? true : checkBoolean(options.trainable, `${this.name}: trainable`);
     this.declaredInputShape = declaredShape(options, this.name);
+  }
+
+  /** false: fit does not update the layer's weights. Changed between fits, not during one (refused then). */
+  get trainable(): boolean {
+    return this.#trainable;
+  }
+
+  set trainable(value: boolean) {
+    if (this.#inUse !== null) throw new Error(`${this.name}.trainable cannot change while ${this.#inUse} runs; set it before fit or after it resolves`);
+    this.#trainable = checkBoolean(value, `${this.name}.trainable`);
+  }
+
+  /** @internal The model marks its layers while fit runs (null when it ends). */
+  markInUse(what: string | null): void {
+    this.#inUse = what;
   }
 
   /** The class name in saved models and TensorFlow.js ('Dense'). */

@@ -232,11 +232,13 @@ export class Sequential {
     if (this.#disposed) throw new Error(`${what}: ${this.name}: the model was disposed and cannot be used`);
     if (this.#busy !== null) throw new Error(`${what}: ${this.#busy} is already running on this model (${this.name}): await it before starting another`);
     this.#busy = what;
+    for (const layer of this.layers) layer.markInUse(what);
   }
 
   /** @internal */
   unlock(): void {
     this.#busy = null;
+    for (const layer of this.layers) layer.markInUse(null);
   }
 
   /** @internal Throws when disposed; builds the model for `sample` when it is not built yet. */
