@@ -1,11 +1,12 @@
 // simdnet's public API.
-export { Tensor, tensor, zeros, memory } from './tensor.js';
+export { Tensor, tensor, zeros, memory, tidy, keep } from './tensor.js';
 export type { Shape, TensorLike, NestedArray, ArrayOfRank } from './tensor.js';
 export { matmul } from './ops/matmul.js';
 export type { MatmulOptions } from './ops/matmul.js';
 // Worker threads for large kernels (src/backend/pool.ts).
 export { setThreads, getThreads } from './backend/pool.js';
 export { backendInfo, type BackendInfo } from './backend/info.js';
+export { setMemoryLimit, getMemoryLimit } from './backend/allocator.js';
 export { relu, leakyRelu, sigmoid, tanh, step } from './ops/elementwise.js';
 export type { ElementwiseOptions, LeakyReluOptions } from './ops/elementwise.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
