@@ -39,5 +39,6 @@ export type {
   SaveOptions, DataLike, PerceptronConfig, PerceptronTraining, GradCheckOptions, GradCheckResult,
 } from './nn/index.js';
 export { loadModel, loadTfjs, saveModel, exportTfjs } from './io/index.js';
+export type { ModelLocation, TfjsModelArtifacts } from './io/index.js';
 // The perceptron's own types (its class and config come with the training API above).
 export type { PerceptronLabels, PerceptronInit, PerceptronStep, PerceptronState, PerceptronTrainOptions } from './nn/perceptron.js';

@@ -6,7 +6,7 @@ import { exportTfjs, saveModel } from './model-io.js';
 export { parseIdx, readIdx, loadIdxImages, loadIdxLabels, type IdxFile, type IdxReadOptions } from './idx.js';
 export { oneHot, fromOneHot, argmaxRows } from './labels.js';
 export { digits, idxFolder, findIdxFiles, type ImageDataset, type LabeledImages, type IdxFolderOptions } from './datasets.js';
-export { saveModel, loadModel, exportTfjs, loadTfjs, loadSaved, type SaveOptions } from './model-io.js';
+export { saveModel, loadModel, exportTfjs, loadTfjs, loadSaved, type SaveOptions, type ModelLocation, type TfjsModelArtifacts } from './model-io.js';
 export { writeSavedModel, readSavedModel, type SavedModel, type TrainingConfig } from './simdnet-format.js';
 export { writeTfjs, readTfjs, toTfjsArtifacts, fromTfjsArtifacts, type TfjsModelJson } from './tfjs.js';
 export type { WeightSpec } from './model-spec.js';

@@ -336,15 +336,15 @@ export class Sequential {
   }
 
   /**
-   * Writes the model where `destination` says (a folder path or file:// URL for simdnet's format); see
+   * Writes the model where `destination` says (a folder, a path to its model.json, or a file:// URL); see
    * sn.saveModel. The weights are copied when the call is made, so later training does not change what is saved.
    */
-  save(destination: string, options?: SaveOptions): Promise<void> {
+  save(destination: string | URL, options?: SaveOptions): Promise<void> {
     return saveWith('save', this, destination, options);
   }
 
   /** Writes a TensorFlow.js layers model (model.json + weights) that tf.loadLayersModel reads; see sn.exportTfjs. */
-  exportTfjs(destination: string): Promise<void> {
+  exportTfjs(destination: string | URL): Promise<void> {
     return saveWith('exportTfjs', this, destination);
   }
 
