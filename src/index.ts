@@ -36,7 +36,7 @@ export { layers, Layer, Dense, ActivationLayer, Flatten, Reshape, Dropout, Batch
 export type {
   LayerOptions, LayerWeight, DenseOptions, ActivationOptions, ReshapeOptions, DropoutOptions, BatchNormalizationOptions, ActivationName, Initializer, Regularizer, Loss, LossName, Reduction, SgdOptions, AdamOptions,
   LearningRateSchedule, CompileConfig, ModelSpec, TrainingConfig, FitOptions, FitCallbacks, EpochLogs, BatchLogs, History, EvaluateOptions, PredictOptions,
-  SaveOptions, DataLike, PerceptronConfig, PerceptronTraining, GradCheckOptions, GradCheckResult,
+  SaveOptions, DataLike, BatchDataset, DatasetBatch, FitDatasetOptions, EvaluateDatasetOptions, PerceptronConfig, PerceptronTraining, GradCheckOptions, GradCheckResult,
 } from './nn/index.js';
 export { loadModel, loadTfjs, saveModel, exportTfjs } from './io/index.js';
 export type { ModelLocation, TfjsModelArtifacts } from './io/index.js';

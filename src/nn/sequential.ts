@@ -12,6 +12,7 @@ import { saveWith, type SaveOptions } from './save-handlers.js';
 import type { DataLike } from './data.js';
 import { computeGradients, evaluateModel, predictModel, type EvaluateOptions, type PredictOptions } from './training/passes.js';
 import { fitModel, type FitOptions, type History } from './training/fit.js';
+import { evaluateDatasetModel, fitDatasetModel, type BatchDataset, type EvaluateDatasetOptions, type FitDatasetOptions } from './training/fit-dataset.js';
 
 export interface CompileConfig {
   optimizer: Optimizer | string;
@@ -269,6 +270,19 @@ export class Sequential {
   /** Mean loss (and accuracy, if compiled with it) over x/y, computed in batches of `batchSize` rows. */
   evaluate(x: DataLike, y: DataLike, options?: EvaluateOptions): { loss: number; accuracy?: number } {
     return evaluateModel(this, x, y, options);
+  }
+
+  /**
+   * Trains on a dataset of { xs, ys } batches (any iterable or async iterable, an sn.data pipeline, a tfjs
+   * Dataset), as TensorFlow.js's fitDataset; only one batch is in the wasm memory at a time.
+   */
+  fitDataset(dataset: BatchDataset, options?: FitDatasetOptions): Promise<History> {
+    return fitDatasetModel(this, dataset, options);
+  }
+
+  /** Mean loss and accuracy over a dataset of { xs, ys } batches, as `evaluate`. */
+  evaluateDataset(dataset: BatchDataset, options?: EvaluateDatasetOptions): Promise<{ loss: number; accuracy?: number }> {
+    return evaluateDatasetModel(this, dataset, options);
   }
 
   /** The model's outputs for x as a new [rows, ...outputShape] Tensor (the caller disposes it), in bounded batches. */
