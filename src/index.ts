@@ -29,8 +29,8 @@ export type { ActivationGradOptions, LeakyReluGradOptions } from './ops/activati
 // Data, plots, save/load, TensorFlow.js interop (src/io, src/plot).
 export * as io from './io/index.js';
 export * as plot from './plot/index.js';
-export { datasets, fromOneHot, argmaxRows } from './io/index.js';
-export type { ImageDataset, LabeledImages } from './io/index.js';
+export { datasets, data, Dataset, fromOneHot, argmaxRows } from './io/index.js';
+export type { ImageDataset, LabeledImages, Block, IdxDataOptions, IdxElement, CsvOptions, CsvColumnConfig, CsvElement } from './io/index.js';
 // Training: layers, losses, optimizers, Sequential, perceptron, gradient checking (src/nn).
 export { layers, Layer, Dense, ActivationLayer, Flatten, Reshape, Dropout, BatchNormalization, initializers, regularizers, losses, optimizers, Optimizer, Sgd, Adam, sequential, Sequential, NonFiniteLossError, perceptron, Perceptron, gradCheck } from './nn/index.js';
 export type {

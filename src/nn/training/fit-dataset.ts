@@ -76,9 +76,14 @@ function isTfjsTensor(value: unknown): value is { shape: number[]; dataSync(): A
   return typeof value === 'object' && value !== null && !(value instanceof Tensor) && typeof (value as { dataSync?: unknown }).dataSync === 'function' && Array.isArray((value as { shape?: unknown }).shape);
 }
 
-/** The leading dimension and per-sample shape of a batch part, when it shows them (a Tensor, nested arrays). */
+/** { data, shape }: what sn.data's batch() makes (and a form of DataLike). */
+function isBlock(value: unknown): value is { data: ArrayLike<number>; shape: number[] } {
+  return typeof value === 'object' && value !== null && !(value instanceof Tensor) && !Array.isArray(value) && 'data' in value && Array.isArray((value as { shape?: unknown }).shape);
+}
+
+/** The leading dimension and per-sample shape of a batch part, when it shows them (a Tensor, { data, shape }, nested arrays). */
 function shapeOf(value: unknown): number[] | null {
-  if (value instanceof Tensor || isTfjsTensor(value)) return [...value.shape];
+  if (value instanceof Tensor || isTfjsTensor(value) || isBlock(value)) return [...value.shape];
   if (!Array.isArray(value)) return null;
   const shape: number[] = [];
   let level: unknown = value;
@@ -103,6 +108,11 @@ function writeValues(value: unknown, at: number, limit: number, what: string, to
     return value.size;
   }
   if (isTfjsTensor(value)) value = value.dataSync();
+  else if (isBlock(value)) {
+    const size = value.shape.reduce((a, b) => a * b, 1);
+    if (value.data?.length !== size) throw new RangeError(`${what}: data holds ${String(value.data?.length)} values, shape [${value.shape.join(', ')}] needs ${size}`);
+    value = value.data;
+  }
   const heap = heapF32();
   if (value instanceof Float32Array) {
     if (value.length > limit) throw overflow(String(value.length));
