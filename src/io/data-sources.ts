@@ -30,7 +30,19 @@ export function idx(imagesFile: string, labelsFile: string, options?: IdxDataOpt
   if (layout !== 'flat' && layout !== 'image') throw new TypeError(`data.idx: shape must be 'flat' or 'image', got ${JSON.stringify(layout)}`);
   const classes = opts.oneHot;
   if (classes !== undefined && (!Number.isInteger(classes) || classes < 1)) throw new RangeError(`data.idx: oneHot must be a class count >= 1, got ${String(classes)}`);
-  return new Dataset(async function* () {
+  return new SourceDataset(
+    () => idxRows(imagesFile, labelsFile, layout, classes, 0, true) as AsyncIterator<IdxElement>,
+    (size, smallLastBatch) => idxRows(imagesFile, labelsFile, layout, classes, size, smallLastBatch),
+  );
+}
+
+/**
+ * The rows of an IDX pair: one element per item (`batchSize` 0), or batches of `batchSize` items written
+ * straight into one block each (what data.idx(...).batch(n) reads: no per-item arrays to stack).
+ */
+async function* idxRows(
+  imagesFile: string, labelsFile: string, layout: 'flat' | 'image', classes: number | undefined, batchSize: number, smallLastBatch: boolean,
+): AsyncGenerator<IdxElement | { xs: Block; ys: Block }, void, undefined> {
     let labelCount = -1;
     let imageDims: readonly number[] = [];
     const labels = idxItems(labelsFile, (dims) => {
@@ -42,28 +54,63 @@ export function idx(imagesFile: string, labelsFile: string, options?: IdxDataOpt
       imageDims = dims;
     });
     try {
+      const group = Math.max(1, batchSize);
+      const yCols = classes ?? 1;
+      let xs = new Float32Array(0);
+      let ys = new Float32Array(0);
+      let n = 0;
+      const sampleShape = (): number[] => (layout === 'image' ? [...imageDims.slice(1), 1] : [imageDims.slice(1).reduce((a, b) => a * b, 1)]);
+      const emit = (): IdxElement | { xs: Block; ys: Block } => {
+        if (batchSize > 0) return { xs: { data: xs.subarray(0, n * (xs.length / group)), shape: [n, ...sampleShape()] }, ys: { data: ys.subarray(0, n * yCols), shape: classes === undefined ? [n] : [n, yCols] } };
+        return { xs: layout === 'image' ? { data: xs, shape: sampleShape() } : xs, ys: classes === undefined ? ys[0] : ys };
+      };
       for (let i = 0; ; i++) {
         const [label, image] = await Promise.all([labels.next(), images.next()]);
         if (i === 0 && labelCount !== imageDims[0] && labelCount >= 0 && imageDims.length > 0) {
           throw new RangeError(`${labelsFile} holds ${labelCount} labels but ${imagesFile} holds ${imageDims[0]} images`);
         }
-        if (label.done || image.done) return;
-        const pixels = new Float32Array(image.value.length);
-        // Same expression as loadIdxImages, so a pixel byte maps to the same float32 in both.
-        for (let p = 0; p < pixels.length; p++) pixels[p] = image.value[p] / 255;
-        const c = label.value[0];
-        let ys: number | Float32Array = c;
-        if (classes !== undefined) {
-          if (c >= classes) throw new RangeError(`${labelsFile}: label ${c} of item ${i} is not below oneHot's ${classes} classes`);
-          ys = new Float32Array(classes);
-          ys[c] = 1;
+        if (label.done || image.done) break;
+        const pixels = image.value;
+        if (n === 0) {
+          // A new block per element or batch: what was yielded is the consumer's to keep.
+          xs = new Float32Array(group * pixels.length);
+          ys = new Float32Array(group * yCols);
         }
-        yield { xs: layout === 'image' ? { data: pixels, shape: [...imageDims.slice(1), 1] } : pixels, ys };
+        const at = n * pixels.length;
+        // Same expression as loadIdxImages, so a pixel byte maps to the same float32 in both.
+        for (let p = 0; p < pixels.length; p++) xs[at + p] = pixels[p] / 255;
+        const c = label.value[0];
+        if (classes === undefined) ys[n] = c;
+        else {
+          if (c >= classes) throw new RangeError(`${labelsFile}: label ${c} of item ${i} is not below oneHot's ${classes} classes`);
+          ys[n * yCols + c] = 1;
+        }
+        if (++n === group) {
+          yield emit();
+          n = 0;
+        }
       }
+      if (n > 0 && smallLastBatch) yield emit();
     } finally {
       await Promise.all([labels.return(), images.return()]);
     }
-  });
+}
+
+/**
+ * A file source whose batch(n) is read batch by batch from the file (each batch written once into its
+ * block) instead of stacking per-row elements; map/shuffle/take before batch() work on rows as usual.
+ */
+class SourceDataset<T, B> extends Dataset<T> {
+  readonly #openBatches: (size: number, smallLastBatch: boolean) => AsyncIterator<B>;
+  constructor(open: () => AsyncIterator<T>, openBatches: (size: number, smallLastBatch: boolean) => AsyncIterator<B>) {
+    super(open);
+    this.#openBatches = openBatches;
+  }
+
+  override batch(size: number, smallLastBatch = true): never {
+    super.batch(size, smallLastBatch); // checks the arguments
+    return new Dataset(() => this.#openBatches(size, smallLastBatch)) as never;
+  }
 }
 
 /** A CSV column's role (tfjs's ColumnConfig, for numeric columns). */
