@@ -47,6 +47,7 @@ async function timed(train) {
 
 const runs = {
   'fit (in memory, shuffled)': (m) => m.fit(data.train.x, data.train.y, { epochs: 1, batchSize: w.batchSize, seed: 1 }),
+  'fit (in memory, in order: shuffle false)': (m) => m.fit(data.train.x, data.train.y, { epochs: 1, batchSize: w.batchSize, shuffle: false }),
   'fitDataset (IDX as stored, in file order)': (m) => m.fitDataset(streamed(0), { epochs: 1 }),
   'fitDataset (raw IDX, in file order)': (m) => m.fitDataset(streamed(0, raw), { epochs: 1 }),
   'fitDataset (raw IDX, shuffle(10000))': (m) => m.fitDataset(streamed(10000, raw), { epochs: 1 }),
