@@ -1,5 +1,5 @@
 // simdnet's public API.
-export { Tensor, tensor, zeros, memory } from './tensor.js';
+export { Tensor, tensor, zeros, memory, tidy, keep } from './tensor.js';
 export { setDebugMemory, checkFreedMemory } from './backend/allocator.js';
 export type { Shape, TensorLike, NestedArray, ArrayOfRank } from './tensor.js';
 export { matmul } from './ops/matmul.js';
@@ -7,6 +7,7 @@ export type { MatmulOptions } from './ops/matmul.js';
 // Worker threads for large kernels (src/backend/pool.ts).
 export { setThreads, getThreads } from './backend/pool.js';
 export { backendInfo, type BackendInfo } from './backend/info.js';
+export { setMemoryLimit, getMemoryLimit } from './backend/allocator.js';
 export { relu, leakyRelu, sigmoid, tanh, step } from './ops/elementwise.js';
 export type { ElementwiseOptions, LeakyReluOptions } from './ops/elementwise.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
@@ -29,15 +30,16 @@ export type { ActivationGradOptions, LeakyReluGradOptions } from './ops/activati
 // Data, plots, save/load, TensorFlow.js interop (src/io, src/plot).
 export * as io from './io/index.js';
 export * as plot from './plot/index.js';
-export { datasets, fromOneHot, argmaxRows } from './io/index.js';
-export type { ImageDataset, LabeledImages } from './io/index.js';
+export { datasets, data, Dataset, fromOneHot, argmaxRows } from './io/index.js';
+export type { ImageDataset, LabeledImages, Block, IdxDataOptions, IdxElement, CsvOptions, CsvColumnConfig, CsvElement } from './io/index.js';
 // Training: layers, losses, optimizers, Sequential, perceptron, gradient checking (src/nn).
 export { layers, Layer, Dense, ActivationLayer, Flatten, Reshape, Dropout, BatchNormalization, initializers, regularizers, losses, optimizers, Optimizer, Sgd, Adam, sequential, Sequential, NonFiniteLossError, perceptron, Perceptron, gradCheck } from './nn/index.js';
 export type {
   LayerOptions, LayerWeight, DenseOptions, ActivationOptions, ReshapeOptions, DropoutOptions, BatchNormalizationOptions, ActivationName, Initializer, Regularizer, Loss, LossName, Reduction, SgdOptions, AdamOptions,
   LearningRateSchedule, CompileConfig, ModelSpec, TrainingConfig, FitOptions, FitCallbacks, EpochLogs, BatchLogs, History, EvaluateOptions, PredictOptions,
-  SaveOptions, DataLike, PerceptronConfig, PerceptronTraining, GradCheckOptions, GradCheckResult,
+  SaveOptions, DataLike, BatchDataset, DatasetBatch, FitDatasetOptions, EvaluateDatasetOptions, PerceptronConfig, PerceptronTraining, GradCheckOptions, GradCheckResult,
 } from './nn/index.js';
 export { loadModel, loadTfjs, saveModel, exportTfjs } from './io/index.js';
+export type { ModelLocation, TfjsModelArtifacts } from './io/index.js';
 // The perceptron's own types (its class and config come with the training API above).
 export type { PerceptronLabels, PerceptronInit, PerceptronStep, PerceptronState, PerceptronTrainOptions } from './nn/perceptron.js';

@@ -15,6 +15,12 @@ export type ArrayOfRank<R extends number> = number extends R
 let liveTensors = 0;
 
 /**
+ * Open tidy() scopes, innermost last: each records the tensors made while it is the innermost one. keep()
+ * takes a tensor out of every scope; tidy() hands the tensors its function returns to the enclosing scope.
+ */
+const scopes: Set<Tensor>[] = [];
+
+/**
  * `A` is what toArray() gives: number[][] for a tensor TypeScript knows to be 2-D (from tensor()'s nesting
  * or a literal shape), and so on; any depth (number | NestedArray) otherwise. Every Tensor<A> is a Tensor.
  */
@@ -33,6 +39,7 @@ export class Tensor<A extends number | NestedArray = number | NestedArray> {
     this.size = dims.reduce((a, b) => a * b, 1);
     this.#ptr = allocate(this.size * 4);
     liveTensors++;
+    if (scopes.length > 0) scopes[scopes.length - 1].add(this);
   }
 
   /** Byte offset of the first element in the wasm memory (what crosses to the kernels). */
@@ -75,6 +82,47 @@ export class Tensor<A extends number | NestedArray = number | NestedArray> {
     return build(0, 0) as A;
   }
 
+  /** A copy of the values as a new Float32Array (TensorFlow.js's dataSync); `data` is the zero-copy view. */
+  dataSync(): Float32Array {
+    return this.data.slice();
+  }
+
+  /** The same as toArray() (TensorFlow.js's name). */
+  arraySync(): A {
+    return this.toArray();
+  }
+
+  /** toArray() as a Promise, for code written for TensorFlow.js's async array(). */
+  array(): Promise<A> {
+    try {
+      return Promise.resolve(this.toArray());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * A new tensor of shape `shape` holding a copy of the values (as many elements; one -1 entry is inferred).
+   * The result owns its memory: dispose each of the two independently.
+   */
+  reshape<const S extends Shape>(shape: S): Tensor<ArrayOfRank<S['length']>> {
+    const source = this.ptr;
+    const dims = resolveReshape(shape, this.size, this.shape);
+    const out = new Tensor<ArrayOfRank<S['length']>>(dims);
+    out.data.set(new Float32Array(memoryBuffer(), source, this.size));
+    return out;
+  }
+
+  /** A new tensor with the same shape and a copy of the values. */
+  clone(): Tensor<A> {
+    return this.reshape(this.shape) as unknown as Tensor<A>;
+  }
+
+  /** `using t = sn.tensor(...)` disposes t at the end of the block (explicit resource management). */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** Frees the memory. Any later use throws; disposing twice is harmless. */
   dispose(): void {
     if (this.#disposed) return;
@@ -88,6 +136,21 @@ export class Tensor<A extends number | NestedArray = number | NestedArray> {
   toString(): string {
     return `Tensor [${this.shape.join(', ')}]${this.#disposed ? ' (disposed)' : ''}`;
   }
+}
+
+/** reshape's target shape: sizes >= 0 with at most one -1, inferred so the element count is unchanged. */
+function resolveReshape(shape: Shape, size: number, from: Shape): number[] {
+  if (!Array.isArray(shape)) throw new TypeError(`reshape: shape must be an array of sizes, got ${String(shape)}`);
+  const unknown = shape.filter((d) => d === -1).length;
+  if (unknown > 1) throw new RangeError(`reshape: shape [${shape.join(', ')}] has more than one -1`);
+  const known = shape.filter((d) => d !== -1);
+  checkShape(known);
+  const product = known.reduce((a, b) => a * b, 1);
+  const dims = shape.map((d) => (d === -1 ? (product === 0 ? 0 : size / product) : d));
+  if (dims.some((d) => !Number.isInteger(d)) || dims.reduce((a, b) => a * b, 1) !== size) {
+    throw new RangeError(`reshape: cannot reshape [${from.join(', ')}] (${size} elements) to [${shape.join(', ')}]`);
+  }
+  return dims;
 }
 
 function checkShape(shape: Shape): number[] {
@@ -202,4 +265,60 @@ export function zeros<const S extends Shape>(shape: S): Tensor<ArrayOfRank<S['le
 /** Live tensors and bytes held in the wasm memory (tensors plus internal work buffers). */
 export function memory(): { tensors: number; bytes: number } {
   return { tensors: liveTensors, bytes: allocatedBytes() };
+}
+
+/** Values tidy() can return: tensors, anything else, and arrays or plain objects of them (searched for tensors). */
+function tensorsIn(value: unknown, found: Set<Tensor>, seen: Set<unknown>): void {
+  if (value instanceof Tensor) {
+    found.add(value);
+    return;
+  }
+  if (value === null || typeof value !== 'object' || seen.has(value) || ArrayBuffer.isView(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) for (const v of value) tensorsIn(v, found, seen);
+  else if (value instanceof Map) for (const v of value.values()) tensorsIn(v, found, seen);
+  else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) for (const v of Object.values(value)) tensorsIn(v, found, seen);
+}
+
+/**
+ * Runs `fn` and disposes every tensor made during the call, except those it returns (a tensor, or tensors
+ * anywhere inside returned arrays, Maps and plain objects) and those passed to keep(). Returned tensors
+ * belong to the enclosing tidy, if any. As in TensorFlow.js, `fn` must not be async (its tensors would be
+ * made after tidy returned): a returned Promise is an error. tidy(name, fn) is accepted too.
+ */
+export function tidy<T>(fn: () => T): T;
+export function tidy<T>(name: string, fn: () => T): T;
+export function tidy<T>(nameOrFn: string | (() => T), maybeFn?: () => T): T {
+  const fn = typeof nameOrFn === 'function' ? nameOrFn : maybeFn;
+  if (typeof fn !== 'function') throw new TypeError('tidy expects a function (or a name and a function)');
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  const returned = new Set<Tensor>();
+  if (result instanceof Promise) {
+    for (const t of scope) t.dispose();
+    throw new TypeError('tidy: the function returned a Promise; tidy takes synchronous functions (dispose tensors of async code yourself, or use `using`)');
+  }
+  tensorsIn(result, returned, new Set());
+  const parent = scopes.length > 0 ? scopes[scopes.length - 1] : null;
+  for (const t of scope) {
+    if (returned.has(t)) parent?.add(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+/** Marks `t` so that no enclosing tidy() disposes it; returns it. */
+export function keep<T extends Tensor>(t: T): T {
+  if (!(t instanceof Tensor)) throw new TypeError(`keep expects a Tensor, got ${String(t)}`);
+  for (const scope of scopes) scope.delete(t);
+  return t;
 }

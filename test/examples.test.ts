@@ -21,6 +21,18 @@ function expectBoundaryPlot(file: string, labels: number[]): void {
 }
 
 describe('examples', () => {
+  it('streaming: digits streamed from IDX through fitDataset, a CSV file, tidy, file:// save and reload', () => {
+    const r = run('streaming');
+    expect(r.accuracy).toBeGreaterThan(0.9);
+    expect(r.valAccuracy).toHaveLength(r.epochs);
+    expect(r.valAccuracy.at(-1)).toBe(r.accuracy);
+    expect(r.xorAccuracy).toBeGreaterThan(0.95);
+    expect(r.probabilities[0]).toBeGreaterThan(0.5);
+    expect(r.probabilities[1]).toBeLessThan(0.5);
+    expect(r.leaked).toBe(0);
+    expect(r.loadedAccuracy).toBe(r.accuracy);
+  });
+
   it('or-gate: the cost falls and all four points are classified right', () => {
     const r = run('or-gate');
     expect(r.finalCost).toBeLessThan(r.firstCost / 10);

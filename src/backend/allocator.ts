@@ -64,10 +64,30 @@ function grow(minBytes: number): void {
   addFree(oldEnd, heapEnd - oldEnd);
 }
 
+/** The most bytes live blocks may hold together (setMemoryLimit); null: up to wasm32's 4 GiB. */
+let limitBytes: number | null = null;
+
+/**
+ * Caps the bytes that tensors and work buffers may hold together in the wasm memory (null removes the cap):
+ * an allocation past it fails with a RangeError, as one past wasm32's 4 GiB does. Lets a program (or a
+ * test) check that it trains within a memory budget, e.g. streaming data with fitDataset.
+ */
+export function setMemoryLimit(bytes: number | null): void {
+  if (bytes !== null && (!Number.isInteger(bytes) || bytes < 0)) throw new RangeError(`setMemoryLimit: expected a whole number of bytes or null, got ${String(bytes)}`);
+  limitBytes = bytes;
+}
+
+export function getMemoryLimit(): number | null {
+  return limitBytes;
+}
+
 /** Reserves `bytes` (rounded up to 64) and returns the block's byte offset in the linear memory. */
 export function allocate(bytes: number): number {
   if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`cannot allocate ${bytes} bytes: not a size`);
   const size = Math.max(ALIGN, alignUp(bytes));
+  if (limitBytes !== null && liveBytes + size > limitBytes) {
+    throw new RangeError(`cannot allocate ${bytes} bytes: the memory limit (setMemoryLimit) is ${limitBytes} bytes and ${liveBytes} are in use`);
+  }
   if (size > MAX_BYTES - heapStart - liveBytes) {
     throw new RangeError(
       `cannot allocate ${bytes} bytes: wasm32 memory is limited to 4 GiB and ${liveBytes} bytes are in use`,

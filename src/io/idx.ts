@@ -288,6 +288,16 @@ interface IdxSink<T> {
  * The data must then end exactly where the header says, unless the sink wants fewer values (it stops there).
  */
 async function streamIdx<T>(file: string, prepare: (dims: readonly number[]) => IdxSink<T>): Promise<T> {
+  const { stream, header } = await openCheckedIdx(file);
+  try {
+    return await fill(stream, header, prepare(header.dims), file);
+  } finally {
+    await stream.close();
+  }
+}
+
+/** An open IDX stream positioned after its header, its length checked as streamIdx describes. */
+async function openCheckedIdx(file: string): Promise<{ stream: IdxByteStream; header: IdxHeader }> {
   let lengthChecked = false;
   for (;;) {
     const stream = await IdxByteStream.open(file);
@@ -306,12 +316,51 @@ async function streamIdx<T>(file: string, prepare: (dims: readonly number[]) => 
         const { length, complete } = await stream.drain(expected);
         checkIdxLength(header, length, file, complete);
         lengthChecked = true;
+        await stream.close();
         continue; // The real length is right after all: read the file again, this time keeping the values.
       }
-      return await fill(stream, header, prepare(header.dims), file);
-    } finally {
+      return { stream, header };
+    } catch (e) {
       await stream.close();
+      throw e;
     }
+  }
+}
+
+/**
+ * The items of an IDX file one at a time (an image's pixels, a label), read as they are consumed: the file's
+ * length is checked first (as readIdx does) and nothing but the item being read is kept. `onHeader` sees the
+ * dims before the first item (and may refuse them). Each yielded array is reused for the next item: copy it to keep it.
+ */
+export async function* idxItems(file: string, onHeader: (dims: readonly number[]) => void = () => undefined): AsyncGenerator<Uint8Array, void, undefined> {
+  const { stream, header } = await openCheckedIdx(file);
+  try {
+    onHeader(header.dims);
+    const count = header.dims[0];
+    const itemBytes = count === 0 ? 0 : header.count / count;
+    const item = new Uint8Array(itemBytes);
+    let filled = 0;
+    let items = 0;
+    while (items < count) {
+      const chunk = await stream.next();
+      if (chunk === null) throw truncatedError(header, stream.position, file);
+      let at = 0;
+      while (at < chunk.length && items < count) {
+        const take = Math.min(itemBytes - filled, chunk.length - at);
+        item.set(chunk.subarray(at, at + take), filled);
+        filled += take;
+        at += take;
+        if (filled === itemBytes) {
+          filled = 0;
+          items++;
+          yield item;
+        }
+      }
+      stream.unread(chunk.subarray(at));
+    }
+    if ((await stream.next()) !== null) throw extraBytesError(header, stream.position, file, false);
+  } finally {
+    await stream.close();
   }
 }
 

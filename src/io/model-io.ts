@@ -2,36 +2,42 @@
 // models (exportTfjs/loadTfjs). Saving copies the model's description and weights before its first await,
 // so what is written is the model at the moment of the call. A model is only built once its files have
 // been read and checked, and a failure while building or compiling it disposes it: no half-built model escapes.
-import { join } from 'node:path';
+// Destinations are named as TensorFlow.js users do (model-source.ts): a folder, its model.json, a file://
+// URL, and for loading an http(s):// URL or in-memory ModelArtifacts.
 import { Sequential } from '../nn/sequential.js';
 import type { SaveOptions } from '../nn/save-handlers.js';
+import { folderOf, folderSource, isHttpUrl, urlSource, type ModelSource } from './model-source.js';
 import { readSavedModel, writeSavedModel, type SavedModel } from './simdnet-format.js';
-import { readTfjs, toTfjsArtifacts, writeTfjs } from './tfjs.js';
+import { fromModelArtifacts, isModelArtifacts, readTfjs, toTfjsArtifacts, writeTfjs, type TfjsModelArtifacts } from './tfjs.js';
 
-export type { SaveOptions };
+export type { SaveOptions, TfjsModelArtifacts };
 
-function checkDir(dir: unknown, where: string): string {
-  if (typeof dir !== 'string' || dir === '') throw new TypeError(`${where}: dir must be a folder path`);
-  return dir;
+/** Where a model is read from: a folder, a path to its model.json, a file:// or http(s):// URL (string or URL object). */
+export type ModelLocation = string | URL;
+
+function sourceOf(location: unknown, where: string): ModelSource {
+  return isHttpUrl(location) ? urlSource(location) : folderSource(location, where);
 }
 
 /**
  * Writes `dir/model.json` (architecture, optimizer and compile settings, simdnet version) and its weights
  * file (little-endian float32): `weights.bin`, or `weights-<checksum>.bin` when replacing a model whose
  * weights are in weights.bin. model.json is renamed into place last, so a failed save leaves the old model whole.
+ * `dir` may also be a path to model.json or a file:// URL.
  */
-export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}): Promise<void> {
-  checkDir(dir, 'save');
+export async function saveModel(model: Sequential, dir: ModelLocation, options: SaveOptions = {}): Promise<void> {
+  const folder = folderOf(dir, 'save');
   if (!(model instanceof Sequential)) throw new TypeError('save: expected a Sequential model');
   const spec = model.toSpec();
   const saved: SavedModel = { ...spec, training: model.trainingConfig, metadata: options.metadata ?? null };
-  await writeSavedModel(saved, dir);
+  await writeSavedModel(saved, folder);
 }
 
 /** A saved model and its extras, for callers (the CLI) that want the metadata too. */
-export async function loadSaved(dir: string): Promise<{ model: Sequential; saved: SavedModel }> {
-  const saved = await readSavedModel(dir);
-  const where = join(dir, 'model.json');
+export async function loadSaved(location: ModelLocation): Promise<{ model: Sequential; saved: SavedModel }> {
+  const source = sourceOf(location, 'loadModel');
+  const saved = await readSavedModel(source);
+  const where = source.where;
   const model = Sequential.fromSpec(saved, where);
   try {
     if (saved.training !== null) model.compileFrom(saved.training, where);
@@ -44,21 +50,27 @@ export async function loadSaved(dir: string): Promise<{ model: Sequential; saved
 }
 
 /**
- * Loads a model written by `save`: same layers and weights, so its predictions are identical; compiled again
- * (same optimizer settings, loss, metrics) when the saved model was compiled. Missing, truncated or
- * inconsistent files are errors that name the file.
+ * Loads a model written by `save` (from its folder, model.json, a file:// or http(s):// URL): same layers and
+ * weights, so its predictions are identical; compiled again (same optimizer settings, loss, metrics) when the
+ * saved model was compiled. Missing, truncated or inconsistent files are errors that name the file. Given
+ * TensorFlow.js ModelArtifacts ({ modelTopology, weightSpecs, weightData }), it imports them as loadTfjs does.
  */
-export async function loadModel(dir: string): Promise<Sequential> {
-  return (await loadSaved(checkDir(dir, 'loadModel'))).model;
+export async function loadModel(location: ModelLocation | TfjsModelArtifacts): Promise<Sequential> {
+  if (isModelArtifacts(location)) return fromModelArtifacts(location, 'loadModel(artifacts)');
+  return (await loadSaved(location)).model;
 }
 
 /** Writes a TensorFlow.js layers model (model.json + weights.bin, or weights-<checksum>.bin as saveModel) that tf.loadLayersModel reads. */
-export async function exportTfjs(model: Sequential, dir: string): Promise<void> {
-  checkDir(dir, 'exportTfjs');
-  await writeTfjs(toTfjsArtifacts(model), dir);
+export async function exportTfjs(model: Sequential, dir: ModelLocation): Promise<void> {
+  const folder = folderOf(dir, 'exportTfjs');
+  await writeTfjs(toTfjsArtifacts(model), folder);
 }
 
-/** Imports a TensorFlow.js layers model (uncompiled). */
-export async function loadTfjs(dir: string): Promise<Sequential> {
-  return readTfjs(checkDir(dir, 'loadTfjs'));
+/**
+ * Imports a TensorFlow.js layers model (uncompiled) from its folder, model.json, a file:// or http(s):// URL
+ * (as tf.loadLayersModel), or from in-memory ModelArtifacts ({ modelTopology, weightSpecs, weightData }).
+ */
+export async function loadTfjs(location: ModelLocation | TfjsModelArtifacts): Promise<Sequential> {
+  if (isModelArtifacts(location)) return fromModelArtifacts(location, 'loadTfjs(artifacts)');
+  return readTfjs(sourceOf(location, 'loadTfjs'));
 }

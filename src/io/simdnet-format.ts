@@ -1,10 +1,9 @@
 // simdnet's own model files: model.json (architecture, training configuration, simdnet version and the
 // weight list with the name, size and checksum of the weights file) and the weights file (little-endian
 // float32, in order): weights.bin, or weights-<checksum>.bin after a save over a model in weights.bin (files.ts).
-import { join } from 'node:path';
 import type { ModelSpec, TrainingConfig } from '../nn/sequential.js';
 import { fnv1a, parseJson, writeModelFiles } from './files.js';
-import { readInside, readManifest } from './safe-read.js';
+import { folderSource, type ModelSource } from './model-source.js';
 import { packWeights, unpackWeights } from './model-spec.js';
 import { SIMDNET_VERSION } from './version.js';
 
@@ -86,10 +85,14 @@ function layerFromVersion1(layer: Record<string, unknown>, i: number, where: str
 /** Whether a manifest's weightsFile is a plain file name in the model's own folder. */
 const isPlainFileName = (name: unknown): name is string => typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name) && name !== 'model.json';
 
-/** Reads and checks a saved model; nothing is allocated in wasm memory here, and sizes are checked first. */
-export async function readSavedModel(dir: string): Promise<SavedModel> {
-  const jsonPath = join(dir, 'model.json');
-  const json = parseJson(await readManifest(dir, 'the model manifest'), jsonPath);
+/**
+ * Reads and checks a saved model from a folder (or a ModelSource: a URL); nothing is allocated in wasm memory
+ * here, and sizes are checked first.
+ */
+export async function readSavedModel(from: string | ModelSource): Promise<SavedModel> {
+  const source = typeof from === 'string' ? folderSource(from, 'readSavedModel') : from;
+  const jsonPath = source.where;
+  const json = parseJson(await source.manifest('the model manifest'), jsonPath);
   if (!isObject(json)) throw new TypeError(`${jsonPath}: not a JSON object`);
   if (json.format === 'layers-model') throw new TypeError(`${jsonPath}: this is a TensorFlow.js model; load it with loadTfjs`);
   if (json.format !== MODEL_FORMAT) throw new TypeError(`${jsonPath}: format is ${JSON.stringify(json.format)}, not '${MODEL_FORMAT}'`);
@@ -119,9 +122,10 @@ export async function readSavedModel(dir: string): Promise<SavedModel> {
   if (json.weightsBytes !== needed) throw new RangeError(`${jsonPath}: weightsBytes is ${String(json.weightsBytes)}, the listed weights need ${needed}`);
   const training = checkTraining(json.training, jsonPath);
   if (!isPlainFileName(json.weightsFile)) throw new TypeError(`${jsonPath}: weightsFile ${JSON.stringify(json.weightsFile)} is not a file name in the model's folder`);
-  const weightsPath = join(dir, json.weightsFile);
-  const bytes = await readInside(dir, json.weightsFile, 'the weights file', (size) => {
-    if (size !== needed) throw new RangeError(`${weightsPath}: holds ${size} bytes, model.json's weights need ${needed} (${size < needed ? 'truncated' : 'too long'})`);
+  let weightsPath = json.weightsFile;
+  const bytes = await source.file(json.weightsFile, 'the weights file', needed, (size, shown) => {
+    weightsPath = shown;
+    if (size !== needed) throw new RangeError(`${shown}: holds ${size} bytes, model.json's weights need ${needed} (${size < needed ? 'truncated' : 'too long'})`);
   });
   if (fnv1a(bytes) !== json.weightsChecksum) {
     throw new Error(`${weightsPath}: checksum ${fnv1a(bytes)} differs from model.json's ${String(json.weightsChecksum)}: the file is corrupt or from another save`);

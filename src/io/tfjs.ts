@@ -4,9 +4,8 @@
 // TensorFlow.js (Layer.toTfjs) and the registry makes layers from tfjs entries (layerFromTfjs); this file
 // only handles the file format. simdnet's weight layouts are tfjs's (a Dense kernel is [in, units]), so
 // values are copied as they are.
-import { join } from 'node:path';
 import { DEFAULT_WEIGHTS_FILE, writeModelFiles, parseJson } from './files.js';
-import { readManifest, readWeightFiles } from './safe-read.js';
+import { folderSource, type ModelSource } from './model-source.js';
 import type { Layer, TfjsLayerJson } from '../nn/layer.js';
 import { layerFromTfjs } from '../nn/layers/index.js';
 import { declaredWeights, Sequential } from '../nn/sequential.js';
@@ -207,12 +206,46 @@ export function fromTfjsArtifacts(modelJson: unknown, weightData: Uint8Array, wh
   }
 }
 
-/** Reads a tfjs layers model from `dir` (model.json and the weight files its manifest lists). */
-export async function readTfjs(dir: string): Promise<Sequential> {
-  const jsonPath = join(dir, 'model.json');
-  const modelJson = parseJson(await readManifest(dir, 'the TensorFlow.js model.json'), jsonPath);
+/** Reads a tfjs layers model from a folder or a ModelSource (model.json and the weight files its manifest lists). */
+export async function readTfjs(from: string | ModelSource): Promise<Sequential> {
+  const source = typeof from === 'string' ? folderSource(from, 'readTfjs') : from;
+  const jsonPath = source.where;
+  const modelJson = parseJson(await source.manifest('the TensorFlow.js model.json'), jsonPath);
   if (!isObject(modelJson)) throw new TypeError(`${jsonPath}: not a JSON object`);
   const { paths, bytes } = parseManifest(modelJson, jsonPath);
-  const weightData = await readWeightFiles(dir, paths, bytes, jsonPath);
+  const weightData = await source.weightFiles(paths, bytes);
   return fromTfjsArtifacts(modelJson, weightData, jsonPath);
+}
+
+/** TensorFlow.js's in-memory ModelArtifacts (what tf.io.fromMemory and a custom IOHandler's load give). */
+export interface TfjsModelArtifacts {
+  modelTopology: unknown;
+  weightSpecs: unknown[];
+  /** The weights, as one buffer or a list of buffers (tfjs 4's WeightData), or a typed array. */
+  weightData: ArrayBuffer | ArrayBuffer[] | ArrayBufferView;
+  format?: string;
+}
+
+export function isModelArtifacts(value: unknown): value is TfjsModelArtifacts {
+  return isObject(value) && 'modelTopology' in value && 'weightSpecs' in value;
+}
+
+/** A Sequential model from TensorFlow.js ModelArtifacts ({ modelTopology, weightSpecs, weightData }). */
+export function fromModelArtifacts(artifacts: TfjsModelArtifacts, where: string): Sequential {
+  const { modelTopology, weightSpecs, weightData } = artifacts;
+  if (!Array.isArray(weightSpecs)) throw new TypeError(`${where}: weightSpecs must be a list of { name, shape, dtype }`);
+  const buffers = Array.isArray(weightData) ? weightData : [weightData];
+  const parts = buffers.map((b, i) => {
+    if (b instanceof ArrayBuffer) return new Uint8Array(b);
+    if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    throw new TypeError(`${where}: weightData${Array.isArray(weightData) ? `[${i}]` : ''} must be an ArrayBuffer or a typed array, got ${b === null ? 'null' : typeof b}`);
+  });
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.length;
+  }
+  const modelJson = { format: artifacts.format ?? 'layers-model', modelTopology, weightsManifest: [{ paths: [], weights: weightSpecs }] };
+  return fromTfjsArtifacts(modelJson, bytes, where);
 }

@@ -18,6 +18,7 @@ export type { CompileConfig, ModelSpec, TrainingConfig } from './sequential.js';
 export { NonFiniteLossError } from './training/fit.js';
 export type { FitOptions, FitCallbacks, EpochLogs, BatchLogs, History } from './training/fit.js';
 export type { EvaluateOptions, PredictOptions } from './training/passes.js';
+export type { BatchDataset, DatasetBatch, FitDatasetOptions, EvaluateDatasetOptions } from './training/fit-dataset.js';
 export type { SaveOptions } from './save-handlers.js';
 export type { DataLike } from './data.js';
 export { perceptron, Perceptron } from './perceptron.js';

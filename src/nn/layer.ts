@@ -4,7 +4,7 @@
 // buffers the plan gives it), its float64 reference forward (what gradCheck differentiates), and its
 // TensorFlow.js layers config in both directions. The model, the plan, save/load, tfjs interop, summary()
 // and gradCheck only ever call these methods; the registry (layers/index.ts) finds a type by class name.
-import { Tensor } from '../tensor.js';
+import { keep, Tensor } from '../tensor.js';
 import { allocate, copyBytes, release } from '../kernel-calls.js';
 import { checkBoolean, checkInteger, checkShape, isPlainObject, shapeText, sizeOf, snakeCase, type Config } from './config.js';
 import type { Activation } from './activations.js';
@@ -308,10 +308,11 @@ export abstract class Layer {
 
   /** Creates a declared weight, filled by its initializer (fan-in and fan-out from the shape, as Keras for dense kernels). */
   #addWeight(d: WeightDeclaration, random: Random): void {
-    const tensor = new Tensor(d.shape);
+    // The layer owns its weights: a tidy() around building the model must not dispose them.
+    const tensor = keep(new Tensor(d.shape));
     let grad: Tensor | null = null;
     try {
-      if (d.trainable !== false) grad = new Tensor(d.shape);
+      if (d.trainable !== false) grad = keep(new Tensor(d.shape));
     } catch (e) {
       tensor.dispose();
       throw e;
@@ -395,8 +396,8 @@ export abstract class Layer {
     if (shapeText(dy.shape) !== shapeText(p.output.shape)) {
       throw new RangeError(`${this.name}.backward: dy has shape ${shapeText(dy.shape)}, the output has shape ${shapeText(p.output.shape)}`);
     }
-    p.outputGrad ??= new Tensor(p.output.shape);
-    p.inputGrad ??= new Tensor(p.input.shape);
+    p.outputGrad ??= keep(new Tensor(p.output.shape));
+    p.inputGrad ??= keep(new Tensor(p.input.shape));
     // backward may overwrite its dy: it gets a copy, so the caller's tensor is left as it was.
     copyBytes(p.outputGrad.ptr, dy.ptr, dy.size * 4);
     this.backwardPass({ x: p.input.ptr, y: p.output.ptr, dy: p.outputGrad.ptr, dx: p.inputGrad.ptr, scratch: p.scratch, pack: p.pack }, p.rows, false);
@@ -404,7 +405,7 @@ export abstract class Layer {
   }
 
   #allocateProtocol(x: Tensor, rows: number): ProtocolBuffers {
-    const output = new Tensor([rows, ...this.outputShape]);
+    const output = keep(new Tensor([rows, ...this.outputShape]));
     let scratch = 0;
     try {
       const scratchBytes = this.scratchBytes(rows, true);

@@ -3,7 +3,7 @@
 // b += eta (y - y_hat). Labels -1/+1: y_hat = 1 if w.x + b > 0 else -1, and on a mistake w += eta y x,
 // b += eta y (the textbook form of the same rule: y - y_hat is then 2y). It converges on linearly separable
 // data (Novikoff 1962) and cycles forever on XOR, which train() reports as converged: false.
-import { Tensor } from '../tensor.js';
+import { keep, Tensor } from '../tensor.js';
 import { allocate, gemm, gemmPackBytes, heapF32, kernels, release } from '../kernel-calls.js';
 import { ACTIVATIONS } from '../ops/activation-kinds.js';
 import { toMatrix, type DataLike } from './data.js';
@@ -117,9 +117,9 @@ export class Perceptron {
     this.inputs = inputs;
     this.learningRate = learningRate;
     this.labels = labels;
-    this.weights = new Tensor([inputs, 1]);
+    this.weights = keep(new Tensor([inputs, 1]));
     this.weights.data.set(start.subarray(0, inputs));
-    this.bias = new Tensor([1]);
+    this.bias = keep(new Tensor([1]));
     this.bias.data[0] = start[inputs];
   }
 

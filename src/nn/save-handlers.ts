@@ -8,7 +8,7 @@ export interface SaveOptions {
   /** Extra JSON data kept in model.json (the CLI stores class names and image shape). */
   metadata?: Record<string, unknown>;
 }
-type SaveHandler = (model: Sequential, destination: string, options?: SaveOptions) => Promise<void>;
+type SaveHandler = (model: Sequential, destination: string | URL, options?: SaveOptions) => Promise<void>;
 
 const handlers = new Map<SaveKind, SaveHandler>();
 
@@ -16,7 +16,7 @@ export function registerSaveHandler(kind: SaveKind, handler: SaveHandler): void 
   handlers.set(kind, handler);
 }
 
-export function saveWith(kind: SaveKind, model: Sequential, destination: string, options?: SaveOptions): Promise<void> {
+export function saveWith(kind: SaveKind, model: Sequential, destination: string | URL, options?: SaveOptions): Promise<void> {
   const handler = handlers.get(kind);
   if (handler === undefined) return Promise.reject(new Error(`model.${kind}: no file support is loaded; import 'simdnet' (its entry loads it)`));
   return handler(model, destination, options);

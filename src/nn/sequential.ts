@@ -12,6 +12,7 @@ import { saveWith, type SaveOptions } from './save-handlers.js';
 import type { DataLike } from './data.js';
 import { computeGradients, evaluateModel, predictModel, type EvaluateOptions, type PredictOptions } from './training/passes.js';
 import { fitModel, type FitOptions, type History } from './training/fit.js';
+import { evaluateDatasetModel, fitDatasetModel, type BatchDataset, type EvaluateDatasetOptions, type FitDatasetOptions } from './training/fit-dataset.js';
 
 export interface CompileConfig {
   optimizer: Optimizer | string;
@@ -273,6 +274,19 @@ export class Sequential {
     return evaluateModel(this, x, y, options);
   }
 
+  /**
+   * Trains on a dataset of { xs, ys } batches (any iterable or async iterable, an sn.data pipeline, a tfjs
+   * Dataset), as TensorFlow.js's fitDataset; only one batch is in the wasm memory at a time.
+   */
+  fitDataset(dataset: BatchDataset, options?: FitDatasetOptions): Promise<History> {
+    return fitDatasetModel(this, dataset, options);
+  }
+
+  /** Mean loss and accuracy over a dataset of { xs, ys } batches, as `evaluate`. */
+  evaluateDataset(dataset: BatchDataset, options?: EvaluateDatasetOptions): Promise<{ loss: number; accuracy?: number }> {
+    return evaluateDatasetModel(this, dataset, options);
+  }
+
   /** The model's outputs for x as a new [rows, ...outputShape] Tensor (the caller disposes it), in bounded batches. */
   predict(x: DataLike, options?: PredictOptions): Tensor {
     return predictModel(this, x, options);
@@ -338,15 +352,15 @@ export class Sequential {
   }
 
   /**
-   * Writes the model where `destination` says (a folder path or file:// URL for simdnet's format); see
+   * Writes the model where `destination` says (a folder, a path to its model.json, or a file:// URL); see
    * sn.saveModel. The weights are copied when the call is made, so later training does not change what is saved.
    */
-  save(destination: string, options?: SaveOptions): Promise<void> {
+  save(destination: string | URL, options?: SaveOptions): Promise<void> {
     return saveWith('save', this, destination, options);
   }
 
   /** Writes a TensorFlow.js layers model (model.json + weights) that tf.loadLayersModel reads; see sn.exportTfjs. */
-  exportTfjs(destination: string): Promise<void> {
+  exportTfjs(destination: string | URL): Promise<void> {
     return saveWith('exportTfjs', this, destination);
   }
 

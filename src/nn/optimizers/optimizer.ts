@@ -2,7 +2,7 @@
 // config, its update as one fused kernel pass per parameter) plus a line in index.ts's registry. Its
 // per-parameter state is a list of slots of any length, allocated once per parameter and kept until the
 // optimizer or the model is disposed, so repeated fits continue where the last one stopped, as in Keras.
-import { Tensor } from '../../tensor.js';
+import { keep, Tensor } from '../../tensor.js';
 import type { Config } from '../config.js';
 
 /** A learning rate as a function of the optimizer's step count (from 0) and the current epoch (from 0). */
@@ -82,7 +82,7 @@ export abstract class Optimizer {
     if (s === undefined) {
       s = [];
       for (let i = 0; i < this.slotNames.length; i++) {
-        const t = new Tensor(param.shape);
+        const t = keep(new Tensor(param.shape));
         t.data.fill(0);
         s.push(t);
       }

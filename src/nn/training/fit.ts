@@ -8,7 +8,7 @@ import { accuracyPerRow } from '../objective.js';
 import { Random, randomSeed } from '../random.js';
 import type { Sequential } from '../sequential.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
-import { StepFailure, TrainStep } from './step.js';
+import { StepFailure, TrainStep, type StepResult } from './step.js';
 
 export interface EpochLogs {
   loss: number;
@@ -99,7 +99,17 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
-function checkCallbacks(value: unknown): FitCallbacks[] {
+/** Gives the event loop a turn when YIELD_INTERVAL_MS passed since the last one (fit, fitDataset, evaluateDataset). */
+export class EventLoopTurns {
+  #last = performance.now();
+  async take(): Promise<void> {
+    if (performance.now() - this.#last < YIELD_INTERVAL_MS) return;
+    await yieldToEventLoop();
+    this.#last = performance.now();
+  }
+}
+
+export function checkCallbacks(value: unknown): FitCallbacks[] {
   if (value === undefined) return [];
   const list = Array.isArray(value) ? value : [value];
   list.forEach((callbacks, i) => {
@@ -114,7 +124,7 @@ function checkCallbacks(value: unknown): FitCallbacks[] {
 }
 
 /** Calls `hook` on every callbacks object that has it, awaiting promises in order. */
-async function call<K extends keyof FitCallbacks>(list: readonly FitCallbacks[], hook: K, ...args: Parameters<NonNullable<FitCallbacks[K]>>): Promise<void> {
+export async function call<K extends keyof FitCallbacks>(list: readonly FitCallbacks[], hook: K, ...args: Parameters<NonNullable<FitCallbacks[K]>>): Promise<void> {
   for (const callbacks of list) {
     const fn = callbacks[hook] as ((...a: unknown[]) => unknown) | undefined;
     if (fn === undefined) continue;
@@ -181,14 +191,45 @@ interface Settings {
   rollback: boolean;
 }
 
+/** An empty history with the keys a fit with (or without) accuracy and validation data fills (fit and fitDataset). */
+export function newHistory(withAccuracy: boolean, withValidation: boolean): History {
+  const history: History = { epoch: [], history: { loss: [], samplesPerSecond: [], learningRate: [] } };
+  if (withAccuracy) history.history.accuracy = [];
+  if (withValidation) {
+    history.history.valLoss = [];
+    if (withAccuracy) history.history.valAccuracy = [];
+  }
+  return history;
+}
+
+/** Appends one epoch's logs to the history and prints them with verbose 1 (fit and fitDataset). */
+export function recordEpoch(history: History, epoch: number, epochs: number, logs: EpochLogs, verbose: number): void {
+  history.epoch.push(epoch);
+  const h = history.history;
+  h.loss.push(logs.loss);
+  h.samplesPerSecond.push(logs.samplesPerSecond);
+  h.learningRate.push(logs.learningRate);
+  if (logs.accuracy !== undefined) h.accuracy!.push(logs.accuracy);
+  if (logs.valLoss !== undefined) h.valLoss!.push(logs.valLoss);
+  if (logs.valAccuracy !== undefined) h.valAccuracy!.push(logs.valAccuracy);
+  if (verbose === 1) console.log(formatEpoch(epoch, epochs, logs));
+}
+
+/** One step (fit and fitDataset); a StepFailure becomes the NonFiniteLossError that carries the history. */
+export function trainStep(step: TrainStep, start: number, n: number, lr: number, where: string, epoch: number, batch: number, history: History): StepResult {
+  try {
+    return step.run(start, n, lr, where);
+  } catch (e) {
+    if (e instanceof StepFailure) {
+      throw new NonFiniteLossError(`${e.message}. Lower the learning rate, check the data, or pass onNonFinite: 'continue'`, epoch, batch, history);
+    }
+    throw e;
+  }
+}
+
 async function epochLoop(model: Sequential, train: Prepared, val: Prepared | null, s: Settings, ws: Workspace): Promise<History> {
   const { objective, optimizer } = model.requireCompiled('fit');
-  const history: History = { epoch: [], history: { loss: [], samplesPerSecond: [], learningRate: [] } };
-  if (objective.accuracy !== null) history.history.accuracy = [];
-  if (val !== null) {
-    history.history.valLoss = [];
-    if (objective.accuracy !== null) history.history.valAccuracy = [];
-  }
+  const history = newHistory(objective.accuracy !== null, val !== null);
   model.stopTraining = false;
   if (s.epochs === 0) return history;
   const rows = train.rows;
@@ -204,7 +245,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   const batchesPerEpoch = Math.ceil(rows / batch);
   const outCols = model.outputUnits;
   const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd) };
-  let lastYield = performance.now();
+  const turns = new EventLoopTurns();
   await call(s.callbacks, 'onTrainBegin');
   for (let epoch = 0; epoch < s.epochs && !model.stopTraining; epoch++) {
     await call(s.callbacks, 'onEpochBegin', epoch);
@@ -218,23 +259,12 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
       if (hooks.batchBegin) await call(s.callbacks, 'onBatchBegin', b);
       const start = b * batch;
       const n = Math.min(batch, rows - start);
-      let result;
-      try {
-        result = step.run(start, n, b === 0 ? epochRate : optimizer.rateAt(epoch), `epoch ${epoch}, batch ${b} (rows ${start}-${start + n - 1})`);
-      } catch (e) {
-        if (e instanceof StepFailure) {
-          throw new NonFiniteLossError(`${e.message}. Lower the learning rate, check the data, or pass onNonFinite: 'continue'`, epoch, b, history);
-        }
-        throw e;
-      }
+      const result = trainStep(step, start, n, b === 0 ? epochRate : optimizer.rateAt(epoch), `epoch ${epoch}, batch ${b} (rows ${start}-${start + n - 1})`, epoch, b, history);
       lossSum += result.lossSum;
       correct += result.correct;
       trainedRows += n;
       if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });
-      if (performance.now() - lastYield >= YIELD_INTERVAL_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-      }
+      await turns.take();
     }
     const seconds = (performance.now() - started) / 1000;
     const logs: EpochLogs = { loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate };
@@ -247,15 +277,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
       logs.valLoss = r.lossSum / val.rows + applyPenalties(penalizedWeights(model), false);
       if (objective.accuracy !== null) logs.valAccuracy = r.correct / (val.rows * accuracyPerRow(objective, outCols));
     }
-    history.epoch.push(epoch);
-    const h = history.history;
-    h.loss.push(logs.loss);
-    h.samplesPerSecond.push(logs.samplesPerSecond);
-    h.learningRate.push(logs.learningRate);
-    if (logs.accuracy !== undefined) h.accuracy!.push(logs.accuracy);
-    if (logs.valLoss !== undefined) h.valLoss!.push(logs.valLoss);
-    if (logs.valAccuracy !== undefined) h.valAccuracy!.push(logs.valAccuracy);
-    if (s.verbose === 1) console.log(formatEpoch(epoch, s.epochs, logs));
+    recordEpoch(history, epoch, s.epochs, logs, s.verbose);
     await call(s.callbacks, 'onEpochEnd', epoch, logs);
   }
   await call(s.callbacks, 'onTrainEnd', history);

@@ -1,0 +1,419 @@
+// fitDataset and evaluateDataset: training and evaluation on data that arrives in batches, as TensorFlow.js's
+// model.fitDataset. A dataset is any iterable or async iterable of { xs, ys } batches (or a tfjs Dataset,
+// whose iterator() is awaited); each batch (a Tensor, typed arrays, or nested arrays) is copied once into
+// one pair of wasm buffers planned per call for the first batch's rows. Nothing is allocated per batch,
+// so the data itself never has to fit in the wasm memory: only one batch of it at a time.
+import { Tensor } from '../../tensor.js';
+import { copyBytes, gemmSplits, heapF32, heapI32, kernels, startWorkers } from '../../kernel-calls.js';
+import type { Workspace } from '../../workspace.js';
+import { checkInteger, checkOptions, shapeText } from '../config.js';
+import { checkDistributions, checkUnitInterval, type Matrix } from '../data.js';
+import { accuracyPerRow, type Objective } from '../objective.js';
+import type { Sequential } from '../sequential.js';
+import { call, checkCallbacks, EventLoopTurns, newHistory, recordEpoch, trainStep, type EpochLogs, type FitCallbacks, type History } from './fit.js';
+import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
+import { TrainStep } from './step.js';
+import { Plan } from '../plan.js';
+
+/** One batch: `xs` samples and `ys` targets, each a Tensor, a typed or plain array (flat or nested). */
+export interface DatasetBatch {
+  xs: unknown;
+  ys: unknown;
+}
+
+/** What fitDataset reads: an (async) iterable of batches, or an object with tfjs's `iterator()`. */
+export type BatchDataset =
+  | Iterable<DatasetBatch>
+  | AsyncIterable<DatasetBatch>
+  | { iterator(): Promise<{ next(): Promise<IteratorResult<DatasetBatch>> }> };
+
+export interface FitDatasetOptions {
+  /** Passes over the dataset (default 1). */
+  epochs?: number;
+  /**
+   * Batches per epoch. Without it an epoch is one full pass (the dataset is iterated again each epoch);
+   * with it, one iterator is read across epochs (for endless or one-shot datasets), as in TensorFlow.js.
+   */
+  batchesPerEpoch?: number;
+  /** Evaluated after every epoch: a dataset of batches, or [x, y] in memory. */
+  validationData?: BatchDataset | [unknown, unknown];
+  /** With a validation dataset: read at most this many of its batches (default: all). */
+  validationBatches?: number;
+  callbacks?: FitCallbacks | FitCallbacks[];
+  /** 0 silent (default), 1 one line per epoch on the console. */
+  verbose?: 0 | 1;
+  /** As fit's onNonFinite: 'stop' (default) restores the last finite weights and rejects; 'continue' trains on. */
+  onNonFinite?: 'stop' | 'continue';
+}
+
+const FIT_DATASET_KEYS = ['epochs', 'batchesPerEpoch', 'validationData', 'validationBatches', 'callbacks', 'verbose', 'onNonFinite'];
+
+export interface EvaluateDatasetOptions {
+  /** Read at most this many batches (default: all). */
+  batches?: number;
+}
+
+type BatchIterator = { next(): Promise<IteratorResult<DatasetBatch>> | IteratorResult<DatasetBatch>; return?(): unknown };
+
+/** A new iterator over `dataset` (every kind fitDataset takes). */
+async function iterate(dataset: unknown, what: string): Promise<BatchIterator> {
+  const d = dataset as Record<PropertyKey, unknown> | null;
+  if (d !== null && typeof d === 'object') {
+    if (typeof d[Symbol.asyncIterator] === 'function') return (d[Symbol.asyncIterator] as () => BatchIterator)();
+    if (typeof d[Symbol.iterator] === 'function' && !Array.isArray(d[0]) && !(d instanceof Tensor)) return (d[Symbol.iterator] as () => BatchIterator)();
+    if (typeof d.iterator === 'function') return (await (d.iterator as () => Promise<BatchIterator>)()) as BatchIterator;
+  }
+  throw new TypeError(`${what} must be an iterable or async iterable of { xs, ys } batches (or a tfjs Dataset), got ${d === null ? 'null' : typeof d}`);
+}
+
+function isDataset(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const d = value as Record<PropertyKey, unknown>;
+  return typeof d[Symbol.asyncIterator] === 'function' || typeof d[Symbol.iterator] === 'function' || typeof d.iterator === 'function';
+}
+
+/** A TensorFlow.js tensor (from a tfjs Dataset): read through its dataSync() copy. */
+function isTfjsTensor(value: unknown): value is { shape: number[]; dataSync(): ArrayLike<number> } {
+  return typeof value === 'object' && value !== null && !(value instanceof Tensor) && typeof (value as { dataSync?: unknown }).dataSync === 'function' && Array.isArray((value as { shape?: unknown }).shape);
+}
+
+/** { data, shape }: what sn.data's batch() makes (and a form of DataLike). */
+function isBlock(value: unknown): value is { data: ArrayLike<number>; shape: number[] } {
+  return typeof value === 'object' && value !== null && !(value instanceof Tensor) && !Array.isArray(value) && 'data' in value && Array.isArray((value as { shape?: unknown }).shape);
+}
+
+/** The leading dimension and per-sample shape of a batch part, when it shows them (a Tensor, { data, shape }, nested arrays). */
+function shapeOf(value: unknown): number[] | null {
+  if (value instanceof Tensor || isTfjsTensor(value) || isBlock(value)) return [...value.shape];
+  if (!Array.isArray(value)) return null;
+  const shape: number[] = [];
+  let level: unknown = value;
+  while (Array.isArray(level) || (shape.length > 0 && ArrayBuffer.isView(level))) {
+    shape.push((level as ArrayLike<unknown>).length);
+    if (ArrayBuffer.isView(level)) break;
+    level = (level as unknown[])[0];
+  }
+  return shape;
+}
+
+/**
+ * Writes the numbers of `value` (a Tensor, a flat typed or plain array, nested arrays) to the f32 heap from
+ * element `at`; returns how many were written, at most `limit` (more is an error naming `what`).
+ */
+function writeValues(value: unknown, at: number, limit: number, what: string, tooMany?: () => Error): number {
+  const overflow = (count: string): Error => tooMany?.() ?? new RangeError(`${what} holds ${count} values, more than the ${limit} the batch buffer takes`);
+  if (value instanceof Tensor) {
+    if (value.disposed) throw new Error(`${what} is a disposed Tensor`);
+    if (value.size > limit) throw overflow(String(value.size));
+    copyBytes(at * 4, value.ptr, value.size * 4);
+    return value.size;
+  }
+  if (isTfjsTensor(value)) value = value.dataSync();
+  else if (isBlock(value)) {
+    const size = value.shape.reduce((a, b) => a * b, 1);
+    if (value.data?.length !== size) throw new RangeError(`${what}: data holds ${String(value.data?.length)} values, shape [${value.shape.join(', ')}] needs ${size}`);
+    value = value.data;
+  }
+  const heap = heapF32();
+  if (value instanceof Float32Array) {
+    if (value.length > limit) throw overflow(String(value.length));
+    heap.set(value, at);
+    return value.length;
+  }
+  let n = 0;
+  const walk = (v: unknown, path: string): void => {
+    if (typeof v === 'number') {
+      if (n >= limit) throw overflow(`more than ${limit}`);
+      heap[at + n++] = v;
+    } else if (Array.isArray(v) || ArrayBuffer.isView(v)) {
+      const list = v as ArrayLike<unknown>;
+      for (let i = 0; i < list.length; i++) walk(list[i], `${path}[${i}]`);
+    } else {
+      throw new TypeError(`${what}${path} is ${v === null ? 'null' : typeof v}, not a number`);
+    }
+  };
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) {
+    throw new TypeError(`${what} must be a Tensor, a typed array or an array of numbers, got ${value === null ? 'null' : typeof value}`);
+  }
+  walk(value, '');
+  return n;
+}
+
+/**
+ * The two wasm buffers one batch is copied into (samples, and targets: floats, or i32 class indices for the
+ * sparse loss), sized for `capacity` rows once per call, with the checks fit makes on its data.
+ */
+class BatchBuffers {
+  readonly x: Tensor;
+  readonly y: Tensor;
+  readonly labels: number;
+  readonly #model: Sequential;
+  readonly #objective: Objective;
+  readonly #inCols: number;
+  readonly #yCols: number;
+
+  constructor(model: Sequential, objective: Objective, readonly capacity: number, ws: Workspace, owned: Tensor[]) {
+    this.#model = model;
+    this.#objective = objective;
+    this.#inCols = model.inputUnits;
+    this.#yCols = objective.sparse ? 1 : model.outputUnits;
+    this.x = new Tensor([capacity, ...model.layers[0].inputShape]);
+    owned.push(this.x);
+    this.y = new Tensor([capacity, this.#yCols]);
+    owned.push(this.y);
+    this.x.data.fill(0);
+    this.y.data.fill(0);
+    this.labels = objective.sparse ? ws.elements(capacity) : 0;
+  }
+
+  #tooLarge(where: string, rows: number | string): RangeError {
+    return new RangeError(`${where} has ${rows} rows, more than the first batch's ${this.capacity}: the buffers are planned for the first batch's size (make it the largest)`);
+  }
+
+  /** Where the targets are for the passes: the floats, or the i32 class indices. */
+  get targets(): number {
+    return this.labels !== 0 ? this.labels : this.y.ptr;
+  }
+
+  /** Copies `batch` in (checked); returns its row count. `where` names the batch in errors. */
+  load(batch: unknown, where: string, training: boolean): number {
+    if (batch === null || typeof batch !== 'object' || !('xs' in batch) || !('ys' in batch)) {
+      throw new TypeError(`${where} is not { xs, ys }`);
+    }
+    const { xs, ys } = batch as DatasetBatch;
+    const inputShape = this.#model.layers[0].inputShape;
+    const xShape = shapeOf(xs);
+    if (xShape !== null && xShape.length > 1 && shapeText(xShape.slice(1)) !== shapeText(inputShape) && xShape.slice(1).reduce((a, b) => a * b, 1) !== this.#inCols) {
+      throw new RangeError(`${where}: xs has shape ${shapeText(xShape)} but the model takes samples of shape ${shapeText(inputShape)}`);
+    }
+    if (xShape !== null && xShape.length > 1 && xShape[0] > this.capacity) throw this.#tooLarge(where, xShape[0]);
+    const xCount = writeValues(xs, this.x.ptr >>> 2, this.capacity * this.#inCols, `${where}: xs`, () => this.#tooLarge(where, `more than ${this.capacity}`));
+    if (xCount === 0 || xCount % this.#inCols !== 0) {
+      throw new RangeError(`${where}: xs holds ${xCount} values, not a whole number (>= 1) of samples of ${this.#inCols}`);
+    }
+    const rows = xCount / this.#inCols;
+    const yCount = writeValues(ys, this.y.ptr >>> 2, this.capacity * this.#yCols, `${where}: ys`);
+    if (yCount !== rows * this.#yCols) {
+      throw new RangeError(`${where}: ys holds ${yCount} values, expected ${rows * this.#yCols} (${rows} rows of ${this.#yCols}) for the ${rows} samples of xs`);
+    }
+    if (training) {
+      const bad = kernels.firstNonFinite(this.x.ptr, rows * this.#inCols);
+      if (bad >= 0) throw new RangeError(`${where}: xs row ${Math.floor(bad / this.#inCols)}, column ${bad % this.#inCols} is ${this.x.data[bad]}: data must be finite`);
+    }
+    const m: Matrix = { tensor: this.y, rows, cols: this.#yCols, sample: [this.#yCols], owned: false };
+    const objective = this.#objective;
+    if (objective.sparse) {
+      const d = this.y.data;
+      const classes = this.#model.outputUnits;
+      const labels = heapI32();
+      for (let r = 0; r < rows; r++) {
+        if (!Number.isInteger(d[r]) || d[r] < 0 || d[r] >= classes) throw new RangeError(`${where}: ys row ${r} is ${d[r]}: not a class index in [0, ${classes})`);
+        labels[(this.labels >>> 2) + r] = d[r];
+      }
+      return rows;
+    }
+    const bad = kernels.firstNonFinite(this.y.ptr, rows * this.#yCols);
+    if (bad >= 0) throw new RangeError(`${where}: ys row ${Math.floor(bad / this.#yCols)}, column ${bad % this.#yCols} is ${this.y.data[bad]}: data must be finite`);
+    if (objective.loss === 'categoricalCrossentropy') checkDistributions(m, `${where}: ys`);
+    if (objective.loss === 'binaryCrossentropy') checkUnitInterval(m, `${where}: ys`);
+    return rows;
+  }
+}
+
+/** The first batch's row count and sample shape (to build the model and plan the buffers). */
+function firstBatchRows(batch: unknown, model: Sequential, where: string): number {
+  if (batch === null || typeof batch !== 'object' || !('xs' in batch) || !('ys' in batch)) throw new TypeError(`${where} is not { xs, ys }`);
+  const xs = (batch as DatasetBatch).xs;
+  const shape = shapeOf(xs);
+  if (shape !== null && shape.length > 1) {
+    model.ready(shape.slice(1));
+    return shape[0];
+  }
+  if (model.inputShape === undefined) throw new RangeError(`${where}: xs is flat, so the sample shape is unknown: give the first layer an inputShape, or batches of shape [rows, ...features]`);
+  const length = (xs as ArrayLike<number> | null)?.length;
+  if (typeof length !== 'number') throw new TypeError(`${where}: xs must be a Tensor, a typed array or an array of numbers`);
+  return Math.max(1, Math.floor(length / model.inputUnits));
+}
+
+/** Reads the next batch, or null at the end; `what` names the dataset in errors. */
+async function nextBatch(it: BatchIterator, what: string): Promise<unknown> {
+  let r: IteratorResult<DatasetBatch>;
+  try {
+    r = await it.next();
+  } catch (e) {
+    if (e instanceof Error) e.message = `${what}: ${e.message}`;
+    throw e;
+  }
+  return r.done ? null : r.value;
+}
+
+/** Loss sum, correct count and rows over the batches of `dataset` (at most `limit`), through `buffers`. */
+async function evaluateBatches(
+  plan: Plan, buffers: BatchBuffers, objective: Objective, dataset: unknown, limit: number, what: string, first: unknown = null, it0: BatchIterator | null = null,
+): Promise<{ lossSum: number; correct: number; rows: number }> {
+  const it = it0 ?? (await iterate(dataset, what));
+  let lossSum = 0;
+  let correct = 0;
+  let rows = 0;
+  const turns = new EventLoopTurns();
+  try {
+    for (let b = 0; b < limit; b++) {
+      const batch = b === 0 && first !== null ? first : await nextBatch(it, what);
+      if (batch === null) break;
+      const n = buffers.load(batch, `${what} batch ${b}`, false);
+      const r = plan.evaluate(objective, buffers.x.ptr, buffers.targets, n);
+      lossSum += r.lossSum;
+      correct += r.correct;
+      rows += n;
+      await turns.take();
+    }
+  } finally {
+    await it.return?.();
+  }
+  if (rows === 0) throw new RangeError(`${what} yielded no batches`);
+  return { lossSum, correct, rows };
+}
+
+/** evaluate over a dataset of batches: mean loss (with the weight penalties) and accuracy, as `evaluate`. */
+export async function evaluateDatasetModel(model: Sequential, dataset: BatchDataset, options?: EvaluateDatasetOptions): Promise<{ loss: number; accuracy?: number }> {
+  const { objective } = model.requireCompiled('evaluateDataset');
+  const opts = checkOptions(options, ['batches'], 'evaluateDataset');
+  const limit = opts.batches === undefined ? Infinity : checkInteger(opts.batches, 'evaluateDataset: batches', 1);
+  const it = await iterate(dataset, 'evaluateDataset: dataset');
+  const first = await nextBatch(it, 'dataset');
+  if (first === null) throw new RangeError('evaluateDataset: the dataset yielded no batches');
+  const rows = firstBatchRows(first, model, 'dataset batch 0');
+  return withWorkspace(async (ws, owned) => {
+    const plan = new Plan(model.layers, rows, false, ws);
+    const buffers = new BatchBuffers(model, objective, rows, ws, owned);
+    const r = await evaluateBatches(plan, buffers, objective, dataset, limit, 'dataset', first, it);
+    const result: { loss: number; accuracy?: number } = { loss: r.lossSum / r.rows + applyPenalties(penalizedWeights(model), false) };
+    if (objective.accuracy !== null) result.accuracy = r.correct / (r.rows * accuracyPerRow(objective, model.outputUnits));
+    return result;
+  });
+}
+
+interface Settings {
+  epochs: number;
+  batchesPerEpoch: number | null;
+  validationBatches: number;
+  callbacks: FitCallbacks[];
+  verbose: number;
+  rollback: boolean;
+}
+
+/** model.fitDataset: see FitDatasetOptions. Options are checked (and the first batch read) before any weight changes. */
+export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, options?: FitDatasetOptions): Promise<History> {
+  model.requireCompiled('fitDataset');
+  const opts = checkOptions(options, FIT_DATASET_KEYS, 'fitDataset');
+  const s: Settings = {
+    epochs: checkInteger(opts.epochs ?? 1, 'fitDataset: epochs', 0),
+    batchesPerEpoch: opts.batchesPerEpoch === undefined ? null : checkInteger(opts.batchesPerEpoch, 'fitDataset: batchesPerEpoch', 1),
+    validationBatches: opts.validationBatches === undefined ? Infinity : checkInteger(opts.validationBatches, 'fitDataset: validationBatches', 1),
+    callbacks: checkCallbacks(opts.callbacks),
+    verbose: opts.verbose ?? 0,
+    rollback: (opts.onNonFinite ?? 'stop') === 'stop',
+  };
+  if (opts.onNonFinite !== undefined && opts.onNonFinite !== 'stop' && opts.onNonFinite !== 'continue') {
+    throw new TypeError(`fitDataset: onNonFinite must be 'stop' or 'continue', got ${String(opts.onNonFinite)}`);
+  }
+  if (s.verbose !== 0 && s.verbose !== 1) throw new TypeError(`fitDataset: verbose must be 0 or 1, got ${String(s.verbose)}`);
+  const val = opts.validationData;
+  const valIsDataset = isDataset(val);
+  if (val !== undefined && !valIsDataset && (!Array.isArray(val) || val.length !== 2)) {
+    throw new TypeError('fitDataset: validationData must be a dataset of { xs, ys } batches or [x, y]');
+  }
+  const { optimizer, objective } = model.requireCompiled('fitDataset');
+  let it = await iterate(dataset, 'fitDataset: dataset');
+  const first = await nextBatch(it, 'dataset');
+  if (first === null) throw new RangeError('fitDataset: the dataset yielded no batches');
+  const capacity = firstBatchRows(first, model, 'dataset epoch 0, batch 0');
+  model.lockFor('fitDataset');
+  optimizer.lock();
+  try {
+    return await withWorkspace(async (ws, owned) => {
+      const buffers = new BatchBuffers(model, objective, capacity, ws, owned);
+      const valData = val !== undefined && !valIsDataset ? prepare(model, (val as unknown[])[0], (val as unknown[])[1], 'validation ', objective, ws, owned) : null;
+      optimizer.rateAt(0); // a schedule's first value is checked before anything changes
+      const data: Prepared = { x: { tensor: buffers.x, rows: capacity, cols: model.inputUnits, sample: model.layers[0].inputShape, owned: false }, targets: buffers.targets, rows: capacity, userTensors: [] };
+      const step = new TrainStep(model, data, valData?.userTensors ?? [], capacity, false, s.rollback, ws);
+      if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(capacity, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, capacity)))) {
+        await startWorkers();
+      }
+      const history = newHistory(objective.accuracy !== null, val !== undefined);
+      model.stopTraining = false;
+      const outCols = model.outputUnits;
+      const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd) };
+      // A validation dataset's buffers: the training ones, or planned once at its first batch if that is larger.
+      let valSet: { plan: Plan; buffers: BatchBuffers } | null = null;
+      const validateOn = async (): Promise<{ lossSum: number; correct: number; rows: number }> => {
+        const what = 'validation dataset';
+        const vit = await iterate(val, `fitDataset: ${what}`);
+        const vfirst = await nextBatch(vit, what);
+        if (vfirst === null) throw new RangeError(`fitDataset: the ${what} yielded no batches`);
+        if (valSet === null) {
+          const rows = firstBatchRows(vfirst, model, `${what} batch 0`);
+          valSet = rows <= capacity ? { plan: step.plan, buffers } : { plan: new Plan(model.layers, rows, false, ws), buffers: new BatchBuffers(model, objective, rows, ws, owned) };
+        }
+        return evaluateBatches(valSet.plan, valSet.buffers, objective, val, s.validationBatches, what, vfirst, vit);
+      };
+      let pending: unknown = first;
+      const turns = new EventLoopTurns();
+      await call(s.callbacks, 'onTrainBegin');
+      try {
+        for (let epoch = 0; epoch < s.epochs && !model.stopTraining; epoch++) {
+          await call(s.callbacks, 'onEpochBegin', epoch);
+          if (epoch > 0 && s.batchesPerEpoch === null) {
+            await it.return?.();
+            it = await iterate(dataset, 'fitDataset: dataset');
+          }
+          const started = performance.now();
+          const epochRate = optimizer.rateAt(epoch);
+          let lossSum = 0;
+          let correct = 0;
+          let trainedRows = 0;
+          let b = 0;
+          for (; (s.batchesPerEpoch === null || b < s.batchesPerEpoch) && !model.stopTraining; b++) {
+            const batch = pending ?? (await nextBatch(it, `dataset (epoch ${epoch}, batch ${b})`));
+            pending = null;
+            if (batch === null) break;
+            const where = `dataset epoch ${epoch}, batch ${b}`;
+            const n = buffers.load(batch, where, true);
+            if (hooks.batchBegin) await call(s.callbacks, 'onBatchBegin', b);
+            const result = trainStep(step, 0, n, b === 0 ? epochRate : optimizer.rateAt(epoch), where, epoch, b, history);
+            lossSum += result.lossSum;
+            correct += result.correct;
+            trainedRows += n;
+            if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });
+            await turns.take();
+          }
+          if (trainedRows === 0) {
+            throw new RangeError(
+              `fitDataset: the dataset yielded no batches in epoch ${epoch}` +
+                (s.batchesPerEpoch === null ? ' (an iterable is read again each epoch: a generator object can be read only once; pass a function-backed iterable, or batchesPerEpoch)' : ' (it ended; give batchesPerEpoch * epochs batches)'),
+            );
+          }
+          const seconds = (performance.now() - started) / 1000;
+          const logs: EpochLogs = { loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate };
+          if (objective.accuracy !== null) logs.accuracy = correct / (trainedRows * accuracyPerRow(objective, outCols));
+          if (val !== undefined) {
+            const r = valData !== null
+              ? { ...step.plan.evaluate(objective, valData.x.tensor.ptr, valData.targets, valData.rows), rows: valData.rows }
+              : await validateOn();
+            logs.valLoss = r.lossSum / r.rows + applyPenalties(penalizedWeights(model), false);
+            if (objective.accuracy !== null) logs.valAccuracy = r.correct / (r.rows * accuracyPerRow(objective, outCols));
+          }
+          recordEpoch(history, epoch, s.epochs, logs, s.verbose);
+          await call(s.callbacks, 'onEpochEnd', epoch, logs);
+        }
+      } finally {
+        await it.return?.();
+      }
+      await call(s.callbacks, 'onTrainEnd', history);
+      return history;
+    });
+  } finally {
+    optimizer.unlock();
+    model.unlock();
+  }
+}

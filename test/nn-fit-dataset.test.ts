@@ -1,0 +1,173 @@
+// model.fitDataset and model.evaluateDataset: batches from any (async) iterable of { xs, ys } (simdnet Tensors,
+// typed arrays, nested arrays, tfjs tensors from a real tf.data Dataset) train exactly as fit does on the same
+// rows in the same order (bit-identical weights), allocate nothing per batch, and bad batches are errors
+// naming the epoch and batch, raised before the batch is trained on.
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import * as sn from '../dist/index.js';
+import { randomValues } from './reference/random.js';
+
+const ROWS = 100;
+const FEATURES = 6;
+const CLASSES = 3;
+const BATCH = 16;
+
+function data(): { x: number[][]; labels: number[]; y: number[][] } {
+  const v = randomValues(ROWS * FEATURES, -1, 1, 11);
+  const x = Array.from({ length: ROWS }, (_, r) => Array.from(v.slice(r * FEATURES, (r + 1) * FEATURES)));
+  const labels = x.map((row) => (row[0] + row[1] > 0.3 ? 0 : row[2] > 0 ? 1 : 2));
+  const y = labels.map((l) => Array.from({ length: CLASSES }, (_, c) => (c === l ? 1 : 0)));
+  return { x, labels, y };
+}
+
+function model(loss = 'categoricalCrossentropy'): InstanceType<typeof sn.Sequential> {
+  const m = sn.sequential([sn.layers.dense({ units: 8, inputShape: [FEATURES], activation: 'relu' }), sn.layers.dense({ units: CLASSES, activation: 'softmax' })], { seed: 3 });
+  m.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.02 }), loss: loss as 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+/** Batches of BATCH rows in order, each made by `make` from the row range. */
+function batches<T>(make: (from: number, to: number) => T): T[] {
+  const out: T[] = [];
+  for (let from = 0; from < ROWS; from += BATCH) out.push(make(from, Math.min(ROWS, from + BATCH)));
+  return out;
+}
+
+const weightsOf = (m: InstanceType<typeof sn.Sequential>): number[][] => m.getWeights().map((w) => Array.from(w));
+
+describe('fitDataset trains as fit does on the same batches', () => {
+  const { x, y, labels } = data();
+
+  it('bit-identical weights and history to fit({ shuffle: false }) for Tensor, Float32Array, nested-array and async batches', async () => {
+    const reference = model();
+    const h0 = await reference.fit(x, y, { epochs: 3, batchSize: BATCH, shuffle: false });
+    const expected = weightsOf(reference);
+    reference.dispose();
+    const kinds: Record<string, () => Iterable<sn.DatasetBatch> | AsyncIterable<sn.DatasetBatch>> = {
+      nested: () => batches((a, b) => ({ xs: x.slice(a, b), ys: y.slice(a, b) })),
+      typed: () => batches((a, b) => ({ xs: new Float32Array(x.slice(a, b).flat()), ys: new Float64Array(y.slice(a, b).flat()) })),
+      tensors: () => batches((a, b) => ({ xs: sn.tensor(x.slice(a, b)), ys: sn.tensor(y.slice(a, b)) })),
+      async: () => ({
+        async *[Symbol.asyncIterator]() {
+          for (const batch of batches((a, b) => ({ xs: x.slice(a, b), ys: y.slice(a, b) }))) {
+            await new Promise((r) => setTimeout(r, 0));
+            yield batch;
+          }
+        },
+      }),
+    };
+    for (const [kind, make] of Object.entries(kinds)) {
+      const m = model();
+      const ds = make();
+      const h = await m.fitDataset(ds, { epochs: 3 });
+      expect(weightsOf(m), kind).toEqual(expected);
+      expect(h.history.loss, kind).toEqual(h0.history.loss);
+      expect(h.history.accuracy, kind).toEqual(h0.history.accuracy);
+      m.dispose();
+      if (kind === 'tensors') for (const b of ds as { xs: sn.Tensor; ys: sn.Tensor }[]) [b.xs, b.ys].forEach((t) => t.dispose());
+    }
+  });
+
+  it('reads a real tfjs Dataset (tf.data.array(...).batch()) and tfjs tensors', async () => {
+    const reference = model();
+    await reference.fit(x, y, { epochs: 2, batchSize: BATCH, shuffle: false });
+    const ds = tf.data.zip({ xs: tf.data.array(x), ys: tf.data.array(y) }).batch(BATCH);
+    const m = model();
+    await m.fitDataset(ds as never, { epochs: 2 });
+    expect(weightsOf(m)).toEqual(weightsOf(reference));
+    reference.dispose();
+    m.dispose();
+  });
+
+  it('sparse labels, validation data (a dataset or [x, y]) and evaluateDataset agree with fit and evaluate', async () => {
+    const reference = model('sparseCategoricalCrossentropy');
+    const h0 = await reference.fit(x, labels, { epochs: 2, batchSize: BATCH, shuffle: false, validationData: [x.slice(0, 40), labels.slice(0, 40)] });
+    const m = model('sparseCategoricalCrossentropy');
+    const val = { *[Symbol.iterator]() { yield { xs: x.slice(0, 25), ys: labels.slice(0, 25) }; yield { xs: x.slice(25, 40), ys: labels.slice(25, 40) }; } };
+    const h1 = await m.fitDataset(batches((a, b) => ({ xs: x.slice(a, b), ys: labels.slice(a, b) })), { epochs: 2, validationData: val });
+    expect(weightsOf(m)).toEqual(weightsOf(reference));
+    h1.history.valLoss!.forEach((v, i) => expect(Math.abs(v - h0.history.valLoss![i])).toBeLessThan(1e-6));
+    expect(h1.history.valAccuracy).toEqual(h0.history.valAccuracy);
+    const h2 = await m.fitDataset(batches((a, b) => ({ xs: x.slice(a, b), ys: labels.slice(a, b) })), { epochs: 1, validationData: [x.slice(0, 40), labels.slice(0, 40)] });
+    expect(h2.history.valLoss).toHaveLength(1);
+    const e0 = m.evaluate(x, labels);
+    const e1 = await m.evaluateDataset(batches((a, b) => ({ xs: x.slice(a, b), ys: labels.slice(a, b) })));
+    expect(Math.abs(e1.loss - e0.loss)).toBeLessThan(1e-6);
+    expect(e1.accuracy).toBe(e0.accuracy);
+    const e2 = await m.evaluateDataset(batches((a, b) => ({ xs: x.slice(a, b), ys: labels.slice(a, b) })), { batches: 2 });
+    const e3 = m.evaluate(x.slice(0, 2 * BATCH), labels.slice(0, 2 * BATCH));
+    expect(Math.abs(e2.loss - e3.loss)).toBeLessThan(1e-6);
+    reference.dispose();
+    m.dispose();
+  });
+
+  it('allocates nothing per batch and leaves memory() as it found it', async () => {
+    const m = model();
+    const before = sn.memory();
+    const seen: number[] = [];
+    await m.fitDataset(batches((a, b) => ({ xs: new Float32Array(x.slice(a, b).flat()), ys: new Float32Array(y.slice(a, b).flat()) })), {
+      epochs: 2,
+      callbacks: { onBatchEnd: () => void seen.push(sn.memory().bytes) },
+    });
+    expect(seen).toHaveLength(2 * Math.ceil(ROWS / BATCH));
+    expect(new Set(seen).size).toBe(1);
+    expect(sn.memory()).toEqual(before);
+    m.dispose();
+  });
+
+  it('batchesPerEpoch reads one iterator across epochs (a one-shot generator works); without it a spent generator is an error', async () => {
+    function* gen() {
+      for (let i = 0; ; i++) {
+        const a = (i * BATCH) % 96;
+        yield { xs: x.slice(a, a + BATCH), ys: y.slice(a, a + BATCH) };
+      }
+    }
+    const m = model();
+    const h = await m.fitDataset(gen(), { epochs: 3, batchesPerEpoch: 4 });
+    expect(h.epoch).toEqual([0, 1, 2]);
+    function* once() {
+      yield { xs: x.slice(0, BATCH), ys: y.slice(0, BATCH) };
+    }
+    await expect(m.fitDataset(once(), { epochs: 2 })).rejects.toThrow(/no batches in epoch 1 .*generator object can be read only once/);
+    m.dispose();
+  });
+});
+
+describe('fitDataset errors', () => {
+  const { x, y } = data();
+
+  it('names the epoch and batch of a bad batch, and checks options first', async () => {
+    const m = model();
+    const w0 = weightsOf(m);
+    const good = { xs: x.slice(0, 8), ys: y.slice(0, 8) };
+    await expect(m.fitDataset([good], { epoch: 2 } as never)).rejects.toThrow(/unknown option 'epoch'/);
+    await expect(m.fitDataset(5 as never)).rejects.toThrow(/iterable or async iterable of \{ xs, ys \} batches/);
+    await expect(m.fitDataset([])).rejects.toThrow(/yielded no batches/);
+    await expect(m.fitDataset([good, { xs: x.slice(0, 3), ys: y.slice(0, 2) }])).rejects.toThrow(/dataset epoch 0, batch 1: ys holds 6 values, expected 9/);
+    await expect(m.fitDataset([good, { xs: x.slice(0, 16), ys: y.slice(0, 16) }])).rejects.toThrow(/batch 1 has 16 rows, more than the first batch's 8/);
+    await expect(m.fitDataset([good, { xs: [[1, 2, 3, 4, 5, NaN]], ys: [y[0]] }])).rejects.toThrow(/batch 1: xs row 0, column 5 is NaN/);
+    await expect(m.fitDataset([good, { xs: [[1, 2, 'a', 4, 5, 6]], ys: [y[0]] }] as never)).rejects.toThrow(/batch 1: xs\[0\]\[2\] is string/);
+    await expect(m.fitDataset([good, { xs: x.slice(0, 2), ys: [[0.5, 0.6, 0], [1, 0, 0]] }])).rejects.toThrow(/batch 1: ys row 0 is not one-hot/);
+    await expect(m.fitDataset([good, { x: 1 }] as never)).rejects.toThrow(/batch 1 is not \{ xs, ys \}/);
+    await expect(m.fitDataset([{ xs: [[1, 2, 3]], ys: [y[0]] }])).rejects.toThrow(/xs has shape \[1, 3\] but the model takes samples of shape \[6\]/);
+    // The first bad batch stops training before its update; the batches before it did train.
+    expect(weightsOf(m)).not.toEqual(w0);
+    m.dispose();
+  });
+
+  it('gives the event loop turns while training', async () => {
+    const { x: bx, y: by } = data();
+    const m = model();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const big = { *[Symbol.iterator]() { for (let i = 0; i < 1500; i++) yield { xs: bx, ys: by }; } };
+    const started = performance.now();
+    await m.fitDataset(big, { epochs: 1 });
+    const ms = performance.now() - started;
+    clearInterval(timer);
+    // fitDataset yields every ~20 ms: a run this long must have let the 5 ms timer fire.
+    expect(ms).toBeGreaterThan(60);
+    expect(ticks).toBeGreaterThan(0);
+    m.dispose();
+  });
+});
