@@ -128,6 +128,17 @@ describe('examples', () => {
     for (const block of blocks) expect(source).toContain(block);
   });
 
+  it('loss-vs-probability: cross-entropy and ½-squared error against a for y = 1, and their gradients in z, drawn', () => {
+    const r = run('loss-vs-probability');
+    // -log 0.01 = 4.6052, ½ 0.99² = 0.49005; ∂/∂z: a - 1 = -0.99 against (a - 1) a (1 - a) = -0.0098 (float32, 1e-4).
+    expect(r.at001.crossEntropy).toBeCloseTo(4.6052, 4);
+    expect(r.at001.squaredError).toBeCloseTo(0.49005, 4);
+    expect(r.at001.crossEntropySlope).toBeCloseTo(-0.99, 4);
+    expect(r.at001.squaredErrorSlope).toBeCloseTo(-0.009801, 4);
+    expect(r.at05).toEqual({ crossEntropy: expect.closeTo(Math.LN2, 5), squaredError: 0.125, crossEntropySlope: -0.5, squaredErrorSlope: -0.125 });
+    for (const f of r.files) expect([...readFileSync(f, 'utf8').matchAll(/<path class="series"/g)]).toHaveLength(2);
+  });
+
   it('tensor-math-vs-fit: the NumPy loops written with the ops end with fit\'s weights (XOR and MNIST 784-10-10)', () => {
     const r = run('tensor-math-vs-fit');
     // Float32 rounding: the same operations in a different order; within 1e-6 of the largest weight.
@@ -145,9 +156,19 @@ describe('examples', () => {
     expect(r.XOR.converged).toBe(false);
   });
 
-  it('mnist: 784-10-10 ReLU/softmax, U(-0.5, 0.5), batch 64, SGD 0.1: >= 85% on 2000 held-out digits', () => {
+  it('mnist: 784-10-10 ReLU/softmax, U(-0.5, 0.5) weights and biases, SGD 0.1, mini-batches of 64: >= 85% on 2000 held-out digits', () => {
     const r = run('mnist');
+    expect(r.mode).toBe('mini-batch');
     expect(r.trainImages + r.testImages).toBe(10000);
     expect(r.testAccuracy).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('mnist --full-batch: the tutorial\'s loop, 500 updates on all 8000 images: about 85% (the tutorial\'s figure), >= 83% held out', () => {
+    const r = run('mnist', '--full-batch');
+    expect(r.mode).toBe('full batch');
+    expect(r.batchSize).toBe(8000);
+    expect(r.epochs).toBe(500);
+    // Measured 85.25%; the tutorial reports about 85% after 500 iterations (on its own 41,000 images).
+    expect(r.testAccuracy).toBeGreaterThanOrEqual(0.83);
   });
 });
