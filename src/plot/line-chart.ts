@@ -1,6 +1,6 @@
 // A line chart of y against x for one or more named series on shared axes: the tutorials' function pictures,
 // such as a loss against the predicted probability for cross-entropy and squared error.
-import { PALETTE, axisFraction, count, document, el, niceAxis, num, text, tickLabel } from './svg.js';
+import { PALETTE, axesFrame, axisFraction, count, document, el, niceAxis, num, text } from './svg.js';
 
 export interface LineSeries {
   /** Legend and `data-series` name. */
@@ -85,17 +85,7 @@ export function lineChart(series: readonly LineSeries[], options: LineChartOptio
     body.push(text(lx + 27, 42, s.name, { fill: '#222' }));
     lx += 40 + 7 * s.name.length;
   });
-  for (const t of yAxis.ticks.filter((t) => t >= yAxis.lo && t <= yAxis.hi)) {
-    body.push(el('line', { x1: x0, x2: x0 + w, y1: yAt(t), y2: yAt(t), stroke: '#e0e0e0' }));
-    body.push(text(x0 - 6, yAt(t) + 4, tickLabel(t, yAxis.step), { 'text-anchor': 'end', fill: '#444' }));
-  }
-  for (const t of xAxis.ticks) {
-    body.push(el('line', { x1: xAt(t), x2: xAt(t), y1: y0 + h, y2: y0 + h + 4, stroke: '#444' }));
-    body.push(text(xAt(t), y0 + h + 17, tickLabel(t, xAxis.step), { 'text-anchor': 'middle', fill: '#444' }));
-  }
-  body.push(el('rect', { x: x0, y: y0, width: w, height: h, fill: 'none', stroke: '#444' }));
-  body.push(text(x0 + w / 2, y0 + h + 36, options.xLabel ?? 'x', { 'text-anchor': 'middle' }));
-  body.push(text(16, y0 + h / 2, options.yLabel ?? 'y', { 'text-anchor': 'middle', transform: `rotate(-90 16 ${num(y0 + h / 2)})` }));
+  body.push(...axesFrame({ left: 0, x0, y0, w, h }, xAxis, yAxis, xAt, yAt, options.xLabel ?? 'x', options.yLabel ?? 'y'));
   let hidden = 0;
   series.forEach((s, k) => {
     const parts: string[] = [];
