@@ -12,12 +12,13 @@ function run(name: string, ...args: string[]): any {
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
-/** The example wrote its decision-boundary SVG: the four points with their labels, over shaded regions. */
+/** The example wrote its decision-boundary SVG: the four points with their labels, over shaded regions, and the boundary line. */
 function expectBoundaryPlot(file: string, labels: number[]): void {
   const svg = readFileSync(file, 'utf8');
   expect(svg.startsWith('<svg') || svg.startsWith('<?xml')).toBe(true);
   const points = [...svg.matchAll(/<circle class="point" data-label="(\d+)"/g)].map((m) => Number(m[1]));
   expect(points).toEqual(labels);
+  expect(svg).toMatch(/class="boundary"[^>]* d="M/);
 }
 
 describe('examples', () => {
@@ -30,9 +31,8 @@ describe('examples', () => {
     expect(Math.abs(r.finalCost - 0.000528)).toBeLessThan(1e-5);
     expect(r.accuracy).toBe(1);
     r.outputs.forEach((p: number, i: number) => expect(p > 0.5).toBe(i > 0));
-    const [boundary, rates] = r.files.map((f: string) => readFileSync(f, 'utf8'));
     expectBoundaryPlot(r.files[0], [0, 1, 1, 1]);
-    expect(boundary).toContain('class="boundary"');
+    const rates = readFileSync(r.files[1], 'utf8');
     // One curve per learning rate; the larger the rate, the lower the cost after 1,000 epochs.
     expect([...rates.matchAll(/<path class="series" data-series="(lr [\d.]+) train"/g)].map((m) => m[1])).toEqual(['lr 0.1', 'lr 0.5', 'lr 1', 'lr 5']);
     const losses = r.learningRates.map((l: { lossAfter1000: number }) => l.lossAfter1000);
@@ -78,7 +78,6 @@ describe('examples', () => {
     expect(r.firstGradients.bias).toBeCloseTo(0.018, 3);
     expect(r.accuracy).toBe(1);
     expectBoundaryPlot(r.plotFile, [0, 1, 1, 0]);
-    expect(readFileSync(r.plotFile, 'utf8')).toContain('class="boundary"');
   });
 
   it('toy-3-4-1: the tutorial\'s weights: first outputs, outputs after 1,000 iterations and 101 -> 0.9248', () => {
@@ -170,5 +169,6 @@ describe('examples', () => {
     expect(r.epochs).toBe(500);
     // Measured 85.25%; the tutorial reports about 85% after 500 iterations (on its own 41,000 images).
     expect(r.testAccuracy).toBeGreaterThanOrEqual(0.83);
-  });
+    // 4 million samples: about 25 s on 2 idle cores, 80 s on a loaded machine; the default 120 s is too tight.
+  }, 300_000);
 });
