@@ -63,6 +63,9 @@ describe('help and usage errors', () => {
     [['train', '--layers', '128,,64'], /--layers must be sizes >= 1 separated by commas/],
     [['train', '--data', '/no/such/folder'], /--data must be 'digits' or a folder of IDX files; '\/no\/such\/folder' is not a folder/],
     [['train', '--seed'], /option --seed needs a value <n>/],
+    [['train', '--init', 'uniform'], /--init must be 'glorot' or 'uniform<a>' with a > 0 \(e.g. uniform0.5 for U\(-0.5, 0.5\)\), got 'uniform'/],
+    [['train', '--init', 'uniform0'], /--init must be 'glorot' or 'uniform<a>' with a > 0/],
+    [['train', '--init', 'he'], /--init must be 'glorot' or 'uniform<a>'/],
     [['train', '--epochs', '2', '--epochs', '3'], /--epochs is given twice/],
     [['train', 'extra'], /unexpected argument 'extra'/],
     [['eval'], /eval: missing <model dir>/],
@@ -99,7 +102,7 @@ describe('train, eval and predict on an IDX folder', () => {
     expect(lines.filter((l) => /^epoch \d\/4  loss [\d.]+  acc [\d.]+%  val_loss [\d.]+  val_acc [\d.]+%  [\d.]+s$/.test(l))).toHaveLength(4);
     expect(trained.out).toMatch(/^trained 4 epochs in [\d.]+s, [\d,]+ samples\/s$/m);
     expect(trained.out).not.toContain('\r');
-    expect(trained.out).toContain('network 25-8-3 (relu hidden, softmax out)\nsgd lr 0.5, batch 16, 4 epochs, seed 3, ');
+    expect(trained.out).toContain('network 25-8-3 (relu hidden, softmax out), glorot initial weights\nsgd lr 0.5, batch 16, 4 epochs, seed 3, ');
     const accuracy = Number(/test accuracy ([\d.]+)% \((\d+) of 31\)/.exec(trained.out)![1]);
     // The toy classes are separable: a trained model gets them all but a few.
     expect(accuracy).toBeGreaterThanOrEqual(90);
@@ -108,6 +111,22 @@ describe('train, eval and predict on an IDX folder', () => {
     expect(history.loss).toHaveLength(4);
     expect(readFileSync(join(out, 'confusion-matrix.txt'), 'utf8')).toContain(`(${Math.round((accuracy * 31) / 100)} of 31)`);
     expect(readFileSync(join(out, 'learning-curve.svg'), 'utf8')).toContain('<svg');
+  });
+
+  it('--init uniform0.5 draws kernels and biases from U(-0.5, 0.5), as the MNIST-from-scratch tutorial', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'simdnet-cli-init-')), 'model');
+    // A rate so small that one epoch leaves the initial weights as they were (to 1e-9).
+    const r = run('train', '--data', data, '--layers', '8', '--epochs', '1', '--lr', '1e-12', '--init', 'uniform0.5', '--out', dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('network 25-8-3 (relu hidden, softmax out), uniform0.5 initial weights');
+    const sn = await import('../dist/index.js');
+    const model = await sn.loadModel(dir);
+    const [k1, b1, k2, b2] = model.getWeights();
+    model.dispose();
+    for (const w of [k1, b1, k2, b2]) for (const v of w) expect(Math.abs(v)).toBeLessThan(0.5);
+    // Biases drawn too (Keras's default would be zeros), and kernels wider than Glorot's limit sqrt(6 / (25 + 8)) = 0.43.
+    for (const b of [b1, b2]) expect(b.filter((v) => v !== 0)).toHaveLength(b.length);
+    expect(Math.max(...Array.from(k1, Math.abs))).toBeGreaterThan(0.45);
   });
 
   it('is deterministic: the same seed gives the same weights', () => {

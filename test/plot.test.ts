@@ -267,3 +267,35 @@ describe('hyperplane (a perceptron\'s picture)', () => {
     expect(() => sn.plot.hyperplane({ weights: [1, 2], bias: 0 }, pts, [0, 1, 1, 1], { epochs: [] } as never)).toThrow(/unknown option 'epochs'/);
   });
 });
+
+describe('lineChart', () => {
+  it('draws each series through its points, one colour each, with the labels and a legend', () => {
+    const x = [0, 0.25, 0.5, 0.75, 1];
+    const svg = sn.plot.lineChart([{ name: 'square', x, y: x.map((v) => v * v) }, { name: 'line', x, y: x }], { title: 'f <x>', xLabel: 'a', yLabel: 'loss' });
+    const root = parseXml(svg);
+    expect(root.name).toBe('svg');
+    const series = all(root, 'path').filter((p) => p.attrs.class === 'series');
+    expect(series.map((p) => p.attrs['data-series'])).toEqual(['square', 'line']);
+    for (const p of series) expect(p.attrs.d.match(/[ML]/g)).toEqual(['M', 'L', 'L', 'L', 'L']);
+    expect(series[0].attrs.stroke).not.toBe(series[1].attrs.stroke);
+    // y = x² ends where y = x ends (x = 1) and starts where it starts (x = 0): same first and last points.
+    const ends = (d: string) => { const pts = d.split(/[ML]/).filter(Boolean); return [pts[0], pts.at(-1)]; };
+    expect(ends(series[0].attrs.d)).toEqual(ends(series[1].attrs.d));
+    const t = texts(root);
+    for (const label of ['f &lt;x&gt;', 'a', 'loss', 'square', 'line']) expect(t).toContain(label);
+  });
+
+  it('breaks a line at non-finite points and at values outside yRange, and says how many', () => {
+    const root = parseXml(sn.plot.lineChart([{ name: 's', x: [0, 1, 2, 3, 4], y: [1, NaN, 2, 50, 3] }], { yRange: [0, 10] }));
+    const [path] = all(root, 'path').filter((p) => p.attrs.class === 'series');
+    expect(path.attrs.d.match(/[ML]/g)).toEqual(['M', 'M', 'M']);
+    expect(texts(root).some((s) => s.includes('2 points not drawn'))).toBe(true);
+  });
+
+  it('rejects bad input before drawing', () => {
+    expect(() => sn.plot.lineChart([])).toThrow(/non-empty array/);
+    expect(() => sn.plot.lineChart([{ name: 's', x: [0, 1], y: [0] }])).toThrow(/series 's' has 2 x values and 1 y values/);
+    expect(() => sn.plot.lineChart([{ name: 's', x: [0], y: [0] }], { yRange: [1, 0] })).toThrow(/yRange must be \[lo, hi\]/);
+    expect(() => sn.plot.lineChart([{ name: 's', x: [0], y: [0] }], { xrange: [0, 1] } as never)).toThrow(/unknown option 'xrange'/);
+  });
+});

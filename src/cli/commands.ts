@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { Tensor } from '../tensor.js';
 import { layers as nnLayers } from '../nn/layers/index.js';
 import { Adam, Sgd } from '../nn/optimizers/index.js';
+import { initializers, type Initializer } from '../nn/initializers.js';
 import { sequential, type Sequential } from '../nn/sequential.js';
 import { digits, idxFolder, type ImageDataset } from '../io/datasets.js';
 import { loadIdxImages } from '../io/idx.js';
@@ -55,12 +56,13 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   batch: { value: '<n>', help: 'samples per update', default: '64' },
   lr: { value: '<rate>', help: 'learning rate (default 0.1 for sgd, 0.001 for adam)' },
   optimizer: { value: '<name>', help: 'sgd or adam', default: 'sgd' },
+  init: { value: 'glorot|uniform<a>', help: "initial weights: 'glorot' (Glorot-uniform kernels, zero biases, as Keras) or 'uniform<a>' (kernels and biases from U(-a, a); uniform0.5 is the MNIST-from-scratch tutorial's)", default: 'glorot' },
   seed: { value: '<n>', help: 'seed of the initial weights and the shuffling', default: '1' },
   out: { value: '<dir>', help: 'folder for the model, learning curve and confusion matrix', default: 'simdnet-out' },
   threads: THREADS_OPTION,
 };
 
-const TRAIN_USAGE = 'simdnet train [--data digits|<idx folder>] [--layers 128,64] [--activation relu] [--epochs 5] [--batch 64] [--lr 0.1] [--optimizer sgd|adam] [--seed 1] [--out <dir>] [--threads n]';
+const TRAIN_USAGE = 'simdnet train [--data digits|<idx folder>] [--layers 128,64] [--activation relu] [--epochs 5] [--batch 64] [--lr 0.1] [--optimizer sgd|adam] [--init glorot|uniform<a>] [--seed 1] [--out <dir>] [--threads n]';
 const TRAIN_HELP = `Trains a classifier (inputs -> hidden layers -> softmax) with categorical cross-entropy, shows progress,
 reports the test accuracy, and writes to --out: model.json + its weights file (load with sn.loadModel),
 learning-curve.svg, confusion-matrix.txt, confusion-matrix.svg and history.json. The held-out test set is
@@ -76,6 +78,16 @@ function parseLayers(text: string): number[] {
     throw new UsageError(`train: --layers must be sizes >= 1 separated by commas (e.g. 128,64) or 'none', got '${text}'`);
   }
   return sizes.map(Number);
+}
+
+/** The dense layers' initializer options for --init: {} for Keras's defaults, or U(-a, a) for kernels and biases. */
+function parseInit(text: string): { kernelInitializer?: Initializer; biasInitializer?: Initializer } {
+  if (text === 'glorot') return {};
+  const match = /^uniform(\d+(?:\.\d+)?|\.\d+)$/.exec(text);
+  const a = match ? Number(match[1]) : NaN;
+  if (!(a > 0)) throw new UsageError(`train: --init must be 'glorot' or 'uniform<a>' with a > 0 (e.g. uniform0.5 for U(-0.5, 0.5)), got '${text}'`);
+  const init = initializers.randomUniform({ min: -a, max: a });
+  return { kernelInitializer: init, biasInitializer: init };
 }
 
 function percent(v: number): string {
@@ -107,6 +119,7 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
   const batchSize = wholeNumber('train', 'batch', get('batch'), 1);
   const optimizerName = choice('train', 'optimizer', get('optimizer'), OPTIMIZERS);
   const learningRate = positiveNumber('train', 'lr', args.options.get('lr') ?? DEFAULT_RATE[optimizerName]);
+  const init = parseInit(get('init'));
   const seed = wholeNumber('train', 'seed', get('seed'), 0);
   const out = get('out');
   checkOutputFolder('train: --out', out, ['model.json', ...TRAIN_OUTPUTS]);
@@ -121,8 +134,8 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
     const classes = dataset.classNames.length;
     model = sequential(
       [
-        ...hidden.map((units, i) => nnLayers.dense({ units, activation, ...(i === 0 ? { inputShape: [features] as [number] } : {}) })),
-        nnLayers.dense({ units: classes, activation: 'softmax', ...(hidden.length === 0 ? { inputShape: [features] as [number] } : {}) }),
+        ...hidden.map((units, i) => nnLayers.dense({ units, activation, ...init, ...(i === 0 ? { inputShape: [features] as [number] } : {}) })),
+        nnLayers.dense({ units: classes, activation: 'softmax', ...init, ...(hidden.length === 0 ? { inputShape: [features] as [number] } : {}) }),
       ],
       { seed },
     );
@@ -133,7 +146,7 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
     const shape = [features, ...hidden, classes].join('-');
     io.out.write(
       `simdnet train: ${dataset.name}, ${train.x.shape[0]} train / ${test.x.shape[0]} test images, ${classes} classes\n` +
-        `network ${shape} (${activation} hidden, softmax out)\n` +
+        `network ${shape} (${activation} hidden, softmax out), ${get('init')} initial weights\n` +
         `${optimizerName} lr ${learningRate}, batch ${batchSize}, ${epochs} epochs, seed ${seed}, ${getThreads()} thread${getThreads() === 1 ? '' : 's'}\n`,
     );
     const progress = new Progress(io.out);

@@ -1,6 +1,6 @@
 // Learning curves: loss and accuracy per epoch, train (solid) and validation (dashed), in two panels; one
 // colour per history when several are compared (e.g. one per learning rate).
-import { PALETTE, axisFraction, count, document, el, niceAxis, num, text, tickLabel, type Axis } from './svg.js';
+import { PALETTE, axesFrame, axisFraction, count, document, el, niceAxis, num, text, type Axis } from './svg.js';
 
 /** Per-epoch figures, as in a fit history; missing or empty series are left out of the plot. */
 export interface LearningCurveData {
@@ -114,17 +114,7 @@ function panel(left: number, top: number, title: string, yLabel: string, series:
   const yAt = (v: number) => y0 + h - INSET - axisFraction(y, v) * (h - 2 * INSET);
   const out: string[] = [];
   out.push(text(x0 + w / 2, y0 - 10, title, { 'text-anchor': 'middle', 'font-size': 14, 'font-weight': 'bold' }));
-  for (const t of y.ticks) {
-    out.push(el('line', { x1: x0, x2: x0 + w, y1: yAt(t), y2: yAt(t), stroke: '#e0e0e0' }));
-    out.push(text(x0 - 6, yAt(t) + 4, tickLabel(t, y.step), { 'text-anchor': 'end', fill: '#444' }));
-  }
-  for (const t of x.ticks) {
-    out.push(el('line', { x1: xAt(t), x2: xAt(t), y1: y0 + h, y2: y0 + h + 4, stroke: '#444' }));
-    out.push(text(xAt(t), y0 + h + 17, tickLabel(t, x.step), { 'text-anchor': 'middle', fill: '#444' }));
-  }
-  out.push(el('rect', { x: x0, y: y0, width: w, height: h, fill: 'none', stroke: '#444' }));
-  out.push(text(x0 + w / 2, y0 + h + 36, 'epoch', { 'text-anchor': 'middle' }));
-  out.push(text(left + 16, y0 + h / 2, yLabel, { 'text-anchor': 'middle', transform: `rotate(-90 ${num(left + 16)} ${num(y0 + h / 2)})` }));
+  out.push(...axesFrame({ left, x0, y0, w, h }, x, y, xAt, yAt, 'epoch', yLabel));
   if (epochs === 0) out.push(text(x0 + w / 2, y0 + h / 2, 'no epochs to show', { 'text-anchor': 'middle', fill: '#666' }));
   for (const s of series) {
     const dash = s.dashed ? '6 4' : undefined;

@@ -110,6 +110,36 @@ export function tickLabel(value: number, step: number): string {
   return value.toExponential(Math.min(15, Math.max(0, valueExponent - stepExponent)));
 }
 
+/** Where a plot's frame sits: its left edge (the y label is drawn 16 px right of it) and the frame's box. */
+export interface Frame {
+  left: number;
+  x0: number;
+  y0: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * A plot's frame: horizontal grid lines with y tick labels, x ticks with labels, the box and the axis labels.
+ * Ticks outside the axis's limits (a y range given by the caller) are left out.
+ */
+export function axesFrame(f: Frame, x: Axis, y: Axis, xAt: (v: number) => number, yAt: (v: number) => number, xLabel: string, yLabel: string): string[] {
+  const out: string[] = [];
+  for (const t of y.ticks.filter((t) => t >= y.lo && t <= y.hi)) {
+    out.push(el('line', { x1: f.x0, x2: f.x0 + f.w, y1: yAt(t), y2: yAt(t), stroke: '#e0e0e0' }));
+    out.push(text(f.x0 - 6, yAt(t) + 4, tickLabel(t, y.step), { 'text-anchor': 'end', fill: '#444' }));
+  }
+  for (const t of x.ticks) {
+    out.push(el('line', { x1: xAt(t), x2: xAt(t), y1: f.y0 + f.h, y2: f.y0 + f.h + 4, stroke: '#444' }));
+    out.push(text(xAt(t), f.y0 + f.h + 17, tickLabel(t, x.step), { 'text-anchor': 'middle', fill: '#444' }));
+  }
+  out.push(el('rect', { x: f.x0, y: f.y0, width: f.w, height: f.h, fill: 'none', stroke: '#444' }));
+  out.push(text(f.x0 + f.w / 2, f.y0 + f.h + 36, xLabel, { 'text-anchor': 'middle' }));
+  const ly = f.y0 + f.h / 2;
+  out.push(text(f.left + 16, ly, yLabel, { 'text-anchor': 'middle', transform: `rotate(-90 ${num(f.left + 16)} ${num(ly)})` }));
+  return out;
+}
+
 /** Thousands separators for counts written in the pictures. */
 export function count(n: number): string {
   return n.toLocaleString('en-US');
