@@ -23,6 +23,8 @@ export interface Prepared {
   x: Matrix;
   targets: number;
   rows: number;
+  /** The first row of x (and of the targets, already offset in `targets`) in use: fit's validationSplit part. */
+  firstRow?: number;
   /** The caller's own tensors among x and y (fit checks at every batch that they were not disposed). */
   userTensors: Tensor[];
 }
