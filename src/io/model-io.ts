@@ -3,6 +3,7 @@
 // so what is written is the model at the moment of the call. A model is only built once its files have
 // been read and checked, and a failure while building or compiling it disposes it: no half-built model escapes.
 import { join } from 'node:path';
+import { checkOptions } from '../nn/config.js';
 import { Sequential } from '../nn/sequential.js';
 import type { SaveOptions } from '../nn/save-handlers.js';
 import { readSavedModel, writeSavedModel, type SavedModel } from './simdnet-format.js';
@@ -22,6 +23,7 @@ function checkDir(dir: unknown, where: string): string {
  */
 export async function saveModel(model: Sequential, dir: string, options: SaveOptions = {}): Promise<void> {
   checkDir(dir, 'save');
+  checkOptions(options, ['metadata'], 'save');
   if (!(model instanceof Sequential)) throw new TypeError('save: expected a Sequential model');
   const spec = model.toSpec();
   const saved: SavedModel = { ...spec, training: model.trainingConfig, metadata: options.metadata ?? null };

@@ -131,7 +131,11 @@ class Monitor {
 
   check(info: TrainInfo, where: string): void {
     if (!info.logKeys.includes(this.key)) {
-      const hint = this.key.startsWith('val') ? ' (give fit validationData or validationSplit)' : this.key.toLowerCase().includes('acc') ? " (compile with metrics: ['accuracy'])" : '';
+      const needs = [
+        ...(this.key.startsWith('val') && !info.logKeys.includes('valLoss') ? ['give fit validationData or validationSplit'] : []),
+        ...(/acc/i.test(this.key) && !info.logKeys.includes('accuracy') ? ["compile with metrics: ['accuracy']"] : []),
+      ];
+      const hint = needs.length === 0 ? '' : ` (${needs.join('; ')})`;
       throw new RangeError(`${where}: monitor '${this.name}' is not among this fit's figures${hint}; available: ${info.logKeys.join(', ')}`);
     }
   }

@@ -79,8 +79,15 @@ function checkCallbacks(value: unknown): FitCallbacks[] {
   list.forEach((callbacks, i) => {
     const where = Array.isArray(value) ? `callbacks[${i}]` : 'callbacks';
     if (typeof callbacks !== 'object' || callbacks === null) throw new TypeError(`${where} must be a callback (sn.callbacks.*) or an object of hooks, got ${callbacks === null ? 'null' : typeof callbacks}`);
-    // A Callback's hooks are its methods; its own fields are its state.
-    if (callbacks instanceof Callback) return;
+    if (Object.getPrototypeOf(callbacks) !== Object.prototype && Object.getPrototypeOf(callbacks) !== null) {
+      // An instance of a class: its own fields are its state; a method named like a hook must be one.
+      for (let proto = Object.getPrototypeOf(callbacks); proto !== null && proto !== Object.prototype && proto !== Callback.prototype; proto = Object.getPrototypeOf(proto)) {
+        for (const name of Object.getOwnPropertyNames(proto)) {
+          if (/^on[A-Z]/.test(name) && !(HOOKS as readonly string[]).includes(name)) throw new TypeError(`${where}: unknown callback '${name}'; valid: ${HOOKS.join(', ')}`);
+        }
+      }
+      return;
+    }
     for (const [name, fn] of Object.entries(callbacks as object)) {
       if (!(HOOKS as readonly string[]).includes(name)) throw new TypeError(`${where}: unknown callback '${name}'; valid: ${HOOKS.join(', ')}`);
       if (typeof fn !== 'function') throw new TypeError(`${where}.${name} must be a function`);

@@ -15,6 +15,8 @@ export const DEFAULT_EVAL_BATCH = 256;
 export interface EvaluateOptions {
   /** Rows per forward pass (default 256). */
   batchSize?: number;
+  /** TensorFlow.js's option; only 0 (silent), which is what evaluate and predict are. */
+  verbose?: 0;
 }
 export type PredictOptions = EvaluateOptions;
 
@@ -121,7 +123,8 @@ export function applyPenalties(penalized: readonly Penalized[], withGradients: b
 }
 
 function batchOption(options: EvaluateOptions | undefined, where: string): number {
-  const { batchSize = DEFAULT_EVAL_BATCH } = checkOptions(options, ['batchSize'], where);
+  const { batchSize = DEFAULT_EVAL_BATCH, verbose = 0 } = checkOptions(options, ['batchSize', 'verbose'], where);
+  if (verbose !== 0) throw new RangeError(`${where}: verbose must be 0 (${where} prints nothing), got ${String(verbose)}`);
   return checkInteger(batchSize, `${where}: batchSize`, 1);
 }
 
