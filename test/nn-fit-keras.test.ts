@@ -416,6 +416,10 @@ describe('sn.callbacks.reduceLROnPlateau, learningRateScheduler and modelCheckpo
     // 0.025); 5 improves; 6, 7 do not, but the rate is already at minLr.
     expect(rates).toEqual([0.1, 0.1, 0.05, 0.05, 0.03, 0.03, 0.03, 0.03]);
     expect(() => sn.callbacks.reduceLROnPlateau({ factor: 1 })).toThrow(/factor/);
+    // As Keras: an optimizer whose rate is a schedule cannot have it changed by a callback.
+    const scheduled = classifier();
+    scheduled.compile({ optimizer: sn.optimizers.sgd({ learningRate: (step: number) => 0.1 / (1 + step) }), loss: 'sparseCategoricalCrossentropy' });
+    expect(() => sn.callbacks.reduceLROnPlateau().attach({ model: scheduled, epochs: 1, logKeys: ['valLoss'] })).toThrow(/learning rate is a schedule/);
   });
 
   it('learningRateScheduler sets each epoch\'s rate from (epoch, rate) before it trains', async () => {

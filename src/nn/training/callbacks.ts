@@ -358,6 +358,7 @@ export class ReduceLROnPlateau extends Callback {
 
   override attach(info: TrainInfo): void {
     this.monitor.check(info, 'reduceLROnPlateau');
+    checkFixedRate(info.model, 'reduceLROnPlateau');
     super.attach(info);
   }
 
@@ -405,6 +406,11 @@ export class LearningRateScheduler extends Callback {
     this.#verbose = checkVerbose(checkOptions(options, ['verbose'], 'learningRateScheduler').verbose, 'learningRateScheduler');
   }
 
+  override attach(info: TrainInfo): void {
+    checkFixedRate(info.model, 'learningRateScheduler');
+    super.attach(info);
+  }
+
   onEpochBegin(epoch: number): void {
     const optimizer = this.model.optimizer!;
     const rate = this.schedule(epoch, optimizer.rateAt(epoch));
@@ -413,6 +419,13 @@ export class LearningRateScheduler extends Callback {
     }
     optimizer.learningRate = rate;
     if (this.#verbose > 0) console.log(`epoch ${epoch + 1}: learning rate ${rate}`);
+  }
+}
+
+/** Keras: a callback that sets the learning rate cannot work on an optimizer whose rate is a schedule. */
+function checkFixedRate(model: Sequential, where: string): void {
+  if (typeof model.optimizer?.learningRate === 'function') {
+    throw new TypeError(`${where}: the optimizer's learning rate is a schedule, which this callback would replace; give the optimizer a number`);
   }
 }
 
