@@ -133,6 +133,26 @@ describe('validationSplit', () => {
     expect(ha.history.loss).toEqual(hb.history.loss);
   });
 
+  it('float targets (one-hot) in Tensors split the same way', async () => {
+    const oneHot = Y_CLASS.map((c) => [0, 1, 2].map((j) => (j === c ? 1 : 0)));
+    const make = (): sn.Sequential => {
+      const m = sn.sequential([sn.layers.dense({ units: 3, activation: 'softmax', inputShape: [3] })], { seed: 4 });
+      m.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.05 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    const x = sn.tensor(X);
+    const y = sn.tensor(oneHot);
+    const a = make();
+    const b = make();
+    const ha = await a.fit(x, y, { epochs: 2, batchSize: 5, seed: 2, validationSplit: 0.3 });
+    const hb = await b.fit(X.slice(0, 28), oneHot.slice(0, 28), { epochs: 2, batchSize: 5, seed: 2, validationData: [X.slice(28), oneHot.slice(28)] });
+    expect(same(a.getWeights(), b.getWeights())).toBe(true);
+    expect(ha.history.valLoss).toEqual(hb.history.valLoss);
+    expect(ha.history.valAccuracy).toEqual(hb.history.valAccuracy);
+    x.dispose();
+    y.dispose();
+  });
+
   it('tensors are split in place: no more wasm memory than validating on the (uncopied) tensors themselves', async () => {
     const x = sn.tensor(X);
     const y = sn.tensor(Y_CLASS, [40, 1]);
