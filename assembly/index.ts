@@ -19,3 +19,4 @@ export { gatherRows } from './gather';
 export { dropoutForward, dropoutBackward } from './dropout';
 export { batchNormStats, batchNormForward, batchNormBackward, batchNormMovingUpdate } from './batchnorm';
 export { regularize } from './regularize';
+export { scaleRowsByWeights } from './sample-weights';

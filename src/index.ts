@@ -39,6 +39,9 @@ export type {
   LearningRateSchedule, CompileConfig, ModelSpec, TrainingConfig, FitOptions, FitCallbacks, EpochLogs, BatchLogs, History, EvaluateOptions, PredictOptions,
   SaveOptions, DataLike, BatchDataset, DatasetBatch, FitDatasetOptions, EvaluateDatasetOptions, PerceptronConfig, PerceptronTraining, GradCheckOptions, GradCheckResult,
 } from './nn/index.js';
+// fit's built-in callbacks (as tf.callbacks) and their base class.
+export { callbacks, Callback, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler } from './nn/index.js';
+export type { EarlyStoppingOptions, ModelCheckpointOptions, ReduceLROnPlateauOptions, ClassWeight } from './nn/index.js';
 export { loadModel, loadTfjs, saveModel, exportTfjs } from './io/index.js';
 export type { ModelLocation, TfjsModelArtifacts } from './io/index.js';
 // The perceptron's own types (its class and config come with the training API above).

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { barLine, epochLine, Progress } from '../dist/cli/progress.js';
+import { barLine, epochLine, Progress } from '../dist/nn/training/progress.js';
 import { idx } from './reference/idx.js';
 
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));

@@ -158,6 +158,20 @@ describe('examples', () => {
     expect(r.mnist.maxWeight).toBeGreaterThan(0.3);
   });
 
+  it('fit-callbacks: validationSplit, classWeight, early stopping, plateau and checkpoint; the README shows its fit call', () => {
+    const r = run('fit-callbacks');
+    expect(r.epochs).toBeLessThan(200); // early stopping ended it
+    expect(r.validationAccuracy).toBeGreaterThan(0.93);
+    expect(r.lastLearningRate).toBeLessThan(r.firstLearningRate); // reduced on a plateau
+    expect(r.lastLearningRate).toBeGreaterThanOrEqual(1e-4);
+    expect(r.checkpoint).toEqual(['best']);
+    const readme = readFileSync(`${root}README.md`, 'utf8');
+    const section = readme.slice(readme.indexOf('### fit'), readme.indexOf('### The perceptron'));
+    const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks).toHaveLength(1);
+    expect(readFileSync(`${root}examples/fit-callbacks.mjs`, 'utf8')).toContain(blocks[0]);
+  });
+
   it('perceptron: converges on AND and OR, not on XOR', () => {
     const r = run('perceptron');
     expect(r.AND.converged).toBe(true);

@@ -32,7 +32,7 @@ describe('fit rejects bad input before touching any weight', () => {
     ['batchSize not an integer', () => model(), (m) => m.fit(x4, [0, 1, 1, 0], { batchSize: 2.5 }), /batchSize must be an integer >= 1, got 2.5/, RangeError],
     ['epochs < 0', () => model(), (m) => m.fit(x4, [0, 1, 1, 0], { epochs: -1 }), /epochs must be an integer >= 0, got -1/, RangeError],
     ['validation data of the wrong width', () => model(), (m) => m.fit(x4, [0, 1, 1, 0], { validationData: [[[1, 2, 3]], [1]] }), /validation x has shape \[1, 3\]/, RangeError],
-    ['unknown callback', () => model(), (m) => m.fit(x4, [0, 1, 1, 0], { callbacks: { onEpochStart: () => 0 } as never }), /unknown callback 'onEpochStart'; valid: onTrainBegin, onTrainEnd, onEpochBegin, onEpochEnd, onBatchBegin, onBatchEnd/, TypeError],
+    ['unknown callback', () => model(), (m) => m.fit(x4, [0, 1, 1, 0], { callbacks: { onEpochStart: () => 0 } as never }), /unknown callback 'onEpochStart'; valid: onTrainBegin, onTrainEnd, onEpochBegin, onEpochEnd, onBatchBegin, onBatchEnd, onYield/, TypeError],
     ['bad onNonFinite', () => model(), (m) => m.fit(x4, [0, 1, 1, 0], { onNonFinite: 'ignore' as never }), /onNonFinite must be 'stop' or 'continue'/, TypeError],
   ];
   for (const [name, make, run, message, type] of cases) {

@@ -16,7 +16,7 @@ import { confusionMatrix, confusionMatrixSvg, confusionMatrixText } from '../plo
 import { learningCurve } from '../plot/learning-curve.js';
 import { choice, helpText, optionValue, parseArgs, positiveNumber, UsageError, wholeNumber, type OptionSpec } from './args.js';
 import { checkInputFile, checkOutputFolder } from './paths.js';
-import { Progress, type ProgressOutput } from './progress.js';
+import { Progress, type ProgressOutput } from '../nn/training/progress.js';
 import { applyThreads, parseThreads, THREADS_OPTION } from './threads-option.js';
 import { evalClassNames, evaluationJson, evaluationText, FORMAT_OPTION, OUTPUT_FORMATS, predictionsJson, predictionsText, savedClassNames } from './results.js';
 import { getThreads } from '../backend/pool.js';

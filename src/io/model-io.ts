@@ -4,6 +4,7 @@
 // been read and checked, and a failure while building or compiling it disposes it: no half-built model escapes.
 // Destinations are named as TensorFlow.js users do (model-source.ts): a folder, its model.json, a file://
 // URL, and for loading an http(s):// URL or in-memory ModelArtifacts.
+import { checkOptions } from '../nn/config.js';
 import { Sequential } from '../nn/sequential.js';
 import type { SaveOptions } from '../nn/save-handlers.js';
 import { folderOf, folderSource, isHttpUrl, urlSource, type ModelSource } from './model-source.js';
@@ -27,6 +28,7 @@ function sourceOf(location: unknown, where: string): ModelSource {
  */
 export async function saveModel(model: Sequential, dir: ModelLocation, options: SaveOptions = {}): Promise<void> {
   const folder = folderOf(dir, 'save');
+  checkOptions(options, ['metadata'], 'save');
   if (!(model instanceof Sequential)) throw new TypeError('save: expected a Sequential model');
   const spec = model.toSpec();
   const saved: SavedModel = { ...spec, training: model.trainingConfig, metadata: options.metadata ?? null };

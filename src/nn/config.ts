@@ -10,7 +10,7 @@ export function checkOptions<T extends object>(options: T | undefined, allowed: 
   if (options === undefined) return {} as T;
   if (!isPlainObject(options)) throw new TypeError(`${where}: options must be an object, got ${options === null ? 'null' : typeof options}`);
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw new TypeError(`${where}: unknown option '${key}'; valid: ${allowed.join(', ')}`);
+    if (!allowed.includes(key)) throw new TypeError(`${where}: unknown option '${key}'; ${allowed.length === 0 ? 'it takes no options' : `valid: ${allowed.join(', ')}`}`);
   }
   return options;
 }

@@ -1,6 +1,7 @@
 // Gradient checking: the model's float32 analytic gradients (the kernels' backward pass) against central
 // differences of a float64 reference forward pass, (L(w + h) - L(w - h)) / 2h (CS231n, "Gradient checks").
 import { Tensor } from '../tensor.js';
+import { checkOptions } from './config.js';
 import { toMatrix, type DataLike } from './data.js';
 import { forward64, loss64, penalty64 } from './reference64.js';
 import type { Sequential } from './sequential.js';
@@ -26,6 +27,7 @@ export interface GradCheckResult {
 }
 
 export function gradCheck(model: Sequential, x: DataLike, y: DataLike, options: GradCheckOptions = {}): GradCheckResult[] {
+  checkOptions(options, ['epsilon', 'maxPerTensor'], 'gradCheck');
   const h = options.epsilon ?? 1e-5;
   const maxPerTensor = options.maxPerTensor ?? 200;
   if (!(h > 0 && Number.isFinite(h))) throw new RangeError(`gradCheck epsilon must be a finite number > 0, got ${h}`);

@@ -24,6 +24,18 @@ function positive(value: unknown, what: string): number {
   return v;
 }
 
+/**
+ * Checks that an initializer without parameters got no options (TensorFlow.js's `seed` among them: weights
+ * are drawn from the model's seed) and returns its name.
+ */
+function noOptions<N extends string>(options: unknown, name: N): N {
+  if (options !== undefined && isPlainObject(options) && 'seed' in options) {
+    throw new TypeError(`initializers.${name}: unknown option 'seed'; weights are drawn from the model's seed (sn.sequential(layers, { seed }))`);
+  }
+  checkOptions(options as object | undefined, [], `initializers.${name}`);
+  return name;
+}
+
 function constant(name: 'zeros' | 'ones', value: number): Initializer {
   return { name, className: name, config: {}, fill: (out) => void out.fill(value) };
 }
@@ -54,8 +66,8 @@ function normal(name: string, className: InitializerName, config: Record<string,
 }
 
 export const initializers = {
-  zeros: (): Initializer => constant('zeros', 0),
-  ones: (): Initializer => constant('ones', 1),
+  zeros: (options?: Record<string, never>): Initializer => constant(noOptions(options, 'zeros'), 0),
+  ones: (options?: Record<string, never>): Initializer => constant(noOptions(options, 'ones'), 1),
   /** N(mean, stddev^2): the tutorials' "small Gaussian" (e.g. 0.01 * randn in CS231n). Default stddev 0.05 as Keras. */
   randomNormal(options?: { mean?: number; stddev?: number }): Initializer {
     const { mean = 0, stddev = 0.05 } = checkOptions(options, ['mean', 'stddev'], 'initializers.randomNormal');
@@ -72,18 +84,18 @@ export const initializers = {
     return uniform(`randomUniform(${min}, ${max})`, 'randomUniform', { min, max }, () => [min, max]);
   },
   /** Glorot & Bengio 2010 (Xavier): U(-l, l), l = sqrt(6 / (fanIn + fanOut)). */
-  glorotUniform: (): Initializer =>
-    uniform('glorotUniform', 'glorotUniform', {}, (fanIn, fanOut) => {
+  glorotUniform: (options?: Record<string, never>): Initializer =>
+    uniform(noOptions(options, 'glorotUniform'), 'glorotUniform', {}, (fanIn, fanOut) => {
       const limit = Math.sqrt(6 / (fanIn + fanOut));
       return [-limit, limit];
     }),
   /** Glorot & Bengio 2010: N(0, 2 / (fanIn + fanOut)) (not truncated, unlike Keras). */
-  glorotNormal: (): Initializer => normal('glorotNormal', 'glorotNormal', {}, (fanIn, fanOut) => Math.sqrt(2 / (fanIn + fanOut))),
+  glorotNormal: (options?: Record<string, never>): Initializer => normal(noOptions(options, 'glorotNormal'), 'glorotNormal', {}, (fanIn, fanOut) => Math.sqrt(2 / (fanIn + fanOut))),
   /** He et al. 2015, for ReLU: N(0, 2 / fanIn) (not truncated). */
-  heNormal: (): Initializer => normal('heNormal', 'heNormal', {}, (fanIn) => Math.sqrt(2 / fanIn)),
+  heNormal: (options?: Record<string, never>): Initializer => normal(noOptions(options, 'heNormal'), 'heNormal', {}, (fanIn) => Math.sqrt(2 / fanIn)),
   /** He et al. 2015: U(-l, l), l = sqrt(6 / fanIn). */
-  heUniform: (): Initializer =>
-    uniform('heUniform', 'heUniform', {}, (fanIn) => {
+  heUniform: (options?: Record<string, never>): Initializer =>
+    uniform(noOptions(options, 'heUniform'), 'heUniform', {}, (fanIn) => {
       const limit = Math.sqrt(6 / fanIn);
       return [-limit, limit];
     }),

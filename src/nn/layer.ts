@@ -6,7 +6,7 @@
 // and gradCheck only ever call these methods; the registry (layers/index.ts) finds a type by class name.
 import { keep, Tensor } from '../tensor.js';
 import { allocate, copyBytes, release } from '../kernel-calls.js';
-import { checkBoolean, checkInteger, checkShape, isPlainObject, shapeText, sizeOf, snakeCase, type Config } from './config.js';
+import { checkBoolean, checkInteger, checkOptions, checkShape, shapeText, sizeOf, snakeCase, type Config } from './config.js';
 import type { Activation } from './activations.js';
 import type { Initializer } from './initializers.js';
 import type { Regularizer } from './regularizers.js';
@@ -355,9 +355,7 @@ export abstract class Layer {
   forward(x: Tensor, options: { training?: boolean } = {}): Tensor {
     if (!(x instanceof Tensor)) throw new TypeError(`${this.name}.forward expects a Tensor, got ${String(x)}`);
     if (x.disposed) throw new Error(`${this.name}.forward: the input tensor was disposed`);
-    if (!isPlainObject(options) || Object.keys(options).some((k) => k !== 'training')) {
-      throw new TypeError(`${this.name}.forward: unknown option; valid: training`);
-    }
+    checkOptions(options, ['training'], `${this.name}.forward`);
     const training = options.training === undefined ? false : checkBoolean(options.training, `${this.name}.forward: training`);
     let p = this.#protocol;
     if (p !== null && (x === p.output || x === p.inputGrad || x === p.outputGrad)) {

@@ -4,6 +4,7 @@ import { kernels } from '../backend/wasm.js';
 import { Tensor } from '../tensor.js';
 import { ACTIVATIONS, type ActivationCode } from './activation-kinds.js';
 import { DEFAULT_LEAKY_ALPHA } from '../nn/activations.js';
+import { checkOptions } from './options.js';
 
 export interface ElementwiseOptions {
   /** Write the result here (same shape as x; x itself for in place) instead of into a new tensor. */
@@ -25,9 +26,9 @@ export function checkTensor(what: string, t: unknown): Tensor {
 }
 
 /** Checks the options object and its `out` (same shape as x); returns out or undefined. */
-export function checkOut(op: string, x: Tensor, options: ElementwiseOptions | undefined): Tensor | undefined {
+export function checkOut(op: string, x: Tensor, options: ElementwiseOptions | undefined, valid: readonly string[] = ['out']): Tensor | undefined {
   if (options === undefined) return undefined;
-  if (options === null || typeof options !== 'object') throw new TypeError(`${op}: options must be an object`);
+  checkOptions(op, options, valid);
   if (options.out === undefined) return undefined;
   const out = checkTensor(`${op}: out`, options.out);
   if (out.shape.length !== x.shape.length || out.shape.some((d, i) => d !== x.shape[i])) {
@@ -48,7 +49,7 @@ export function activationBackward(code: ActivationCode, y: number, dy: number, 
 
 function apply(op: string, code: ActivationCode, x: Tensor, options: ElementwiseOptions | undefined, param: number): Tensor {
   checkTensor(`${op}: x`, x);
-  const target = checkOut(op, x, options) ?? new Tensor(x.shape);
+  const target = checkOut(op, x, options, code === ACTIVATIONS.leakyRelu ? ['out', 'alpha'] : ['out']) ?? new Tensor(x.shape);
   kernels.actForward(code, x.ptr, target.ptr, x.size, param);
   return target;
 }

@@ -4,6 +4,7 @@ import { parallelRows } from '../backend/pool.js';
 import { allocate, heapI32, release } from '../backend/allocator.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor, formatShape } from './elementwise.js';
+import { checkOptions } from './options.js';
 
 /**
  * Throws unless every entry of `indices` is a whole number in [0, limit): a RangeError naming the first
@@ -41,7 +42,7 @@ export function gather(x: Tensor, indices: ArrayLike<number>, options: GatherOpt
   if (indices === null || typeof indices !== 'object' || typeof indices.length !== 'number') {
     throw new TypeError('gather: indices must be an array or typed array of row numbers');
   }
-  if (options === null || typeof options !== 'object') throw new TypeError('gather: options must be an object');
+  checkOptions('gather', options, ['out']);
   checkIndices('gather: indices', indices, x.shape[0]);
   const shape = [indices.length, ...x.shape.slice(1)];
   let out = options.out;

@@ -6,6 +6,7 @@ import { allocate, release } from '../backend/allocator.js';
 import { Tensor } from '../tensor.js';
 import { ACTIVATIONS, activationCode, type ActivationCode, type ActivationName } from './activation-kinds.js';
 import { DEFAULT_LEAKY_ALPHA } from '../nn/activations.js';
+import { checkOptions } from './options.js';
 
 /**
  * A GEMM call at pointer level: C = act(alpha * op(A) op(B) + beta * C + bias), row-major f32. C must not
@@ -134,7 +135,7 @@ function checkNumber(name: string, value: unknown): number {
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   checkTensor('a', a);
   checkTensor('b', b);
-  if (options === null || typeof options !== 'object') throw new TypeError('matmul: options must be an object');
+  checkOptions('matmul', options, ['transposeA', 'transposeB', 'out', 'alpha', 'beta', 'bias', 'activation', 'leakyAlpha']);
   if (a.rank !== 2 || b.rank !== 2) {
     throw new RangeError(`matmul: both operands must be 2-D: a ${fmt(a.shape)} x b ${fmt(b.shape)}`);
   }

@@ -10,7 +10,7 @@ import { checkInteger, checkOptions, shapeText } from '../config.js';
 import { checkDistributions, checkUnitInterval, type Matrix } from '../data.js';
 import { accuracyPerRow, type Objective } from '../objective.js';
 import type { Sequential } from '../sequential.js';
-import { call, checkCallbacks, EventLoopTurns, newHistory, recordEpoch, trainStep, type EpochLogs, type FitCallbacks, type History } from './fit.js';
+import { call, checkCallbacks, EventLoopTurns, newHistory, progressFor, recordEpoch, trainStep, type EpochLogs, type FitCallbacks, type History } from './fit.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
 import { TrainStep } from './step.js';
 import { Plan } from '../plan.js';
@@ -341,6 +341,7 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
         await startWorkers();
       }
       const history = newHistory(objective.accuracy !== null, val !== undefined);
+      const progress = progressFor(s.verbose);
       model.stopTraining = false;
       const outCols = model.outputUnits;
       const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd) };
@@ -403,7 +404,7 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
             logs.valLoss = r.lossSum / r.rows + applyPenalties(penalizedWeights(model), false);
             if (objective.accuracy !== null) logs.valAccuracy = r.correct / (r.rows * accuracyPerRow(objective, outCols));
           }
-          recordEpoch(history, epoch, s.epochs, logs, s.verbose);
+          recordEpoch(history, epoch, s.epochs, logs, progress, trainedRows, seconds);
           await call(s.callbacks, 'onEpochEnd', epoch, logs);
         }
       } finally {

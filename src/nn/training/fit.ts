@@ -1,41 +1,20 @@
 // fit: the options, the epoch loop with its callbacks and history, and the event-loop turns. The step itself
-// (training/step.ts) and the rollback (training/snapshot.ts) are planned once per fit.
+// (training/step.ts), the rollback (training/snapshot.ts) and the per-row loss weights (sample-weights.ts)
+// are planned once per fit; the hooks, logs and built-in callbacks are in callbacks.ts.
 import { gemmSplits, startWorkers } from '../../kernel-calls.js';
 import type { Workspace } from '../../workspace.js';
-import { checkBoolean, checkInteger, checkOptions, isPlainObject } from '../config.js';
+import { checkBoolean, checkInteger, checkOptions } from '../config.js';
 import { fromPairs, isPairList, type DataLike } from '../data.js';
 import { accuracyPerRow } from '../objective.js';
 import { Random, randomSeed } from '../random.js';
 import type { Sequential } from '../sequential.js';
+import { Callback, defineAliases, EPOCH_LOGS_PROTOTYPE, HOOKS, type BatchLogs, type EpochLogs, type FitCallbacks, type History } from './callbacks.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
+import { Progress, type ProgressOutput } from './progress.js';
+import { sampleWeightBlock, type ClassWeight } from './sample-weights.js';
 import { StepFailure, TrainStep, type StepResult } from './step.js';
 
-export interface EpochLogs {
-  loss: number;
-  accuracy?: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  samplesPerSecond: number;
-  learningRate: number;
-}
-
-export interface BatchLogs {
-  loss: number;
-  size: number;
-}
-
-/** Hooks called during fit; a hook that returns a promise is awaited before training goes on. */
-export interface FitCallbacks {
-  onTrainBegin?: () => unknown;
-  onTrainEnd?: (history: History) => unknown;
-  onEpochBegin?: (epoch: number) => unknown;
-  onEpochEnd?: (epoch: number, logs: EpochLogs) => unknown;
-  onBatchBegin?: (batch: number) => unknown;
-  /** Called after each batch's update. */
-  onBatchEnd?: (batch: number, logs: BatchLogs) => unknown;
-}
-
-const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+export type { BatchLogs, EpochLogs, FitCallbacks, History } from './callbacks.js';
 
 export interface FitOptions {
   /** Passes over the data (default 1; 0 trains nothing). */
@@ -47,10 +26,19 @@ export interface FitOptions {
   /** Seeds the shuffling (default: a random seed). */
   seed?: number;
   validationData?: [DataLike, DataLike];
-  /** One callbacks object, or a list of them (called in order). */
+  /**
+   * Keep the last fraction of the rows (in (0, 1)) out of training to validate on, taken before shuffling
+   * as in Keras (x and y are not copied). Not with validationData.
+   */
+  validationSplit?: number;
+  /** A loss weight per class, { classIndex: weight } (Keras's class_weight); every class in y needs one. */
+  classWeight?: ClassWeight;
+  /** A loss weight per row of x (multiplied by classWeight's when both are given). */
+  sampleWeight?: DataLike;
+  /** One callbacks object (a built-in of sn.callbacks, or an object of hooks), or a list of them called in order. */
   callbacks?: FitCallbacks | FitCallbacks[];
-  /** 0 silent (default), 1 one line per epoch on the console. */
-  verbose?: 0 | 1;
+  /** 0 silent (default); 1 a progress bar on a terminal, one line per epoch otherwise; 2 one line per epoch. */
+  verbose?: 0 | 1 | 2;
   /**
    * A non-finite loss, or a parameter made non-finite by an update (a saturated unit can hide an infinite
    * weight from the loss): 'stop' (default) restores the weights, optimizer state and moving statistics
@@ -60,20 +48,7 @@ export interface FitOptions {
   onNonFinite?: 'stop' | 'continue';
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'callbacks', 'verbose', 'onNonFinite'];
-
-export interface History {
-  /** Epoch numbers (from 0) of the entries below. */
-  epoch: number[];
-  history: {
-    loss: number[];
-    accuracy?: number[];
-    valLoss?: number[];
-    valAccuracy?: number[];
-    samplesPerSecond: number[];
-    learningRate: number[];
-  };
-}
+const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'classWeight', 'sampleWeight', 'callbacks', 'verbose', 'onNonFinite'];
 
 /**
  * A NaN or infinite training loss, or parameter after an update (fit's default onNonFinite: 'stop').
@@ -102,10 +77,12 @@ function yieldToEventLoop(): Promise<void> {
 /** Gives the event loop a turn when YIELD_INTERVAL_MS passed since the last one (fit, fitDataset, evaluateDataset). */
 export class EventLoopTurns {
   #last = performance.now();
-  async take(): Promise<void> {
-    if (performance.now() - this.#last < YIELD_INTERVAL_MS) return;
+  /** Yields when YIELD_INTERVAL_MS have passed since the last turn; true when it did. */
+  async take(): Promise<boolean> {
+    if (performance.now() - this.#last < YIELD_INTERVAL_MS) return false;
     await yieldToEventLoop();
     this.#last = performance.now();
+    return true;
   }
 }
 
@@ -114,13 +91,53 @@ export function checkCallbacks(value: unknown): FitCallbacks[] {
   const list = Array.isArray(value) ? value : [value];
   list.forEach((callbacks, i) => {
     const where = Array.isArray(value) ? `callbacks[${i}]` : 'callbacks';
-    if (!isPlainObject(callbacks) && !(typeof callbacks === 'object' && callbacks !== null)) throw new TypeError(`${where} must be an object of hooks`);
+    if (typeof callbacks !== 'object' || callbacks === null) throw new TypeError(`${where} must be a callback (sn.callbacks.*) or an object of hooks, got ${callbacks === null ? 'null' : typeof callbacks}`);
+    if (Object.getPrototypeOf(callbacks) !== Object.prototype && Object.getPrototypeOf(callbacks) !== null) {
+      // An instance of a class: its own fields are its state; a method named like a hook must be one.
+      for (let proto = Object.getPrototypeOf(callbacks); proto !== null && proto !== Object.prototype && proto !== Callback.prototype; proto = Object.getPrototypeOf(proto)) {
+        for (const name of Object.getOwnPropertyNames(proto)) {
+          if (/^on[A-Z]/.test(name) && !(HOOKS as readonly string[]).includes(name)) throw new TypeError(`${where}: unknown callback '${name}'; valid: ${HOOKS.join(', ')}`);
+        }
+      }
+      return;
+    }
     for (const [name, fn] of Object.entries(callbacks as object)) {
       if (!(HOOKS as readonly string[]).includes(name)) throw new TypeError(`${where}: unknown callback '${name}'; valid: ${HOOKS.join(', ')}`);
       if (typeof fn !== 'function') throw new TypeError(`${where}.${name} must be a function`);
     }
   });
   return list as FitCallbacks[];
+}
+
+function checkValidationSplit(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !(value > 0 && value < 1)) throw new RangeError(`validationSplit must be a number > 0 and < 1, got ${String(value)}`);
+  return value;
+}
+
+/** Where verbose output goes: process.stdout where there is one (Node, Bun, Deno's node compatibility), else the console. */
+/** The epoch lines (and, with verbose 1 on a terminal, the bar) of fit and fitDataset; null when silent. */
+export function progressFor(verbose: number): Progress | null {
+  return verbose === 0 ? null : new Progress(progressOutput(verbose));
+}
+
+function progressOutput(verbose: number): ProgressOutput {
+  const stdout = (globalThis as { process?: { stdout?: ProgressOutput } }).process?.stdout;
+  const write = stdout !== undefined && typeof stdout.write === 'function' ? (text: string) => void stdout.write(text) : (text: string) => console.log(text.replace(/\n$/, ''));
+  return { write, isTTY: verbose === 1 && stdout?.isTTY === true, columns: stdout?.columns };
+}
+
+/** Splits off the last rows of `data` for validation (Keras: the last fraction, before shuffling), sharing its memory. */
+function splitRows(data: Prepared, split: number, targetCols: number): [Prepared, Prepared] {
+  const trainRows = Math.floor(data.rows * (1 - split));
+  const valRows = data.rows - trainRows;
+  if (trainRows < 1 || valRows < 1) {
+    throw new RangeError(`validationSplit ${split} of ${data.rows} rows leaves ${trainRows} rows to train on and ${valRows} to validate on; each needs at least one`);
+  }
+  return [
+    { ...data, rows: trainRows },
+    { ...data, rows: valRows, firstRow: trainRows, targets: data.targets + trainRows * targetCols * 4, userTensors: [] },
+  ];
 }
 
 /** Calls `hook` on every callbacks object that has it, awaiting promises in order. */
@@ -149,15 +166,17 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
       callbacks: checkCallbacks(opts.callbacks),
       verbose: opts.verbose ?? 0,
       rollback: (opts.onNonFinite ?? 'stop') === 'stop',
+      validationSplit: checkValidationSplit(opts.validationSplit),
     };
     if (!Number.isInteger(settings.seed)) throw new TypeError(`seed must be an integer, got ${String(opts.seed)}`);
     if (opts.onNonFinite !== undefined && opts.onNonFinite !== 'stop' && opts.onNonFinite !== 'continue') {
       throw new TypeError(`onNonFinite must be 'stop' or 'continue', got ${String(opts.onNonFinite)}`);
     }
-    if (settings.verbose !== 0 && settings.verbose !== 1) throw new TypeError(`verbose must be 0 or 1, got ${String(settings.verbose)}`);
+    if (settings.verbose !== 0 && settings.verbose !== 1 && settings.verbose !== 2) throw new TypeError(`verbose must be 0, 1 or 2, got ${String(settings.verbose)}`);
     if (opts.validationData !== undefined && (!Array.isArray(opts.validationData) || opts.validationData.length !== 2)) {
       throw new TypeError('validationData must be [x, y]');
     }
+    if (opts.validationData !== undefined && settings.validationSplit > 0) throw new TypeError('give fit validationData or validationSplit, not both');
     const { optimizer, objective } = model.requireCompiled('fit');
     model.lockFor('fit');
     optimizer.lock();
@@ -167,10 +186,13 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
     };
     try {
       return withWorkspace((ws, owned) => {
-        const train = prepare(model, x, y, '', objective, ws, owned, true);
-        const val = opts.validationData === undefined ? null : prepare(model, opts.validationData[0], opts.validationData[1], 'validation ', objective, ws, owned);
+        const all = prepare(model, x, y, '', objective, ws, owned, true);
+        let train = all;
+        let val = opts.validationData === undefined ? null : prepare(model, opts.validationData[0], opts.validationData[1], 'validation ', objective, ws, owned);
+        if (settings.validationSplit > 0) [train, val] = splitRows(all, settings.validationSplit, objective.sparse ? 1 : model.outputUnits);
+        const weights = sampleWeightBlock(opts.sampleWeight, opts.classWeight, all, train.rows, objective, model.outputUnits, ws, owned);
         optimizer.rateAt(0); // a schedule's first value is checked before anything changes
-        return epochLoop(model, train, val, settings, ws);
+        return epochLoop(model, train, val, settings, ws, weights);
       }).finally(unlock);
     } catch (e) {
       unlock();
@@ -189,6 +211,7 @@ interface Settings {
   callbacks: FitCallbacks[];
   verbose: number;
   rollback: boolean;
+  validationSplit: number;
 }
 
 /** An empty history with the keys a fit with (or without) accuracy and validation data fills (fit and fitDataset). */
@@ -199,11 +222,13 @@ export function newHistory(withAccuracy: boolean, withValidation: boolean): Hist
     history.history.valLoss = [];
     if (withAccuracy) history.history.valAccuracy = [];
   }
+  // TensorFlow.js's names (val_loss, acc, ...) read the same arrays.
+  defineAliases(history.history, Object.keys(history.history), false);
   return history;
 }
 
-/** Appends one epoch's logs to the history and prints them with verbose 1 (fit and fitDataset). */
-export function recordEpoch(history: History, epoch: number, epochs: number, logs: EpochLogs, verbose: number): void {
+/** Appends one epoch's logs to the history, and shows them when `progress` is given (fit and fitDataset). */
+export function recordEpoch(history: History, epoch: number, epochs: number, logs: EpochLogs, progress: Progress | null, samples: number, seconds: number): void {
   history.epoch.push(epoch);
   const h = history.history;
   h.loss.push(logs.loss);
@@ -212,7 +237,9 @@ export function recordEpoch(history: History, epoch: number, epochs: number, log
   if (logs.accuracy !== undefined) h.accuracy!.push(logs.accuracy);
   if (logs.valLoss !== undefined) h.valLoss!.push(logs.valLoss);
   if (logs.valAccuracy !== undefined) h.valAccuracy!.push(logs.valAccuracy);
-  if (verbose === 1) console.log(formatEpoch(epoch, epochs, logs));
+  progress?.endEpoch({
+    epoch: epoch + 1, epochs, loss: logs.loss, accuracy: logs.accuracy, valLoss: logs.valLoss, valAccuracy: logs.valAccuracy, samples, seconds,
+  });
 }
 
 /** One step (fit and fitDataset); a StepFailure becomes the NonFiniteLossError that carries the history. */
@@ -227,15 +254,19 @@ export function trainStep(step: TrainStep, start: number, n: number, lr: number,
   }
 }
 
-async function epochLoop(model: Sequential, train: Prepared, val: Prepared | null, s: Settings, ws: Workspace): Promise<History> {
+async function epochLoop(model: Sequential, train: Prepared, val: Prepared | null, s: Settings, ws: Workspace, weights: number): Promise<History> {
   const { objective, optimizer } = model.requireCompiled('fit');
   const history = newHistory(objective.accuracy !== null, val !== null);
+  const figures = Object.keys(history.history);
+  // Built-in callbacks check their settings (a monitored figure this fit has) before anything trains.
+  for (const c of s.callbacks) if (c instanceof Callback) c.attach({ model, epochs: s.epochs, logKeys: figures });
   model.stopTraining = false;
   if (s.epochs === 0) return history;
   const rows = train.rows;
   const batch = Math.min(s.batchSize, rows);
   const watched = [...train.userTensors, ...(val?.userTensors ?? [])];
-  const step = new TrainStep(model, train, watched, batch, s.shuffle && batch < rows, s.rollback, ws);
+  const step = new TrainStep(model, train, watched, batch, s.shuffle && batch < rows, s.rollback, ws, weights);
+  const progress = progressFor(s.verbose);
   // Worker threads (and their memory) come up before the first epoch, not at its first big GEMM.
   // A layer with weights runs GEMMs of about [batch, outputs, inputs] and [inputs, outputs, batch].
   if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(batch, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, batch)))) {
@@ -244,11 +275,13 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   const random = new Random(s.seed);
   const batchesPerEpoch = Math.ceil(rows / batch);
   const outCols = model.outputUnits;
-  const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd) };
+  const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd), yielded: s.callbacks.some((c) => c.onYield) };
+  const batchLogs: BatchLogs = { loss: 0, size: 0 };
   const turns = new EventLoopTurns();
   await call(s.callbacks, 'onTrainBegin');
   for (let epoch = 0; epoch < s.epochs && !model.stopTraining; epoch++) {
     await call(s.callbacks, 'onEpochBegin', epoch);
+    progress?.startEpoch();
     const started = performance.now();
     step.shuffle(random);
     const epochRate = optimizer.rateAt(epoch);
@@ -264,30 +297,30 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
       correct += result.correct;
       trainedRows += n;
       if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });
-      await turns.take();
+      progress?.batch(epoch + 1, s.epochs, trainedRows, rows, lossSum / trainedRows);
+      if ((await turns.take()) && hooks.yielded) {
+        batchLogs.loss = result.lossSum / n;
+        batchLogs.size = n;
+        await call(s.callbacks, 'onYield', epoch, b, batchLogs);
+      }
     }
     const seconds = (performance.now() - started) / 1000;
-    const logs: EpochLogs = { loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate };
+    // Logs read TensorFlow.js's names too (logs.val_loss, logs.acc) through the prototype's getters.
+    const logs: EpochLogs = Object.assign(Object.create(EPOCH_LOGS_PROTOTYPE) as EpochLogs, {
+      loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate,
+    });
     if (objective.accuracy !== null) logs.accuracy = correct / (trainedRows * accuracyPerRow(objective, outCols));
     if (val !== null) {
       for (const t of val.userTensors) {
         if (t.disposed) throw new Error(`epoch ${epoch}: a validation tensor given to fit (${t}) was disposed during training; fit stopped before using it`);
       }
-      const r = step.plan.evaluate(objective, val.x.tensor.ptr, val.targets, val.rows);
+      const r = step.plan.evaluate(objective, val.x.tensor.ptr + (val.firstRow ?? 0) * model.inputUnits * 4, val.targets, val.rows);
       logs.valLoss = r.lossSum / val.rows + applyPenalties(penalizedWeights(model), false);
       if (objective.accuracy !== null) logs.valAccuracy = r.correct / (val.rows * accuracyPerRow(objective, outCols));
     }
-    recordEpoch(history, epoch, s.epochs, logs, s.verbose);
+    recordEpoch(history, epoch, s.epochs, logs, progress, trainedRows, seconds);
     await call(s.callbacks, 'onEpochEnd', epoch, logs);
   }
   await call(s.callbacks, 'onTrainEnd', history);
   return history;
-}
-
-function formatEpoch(epoch: number, epochs: number, logs: EpochLogs): string {
-  let s = `epoch ${epoch + 1}/${epochs} - loss ${logs.loss.toPrecision(4)}`;
-  if (logs.accuracy !== undefined) s += ` - accuracy ${logs.accuracy.toFixed(4)}`;
-  if (logs.valLoss !== undefined) s += ` - valLoss ${logs.valLoss.toPrecision(4)}`;
-  if (logs.valAccuracy !== undefined) s += ` - valAccuracy ${logs.valAccuracy.toFixed(4)}`;
-  return `${s} - ${Math.round(logs.samplesPerSecond)} samples/s`;
 }

@@ -16,6 +16,8 @@ export const DEFAULT_EVAL_BATCH = 256;
 export interface EvaluateOptions {
   /** Rows per forward pass (default 256). */
   batchSize?: number;
+  /** TensorFlow.js's option; only 0 (silent), which is what evaluate and predict are. */
+  verbose?: 0;
 }
 export type PredictOptions = EvaluateOptions;
 
@@ -24,6 +26,8 @@ export interface Prepared {
   x: Matrix;
   targets: number;
   rows: number;
+  /** The first row of x (and of the targets, already offset in `targets`) in use: fit's validationSplit part. */
+  firstRow?: number;
   /** The caller's own tensors among x and y (fit checks at every batch that they were not disposed). */
   userTensors: Tensor[];
 }
@@ -120,7 +124,8 @@ export function applyPenalties(penalized: readonly Penalized[], withGradients: b
 }
 
 function batchOption(options: EvaluateOptions | undefined, where: string): number {
-  const { batchSize = DEFAULT_EVAL_BATCH } = checkOptions(options, ['batchSize'], where);
+  const { batchSize = DEFAULT_EVAL_BATCH, verbose = 0 } = checkOptions(options, ['batchSize', 'verbose'], where);
+  if (verbose !== 0) throw new RangeError(`${where}: verbose must be 0 (${where} prints nothing), got ${String(verbose)}`);
   return checkInteger(batchSize, `${where}: batchSize`, 1);
 }
 

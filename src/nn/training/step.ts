@@ -11,6 +11,7 @@ import { Plan } from '../plan.js';
 import type { Random } from '../random.js';
 import type { Sequential } from '../sequential.js';
 import { applyPenalties, penalizedWeights, type Penalized, type Prepared } from './passes.js';
+import { weightedLossRows } from './sample-weights.js';
 import { Snapshot } from './snapshot.js';
 
 /** Why a step stopped training (fit turns it into a NonFiniteLossError with the history). */
@@ -35,6 +36,9 @@ export class TrainStep {
   readonly #indices: number;
   readonly #xBatch: number;
   readonly #yBatch: number;
+  /** Per-row loss weights of the data (0 = none) and the batch's share of them when rows are gathered. */
+  readonly #weights: number;
+  readonly #weightBatch: number;
   readonly #params: readonly Tensor[];
   readonly #weightPtrs: number[];
   readonly #gradPtrs: number[];
@@ -47,8 +51,11 @@ export class TrainStep {
 
   readonly #userTensors: readonly Tensor[];
 
-  /** `watched`: the caller's tensors (x, y, validation data) checked at every step for disposal. */
-  constructor(model: Sequential, data: Prepared, watched: readonly Tensor[], batch: number, gathered: boolean, rollback: boolean, ws: Workspace) {
+  /**
+   * `watched`: the caller's tensors (x, y, validation data) checked at every step for disposal; `weights`:
+   * a block of one loss weight per row of `data` (fit's sampleWeight / classWeight), 0 for none.
+   */
+  constructor(model: Sequential, data: Prepared, watched: readonly Tensor[], batch: number, gathered: boolean, rollback: boolean, ws: Workspace, weights = 0) {
     this.#userTensors = watched;
     const compiled = model.requireCompiled('fit');
     this.#model = model;
@@ -63,6 +70,8 @@ export class TrainStep {
     this.#indices = gathered ? ws.elements(data.rows) : 0;
     this.#xBatch = gathered ? ws.elements(batch * this.#inCols) : 0;
     this.#yBatch = gathered ? ws.elements(batch * this.#targetCols) : 0;
+    this.#weights = weights;
+    this.#weightBatch = gathered && weights !== 0 ? ws.elements(batch) : 0;
     const params = model.params;
     this.#params = params;
     this.#weightPtrs = params.map((p) => p.ptr);
@@ -95,21 +104,27 @@ export class TrainStep {
     const objective = this.#objective;
     let xPtr: number;
     let yPtr: number;
+    let weightPtr = 0;
     if (this.#indices !== 0) {
       const at = this.#indices + start * 4;
       gatherRowsAt(data.x.tensor.ptr, this.#inCols, at, n, this.#xBatch);
       gatherRowsAt(data.targets, this.#targetCols, at, n, this.#yBatch);
+      if (this.#weights !== 0) gatherRowsAt(this.#weights, 1, at, n, this.#weightBatch);
       xPtr = this.#xBatch;
       yPtr = this.#yBatch;
+      weightPtr = this.#weightBatch;
     } else {
       xPtr = data.x.tensor.ptr + start * this.#inCols * 4;
       yPtr = data.targets + start * this.#targetCols * 4;
+      if (this.#weights !== 0) weightPtr = this.#weights + start * 4;
     }
     const snapshot = this.#snapshot;
     snapshot?.beforeForward();
     const plan = this.plan;
     const out = plan.forward(xPtr, n, true, objective.fused);
-    const dataLoss = lossRows(objective.loss, objective.fused, out, yPtr, n, this.#outCols, plan.outputGrad, objective.reduction);
+    const dataLoss = weightPtr === 0
+      ? lossRows(objective.loss, objective.fused, out, yPtr, n, this.#outCols, plan.outputGrad, objective.reduction)
+      : weightedLossRows(objective, out, yPtr, n, this.#outCols, plan.outputGrad, weightPtr);
     const correct = objective.accuracy === null ? 0 : accuracyCount(objective, out, yPtr, n, this.#outCols);
     plan.backward(n, objective.fused);
     const penalty = this.#penalized.length === 0 ? 0 : applyPenalties(this.#penalized, true);

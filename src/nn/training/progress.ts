@@ -1,4 +1,4 @@
-// Training progress for the CLI: on a terminal, a bar redrawn in place (samples done, samples/s, loss,
+// Training progress for fit (verbose 1 and 2) and the CLI: on a terminal, a bar redrawn in place (samples done, samples/s, loss,
 // ETA) at most every 100 ms; otherwise (a pipe, a CI log) one plain line per epoch. Every line fits the
 // terminal's width (80 columns when it has none): fields are dropped in a fixed order, least useful first,
 // and never wrap.
