@@ -4,7 +4,7 @@ import { gemmSplits, startWorkers, type Workspace } from '../../kernel-calls.js'
 import { checkBoolean, checkInteger, checkOptions, isPlainObject } from '../config.js';
 import { fromPairs, isPairList, type DataLike } from '../data.js';
 import { accuracyPerRow } from '../objective.js';
-import { Random, randomSeed } from '../random.js';
+import { derivedSeed, Random, randomSeed } from '../random.js';
 import type { Sequential } from '../sequential.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
 import { StepFailure, TrainStep } from './step.js';
@@ -37,13 +37,18 @@ export interface FitCallbacks {
 const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
 
 export interface FitOptions {
-  /** Passes over the data (default 1; 0 trains nothing). */
+  /** The epoch to stop before (default 1; training runs epochs initialEpoch..epochs-1, as in Keras). */
   epochs?: number;
+  /**
+   * The epoch to start from (default 0), to resume a training: schedules, callbacks and the history see
+   * the true epoch numbers, and with the same seed each epoch shuffles as it would in one straight run.
+   */
+  initialEpoch?: number;
   /** Rows per update (default 32, at most the row count); the last partial batch is trained too. */
   batchSize?: number;
   /** Reshuffle the rows every epoch (default true). */
   shuffle?: boolean;
-  /** Seeds the shuffling (default: a random seed). */
+  /** Seeds the shuffling (default: a random seed); epoch e shuffles with a seed derived from (seed, e). */
   seed?: number;
   validationData?: [DataLike, DataLike];
   /** One callbacks object, or a list of them (called in order). */
@@ -59,7 +64,7 @@ export interface FitOptions {
   onNonFinite?: 'stop' | 'continue';
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'callbacks', 'verbose', 'onNonFinite'];
+const FIT_KEYS = ['epochs', 'initialEpoch', 'batchSize', 'shuffle', 'seed', 'validationData', 'callbacks', 'verbose', 'onNonFinite'];
 
 export interface History {
   /** Epoch numbers (from 0) of the entries below. */
@@ -132,6 +137,7 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
     const opts = checkOptions(options, FIT_KEYS, 'fit');
     const settings = {
       epochs: checkInteger(opts.epochs ?? 1, 'epochs', 0),
+      initialEpoch: checkInteger(opts.initialEpoch ?? 0, 'initialEpoch', 0),
       batchSize: checkInteger(opts.batchSize ?? 32, 'batchSize', 1),
       shuffle: checkBoolean(opts.shuffle ?? true, 'shuffle'),
       seed: opts.seed ?? randomSeed(),
@@ -158,7 +164,7 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
       return withWorkspace((ws, owned) => {
         const train = prepare(model, x, y, '', objective, ws, owned, true);
         const val = opts.validationData === undefined ? null : prepare(model, opts.validationData[0], opts.validationData[1], 'validation ', objective, ws, owned);
-        optimizer.rateAt(0); // a schedule's first value is checked before anything changes
+        optimizer.rateAt(settings.initialEpoch); // a schedule's first value is checked before anything changes
         return epochLoop(model, train, val, settings, ws);
       }).finally(unlock);
     } catch (e) {
@@ -172,6 +178,7 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
 
 interface Settings {
   epochs: number;
+  initialEpoch: number;
   batchSize: number;
   shuffle: boolean;
   seed: number;
@@ -189,7 +196,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
     if (objective.accuracy !== null) history.history.valAccuracy = [];
   }
   model.stopTraining = false;
-  if (s.epochs === 0) return history;
+  if (s.initialEpoch >= s.epochs) return history;
   const rows = train.rows;
   const batch = Math.min(s.batchSize, rows);
   const watched = [...train.userTensors, ...(val?.userTensors ?? [])];
@@ -199,16 +206,16 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(batch, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, batch)))) {
     await startWorkers();
   }
-  const random = new Random(s.seed);
   const batchesPerEpoch = Math.ceil(rows / batch);
   const outCols = model.outputUnits;
   const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd) };
   let lastYield = performance.now();
   await call(s.callbacks, 'onTrainBegin');
-  for (let epoch = 0; epoch < s.epochs && !model.stopTraining; epoch++) {
+  for (let epoch = s.initialEpoch; epoch < s.epochs && !model.stopTraining; epoch++) {
     await call(s.callbacks, 'onEpochBegin', epoch);
     const started = performance.now();
-    step.shuffle(random);
+    // Each epoch's order depends on (seed, epoch) alone, so a fit resumed at initialEpoch shuffles as a straight one.
+    step.shuffle(new Random(derivedSeed(s.seed, epoch)));
     const epochRate = optimizer.rateAt(epoch);
     let lossSum = 0;
     let correct = 0;
