@@ -45,6 +45,15 @@ describe('examples', () => {
     expect(hand.outputs).toEqual(fit.outputs);
   });
 
+  it('resume-training: 3 epochs, save, load, 3 more with initialEpoch gives the straight 6-epoch weights bit for bit', () => {
+    const r = run('resume-training');
+    expect(r.identical).toBe(true);
+    expect(r.resumedEpochs).toEqual([3, 4, 5]);
+    expect(r.iterations).toBe(6 * Math.ceil(200 / 16));
+    expect(r.loss).toBe(r.straightLoss);
+    expect(r.accuracy).toBeGreaterThan(0.8);
+  });
+
   it('xor-feature-cross: x1 * x2 makes XOR separable for one neuron: 100%', () => {
     const r = run('xor-feature-cross');
     expect(r.accuracy).toBe(1);

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as sn from '../dist/index.js';
+import * as pool from '../dist/backend/pool.js';
 import { randomValues } from './reference/random.js';
 
 const root = mkdtempSync(join(tmpdir(), 'simdnet-resume-'));
@@ -91,6 +92,39 @@ describe('fit 3 epochs, save, load, fit 3 more with initialEpoch 3 = 6 straight 
     expect(loaded.getWeights()).not.toEqual(straight.getWeights());
     for (const m of [straight, first, loaded]) m.dispose();
     [x, y].forEach((t) => t.dispose());
+  });
+});
+
+describe('the new optimizers and clipping train to the same bits on 1 and 2 threads', () => {
+  it('rmsprop + clipNorm, adagrad, adamw + clipValue: every update and norm split by rows', async () => {
+    const x = sn.tensor(xValues, [ROWS, 6]);
+    const y = sn.oneHot(labels, 3);
+    const threads = sn.getThreads();
+    const threshold = pool.setRowsThreshold(0); // split even these small parameters
+    const adaptive = pool.setAdaptiveSplitting(false);
+    const train = async (optimizer: () => sn.Optimizer) => {
+      const model = makeModel(optimizer);
+      await model.fit(x, y, { epochs: 2, batchSize: 8, seed: 9 });
+      const weights = model.getWeights();
+      model.dispose();
+      return weights;
+    };
+    try {
+      for (const [label, optimizer] of OPTIMIZERS.slice(2)) {
+        await sn.setThreads(1);
+        const one = await train(optimizer);
+        await sn.setThreads(2);
+        const before = pool.poolStatus().parallelCalls;
+        const two = await train(optimizer);
+        expect(two, label).toEqual(one);
+        if (pool.poolStatus().readyWorkers > 0) expect(pool.poolStatus().parallelCalls, label).toBeGreaterThan(before);
+      }
+    } finally {
+      pool.setRowsThreshold(threshold);
+      pool.setAdaptiveSplitting(adaptive);
+      await sn.setThreads(threads);
+      [x, y].forEach((t) => t.dispose());
+    }
   });
 });
 
