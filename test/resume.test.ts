@@ -1,7 +1,7 @@
 // Resumable training: the optimizer's state (slots and step count) is saved with the model and restored by
 // loadModel, and fit's initialEpoch continues a training where it stopped. Fit 3 epochs, save, load, fit on
-// with initialEpoch 3 to epoch 6: the weights are bit for bit those of 6 straight epochs (same seed; each
-// epoch shuffles from (seed, epoch), so the resumed epochs see the same batches).
+// with initialEpoch 3 to epoch 6: the weights are bit for bit those of 6 straight epochs (same seed: the
+// resumed fit replays the shuffles of epochs 0-2 first, so epochs 3-5 see the batches of the straight run).
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -83,18 +83,6 @@ function mix32(x: number): number {
   return (x ^ (x >>> 16)) | 0;
 }
 
-/**
- * The seed of stream `index` of `seed` (fit shuffles epoch e with derivedSeed(seed, e)): a whole number below
- * 2^53 that depends on both, so streams are independent and each is reproducible on its own.
- */
-export function derivedSeed(seed: number, index: number): number {
-  const low = seed >>> 0;
-  const high = Math.floor(seed / 0x100000000) >>> 0;
-  const mixedLow = mix32(low ^ mix32(index ^ 0x6a09e667)) >>> 0;
-  const mixedHigh = mix32(high ^ mix32(index + 0x3c6ef372)) & 0x1fffff;
-  return mixedHigh * 0x100000000 + mixedLow;
-}
-
 /** A seed for callers that gave none: differs from run to run, as Keras does without a seed. */
 export function randomSeed(): number {
   return Math.floor(Math.random() * 0x100000000);

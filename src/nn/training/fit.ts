@@ -4,7 +4,7 @@ import { gemmSplits, startWorkers, type Workspace } from '../../kernel-calls.js'
 import { checkBoolean, checkInteger, checkOptions, isPlainObject } from '../config.js';
 import { fromPairs, isPairList, type DataLike } from '../data.js';
 import { accuracyPerRow } from '../objective.js';
-import { derivedSeed, Random, randomSeed } from '../random.js';
+import { Random, randomSeed } from '../random.js';
 import type { Sequential } from '../sequential.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
 import { StepFailure, TrainStep } from './step.js';
@@ -48,7 +48,7 @@ export interface FitOptions {
   batchSize?: number;
   /** Reshuffle the rows every epoch (default true). */
   shuffle?: boolean;
-  /** Seeds the shuffling (default: a random seed); epoch e shuffles with a seed derived from (seed, e). */
+  /** Seeds the shuffling (default: a random seed). */
   seed?: number;
   validationData?: [DataLike, DataLike];
   /** One callbacks object, or a list of them (called in order). */
@@ -206,6 +206,10 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(batch, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, batch)))) {
     await startWorkers();
   }
+  // One stream of shuffles from the seed; a fit resumed at initialEpoch first replays the shuffles of the
+  // epochs before it (one pass over the row indices each), so its epochs get the orders of one straight run.
+  const random = new Random(s.seed);
+  for (let epoch = 0; epoch < s.initialEpoch; epoch++) step.shuffle(random);
   const batchesPerEpoch = Math.ceil(rows / batch);
   const outCols = model.outputUnits;
   const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd) };
@@ -214,8 +218,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   for (let epoch = s.initialEpoch; epoch < s.epochs && !model.stopTraining; epoch++) {
     await call(s.callbacks, 'onEpochBegin', epoch);
     const started = performance.now();
-    // Each epoch's order depends on (seed, epoch) alone, so a fit resumed at initialEpoch shuffles as a straight one.
-    step.shuffle(new Random(derivedSeed(s.seed, epoch)));
+    step.shuffle(random);
     const epochRate = optimizer.rateAt(epoch);
     let lossSum = 0;
     let correct = 0;
