@@ -160,6 +160,18 @@ describe('clipNorm and clipValue (Keras semantics) on every optimizer vs float64
     }
   });
 
+  it('clipNorm\'s work buffer is allocated with the optimizer state: sn.memory() after a fit equals the figure before', async () => {
+    const model = sn.sequential([sn.layers.dense({ inputShape: [6], units: 9, activation: 'tanh' }), sn.layers.dense({ units: 3, activation: 'softmax' })], { seed: 1 });
+    model.compile({ optimizer: sn.optimizers.adam({ clipNorm: 0.1 }), loss: 'categoricalCrossentropy' });
+    const x = sn.tensor(randomValues(40 * 6, -1, 1, 8), [40, 6]);
+    const y = sn.oneHot(Array.from({ length: 40 }, (_, i) => i % 3), 3);
+    const before = sn.memory();
+    await model.fit(x, y, { epochs: 2, batchSize: 8, seed: 1 });
+    expect(sn.memory()).toEqual(before);
+    model.dispose();
+    [x, y].forEach((t) => t.dispose());
+  });
+
   it('a NaN gradient element with clipNorm leaves a NaN at that place only and the update reports it', () => {
     for (const make of [() => sn.optimizers.adam({ clipNorm: 1 }), () => sn.optimizers.rmsprop({ clipNorm: 1 }), () => sn.optimizers.adagrad({ clipValue: 1 })]) {
       const w = sn.tensor(randomValues(9, -1, 1, 3), [9]);

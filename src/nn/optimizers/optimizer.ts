@@ -124,6 +124,8 @@ export abstract class Optimizer {
         t.data.fill(this.initialSlotValue(i));
         s.push(t);
       }
+      // clipNorm's per-row sums are state too: allocated with the slots, so a training step allocates nothing.
+      if (this.clipNorm !== undefined) this.#reserveRowSums(leadingRows(param));
       this.#slots.set(param, s);
     }
     return s;
@@ -171,12 +173,7 @@ export abstract class Optimizer {
    * bits whatever the thread count. A NaN norm gives 1 (the NaN reaches the weights and is reported).
    */
   #normScale(g: number, n: number, rows: number, clipNorm: number): number {
-    if (rows > this.#rowSumsCapacity) {
-      const ptr = allocate(rows * 8);
-      if (this.#rowSums !== 0) release(this.#rowSums);
-      this.#rowSums = ptr;
-      this.#rowSumsCapacity = rows;
-    }
+    this.#reserveRowSums(rows);
     normArgs.length = 4;
     normArgs[0] = g; normArgs[1] = this.#rowSums; normArgs[2] = rows; normArgs[3] = n / rows;
     parallelRows('sumSquaresRows', rows, n / rows, normArgs);
@@ -186,6 +183,14 @@ export abstract class Optimizer {
     for (let r = 0; r < rows; r++) sum += sums[base + r];
     const norm = Math.sqrt(sum);
     return norm > clipNorm ? clipNorm / norm : 1;
+  }
+
+  #reserveRowSums(rows: number): void {
+    if (rows <= this.#rowSumsCapacity) return;
+    const ptr = allocate(rows * 8);
+    if (this.#rowSums !== 0) release(this.#rowSums);
+    this.#rowSums = ptr;
+    this.#rowSumsCapacity = rows;
   }
 
   /** The state of `params` (named `names`), copied now: each slot as `${name}/${slot name}`, in order. */
