@@ -14,7 +14,7 @@ export { colSums, rowArgmax, countCorrect, countCorrectSparse, countCorrectBinar
 export { binaryOp } from './binary';
 export { unaryOp } from './unary';
 export { transpose } from './transpose';
-export { sgd, sgdMomentum, adam } from './optim';
+export { sumSquaresRows, sgd, sgdMomentum, adam, rmsprop, adagrad } from './optim';
 export { gatherRows } from './gather';
 export { dropoutForward, dropoutBackward } from './dropout';
 export { batchNormStats, batchNormForward, batchNormBackward, batchNormMovingUpdate } from './batchnorm';

@@ -66,7 +66,7 @@ for (const rows of [32, 64, 128]) {
     const names = Object.keys(cases);
     const micros = microsPerCall(Object.values(cases), 15, calls);
     const t = Object.fromEntries(names.map((name, i) => [name, micros[i]]));
-    [t.sgd, t.sgdSplit] = microsPerCall([() => kernels.sgd(w, dx, n, 1e-9, 0), () => pool.parallelRows('sgd', rows, cols, [w, dx, n, 1e-9, 0])], 15, calls);
+    [t.sgd, t.sgdSplit] = microsPerCall([() => kernels.sgd(w, dx, n, 1e-9, 1, Infinity, 0), () => pool.parallelRows('sgd', rows, cols, [w, dx, n, 1e-9, 1, Infinity, 0])], 15, calls);
     const overhead = t.sgdSplit - t.sgd / 2;
     const bestRatio = (k) => (t[k] / 2 + overhead) / t[k];
     results.push({ rows, cols, ...t, overhead });

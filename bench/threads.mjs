@@ -139,7 +139,7 @@ for (const rows of [16, 32, 64, 128, 256, 784, 2048, 8192]) {
   const w = allocate(n * 4);
   const g = allocate(n * 4);
   heapF32().fill(0.001, g / 4, g / 4 + n);
-  const args = [w, g, n, 1e-3, 0];
+  const args = [w, g, n, 1e-3, 1, Infinity, 0];
   const calls = Math.max(10, Math.min(2000, Math.round(2e7 / n)));
   const { single, split } = compareCalls(() => kernels.sgd(...args), () => pool.parallelRows('sgd', rows, cols, args), 15, calls);
   console.log(`sgd ${`${rows}x${cols}`.padEnd(22)} ${String(n * 4).padStart(9)}  ${single.toFixed(4).padStart(9)} ms ${split.toFixed(4).padStart(9)} ms  ${(single / split).toFixed(2)}x`);

@@ -1,14 +1,14 @@
 // The pointer-level API the model code (src/nn) uses: the wasm kernels themselves, the thread pool's
 // split calls, the planned work buffers and raw copies inside the linear memory. src/nn reaches the
 // memory only through this module and through Tensors. Argument orders: assembly/README.md.
-import { allocate, heapF32, heapI32, heapU8, release } from './backend/allocator.js';
+import { allocate, heapF32, heapF64, heapI32, heapU8, release } from './backend/allocator.js';
 import { parallelGemm } from './backend/pool.js';
 
 export { kernels } from './backend/wasm.js';
 export { parallelRows, gemmSplits, startWorkers } from './backend/pool.js';
 export { gemmPackBytes, releaseGemmScratch } from './ops/matmul.js';
 export { gatherRowsAt } from './ops/gather.js';
-export { allocate, release, heapF32, heapI32 };
+export { allocate, release, heapF32, heapF64, heapI32 };
 
 /** C[m,n] = act(op(A) op(B) + bias), row-major, alpha 1, beta 0 (C is only written), on the pool's threads. */
 export function gemm(

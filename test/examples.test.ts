@@ -81,6 +81,15 @@ describe('examples', () => {
     expect(hand.outputs).toEqual(fit.outputs);
   });
 
+  it('resume-training: 3 epochs, save, load, 3 more with initialEpoch gives the straight 6-epoch weights bit for bit', () => {
+    const r = run('resume-training');
+    expect(r.identical).toBe(true);
+    expect(r.resumedEpochs).toEqual([3, 4, 5]);
+    expect(r.iterations).toBe(6 * Math.ceil(200 / 16));
+    expect(r.loss).toBe(r.straightLoss);
+    expect(r.accuracy).toBeGreaterThan(0.8);
+  });
+
   it('xor-feature-cross: from W = [0.1, 0.6, 0.2]: first gradients [0.007, 0.016, 0.037], db 0.018; 100% after 5,000 epochs', () => {
     const r = run('xor-feature-cross');
     // The tutorial prints 3 decimals; float64 gives [0.006910, 0.016258, 0.036525] and 0.017893.

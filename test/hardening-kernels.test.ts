@@ -327,14 +327,14 @@ describe('elementwise kernels, softmax and losses on random lengths 0-10,000 wit
           const sp = keep(put(s0));
           const vp = keep(put(v0));
           if (kind === 'sgd') {
-            kernels.sgd(wp, gp, n, lr, 0);
+            kernels.sgd(wp, gp, n, lr, 1, Infinity, 0);
             optimRef.sgd(w, g, lr);
           } else if (kind === 'adam') {
-            kernels.adam(wp, gp, sp, vp, n, lr, b1, b2, eps, 1 - b1 ** t, 1 - b2 ** t, 0, 0, 0);
+            kernels.adam(wp, gp, sp, vp, n, lr, b1, b2, eps, 1 - b1 ** t, 1 - b2 ** t, 1, 1, Infinity, 0, 0, 0);
             // The kernel takes the corrections as float32; give the reference the same betas.
             optimRef.adam(w, g, s, v, lr, b1, b2, eps, t);
           } else {
-            kernels.sgdMomentum(wp, gp, sp, n, lr, mu, kind === 'nesterov' ? 1 : 0, 0, 0);
+            kernels.sgdMomentum(wp, gp, sp, n, lr, mu, kind === 'nesterov' ? 1 : 0, 1, Infinity, 0, 0);
             optimRef.sgdMomentum(w, g, s, lr, mu, kind === 'nesterov');
           }
           // Each update is a handful of float32 operations: error relative to the values it combines (old w,

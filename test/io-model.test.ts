@@ -190,7 +190,7 @@ describe('save and loadModel', () => {
       ['unknown setting', (j) => void (j.training.optimizer.moment = 0.5), TypeError, /training\.optimizer: sgd: unknown option 'moment'; valid: learningRate, momentum, nesterov/],
       ['nesterov without momentum', (j) => void Object.assign(j.training.optimizer, { momentum: 0, nesterov: true }), RangeError, /training\.optimizer: sgd nesterov needs momentum > 0/],
       ['adam epsilon 0', (j) => void (j.training.optimizer = { name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 0 }), RangeError, /training\.optimizer: adam epsilon must be a finite number > 0, got 0/],
-      ['unknown optimizer', (j) => void (j.training.optimizer = { name: 'rmsprop', learningRate: 0.001 }), TypeError, /training\.optimizer: unknown optimizer "rmsprop"; valid: sgd, adam/],
+      ['unknown optimizer', (j) => void (j.training.optimizer = { name: 'nadam', learningRate: 0.001 }), TypeError, /training\.optimizer: unknown optimizer "nadam"; valid: sgd, adam, adamw, rmsprop, adagrad/],
       ['unknown metric', (j) => void (j.training.metrics = ['accurscy']), TypeError, /unknown metric 'accurscy'; valid: accuracy/],
       ['sparse loss on a sigmoid output', (j) => void (j.training.loss = 'sparseCategoricalCrossentropy'), RangeError, /needs a softmax output layer, but the last layer 'out' ends in sigmoid/],
       ['weights file outside the folder', (j) => void (j.weightsFile = '../weights.bin'), TypeError, /weightsFile "\.\.\/weights\.bin" is not a file name in the model's folder/],
@@ -240,7 +240,7 @@ describe('save and loadModel', () => {
       ['weightsBytes', (d) => edit(d, (j) => { j.weightsBytes += 4; }), /weightsBytes is \d+, the listed weights need/],
       ['format', (d) => edit(d, (j) => { j.format = 'keras'; }), /format is "keras", not 'simdnet-model'/],
       ['tfjs file', (d) => edit(d, (j) => { j.format = 'layers-model'; }), /TensorFlow.js model; load it with loadTfjs/],
-      ['future version', (d) => edit(d, (j) => { j.formatVersion = 3; }), /format version 3 is not supported/],
+      ['future version', (d) => edit(d, (j) => { j.formatVersion = 4; }), /format version 4 is not supported \(this simdnet reads versions 1 to 3\)/],
     ];
     for (const [name, damage, message] of cases) {
       it(name, async () => {

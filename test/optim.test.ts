@@ -87,7 +87,7 @@ describe('optimizer steps vs float64 reference over 6 steps', () => {
       const w = sn.tensor([1, 1], [2]);
       const g = sn.tensor([1, -2], [2]);
       const v = sn.zeros([2]);
-      kernels.sgdMomentum(w.ptr, g.ptr, v.ptr, 2, 0.5, 0.5, nesterov ? 1 : 0, 0, 0);
+      kernels.sgdMomentum(w.ptr, g.ptr, v.ptr, 2, 0.5, 0.5, nesterov ? 1 : 0, 1, Infinity, 0, 0);
       expect(Array.from(w.data)).toEqual(nesterov ? [0.25, 2.5] : [0.5, 2]);
       expect(Array.from(v.data)).toEqual([-0.5, 1]);
       [w, g, v].forEach((t) => t.dispose());

@@ -273,33 +273,40 @@ describe('GEMM split across threads', () => {
 });
 
 describe('row kernels split across threads (optimizer updates, gather)', () => {
-  type Method = 'sgd' | 'momentum' | 'nesterov' | 'adam';
-  const METHODS: Method[] = ['sgd', 'momentum', 'nesterov', 'adam'];
+  type Method = 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
+  const METHODS: Method[] = ['sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'rmsprop', 'adagrad'];
+  const KERNEL = { sgd: 'sgd', momentum: 'sgdMomentum', nesterov: 'sgdMomentum', adam: 'adam', adamw: 'adam', rmsprop: 'rmsprop', adagrad: 'adagrad' } as const;
 
   /**
-   * One update of a rows x cols parameter (w, g and two state buffers, with saved copies unless `save` is
+   * One update of a rows x cols parameter (w, g and three state buffers, with saved copies unless `save` is
    * false) by `run`, from the same start every time; returns the bits of the buffers and the kernel's result.
+   * Gradients are clipped (scale 0.9, value 1.5) unless poisoned, so the clip is split-tested too; RMSprop
+   * runs centered with momentum (all three slots).
    */
   function updateOnce(
     method: Method, rows: number, cols: number, run: (name: pool.RowKernel, args: number[]) => number, poison: number[] = [], save = true,
   ) {
     const n = rows * cols;
-    const buffers = Array.from({ length: 7 }, () => allocate(Math.max(1, n) * 4));
-    const [w, g, s0, s1] = buffers;
-    const [savedW, saved0, saved1] = save ? buffers.slice(4) : [0, 0, 0];
+    const buffers = Array.from({ length: 9 }, () => allocate(Math.max(1, n) * 4));
+    const [w, g, s0, s1, s2] = buffers;
+    const [savedW, saved0, saved1, saved2] = save ? buffers.slice(5) : [0, 0, 0, 0];
     heapF32().set(randomValues(n, 1), w / 4);
     const grads = randomValues(n, 2);
     for (const i of poison) grads[i] = 1e38; // overflows w - lr * g (lr 1e4 below) to -Inf
     heapF32().set(grads, g / 4);
-    heapF32().set(randomValues(n, 3), s0 / 4);
+    heapF32().set(randomValues(n, 3, 0.2, 1), s0 / 4); // RMSprop's mean square: centered, s - a^2 stays > 0
     heapF32().set(randomValues(n, 4, 0, 1), s1 / 4);
+    heapF32().set(randomValues(n, 5, -0.1, 0.1), s2 / 4);
     const lr = poison.length > 0 ? 1e4 : 0.01;
+    const [scale, clip] = poison.length > 0 ? [1, Infinity] : [0.9, 1.5];
     const args =
-      method === 'sgd' ? [w, g, n, lr, savedW]
-      : method === 'adam' ? [w, g, s0, s1, n, lr, 0.9, 0.999, 1e-7, 0.1, 0.001, savedW, saved0, saved1]
-      : [w, g, s0, n, lr, 0.9, method === 'nesterov' ? 1 : 0, savedW, saved0];
-    const result = run(method === 'sgd' ? 'sgd' : method === 'adam' ? 'adam' : 'sgdMomentum', args);
-    const bits = buffers.slice(0, save ? 7 : 4).map((p) => Array.from(new Uint32Array(heapU8().slice(p, p + n * 4).buffer)));
+      method === 'sgd' ? [w, g, n, lr, scale, clip, savedW]
+      : method === 'adam' || method === 'adamw' ? [w, g, s0, s1, n, lr, 0.9, 0.999, 1e-7, 0.1, 0.001, method === 'adamw' ? 0.99 : 1, scale, clip, savedW, saved0, saved1]
+      : method === 'rmsprop' ? [w, g, s0, s1, s2, n, lr, 0.9, 0.5, 1e-7, scale, clip, savedW, saved0, saved1, saved2]
+      : method === 'adagrad' ? [w, g, s0, n, lr, 1e-7, scale, clip, savedW, saved0]
+      : [w, g, s0, n, lr, 0.9, method === 'nesterov' ? 1 : 0, scale, clip, savedW, saved0];
+    const result = run(KERNEL[method], args);
+    const bits = buffers.slice(0, save ? 9 : 5).map((p) => Array.from(new Uint32Array(heapU8().slice(p, p + n * 4).buffer)));
     buffers.forEach(release);
     return { bits, result };
   }
@@ -328,7 +335,7 @@ describe('row kernels split across threads (optimizer updates, gather)', () => {
           // Without a snapshot the saved pointers are 0 ("none") in every share: nothing is written anywhere else.
           const lowMemory = heapU8().slice(0, 65536);
           const unsaved = updateOnce(method, rows, cols, split(rows, cols), [], false);
-          expect(unsaved.bits, `${method} ${rows}x${cols} without saving`).toEqual(one.bits.slice(0, 4));
+          expect(unsaved.bits, `${method} ${rows}x${cols} without saving`).toEqual(one.bits.slice(0, 5));
           expect(heapU8().slice(0, 65536)).toEqual(lowMemory);
           if (rows >= 4) splits += 2;
         }
@@ -338,6 +345,19 @@ describe('row kernels split across threads (optimizer updates, gather)', () => {
       await untilAWorkerShares(() => expect(updateOnce('adam', 784, 128, split(784, 128)).bits).toEqual(one.bits));
     });
   }
+
+  it('sums squares per row (clipNorm) bit-identically to one thread', async () => {
+    await sn.setThreads(3);
+    for (const [rows, cols] of [[1, 1], [4, 1], [7, 13], [31, 37], [784, 128]]) {
+      const x = allocate(rows * cols * 4);
+      heapF32().set(randomValues(rows * cols, 6), x / 4);
+      const [a, b] = [allocate(rows * 8), allocate(rows * 8)];
+      single('sumSquaresRows', [x, a, rows, cols]);
+      split(rows, cols)('sumSquaresRows', [x, b, rows, cols]);
+      expect(heapU8().slice(b, b + rows * 8), `${rows}x${cols}`).toEqual(heapU8().slice(a, a + rows * 8));
+      [x, a, b].forEach(release);
+    }
+  });
 
   it('reports a non-finite weight from any thread\'s rows', async () => {
     await sn.setThreads(3);

@@ -191,6 +191,7 @@ export function allocatedBytes(): number {
 let viewBuffer: ArrayBufferLike | null = null;
 let f32: Float32Array = new Float32Array(0);
 let i32: Int32Array = new Int32Array(0);
+let f64: Float64Array = new Float64Array(0);
 let u8: Uint8Array = new Uint8Array(0);
 function refresh(): void {
   const buffer = memory.buffer;
@@ -198,6 +199,7 @@ function refresh(): void {
     viewBuffer = buffer;
     f32 = new Float32Array(buffer);
     i32 = new Int32Array(buffer);
+    f64 = new Float64Array(buffer);
     u8 = new Uint8Array(buffer);
   }
 }
@@ -208,6 +210,10 @@ export function heapF32(): Float32Array {
 export function heapI32(): Int32Array {
   refresh();
   return i32;
+}
+export function heapF64(): Float64Array {
+  refresh();
+  return f64;
 }
 export function heapU8(): Uint8Array {
   refresh();

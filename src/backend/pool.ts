@@ -43,7 +43,7 @@ const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
 const GEMM_ARG_COUNT = 17;
 
 /** Kernels a worker can run, by index (the names of wasm exports). */
-const OPS = ['gemm', 'sgd', 'sgdMomentum', 'adam', 'gatherRows', 'dropoutForward', 'dropoutBackward', 'batchNormForward'] as const;
+const OPS = ['gemm', 'sgd', 'sgdMomentum', 'adam', 'rmsprop', 'adagrad', 'sumSquaresRows', 'gatherRows', 'dropoutForward', 'dropoutBackward', 'batchNormForward'] as const;
 const OP_GEMM = 0;
 /** The same kernels on this thread; each returns a number or nothing. */
 const opFunctions = OPS.map((name) => kernels[name] as (...values: number[]) => number | undefined);
@@ -598,6 +598,8 @@ const enum RowArg {
   Rows,
   /** A pointer to one 4-byte entry per row: += first * 4. */
   PerRow,
+  /** A pointer to one 8-byte (f64) entry per row: += first * 8. */
+  PerRow64,
   /** The share's float count: count * cols. */
   FloatCount,
   /** The share's row count. */
@@ -608,15 +610,29 @@ const enum RowArg {
 
 /** The wasm kernels parallelRows splits, with the role of each argument (assembly/README.md). */
 const ROW_KERNELS = {
-  // (w, g, n, lr, savedW)
-  sgd: [RowArg.Rows, RowArg.Rows, RowArg.FloatCount, RowArg.Same, RowArg.Rows],
-  // (w, g, v, n, lr, momentum, nesterov, savedW, savedV)
-  sgdMomentum: [RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Rows, RowArg.Rows],
-  // (w, g, m, v, n, lr, beta1, beta2, eps, correction1, correction2, savedW, savedM, savedV)
+  // (w, g, n, lr, gScale, clip, savedW)
+  sgd: [RowArg.Rows, RowArg.Rows, RowArg.FloatCount, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Rows],
+  // (w, g, v, n, lr, momentum, nesterov, gScale, clip, savedW, savedV)
+  sgdMomentum: [
+    RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same,
+    RowArg.Rows, RowArg.Rows,
+  ],
+  // (w, g, m, v, n, lr, beta1, beta2, eps, correction1, correction2, keep, gScale, clip, savedW, savedM, savedV)
   adam: [
     RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount,
-    RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Rows, RowArg.Rows, RowArg.Rows,
+    RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same,
+    RowArg.Rows, RowArg.Rows, RowArg.Rows,
   ],
+  // (w, g, meanSquare, mom, meanGrad, n, lr, rho, momentum, eps, gScale, clip, savedW, savedMeanSquare, savedMom, savedMeanGrad)
+  rmsprop: [
+    RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount,
+    RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same,
+    RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.Rows,
+  ],
+  // (w, g, acc, n, lr, eps, gScale, clip, savedW, savedAcc)
+  adagrad: [RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Rows, RowArg.Rows],
+  // (x, out, rows, cols): one f64 sum of squares per row
+  sumSquaresRows: [RowArg.Rows, RowArg.PerRow64, RowArg.RowCount, RowArg.Same],
   // (src, cols, idx, count, dst): dst rows follow the share, src rows are wherever idx points
   gatherRows: [RowArg.Same, RowArg.Same, RowArg.PerRow, RowArg.RowCount, RowArg.Rows],
   // (x, y, mask, n, rate, seed, start): the mask of element i is keyed by start + i, so a share keeps its bits
@@ -664,7 +680,10 @@ export function parallelRows(name: RowKernel, rows: number, cols: number, args: 
   if (helpers === 0) return opFunctions[op](...args) ?? 0;
   planShares(rows, helpers + 1);
   rowBytes.length = roles.length;
-  for (let j = 0; j < roles.length; j++) rowBytes[j] = roles[j] === RowArg.Rows ? cols * 4 : roles[j] === RowArg.PerRow ? 4 : roles[j] === RowArg.FloatIndex ? cols : 0;
+  for (let j = 0; j < roles.length; j++) {
+    const role = roles[j];
+    rowBytes[j] = role === RowArg.Rows ? cols * 4 : role === RowArg.PerRow ? 4 : role === RowArg.PerRow64 ? 8 : role === RowArg.FloatIndex ? cols : 0;
+  }
   callOp = op;
   callByColumns = false;
   callSizes[0] = rows; callSizes[1] = cols;

@@ -25,13 +25,23 @@ function sourceOf(location: unknown, where: string): ModelSource {
  * file (little-endian float32): `weights.bin`, or `weights-<checksum>.bin` when replacing a model whose
  * weights are in weights.bin. model.json is renamed into place last, so a failed save leaves the old model whole.
  * `dir` may also be a path to model.json or a file:// URL.
+ * An optimizer that has trained also saves its state (step count and slots, after the weights in the same
+ * file) unless `includeOptimizer: false`, so a loaded model trains on exactly as the saved one would.
  */
 export async function saveModel(model: Sequential, dir: ModelLocation, options: SaveOptions = {}): Promise<void> {
   const folder = folderOf(dir, 'save');
-  checkOptions(options, ['metadata'], 'save');
+  checkOptions(options, ['metadata', 'includeOptimizer'], 'save');
   if (!(model instanceof Sequential)) throw new TypeError('save: expected a Sequential model');
+  if (options.includeOptimizer !== undefined && typeof options.includeOptimizer !== 'boolean') {
+    throw new TypeError(`save: includeOptimizer must be true or false, got ${JSON.stringify(options.includeOptimizer)}`);
+  }
   const spec = model.toSpec();
-  const saved: SavedModel = { ...spec, training: model.trainingConfig, metadata: options.metadata ?? null };
+  const optimizer = model.optimizer;
+  // Saved once it has trained (its slots hold more than their initial values, its step count is > 0).
+  const optimizerState = optimizer !== null && optimizer.iterations > 0 && options.includeOptimizer !== false
+    ? { iterations: optimizer.iterations, slots: optimizer.stateOf(model.params, model.paramNames) }
+    : null;
+  const saved: SavedModel = { ...spec, training: model.trainingConfig, optimizerState, metadata: options.metadata ?? null };
   await writeSavedModel(saved, folder);
 }
 
@@ -43,6 +53,9 @@ export async function loadSaved(location: ModelLocation): Promise<{ model: Seque
   const model = Sequential.fromSpec(saved, where);
   try {
     if (saved.training !== null) model.compileFrom(saved.training, where);
+    if (saved.optimizerState !== null) {
+      model.optimizer!.restoreState(model.params, model.paramNames, saved.optimizerState.iterations, saved.optimizerState.slots, where);
+    }
     return { model, saved };
   } catch (e) {
     model.dispose();
@@ -54,7 +67,7 @@ export async function loadSaved(location: ModelLocation): Promise<{ model: Seque
 /**
  * Loads a model written by `save` (from its folder, model.json, a file:// or http(s):// URL): same layers and
  * weights, so its predictions are identical; compiled again (same optimizer settings, loss, metrics) when the
- * saved model was compiled. Missing, truncated or inconsistent files are errors that name the file. Given
+ * saved model was compiled, with the optimizer's state (slots and step count) when it was saved. Missing, truncated or inconsistent files are errors that name the file. Given
  * TensorFlow.js ModelArtifacts ({ modelTopology, weightSpecs, weightData }), it imports them as loadTfjs does.
  */
 export async function loadModel(location: ModelLocation | TfjsModelArtifacts): Promise<Sequential> {

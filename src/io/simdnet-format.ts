@@ -1,21 +1,35 @@
-// simdnet's own model files: model.json (architecture, training configuration, simdnet version and the
-// weight list with the name, size and checksum of the weights file) and the weights file (little-endian
-// float32, in order): weights.bin, or weights-<checksum>.bin after a save over a model in weights.bin (files.ts).
+// simdnet's own model files: model.json (architecture, training configuration, simdnet version, the
+// weight list, the optimizer state's slot list, with the name, size and checksum of the weights file) and the
+// weights file (little-endian float32, in order: the weights, then the optimizer's slots): weights.bin, or
+// weights-<checksum>.bin after a save over a model in weights.bin (files.ts).
 import type { ModelSpec, TrainingConfig } from '../nn/sequential.js';
 import { fnv1a, parseJson, writeModelFiles } from './files.js';
 import { folderSource, type ModelSource } from './model-source.js';
-import { packWeights, unpackWeights } from './model-spec.js';
+import { packWeights, unpackWeights, type WeightSpec } from './model-spec.js';
 import { SIMDNET_VERSION } from './version.js';
 
 export const MODEL_FORMAT = 'simdnet-model';
-/** Version 2: layers as { className, config } and a per-sample inputShape. Version 1 files (dense and activation layers, inputSize) still load. */
-export const MODEL_FORMAT_VERSION = 2;
+/**
+ * Version 2: layers as { className, config } and a per-sample inputShape. Version 3: version 2 plus
+ * `optimizerState` (written only when there is state to save, so a model without it stays readable by
+ * version-2 readers). Version 1 files (dense and activation layers, inputSize) still load.
+ */
+export const MODEL_FORMAT_VERSION = 3;
+const FORMAT_VERSION_WITHOUT_OPTIMIZER_STATE = 2;
 
 export type { TrainingConfig };
+
+/** The optimizer's step count and its slots, `${parameter name}/${slot name}` in parameter order. */
+export interface OptimizerState {
+  readonly iterations: number;
+  readonly slots: readonly WeightSpec[];
+}
 
 export interface SavedModel extends ModelSpec {
   /** null for a model that was never compiled. */
   readonly training: TrainingConfig | null;
+  /** null when not saved (an optimizer that has not trained yet, or save's includeOptimizer: false). */
+  readonly optimizerState: OptimizerState | null;
   /** Extra JSON data of the saver (the CLI keeps class names and the image shape here). */
   readonly metadata: Record<string, unknown> | null;
 }
@@ -33,18 +47,21 @@ interface ModelJson {
   weightsBytes: number;
   weightsChecksum: string;
   weights: { name: string; shape: number[] }[];
+  /** Format version 3: the slots' values follow the weights in the weights file. */
+  optimizerState?: { iterations: number; slots: { name: string; shape: number[] }[] };
 }
 
 /** Saves to `dir/model.json` and its weights file; the old model stays whole if anything fails. */
 export async function writeSavedModel(model: SavedModel, dir: string): Promise<void> {
-  const weightData = packWeights(model.weights);
+  const weightData = packWeights([...model.weights, ...(model.optimizerState?.slots ?? [])]);
   await writeModelFiles(dir, weightData, (weightsFile) => JSON.stringify(manifest(model, weightsFile, weightData), null, 1) + '\n');
 }
 
 function manifest(model: SavedModel, weightsFile: string, weightData: Uint8Array): ModelJson {
+  const state = model.optimizerState;
   return {
     format: MODEL_FORMAT,
-    formatVersion: MODEL_FORMAT_VERSION,
+    formatVersion: state === null ? FORMAT_VERSION_WITHOUT_OPTIMIZER_STATE : MODEL_FORMAT_VERSION,
     simdnetVersion: SIMDNET_VERSION,
     inputShape: [...model.inputShape],
     layers: model.layers.map((l) => ({ className: l.className, config: { ...l.config } })),
@@ -54,7 +71,30 @@ function manifest(model: SavedModel, weightsFile: string, weightData: Uint8Array
     weightsBytes: weightData.length,
     weightsChecksum: fnv1a(weightData),
     weights: model.weights.map((w) => ({ name: w.name, shape: [...w.shape] })),
+    ...(state === null ? {} : { optimizerState: { iterations: state.iterations, slots: state.slots.map((w) => ({ name: w.name, shape: [...w.shape] })) } }),
   };
+}
+
+/** A list of { name, shape } from model.json, checked (what: 'weight' or 'optimizer slot'). */
+function listedTensors(list: unknown[], what: string, jsonPath: string): { name: string; shape: number[] }[] {
+  return list.map((w, i) => {
+    if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0 || d > 2 ** 30)) {
+      throw new RangeError(`${jsonPath}: ${what} ${i} is ${JSON.stringify(w)}, not { name, shape }`);
+    }
+    return { name: w.name, shape: w.shape as number[] };
+  });
+}
+
+/** model.json's optimizerState section (format version 3), or null. */
+function checkOptimizerState(value: unknown, version: unknown, hasTraining: boolean, jsonPath: string): { iterations: number; slots: { name: string; shape: number[] }[] } | null {
+  if (value === undefined || value === null) return null;
+  if (version !== MODEL_FORMAT_VERSION) throw new TypeError(`${jsonPath}: 'optimizerState' needs format version ${MODEL_FORMAT_VERSION}, the file says ${String(version)}`);
+  if (!isObject(value) || !Array.isArray(value.slots)) throw new TypeError(`${jsonPath}: 'optimizerState' must be { iterations, slots: [{ name, shape }] }`);
+  if (!Number.isInteger(value.iterations) || (value.iterations as number) < 0) {
+    throw new RangeError(`${jsonPath}: optimizerState.iterations must be a whole number >= 0, got ${JSON.stringify(value.iterations)}`);
+  }
+  if (!hasTraining) throw new TypeError(`${jsonPath}: 'optimizerState' is given but 'training' is null: there is no optimizer to restore it to`);
+  return { iterations: value.iterations as number, slots: listedTensors(value.slots, 'optimizer slot', jsonPath) };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -97,8 +137,8 @@ export async function readSavedModel(from: string | ModelSource): Promise<SavedM
   if (json.format === 'layers-model') throw new TypeError(`${jsonPath}: this is a TensorFlow.js model; load it with loadTfjs`);
   if (json.format !== MODEL_FORMAT) throw new TypeError(`${jsonPath}: format is ${JSON.stringify(json.format)}, not '${MODEL_FORMAT}'`);
   const version = json.formatVersion;
-  if (version !== MODEL_FORMAT_VERSION && version !== 1) {
-    throw new TypeError(`${jsonPath}: format version ${String(version)} is not supported (this simdnet reads versions 1 and ${MODEL_FORMAT_VERSION})`);
+  if (version !== MODEL_FORMAT_VERSION && version !== FORMAT_VERSION_WITHOUT_OPTIMIZER_STATE && version !== 1) {
+    throw new TypeError(`${jsonPath}: format version ${String(version)} is not supported (this simdnet reads versions 1 to ${MODEL_FORMAT_VERSION})`);
   }
   if (!Array.isArray(json.layers) || json.layers.some((l) => !isObject(l))) throw new TypeError(`${jsonPath}: 'layers' must be a list of layer objects`);
   if (!Array.isArray(json.weights)) throw new TypeError(`${jsonPath}: 'weights' must be a list`);
@@ -112,15 +152,15 @@ export async function readSavedModel(from: string | ModelSource): Promise<SavedM
     return { className: l.className, config: l.config };
   });
   // The listed names and shapes are checked against the layers when the model is built from them.
-  const listed = (json.weights as unknown[]).map((w, i) => {
-    if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0 || d > 2 ** 30)) {
-      throw new RangeError(`${jsonPath}: weight ${i} is ${JSON.stringify(w)}, not { name, shape }`);
-    }
-    return { name: w.name, shape: w.shape as number[] };
-  });
-  const needed = 4 * listed.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1), 0);
-  if (json.weightsBytes !== needed) throw new RangeError(`${jsonPath}: weightsBytes is ${String(json.weightsBytes)}, the listed weights need ${needed}`);
+  const listed = listedTensors(json.weights, 'weight', jsonPath);
   const training = checkTraining(json.training, jsonPath);
+  // The optimizer's slot names are checked against the model and its optimizer when they are restored.
+  const state = checkOptimizerState(json.optimizerState, version, training !== null, jsonPath);
+  const all = [...listed, ...(state?.slots ?? [])];
+  const needed = 4 * all.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1), 0);
+  if (json.weightsBytes !== needed) {
+    throw new RangeError(`${jsonPath}: weightsBytes is ${String(json.weightsBytes)}, the listed weights${state === null ? '' : ' and optimizer slots'} need ${needed}`);
+  }
   if (!isPlainFileName(json.weightsFile)) throw new TypeError(`${jsonPath}: weightsFile ${JSON.stringify(json.weightsFile)} is not a file name in the model's folder`);
   let weightsPath = json.weightsFile;
   const bytes = await source.file(json.weightsFile, 'the weights file', needed, (size, shown) => {
@@ -132,5 +172,13 @@ export async function readSavedModel(from: string | ModelSource): Promise<SavedM
   }
   const metadata = json.metadata ?? null;
   if (metadata !== null && !isObject(metadata)) throw new TypeError(`${jsonPath}: 'metadata' must be an object or null`);
-  return { inputShape: inputShape as number[], layers, weights: unpackWeights(bytes, listed), training, metadata };
+  const values = unpackWeights(bytes, all);
+  return {
+    inputShape: inputShape as number[],
+    layers,
+    weights: values.slice(0, listed.length),
+    training,
+    optimizerState: state === null ? null : { iterations: state.iterations, slots: values.slice(listed.length) },
+    metadata,
+  };
 }

@@ -192,8 +192,8 @@ export class Perceptron {
             // w -= (-eta * delta) * x is w += eta * delta * x, with the sgd kernel; delta = y - y_hat (0/1)
             // or y (-1/+1).
             const step = -this.learningRate * (signed ? label : error);
-            kernels.sgd(w, row, n, step, 0);
-            kernels.sgd(b, one, 1, step, 0);
+            kernels.sgd(w, row, n, step, 1, Infinity, 0);
+            kernels.sgd(b, one, 1, step, 1, Infinity, 0);
           }
           if (watch) {
             const s: PerceptronStep = { epoch, sample: r, prediction, error, ...this.state() };

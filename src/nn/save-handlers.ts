@@ -7,6 +7,8 @@ export type SaveKind = 'save' | 'exportTfjs';
 export interface SaveOptions {
   /** Extra JSON data kept in model.json (the CLI stores class names and image shape). */
   metadata?: Record<string, unknown>;
+  /** Save the optimizer's state (slots and step count) once it has trained (default true; model.save only). */
+  includeOptimizer?: boolean;
 }
 type SaveHandler = (model: Sequential, destination: string | URL, options?: SaveOptions) => Promise<void>;
 

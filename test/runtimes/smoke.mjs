@@ -111,12 +111,12 @@ function values(n, seed) {
     const flagged = run(1e4) === 1;
     return { bits, finite: finite === 0, flagged };
   };
-  const single = update((lr = 0.01) => kernels.sgd(w.ptr, g.ptr, n, lr, 0));
+  const single = update((lr = 0.01) => kernels.sgd(w.ptr, g.ptr, n, lr, 1, Infinity, 0));
   const startShares = poolStatus().workerShares;
   let same = true;
   const deadline = performance.now() + 20_000;
   while (poolStatus().workerShares < startShares + 10 && performance.now() < deadline) {
-    const split = update((lr = 0.01) => parallelRows('sgd', rows, cols, [w.ptr, g.ptr, n, lr, 0]));
+    const split = update((lr = 0.01) => parallelRows('sgd', rows, cols, [w.ptr, g.ptr, n, lr, 1, Infinity, 0]));
     same &&= split.finite && split.flagged && split.bits.every((v, j) => Object.is(v, single.bits[j]));
     await new Promise((resolve) => setTimeout(resolve, 1));
   }

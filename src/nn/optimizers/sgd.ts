@@ -2,9 +2,9 @@
 // Kernels: assembly/optim.ts sgd / sgdMomentum, split by the parameter's rows across the pool.
 import { parallelRows } from '../../kernel-calls.js';
 import { checkBoolean, checkOptions, type Config } from '../config.js';
-import { checkFraction, Optimizer, type LearningRateSchedule } from './optimizer.js';
+import { checkFraction, CLIP_OPTIONS, Optimizer, type ClipOptions, type LearningRateSchedule } from './optimizer.js';
 
-export interface SgdOptions {
+export interface SgdOptions extends ClipOptions {
   learningRate?: number | LearningRateSchedule;
   momentum?: number;
   nesterov?: boolean;
@@ -19,8 +19,8 @@ export class Sgd extends Optimizer {
   readonly nesterov: boolean;
 
   constructor(options?: SgdOptions) {
-    const o = checkOptions(options, ['learningRate', 'momentum', 'nesterov'], 'sgd');
-    super(o.learningRate ?? 0.01, 'sgd');
+    const o = checkOptions(options, ['learningRate', 'momentum', 'nesterov', ...CLIP_OPTIONS], 'sgd');
+    super(o.learningRate ?? 0.01, o, 'sgd');
     this.momentum = checkFraction(o.momentum ?? 0, 'sgd momentum');
     this.nesterov = checkBoolean(o.nesterov ?? false, 'sgd nesterov');
     if (this.nesterov && this.momentum === 0) throw new RangeError('sgd nesterov needs momentum > 0');
@@ -34,15 +34,17 @@ export class Sgd extends Optimizer {
     return { momentum: this.momentum, nesterov: this.nesterov };
   }
 
-  update(w: number, g: number, slots: readonly number[], n: number, rows: number, lr: number, saved: readonly number[] | null): boolean {
+  protected fusedUpdate(
+    w: number, g: number, slots: readonly number[], n: number, rows: number, lr: number, saved: readonly number[] | null, gScale: number, clip: number,
+  ): boolean {
     if (this.momentum === 0) {
-      args.length = 5;
-      args[0] = w; args[1] = g; args[2] = n; args[3] = lr; args[4] = saved === null ? 0 : saved[0];
+      args.length = 7;
+      args[0] = w; args[1] = g; args[2] = n; args[3] = lr; args[4] = gScale; args[5] = clip; args[6] = saved === null ? 0 : saved[0];
       return parallelRows('sgd', rows, n / rows, args) === 0;
     }
-    args.length = 9;
+    args.length = 11;
     args[0] = w; args[1] = g; args[2] = slots[0]; args[3] = n; args[4] = lr; args[5] = this.momentum; args[6] = this.nesterov ? 1 : 0;
-    args[7] = saved === null ? 0 : saved[0]; args[8] = saved === null ? 0 : saved[1];
+    args[7] = gScale; args[8] = clip; args[9] = saved === null ? 0 : saved[0]; args[10] = saved === null ? 0 : saved[1];
     return parallelRows('sgdMomentum', rows, n / rows, args) === 0;
   }
 }

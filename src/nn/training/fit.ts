@@ -17,8 +17,13 @@ import { StepFailure, TrainStep, type StepResult } from './step.js';
 export type { BatchLogs, EpochLogs, FitCallbacks, History } from './callbacks.js';
 
 export interface FitOptions {
-  /** Passes over the data (default 1; 0 trains nothing). */
+  /** The epoch to stop before (default 1; training runs epochs initialEpoch..epochs-1, as in Keras). */
   epochs?: number;
+  /**
+   * The epoch to start from (default 0), to resume a training: schedules, callbacks and the history see
+   * the true epoch numbers, and with the same seed each epoch shuffles as it would in one straight run.
+   */
+  initialEpoch?: number;
   /** Rows per update (default 32, at most the row count); the last partial batch is trained too. */
   batchSize?: number;
   /** Reshuffle the rows every epoch (default true). */
@@ -48,7 +53,7 @@ export interface FitOptions {
   onNonFinite?: 'stop' | 'continue';
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'classWeight', 'sampleWeight', 'callbacks', 'verbose', 'onNonFinite'];
+const FIT_KEYS = ['epochs', 'initialEpoch', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'classWeight', 'sampleWeight', 'callbacks', 'verbose', 'onNonFinite'];
 
 /**
  * A NaN or infinite training loss, or parameter after an update (fit's default onNonFinite: 'stop').
@@ -160,6 +165,7 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
     const opts = checkOptions(options, FIT_KEYS, 'fit');
     const settings = {
       epochs: checkInteger(opts.epochs ?? 1, 'epochs', 0),
+      initialEpoch: checkInteger(opts.initialEpoch ?? 0, 'initialEpoch', 0),
       batchSize: checkInteger(opts.batchSize ?? 32, 'batchSize', 1),
       shuffle: checkBoolean(opts.shuffle ?? true, 'shuffle'),
       seed: opts.seed ?? randomSeed(),
@@ -191,7 +197,7 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
         let val = opts.validationData === undefined ? null : prepare(model, opts.validationData[0], opts.validationData[1], 'validation ', objective, ws, owned);
         if (settings.validationSplit > 0) [train, val] = splitRows(all, settings.validationSplit, objective.sparse ? 1 : model.outputUnits);
         const weights = sampleWeightBlock(opts.sampleWeight, opts.classWeight, all, train.rows, objective, model.outputUnits, ws, owned);
-        optimizer.rateAt(0); // a schedule's first value is checked before anything changes
+        optimizer.rateAt(settings.initialEpoch); // a schedule's first value is checked before anything changes
         return epochLoop(model, train, val, settings, ws, weights);
       }).finally(unlock);
     } catch (e) {
@@ -205,6 +211,7 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
 
 interface Settings {
   epochs: number;
+  initialEpoch: number;
   batchSize: number;
   shuffle: boolean;
   seed: number;
@@ -261,7 +268,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   // Built-in callbacks check their settings (a monitored figure this fit has) before anything trains.
   for (const c of s.callbacks) if (c instanceof Callback) c.attach({ model, epochs: s.epochs, logKeys: figures });
   model.stopTraining = false;
-  if (s.epochs === 0) return history;
+  if (s.initialEpoch >= s.epochs) return history;
   const rows = train.rows;
   const batch = Math.min(s.batchSize, rows);
   const watched = [...train.userTensors, ...(val?.userTensors ?? [])];
@@ -272,14 +279,17 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(batch, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, batch)))) {
     await startWorkers();
   }
+  // One stream of shuffles from the seed; a fit resumed at initialEpoch first replays the shuffles of the
+  // epochs before it (one pass over the row indices each), so its epochs get the orders of one straight run.
   const random = new Random(s.seed);
+  for (let epoch = 0; epoch < s.initialEpoch; epoch++) step.shuffle(random);
   const batchesPerEpoch = Math.ceil(rows / batch);
   const outCols = model.outputUnits;
   const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd), yielded: s.callbacks.some((c) => c.onYield) };
   const batchLogs: BatchLogs = { loss: 0, size: 0 };
   const turns = new EventLoopTurns();
   await call(s.callbacks, 'onTrainBegin');
-  for (let epoch = 0; epoch < s.epochs && !model.stopTraining; epoch++) {
+  for (let epoch = s.initialEpoch; epoch < s.epochs && !model.stopTraining; epoch++) {
     await call(s.callbacks, 'onEpochBegin', epoch);
     progress?.startEpoch();
     const started = performance.now();
