@@ -14,7 +14,7 @@ const model = sn.sequential([
   sn.layers.dense({ inputShape: [3], units: 4, activation: 'sigmoid', useBias: false, kernelInitializer: init }),
   sn.layers.dense({ units: 1, activation: 'sigmoid', useBias: false, kernelInitializer: init }),
 ], { seed: 1 });
-model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'meanSquaredError', reduction: 'sum' });
+model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'halfSquaredError', reduction: 'sum' });
 await model.fit(x, y, { epochs: 1000, batchSize: 4, shuffle: false });
 const outputs = model.predict(x);
 const result = { outputs: Array.from(outputs.data), maxError: Math.max(...Array.from(outputs.data, (v, i) => Math.abs(v - y[i][0]))) };

@@ -9,8 +9,13 @@ import { packWeights, unpackWeights } from './model-spec.js';
 import { SIMDNET_VERSION } from './version.js';
 
 export const MODEL_FORMAT = 'simdnet-model';
-/** Version 2: layers as { className, config } and a per-sample inputShape. Version 1 files (dense and activation layers, inputSize) still load. */
-export const MODEL_FORMAT_VERSION = 2;
+/**
+ * Version 3: the Keras-valued meanSquaredError, and loss options (training.lossConfig) and metric objects.
+ * Version 2: layers as { className, config } and a per-sample inputShape. Version 1 files (dense and
+ * activation layers, inputSize) still load; in versions 1 and 2 'meanSquaredError' meant half of Keras's
+ * MSE, so those files load with 'halfMeanSquaredError' and train exactly as they did.
+ */
+export const MODEL_FORMAT_VERSION = 3;
 
 export type { TrainingConfig };
 
@@ -70,7 +75,8 @@ function checkTraining(value: unknown, where: string): TrainingConfig | null {
     throw new TypeError(`${where}: 'training' must be { optimizer: { name, ... }, loss, metrics, reduction } or null`);
   }
   if (typeof value.loss !== 'string') throw new TypeError(`${where}: training.loss must be a loss name, got ${JSON.stringify(value.loss)}`);
-  if (!Array.isArray(value.metrics)) throw new TypeError(`${where}: training.metrics must be a list of metric names, got ${JSON.stringify(value.metrics)}`);
+  if (value.lossConfig !== undefined && !isObject(value.lossConfig)) throw new TypeError(`${where}: training.lossConfig must be an object of loss options, got ${JSON.stringify(value.lossConfig)}`);
+  if (!Array.isArray(value.metrics)) throw new TypeError(`${where}: training.metrics must be a list of metrics, got ${JSON.stringify(value.metrics)}`);
   if (typeof value.reduction !== 'string') throw new TypeError(`${where}: training.reduction must be 'mean' or 'sum', got ${JSON.stringify(value.reduction)}`);
   return value as unknown as TrainingConfig;
 }
@@ -94,8 +100,8 @@ export async function readSavedModel(dir: string): Promise<SavedModel> {
   if (json.format === 'layers-model') throw new TypeError(`${jsonPath}: this is a TensorFlow.js model; load it with loadTfjs`);
   if (json.format !== MODEL_FORMAT) throw new TypeError(`${jsonPath}: format is ${JSON.stringify(json.format)}, not '${MODEL_FORMAT}'`);
   const version = json.formatVersion;
-  if (version !== MODEL_FORMAT_VERSION && version !== 1) {
-    throw new TypeError(`${jsonPath}: format version ${String(version)} is not supported (this simdnet reads versions 1 and ${MODEL_FORMAT_VERSION})`);
+  if (version !== MODEL_FORMAT_VERSION && version !== 1 && version !== 2) {
+    throw new TypeError(`${jsonPath}: format version ${String(version)} is not supported (this simdnet reads versions 1 to ${MODEL_FORMAT_VERSION})`);
   }
   if (!Array.isArray(json.layers) || json.layers.some((l) => !isObject(l))) throw new TypeError(`${jsonPath}: 'layers' must be a list of layer objects`);
   if (!Array.isArray(json.weights)) throw new TypeError(`${jsonPath}: 'weights' must be a list`);
@@ -118,6 +124,7 @@ export async function readSavedModel(dir: string): Promise<SavedModel> {
   const needed = 4 * listed.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1), 0);
   if (json.weightsBytes !== needed) throw new RangeError(`${jsonPath}: weightsBytes is ${String(json.weightsBytes)}, the listed weights need ${needed}`);
   const training = checkTraining(json.training, jsonPath);
+  if (training !== null && version !== MODEL_FORMAT_VERSION && training.loss === 'meanSquaredError') training.loss = 'halfMeanSquaredError';
   if (!isPlainFileName(json.weightsFile)) throw new TypeError(`${jsonPath}: weightsFile ${JSON.stringify(json.weightsFile)} is not a file name in the model's folder`);
   const weightsPath = join(dir, json.weightsFile);
   const bytes = await readInside(dir, json.weightsFile, 'the weights file', (size) => {

@@ -47,12 +47,13 @@ export function crossEntropy(probs: ArrayLike<number>, labels: ArrayLike<number>
   return { loss, grad };
 }
 
-export function meanSquaredError(pred: ArrayLike<number>, target: ArrayLike<number>, gradScale: number): LossResult {
+/** Sum of (pred - target)^2; grad (pred - target) * gradScale (the loss code folds in the 2). */
+export function squaredError(pred: ArrayLike<number>, target: ArrayLike<number>, gradScale: number): LossResult {
   let loss = 0;
   const grad: number[] = [];
   for (let i = 0; i < pred.length; i++) {
     const d = pred[i] - target[i];
-    loss += 0.5 * d * d;
+    loss += d * d;
     grad.push(d * gradScale);
   }
   return { loss, grad };

@@ -3,12 +3,13 @@
 import { gemmSplits, startWorkers, type Workspace } from '../../kernel-calls.js';
 import { checkBoolean, checkInteger, checkOptions, isPlainObject } from '../config.js';
 import { fromPairs, isPairList, type DataLike } from '../data.js';
-import { accuracyPerRow } from '../objective.js';
+import { metricKey, MetricTotals } from '../metrics.js';
 import { Random, randomSeed } from '../random.js';
 import type { Sequential } from '../sequential.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
 import { StepFailure, TrainStep } from './step.js';
 
+/** An epoch's figures; each compiled metric under its name, and under 'val' + Name for the validation data. */
 export interface EpochLogs {
   loss: number;
   accuracy?: number;
@@ -16,6 +17,7 @@ export interface EpochLogs {
   valAccuracy?: number;
   samplesPerSecond: number;
   learningRate: number;
+  [metric: string]: number | undefined;
 }
 
 export interface BatchLogs {
@@ -71,6 +73,8 @@ export interface History {
     valAccuracy?: number[];
     samplesPerSecond: number[];
     learningRate: number[];
+    /** Each compiled metric, and 'val' + Name with validation data. */
+    [metric: string]: number[] | undefined;
   };
 }
 
@@ -183,11 +187,10 @@ interface Settings {
 async function epochLoop(model: Sequential, train: Prepared, val: Prepared | null, s: Settings, ws: Workspace): Promise<History> {
   const { objective, optimizer } = model.requireCompiled('fit');
   const history: History = { epoch: [], history: { loss: [], samplesPerSecond: [], learningRate: [] } };
-  if (objective.accuracy !== null) history.history.accuracy = [];
-  if (val !== null) {
-    history.history.valLoss = [];
-    if (objective.accuracy !== null) history.history.valAccuracy = [];
-  }
+  // The logs' keys beyond loss, speed and rate, in the order they are printed.
+  const metricKeys = objective.metrics.map((m) => metricKey(m, false));
+  if (val !== null) metricKeys.push('valLoss', ...objective.metrics.map((m) => metricKey(m, true)));
+  for (const key of metricKeys) history.history[key] = [];
   model.stopTraining = false;
   if (s.epochs === 0) return history;
   const rows = train.rows;
@@ -201,7 +204,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   }
   const random = new Random(s.seed);
   const batchesPerEpoch = Math.ceil(rows / batch);
-  const outCols = model.outputUnits;
+  const valTotals = val === null ? null : new MetricTotals(objective, model.outputUnits, step.plan.capacity, ws);
   const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd) };
   let lastYield = performance.now();
   await call(s.callbacks, 'onTrainBegin');
@@ -211,7 +214,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
     step.shuffle(random);
     const epochRate = optimizer.rateAt(epoch);
     let lossSum = 0;
-    let correct = 0;
+    step.metrics.reset();
     let trainedRows = 0;
     for (let b = 0; b < batchesPerEpoch && !model.stopTraining; b++) {
       if (hooks.batchBegin) await call(s.callbacks, 'onBatchBegin', b);
@@ -227,7 +230,6 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
         throw e;
       }
       lossSum += result.lossSum;
-      correct += result.correct;
       trainedRows += n;
       if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });
       if (performance.now() - lastYield >= YIELD_INTERVAL_MS) {
@@ -237,34 +239,31 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
     }
     const seconds = (performance.now() - started) / 1000;
     const logs: EpochLogs = { loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate };
-    if (objective.accuracy !== null) logs.accuracy = correct / (trainedRows * accuracyPerRow(objective, outCols));
-    if (val !== null) {
+    step.metrics.report(logs, false);
+    if (val !== null && valTotals !== null) {
       for (const t of val.userTensors) {
         if (t.disposed) throw new Error(`epoch ${epoch}: a validation tensor given to fit (${t}) was disposed during training; fit stopped before using it`);
       }
-      const r = step.plan.evaluate(objective, val.x.tensor.ptr, val.targets, val.rows);
-      logs.valLoss = r.lossSum / val.rows + applyPenalties(penalizedWeights(model), false);
-      if (objective.accuracy !== null) logs.valAccuracy = r.correct / (val.rows * accuracyPerRow(objective, outCols));
+      valTotals.reset();
+      const valLossSum = step.plan.evaluate(objective, val.x.tensor.ptr, val.targets, val.rows, valTotals);
+      logs.valLoss = valLossSum / val.rows + applyPenalties(penalizedWeights(model), false);
+      valTotals.report(logs, true);
     }
     history.epoch.push(epoch);
     const h = history.history;
     h.loss.push(logs.loss);
     h.samplesPerSecond.push(logs.samplesPerSecond);
     h.learningRate.push(logs.learningRate);
-    if (logs.accuracy !== undefined) h.accuracy!.push(logs.accuracy);
-    if (logs.valLoss !== undefined) h.valLoss!.push(logs.valLoss);
-    if (logs.valAccuracy !== undefined) h.valAccuracy!.push(logs.valAccuracy);
-    if (s.verbose === 1) console.log(formatEpoch(epoch, s.epochs, logs));
+    for (const key of metricKeys) h[key]!.push(logs[key]!);
+    if (s.verbose === 1) console.log(formatEpoch(epoch, s.epochs, logs, metricKeys));
     await call(s.callbacks, 'onEpochEnd', epoch, logs);
   }
   await call(s.callbacks, 'onTrainEnd', history);
   return history;
 }
 
-function formatEpoch(epoch: number, epochs: number, logs: EpochLogs): string {
+function formatEpoch(epoch: number, epochs: number, logs: EpochLogs, keys: readonly string[]): string {
   let s = `epoch ${epoch + 1}/${epochs} - loss ${logs.loss.toPrecision(4)}`;
-  if (logs.accuracy !== undefined) s += ` - accuracy ${logs.accuracy.toFixed(4)}`;
-  if (logs.valLoss !== undefined) s += ` - valLoss ${logs.valLoss.toPrecision(4)}`;
-  if (logs.valAccuracy !== undefined) s += ` - valAccuracy ${logs.valAccuracy.toFixed(4)}`;
+  for (const key of keys) s += ` - ${key} ${logs[key]!.toPrecision(4)}`;
   return `${s} - ${Math.round(logs.samplesPerSecond)} samples/s`;
 }
