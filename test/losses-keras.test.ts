@@ -336,3 +336,46 @@ describe('saving the loss and metrics', () => {
     for (const model of [m, a, old]) model.dispose();
   });
 });
+
+describe('metric kernels vs float64 references on awkward shapes', () => {
+  const SHAPES_K: [number, number][] = [[1, 1], [1, 7], [3, 4], [5, 17], [64, 10], [13, 3]];
+  /** Classes scoring strictly higher than the true one < k (ties count as in); NaN score: a miss. */
+  function inTopK(pred: ArrayLike<number>, labels: number[], rows: number, cols: number, k: number): number {
+    let hits = 0;
+    for (let r = 0; r < rows; r++) {
+      const v = pred[r * cols + labels[r]];
+      if (Number.isNaN(v)) continue;
+      let higher = 0;
+      for (let j = 0; j < cols; j++) if (pred[r * cols + j] > v) higher++;
+      if (higher < k) hits++;
+    }
+    return hits;
+  }
+  it('countInTopK (dense and sparse targets), countAbove, countTruePositives', async () => {
+    const { kernels } = await import('../dist/backend/wasm.js');
+    const { allocate, heapI32, release } = await import('../dist/backend/allocator.js');
+    for (const [rows, cols] of SHAPES_K) {
+      const pred = randomValues(rows * cols, -1, 1, rows * 7 + cols).map((v) => Math.round(v * 4) / 4); // ties
+      if (rows * cols > 3) pred[2] = NaN;
+      const { dense, idx } = oneHotRows(rows, cols, rows + cols);
+      const labels = Array.from(idx);
+      const p = sn.tensor(pred, [rows, cols]);
+      const d = sn.tensor(dense, [rows, cols]);
+      const li = allocate(rows * 4);
+      heapI32().set(labels, li >>> 2);
+      for (const k of [1, 2, 5]) {
+        const want = inTopK(pred, labels, rows, cols, k);
+        expect(kernels.countInTopK(p.ptr, d.ptr, rows, cols, k, false), `${rows}x${cols} k ${k}`).toBe(want);
+        expect(kernels.countInTopK(p.ptr, li, rows, cols, k, true)).toBe(want);
+      }
+      const target = randomValues(rows * cols, 0, 1, 3);
+      const t = sn.tensor(target, [rows, cols]);
+      for (const threshold of [0, 0.25]) {
+        expect(kernels.countAbove(p.ptr, rows * cols, threshold)).toBe(Array.from(pred).filter((v) => v > threshold).length);
+        expect(kernels.countTruePositives(p.ptr, t.ptr, rows * cols, threshold)).toBe(Array.from(pred).filter((v, i) => v > threshold && target[i] > 0.5).length);
+      }
+      release(li);
+      for (const x of [p, d, t]) x.dispose();
+    }
+  });
+});
