@@ -160,32 +160,108 @@ export function crossEntropy(probs: usize, labels: usize, rows: i32, cols: i32, 
 }
 
 /**
- * Sum of 1/2 (pred - target)^2. The 1/2 is the convention of the backpropagation tutorials (it cancels the
- * 2 of the derivative), so grad = (pred - target) * gradScale; Keras' MSE has no 1/2 (twice this value).
+ * An elementwise loss of d = pred - target (or of pred and target for hinge): `term4` gives each element's
+ * loss, `grad4` its derivative with respect to pred (before gradScale). Terms in f32 lanes, summed in f64
+ * (two f64x2 accumulators, then the tail, in an order fixed by n), the tail through the same lane code so
+ * an element's term and gradient do not depend on its position.
  */
-export function meanSquaredError(pred: usize, target: usize, n: i32, grad: usize, gradScale: f32): f64 {
+// @ts-ignore: decorator
+@inline
+function elementwiseLoss(kind: i32, pred: usize, target: usize, n: i32, grad: usize, gradScale: f32, param: f32): f64 {
   const scale4 = f32x4.splat(gradScale);
   let accLo = f64x2.splat(0);
   let accHi = f64x2.splat(0);
   const vectorEnd = (<usize>n & ~3) << 2;
   let offset: usize = 0;
   for (; offset < vectorEnd; offset += 16) {
-    const d = f32x4.sub(v128.load(pred + offset), v128.load(target + offset));
-    // Squared in f64 (exact for an f32 difference), so the sum loses nothing to f32 rounding.
-    const dLo = widenLow(d);
-    const dHi = widenHigh(d);
-    accLo = f64x2.add(accLo, f64x2.mul(dLo, dLo));
-    accHi = f64x2.add(accHi, f64x2.mul(dHi, dHi));
-    if (grad != 0) v128.store(grad + offset, f32x4.mul(d, scale4));
+    const p = v128.load(pred + offset);
+    const t = v128.load(target + offset);
+    if (kind == SQUARED) {
+      // Squared in f64 (exact for an f32 difference), so the sum loses nothing to f32 rounding.
+      const d = f32x4.sub(p, t);
+      const dLo = widenLow(d);
+      const dHi = widenHigh(d);
+      accLo = f64x2.add(accLo, f64x2.mul(dLo, dLo));
+      accHi = f64x2.add(accHi, f64x2.mul(dHi, dHi));
+    } else {
+      const term = elementTerm(kind, p, t, param);
+      accLo = f64x2.add(accLo, widenLow(term));
+      accHi = f64x2.add(accHi, widenHigh(term));
+    }
+    if (grad != 0) v128.store(grad + offset, f32x4.mul(elementGrad(kind, p, t, param), scale4));
   }
   let tail: f64 = 0;
   const end = <usize>n << 2;
   for (; offset < end; offset += 4) {
-    const d = load<f32>(pred + offset) - load<f32>(target + offset);
-    tail += <f64>d * <f64>d;
-    if (grad != 0) store<f32>(grad + offset, d * gradScale);
+    const p = f32x4.splat(load<f32>(pred + offset));
+    const t = f32x4.splat(load<f32>(target + offset));
+    if (kind == SQUARED) {
+      const d = <f64>f32x4.extract_lane(f32x4.sub(p, t), 0);
+      tail += d * d;
+    } else {
+      tail += <f64>f32x4.extract_lane(elementTerm(kind, p, t, param), 0);
+    }
+    if (grad != 0) store<f32>(grad + offset, f32x4.extract_lane(f32x4.mul(elementGrad(kind, p, t, param), scale4), 0));
   }
-  return 0.5 * total(accLo, accHi, tail);
+  return total(accLo, accHi, tail);
+}
+
+const SQUARED = 0;
+const ABSOLUTE = 1;
+const HUBER = 2;
+const HINGE = 3;
+
+/** One element's loss (not SQUARED, which the caller sums in f64). */
+// @ts-ignore: decorator
+@inline
+function elementTerm(kind: i32, p: v128, t: v128, delta: f32): v128 {
+  if (kind == ABSOLUTE) return f32x4.abs(f32x4.sub(p, t));
+  if (kind == HUBER) {
+    // TensorFlow's huber_loss: q = min(|d|, delta); 0.5 q^2 + delta (|d| - q).
+    const a = f32x4.abs(f32x4.sub(p, t));
+    const q = f32x4.min(a, f32x4.splat(delta));
+    return f32x4.add(f32x4.mul(f32x4.splat(0.5), f32x4.mul(q, q)), f32x4.mul(f32x4.splat(delta), f32x4.sub(a, q)));
+  }
+  // HINGE: max(0, 1 - t p).
+  return f32x4.max(f32x4.sub(f32x4.splat(1.0), f32x4.mul(t, p)), f32x4.splat(0.0));
+}
+
+/** d loss / d pred of one element. */
+// @ts-ignore: decorator
+@inline
+function elementGrad(kind: i32, p: v128, t: v128, delta: f32): v128 {
+  const d = f32x4.sub(p, t);
+  if (kind == SQUARED) return d;
+  if (kind == ABSOLUTE) {
+    // sign(d): +1, -1, 0 at 0; a NaN d gives NaN (d - d is NaN only then).
+    const positive = v128.and(f32x4.gt(d, f32x4.splat(0.0)), f32x4.splat(1.0));
+    const negative = v128.and(f32x4.lt(d, f32x4.splat(0.0)), f32x4.splat(1.0));
+    return f32x4.add(f32x4.sub(positive, negative), f32x4.sub(d, d));
+  }
+  if (kind == HUBER) return f32x4.min(f32x4.max(d, f32x4.splat(-delta)), f32x4.splat(delta));
+  // HINGE: -t where 1 - t p > 0, else 0 (NaN in gives NaN: the product carries it).
+  const margin = f32x4.sub(f32x4.splat(1.0), f32x4.mul(t, p));
+  return f32x4.add(v128.and(f32x4.neg(t), f32x4.gt(margin, f32x4.splat(0.0))), f32x4.sub(margin, margin));
+}
+
+/** Sum of (pred - target)^2; grad = (pred - target) * gradScale (the caller folds in the 2 of the derivative). */
+export function squaredError(pred: usize, target: usize, n: i32, grad: usize, gradScale: f32): f64 {
+  return elementwiseLoss(SQUARED, pred, target, n, grad, gradScale, 0);
+}
+
+/** Sum of |pred - target|; grad = sign(pred - target) * gradScale (0 where they are equal, as tf.abs's gradient). */
+export function absoluteError(pred: usize, target: usize, n: i32, grad: usize, gradScale: f32): f64 {
+  return elementwiseLoss(ABSOLUTE, pred, target, n, grad, gradScale, 0);
+}
+
+/** Sum of Huber terms (quadratic within delta of the target, linear beyond); grad = clamp(d, -delta, delta) * gradScale. */
+export function huberLoss(pred: usize, target: usize, n: i32, grad: usize, gradScale: f32, delta: f32): f64 {
+  return elementwiseLoss(HUBER, pred, target, n, grad, gradScale, delta);
+}
+
+/** Sum of max(0, 1 - target * pred) (targets -1 or 1); grad = -target * gradScale inside the margin, else 0. */
+export function hingeLoss(pred: usize, target: usize, n: i32, grad: usize, gradScale: f32): f64 {
+  return elementwiseLoss(HINGE, pred, target, n, grad, gradScale, 0);
 }
 
 /**

@@ -83,6 +83,44 @@ export function countCorrectBinary(pred: usize, target: usize, n: i32, threshold
   return correct;
 }
 
+/**
+ * Number of rows whose true class is among the k largest predictions: fewer than k classes score strictly
+ * higher than it (so ties at the boundary count as in, as tf.math.in_top_k). The true class is the i32
+ * index labelIdx[r] when `sparse`, else the argmax of the label row. A NaN score for it counts as a miss.
+ */
+export function countInTopK(pred: usize, labels: usize, rows: i32, cols: i32, k: i32, sparse: bool): i32 {
+  const rowBytes = <usize>cols << 2;
+  let correct = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = pred + <usize>r * rowBytes;
+    const label = sparse ? load<i32>(labels + (<usize>r << 2)) : argmaxRow(labels + <usize>r * rowBytes, cols);
+    if (label < 0 || label >= cols) continue;
+    const v = load<f32>(row + (<usize>label << 2));
+    if (v != v) continue;
+    let higher = 0;
+    for (let j = 0; j < cols; j++) if (load<f32>(row + (<usize>j << 2)) > v) higher++;
+    if (higher < k) correct++;
+  }
+  return correct;
+}
+
+/** Number of the n floats above threshold (predicted positives at a threshold, or positive targets at 0.5). */
+export function countAbove(x: usize, n: i32, threshold: f32): i32 {
+  let count = 0;
+  for (let i = 0; i < n; i++) if (load<f32>(x + (<usize>i << 2)) > threshold) count++;
+  return count;
+}
+
+/** Number of elements predicted positive (pred > threshold) whose target is positive (> 0.5). */
+export function countTruePositives(pred: usize, target: usize, n: i32, threshold: f32): i32 {
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const at = <usize>i << 2;
+    if (load<f32>(pred + at) > threshold && load<f32>(target + at) > <f32>0.5) count++;
+  }
+  return count;
+}
+
 /** Index of the first NaN or +-Inf among n floats, or -1 when all are finite (x - x is 0 only for finite x). */
 export function firstNonFinite(x: usize, n: i32): i32 {
   const zero = f32x4.splat(0.0);

@@ -10,7 +10,7 @@ const x = [[3, 2]];
 const y = [[5]];
 const model = sn.sequential([sn.layers.dense({ inputShape: [2], units: 1, activation: 'linear', useBias: false })]);
 model.setWeights([[[0.5], [1]]]);
-model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.1 }), loss: 'halfSquaredError' });
 const out = model.predict(x);
 const L = out.data[0];
 out.dispose();

@@ -16,7 +16,7 @@ const model = sn.sequential([
   sn.layers.dense({ units: 1, activation: 'sigmoid' }),
 ], { seed: 1 });
 const layers = model.layers;
-const loss = sn.losses.meanSquaredError;
+const loss = sn.losses.halfSquaredError();
 const optimizer = sn.optimizers.sgd({ learningRate: 1 });
 const grad = sn.zeros([4, 1]); // dCost/dOutput, reused every step
 

@@ -24,8 +24,8 @@ function curves(loss) {
   }
   return { values, slopes };
 }
-const ce = curves(sn.losses.binaryCrossentropy);
-const se = curves(sn.losses.meanSquaredError);
+const ce = curves(sn.losses.binaryCrossentropy());
+const se = curves(sn.losses.halfSquaredError());
 for (const t of [target, p, dLda]) t.dispose();
 
 const dir = fileURLToPath(new URL('./out/', import.meta.url));

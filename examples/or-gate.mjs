@@ -16,7 +16,7 @@ const y = [[0], [1], [1], [1]];
 function orNeuron(learningRate) {
   const model = sn.sequential([sn.layers.dense({ inputShape: [2], units: 1, activation: 'sigmoid' })]);
   model.setWeights([[[0.1], [0.6]], [0]]);
-  model.compile({ optimizer: sn.optimizers.sgd({ learningRate }), loss: 'meanSquaredError', metrics: ['accuracy'] });
+  model.compile({ optimizer: sn.optimizers.sgd({ learningRate }), loss: 'halfSquaredError', metrics: ['accuracy'] });
   return model;
 }
 

@@ -9,7 +9,7 @@ const x = [[0, 0]];
 const y = [[0]];
 const model = sn.sequential([sn.layers.dense({ inputShape: [2], units: 1, activation: 'sigmoid' })]);
 model.setWeights([[[0.1], [0.6]], [0]]);
-model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'meanSquaredError' });
+model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'halfSquaredError' });
 
 const loss = model.computeGradients(x, y);
 const [kernelGrad, biasGrad] = model.layers[0].grads;

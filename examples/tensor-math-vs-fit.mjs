@@ -1,7 +1,7 @@
 // The tutorials' NumPy training loops written line for line with the tensor ops, next to `fit` on the same
 // start and the same batches: both end with the same weights, to float32 rounding.
 // - XOR: 2-3-1 sigmoid, C = ½ Σ (a - y)² summed over the four points, learning rate 1, full batch, 2,000
-//   epochs; fit gets the same cost with loss 'meanSquaredError' (one output: ½ (a - y)² per point) and
+//   epochs; fit gets the same cost with loss 'halfSquaredError' (½ (a - y)² per point) and
 //   reduction 'sum'.
 // - MNIST, as "Building a neural network FROM SCRATCH (no Tensorflow/Pytorch, just numpy)" builds it: 784-10-10,
 //   ReLU, softmax, one-hot targets, weights and biases from U(-0.5, 0.5), learning rate 0.1,
@@ -47,7 +47,7 @@ const xorModel = sn.sequential([
   sn.layers.dense({ units: 1, activation: 'sigmoid' }),
 ]);
 xorModel.setWeights(xorStart);
-xorModel.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'meanSquaredError', reduction: 'sum' });
+xorModel.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'halfSquaredError', reduction: 'sum' });
 await xorModel.fit(X, Y, { epochs: XOR_EPOCHS, batchSize: 4, shuffle: false });
 const xor = { epochs: XOR_EPOCHS, ...compare([W1, b1, W2, b2], xorModel.getWeights()) };
 xorModel.dispose();

@@ -23,7 +23,7 @@ const model = sn.sequential([
   sn.layers.dense({ units: 1, activation: 'sigmoid', useBias: false }),
 ]);
 model.setWeights([W1, W2]);
-model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'meanSquaredError', reduction: 'sum' });
+model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'halfSquaredError', reduction: 'sum' });
 const outputsOf = (inputs) => {
   const out = model.predict(inputs);
   const values = Array.from(out.data);

@@ -16,7 +16,7 @@ const y = [[0], [1], [1], [0]];
 
 const model = sn.sequential([sn.layers.dense({ inputShape: [3], units: 1, activation: 'sigmoid' })]);
 model.setWeights([[[0.1], [0.6], [0.2]], [0]]);
-model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'meanSquaredError', metrics: ['accuracy'] });
+model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'halfSquaredError', metrics: ['accuracy'] });
 const costBefore = model.computeGradients(x, y);
 const firstGradients = { kernel: Array.from(model.layers[0].grads[0].data), bias: model.layers[0].grads[1].data[0] };
 await model.fit(x, y, { epochs: 5000, batchSize: 4, shuffle: false });

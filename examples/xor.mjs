@@ -13,7 +13,7 @@ const model = sn.sequential([
   sn.layers.dense({ inputShape: [2], units: 3, activation: 'sigmoid' }),
   sn.layers.dense({ units: 1, activation: 'sigmoid' }),
 ], { seed: 1 });
-model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'meanSquaredError', metrics: ['accuracy'] });
+model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1 }), loss: 'halfSquaredError', metrics: ['accuracy'] });
 const history = await model.fit(x, y, { epochs: 5000, batchSize: 4, shuffle: false });
 const { loss, accuracy } = model.evaluate(x, y);
 const outputs = model.predict(x);

@@ -33,9 +33,9 @@ export * as plot from './plot/index.js';
 export { datasets, data, Dataset, fromOneHot, argmaxRows } from './io/index.js';
 export type { ImageDataset, LabeledImages, Block, IdxDataOptions, IdxElement, CsvOptions, CsvColumnConfig, CsvElement } from './io/index.js';
 // Training: layers, losses, optimizers, Sequential, perceptron, gradient checking (src/nn).
-export { layers, Layer, Dense, ActivationLayer, Flatten, Reshape, Dropout, BatchNormalization, initializers, regularizers, losses, optimizers, Optimizer, Sgd, Adam, AdamW, Rmsprop, Adagrad, sequential, Sequential, NonFiniteLossError, perceptron, Perceptron, gradCheck } from './nn/index.js';
+export { layers, Layer, Dense, ActivationLayer, Flatten, Reshape, Dropout, BatchNormalization, initializers, regularizers, losses, metrics, optimizers, Optimizer, Sgd, Adam, AdamW, Rmsprop, Adagrad, sequential, Sequential, NonFiniteLossError, perceptron, Perceptron, gradCheck } from './nn/index.js';
 export type {
-  LayerOptions, LayerWeight, DenseOptions, ActivationOptions, ReshapeOptions, DropoutOptions, BatchNormalizationOptions, ActivationName, Initializer, Regularizer, Loss, LossName, Reduction, SgdOptions, AdamOptions, AdamWOptions, RmspropOptions, AdagradOptions, ClipOptions,
+  LayerOptions, LayerWeight, DenseOptions, ActivationOptions, ReshapeOptions, DropoutOptions, BatchNormalizationOptions, ActivationName, Initializer, Regularizer, Loss, LossName, LossOptions, Metric, Reduction, SgdOptions, AdamOptions, AdamWOptions, RmspropOptions, AdagradOptions, ClipOptions,
   LearningRateSchedule, CompileConfig, ModelSpec, TrainingConfig, FitOptions, FitCallbacks, EpochLogs, BatchLogs, History, EvaluateOptions, PredictOptions,
   SaveOptions, DataLike, BatchDataset, DatasetBatch, FitDatasetOptions, EvaluateDatasetOptions, PerceptronConfig, PerceptronTraining, GradCheckOptions, GradCheckResult,
 } from './nn/index.js';

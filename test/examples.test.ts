@@ -65,6 +65,15 @@ describe('examples', () => {
     expect(run('chain-rule')).toEqual({ L: 3.5, E: 1.125, dw1: -4.5, dw2: -3 });
   });
 
+  it('losses-metrics: mse regression fits exactly, huber is half the mse inside delta, fromLogits classifier >= 90% held out', () => {
+    const r = run('losses-metrics');
+    expect(r.mse).toBeLessThan(1e-6);
+    expect(r.mae).toBeLessThan(1e-3);
+    expect(Math.abs(r.huber - r.huberMse / 2)).toBeLessThanOrEqual(1e-6 * r.huberMse + 1e-30);
+    expect(r.valAccuracy).toBeGreaterThanOrEqual(0.9);
+    expect(r.valTopK).toBeGreaterThanOrEqual(r.valAccuracy);
+  });
+
   it('xor: 2-3-1 sigmoid, lr 1, full batch, 5000 epochs: 100% and cost < 0.001', () => {
     const r = run('xor');
     expect(r.accuracy).toBe(1);

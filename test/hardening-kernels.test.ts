@@ -214,8 +214,8 @@ describe('elementwise kernels, softmax and losses on random lengths 0-10,000 wit
     ), { seed: SEED, numRuns: 400, endOnFailure: true });
   });
 
-  type LossKind = 'meanSquaredError' | 'binaryCrossEntropyLogits' | 'binaryCrossEntropy' | 'crossEntropy' | 'softmaxCrossEntropy' | 'sparseSoftmaxCrossEntropy';
-  const LOSSES: LossKind[] = ['meanSquaredError', 'binaryCrossEntropyLogits', 'binaryCrossEntropy', 'crossEntropy', 'softmaxCrossEntropy', 'sparseSoftmaxCrossEntropy'];
+  type LossKind = 'squaredError' | 'binaryCrossEntropyLogits' | 'binaryCrossEntropy' | 'crossEntropy' | 'softmaxCrossEntropy' | 'sparseSoftmaxCrossEntropy';
+  const LOSSES: LossKind[] = ['squaredError', 'binaryCrossEntropyLogits', 'binaryCrossEntropy', 'crossEntropy', 'softmaxCrossEntropy', 'sparseSoftmaxCrossEntropy'];
   const EPS = Math.fround(1e-7);
 
   /** The kernel's loss and gradient (and probs for the softmax losses). */
@@ -232,7 +232,7 @@ describe('elementwise kernels, softmax and losses on random lengths 0-10,000 wit
       const pp = keep(allocate(n * 4));
       let loss: number;
       switch (kind) {
-        case 'meanSquaredError': loss = kernels.meanSquaredError(ap, tp, n, gp, scale); break;
+        case 'squaredError': loss = kernels.squaredError(ap, tp, n, gp, scale); break;
         case 'binaryCrossEntropyLogits': loss = kernels.binaryCrossEntropyLogits(ap, tp, n, gp, scale); break;
         case 'binaryCrossEntropy': loss = kernels.binaryCrossEntropy(ap, tp, n, gp, scale, EPS); break;
         case 'crossEntropy': loss = kernels.crossEntropy(ap, tp, rows, cols, gp, scale, EPS); break;
@@ -249,7 +249,7 @@ describe('elementwise kernels, softmax and losses on random lengths 0-10,000 wit
     const one = (x: Float32Array | Int32Array, r0: number, r1: number): lossRef.LossResult => {
       const sub = (v: Float32Array | Int32Array, per: number) => v.subarray(r0 * per, r1 * per);
       switch (kind) {
-        case 'meanSquaredError': return lossRef.meanSquaredError(sub(a, cols), sub(x, cols), scale);
+        case 'squaredError': return lossRef.squaredError(sub(a, cols), sub(x, cols), scale);
         case 'binaryCrossEntropyLogits': return lossRef.binaryCrossEntropyLogits(sub(a, cols), sub(x, cols), scale);
         case 'binaryCrossEntropy': return lossRef.binaryCrossEntropy(sub(a, cols), sub(x, cols), scale, EPS);
         case 'crossEntropy': return lossRef.crossEntropy(sub(a, cols), sub(x, cols), scale, EPS);
@@ -284,7 +284,7 @@ describe('elementwise kernels, softmax and losses on random lengths 0-10,000 wit
           t = new Float32Array(n);
           const u = fillUnitInterval(rows, seed + 1, 0);
           for (let r = 0; r < rows; r++) t[r * cols + Math.min(cols - 1, Math.floor(u[r] * cols))] = 1;
-        } else t = kind === 'meanSquaredError' ? fillValues(n, seed + 1, profile === 'special' ? 'wide' : profile) : fillUnitInterval(n, seed + 1);
+        } else t = kind === 'squaredError' ? fillValues(n, seed + 1, profile === 'special' ? 'wide' : profile) : fillUnitInterval(n, seed + 1);
         const got = runLoss(kind, a, t, rows, cols, scale);
         const want = referenceLoss(kind, a, t, rows, cols, scale);
         const sumError = (Math.ceil(cols / 4) + 4) * U;

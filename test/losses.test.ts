@@ -50,7 +50,9 @@ function expectGrad(got: ArrayLike<number>, want: ArrayLike<number>, scale: numb
   }
 }
 
-type Elementwise = 'meanSquaredError' | 'binaryCrossEntropyLogits' | 'binaryCrossEntropy';
+type Elementwise = 'squaredError' | 'absoluteError' | 'huberLoss' | 'hingeLoss' | 'binaryCrossEntropyLogits' | 'binaryCrossEntropy';
+/** huberLoss's delta in these tests (off 1, so the two branches meet at an awkward point). */
+const DELTA = 0.7;
 
 /** Runs an elementwise loss kernel; returns the loss and the gradient (or null when grad is skipped). */
 function runElementwise(kernel: Elementwise, a: Float32Array, t: Float32Array, gradScale: number, withGrad = true) {
@@ -60,7 +62,8 @@ function runElementwise(kernel: Elementwise, a: Float32Array, t: Float32Array, g
   const gp = withGrad ? g.ptr : 0;
   const loss = kernel === 'binaryCrossEntropy'
     ? kernels.binaryCrossEntropy(at.ptr, tt.ptr, a.length, gp, gradScale, EPS)
-    : kernels[kernel](at.ptr, tt.ptr, a.length, gp, gradScale);
+    : kernel === 'huberLoss' ? kernels.huberLoss(at.ptr, tt.ptr, a.length, gp, gradScale, DELTA)
+      : kernels[kernel](at.ptr, tt.ptr, a.length, gp, gradScale);
   const grad = g.data.slice();
   [at, tt, g].forEach((x) => x.dispose());
   return { loss, grad };
@@ -193,9 +196,12 @@ describe('crossEntropy on probabilities', () => {
   });
 });
 
-describe('meanSquaredError, binaryCrossEntropyLogits, binaryCrossEntropy', () => {
+describe('squaredError, absoluteError, huberLoss, hingeLoss, binaryCrossEntropyLogits, binaryCrossEntropy', () => {
   const cases: { kernel: Elementwise; inputs: (n: number, seed: number) => [Float32Array, Float32Array]; reference: (a: Float32Array, t: Float32Array, s: number) => ref.LossResult }[] = [
-    { kernel: 'meanSquaredError', inputs: (n, s) => [randomValues(n, -3, 3, s), randomValues(n, -3, 3, s + 1)], reference: (a, t, s) => ref.meanSquaredError(a, t, s) },
+    { kernel: 'squaredError', inputs: (n, s) => [randomValues(n, -3, 3, s), randomValues(n, -3, 3, s + 1)], reference: (a, t, s) => ref.squaredError(a, t, s) },
+    { kernel: 'absoluteError', inputs: (n, s) => [randomValues(n, -3, 3, s), randomValues(n, -3, 3, s + 1)], reference: (a, t, s) => ref.absoluteError(a, t, s) },
+    { kernel: 'huberLoss', inputs: (n, s) => [randomValues(n, -3, 3, s), randomValues(n, -3, 3, s + 1)], reference: (a, t, s) => ref.huberLoss(a, t, s, DELTA) },
+    { kernel: 'hingeLoss', inputs: (n, s) => [randomValues(n, -3, 3, s), randomValues(n, -1, 1, s + 1).map((v) => (v > 0 ? 1 : -1))], reference: (a, t, s) => ref.hingeLoss(a, t, s) },
     { kernel: 'binaryCrossEntropyLogits', inputs: (n, s) => [randomValues(n, -20, 20, s), randomValues(n, 0, 1, s + 1)], reference: (a, t, s) => ref.binaryCrossEntropyLogits(a, t, s) },
     { kernel: 'binaryCrossEntropy', inputs: (n, s) => [randomValues(n, 0, 1, s), randomValues(n, 0, 1, s + 1)], reference: (a, t, s) => ref.binaryCrossEntropy(a, t, s, EPS) },
   ];
@@ -242,12 +248,12 @@ describe('meanSquaredError, binaryCrossEntropyLogits, binaryCrossEntropy', () =>
     expect(Array.from(got.grad.subarray(4))).toEqual([1, -1]);
   });
 
-  it('binaryCrossEntropy clips p = 0 and 1; MSE keeps the 1/2 convention', () => {
+  it('binaryCrossEntropy clips p = 0 and 1; squaredError is the plain sum (the losses fold in 1/2 or 2)', () => {
     const bce = runElementwise('binaryCrossEntropy', new Float32Array([0, 1, 0.5]), new Float32Array([1, 0, 1]), 1);
     expect(Number.isFinite(bce.loss)).toBe(true);
     expectLoss(bce.loss, ref.binaryCrossEntropy([0, 1, 0.5], [1, 0, 1], 1, EPS).loss);
-    const mse = runElementwise('meanSquaredError', new Float32Array([3, 1]), new Float32Array([1, 1]), 1);
-    expect(mse.loss).toBe(2);
+    const mse = runElementwise('squaredError', new Float32Array([3, 1]), new Float32Array([1, 1]), 1);
+    expect(mse.loss).toBe(4);
     expect(Array.from(mse.grad)).toEqual([2, 0]);
   });
 
@@ -299,15 +305,21 @@ describe('gradients vs central finite differences of the float64 losses', () => 
     check(runCrossEntropy(probs, labels, 2, 4, 1).grad, ref.crossEntropy(probs, labels, 1, EPS).grad, fd);
   });
 
-  for (const [kernel, lo, hi] of [['meanSquaredError', -3, 3], ['binaryCrossEntropyLogits', -8, 8], ['binaryCrossEntropy', 0.05, 0.95]] as const) {
+  const elementwise = [['squaredError', -3, 3], ['absoluteError', -3, 3], ['huberLoss', -3, 3], ['hingeLoss', -3, 3], ['binaryCrossEntropyLogits', -8, 8], ['binaryCrossEntropy', 0.05, 0.95]] as const;
+  for (const [kernel, lo, hi] of elementwise) {
     it(kernel, () => {
       const a = randomValues(9, lo, hi, 8);
-      const t = randomValues(9, 0, 1, 9);
+      const t = kernel === 'hingeLoss' ? randomValues(9, -1, 1, 9).map((v) => (v > 0 ? 1 : -1)) : randomValues(9, 0, 1, 9);
       const lossOf = (x: ArrayLike<number>): ref.LossResult =>
-        kernel === 'meanSquaredError' ? ref.meanSquaredError(x, t, 1)
-          : kernel === 'binaryCrossEntropyLogits' ? ref.binaryCrossEntropyLogits(x, t, 1)
-            : ref.binaryCrossEntropy(x, t, 1, EPS);
-      check(runElementwise(kernel, a, t, 1).grad, lossOf(a).grad, finiteDifferences((x) => lossOf(x).loss, a));
+        kernel === 'squaredError' ? ref.squaredError(x, t, 1)
+          : kernel === 'absoluteError' ? ref.absoluteError(x, t, 1)
+            : kernel === 'huberLoss' ? ref.huberLoss(x, t, 1, DELTA)
+              : kernel === 'hingeLoss' ? ref.hingeLoss(x, t, 1)
+                : kernel === 'binaryCrossEntropyLogits' ? ref.binaryCrossEntropyLogits(x, t, 1)
+                  : ref.binaryCrossEntropy(x, t, 1, EPS);
+      // squaredError's gradient is d times the scale it is given: the loss code passes 2 x its scale.
+      const g = kernel === 'squaredError' ? 2 : 1;
+      check(runElementwise(kernel, a, t, g).grad, lossOf(a).grad.map((v) => v * g), finiteDifferences((x) => lossOf(x).loss, a));
     });
   }
 });

@@ -70,9 +70,9 @@ describe('configuration errors name the valid choices', () => {
   it('unknown activation, loss, optimizer, metric, initializer', () => {
     expect(() => sn.layers.dense({ units: 2, activation: 'swish' as never })).toThrow(/unknown activation 'swish'; valid: linear, relu, leakyRelu, sigmoid, tanh, softmax, step/);
     const m = sn.sequential([sn.layers.dense({ inputShape: [2], units: 1 })], { seed: 1 });
-    expect(() => m.compile({ optimizer: 'sgd', loss: 'hinge' as never })).toThrow(/unknown loss 'hinge'; valid: meanSquaredError, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'logcosh' as never })).toThrow(/unknown loss 'logcosh'; valid: meanSquaredError, meanAbsoluteError, huber, hinge, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy, halfSquaredError, halfMeanSquaredError \(or mse, /);
     expect(() => m.compile({ optimizer: 'nadam' as never, loss: 'meanSquaredError' })).toThrow(/unknown optimizer 'nadam'; valid: sgd, adam, adamw, rmsprop, adagrad/);
-    expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['auc'] })).toThrow(/unknown metric 'auc'; valid: accuracy/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['auc'] })).toThrow(/unknown metric 'auc'; valid: accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, topKCategoricalAccuracy, mse, mae, meanSquaredError, meanAbsoluteError, precision, recall/);
     expect(() => sn.layers.dense({ units: 2, kernelInitializer: 'orthogonal' })).toThrow(/unknown .*kernelInitializer 'orthogonal'; valid: zeros, ones, randomNormal, randomUniform, glorotUniform, glorotNormal, heNormal, heUniform/);
     expect(() => m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' })).toThrow(/sparseCategoricalCrossentropy needs a softmax output layer/);
     m.dispose();
@@ -105,7 +105,7 @@ describe('non-finite loss during fit', () => {
   const ys = [[1], [2], [3], [4]];
   const blowUp = () => {
     const m = sn.sequential([sn.layers.dense({ inputShape: [2], units: 1 })], { seed: 3 });
-    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e12 }), loss: 'meanSquaredError' });
+    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e12 }), loss: 'halfSquaredError' });
     return m;
   };
 

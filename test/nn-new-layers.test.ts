@@ -586,7 +586,7 @@ describe('kernel and bias regularizers', () => {
       const targets = head === 'softmax' ? Float32Array.from({ length: rows * 3 }, (_, i) => (i % 3 === Math.floor(i / 3) % 3 ? 1 : 0)) : randomValues(rows * 3, -1, 1, 103);
       const p = refModelForward(refLayersOf(model, 0), x.data, [3, 7], false).y;
       let data = 0;
-      for (let i = 0; i < p.length; i++) data += head === 'softmax' ? (targets[i] === 1 ? -Math.log(p[i]) : 0) : (0.5 * (p[i] - targets[i]) ** 2) / 3;
+      for (let i = 0; i < p.length; i++) data += head === 'softmax' ? (targets[i] === 1 ? -Math.log(p[i]) : 0) : (p[i] - targets[i]) ** 2 / 3;
       data /= rows;
       const [k1, b1, k2, b2] = model.getWeights();
       const sumAbs = (w: Float32Array) => w.reduce((s, v) => s + Math.abs(v), 0);

@@ -10,12 +10,13 @@ import { SIMDNET_VERSION } from './version.js';
 
 export const MODEL_FORMAT = 'simdnet-model';
 /**
- * Version 2: layers as { className, config } and a per-sample inputShape. Version 3: version 2 plus
- * `optimizerState` (written only when there is state to save, so a model without it stays readable by
- * version-2 readers). Version 1 files (dense and activation layers, inputSize) still load.
+ * Version 3: the Keras-valued meanSquaredError, loss options (training.lossConfig) and metric objects, and
+ * `optimizerState` (the optimizer's step count and slots, after the weights in the weights file) once the
+ * optimizer has trained. Version 2: layers as { className, config } and a per-sample inputShape. Version 1
+ * files (dense and activation layers, inputSize) still load; in versions 1 and 2 'meanSquaredError' meant
+ * half of Keras's MSE, so those files load with 'halfMeanSquaredError' and train exactly as they did.
  */
 export const MODEL_FORMAT_VERSION = 3;
-const FORMAT_VERSION_WITHOUT_OPTIMIZER_STATE = 2;
 
 export type { TrainingConfig };
 
@@ -61,7 +62,7 @@ function manifest(model: SavedModel, weightsFile: string, weightData: Uint8Array
   const state = model.optimizerState;
   return {
     format: MODEL_FORMAT,
-    formatVersion: state === null ? FORMAT_VERSION_WITHOUT_OPTIMIZER_STATE : MODEL_FORMAT_VERSION,
+    formatVersion: MODEL_FORMAT_VERSION,
     simdnetVersion: SIMDNET_VERSION,
     inputShape: [...model.inputShape],
     layers: model.layers.map((l) => ({ className: l.className, config: { ...l.config } })),
@@ -109,7 +110,8 @@ function checkTraining(value: unknown, where: string): TrainingConfig | null {
     throw new TypeError(`${where}: 'training' must be { optimizer: { name, ... }, loss, metrics, reduction } or null`);
   }
   if (typeof value.loss !== 'string') throw new TypeError(`${where}: training.loss must be a loss name, got ${JSON.stringify(value.loss)}`);
-  if (!Array.isArray(value.metrics)) throw new TypeError(`${where}: training.metrics must be a list of metric names, got ${JSON.stringify(value.metrics)}`);
+  if (value.lossConfig !== undefined && !isObject(value.lossConfig)) throw new TypeError(`${where}: training.lossConfig must be an object of loss options, got ${JSON.stringify(value.lossConfig)}`);
+  if (!Array.isArray(value.metrics)) throw new TypeError(`${where}: training.metrics must be a list of metrics, got ${JSON.stringify(value.metrics)}`);
   if (typeof value.reduction !== 'string') throw new TypeError(`${where}: training.reduction must be 'mean' or 'sum', got ${JSON.stringify(value.reduction)}`);
   return value as unknown as TrainingConfig;
 }
@@ -137,7 +139,7 @@ export async function readSavedModel(from: string | ModelSource): Promise<SavedM
   if (json.format === 'layers-model') throw new TypeError(`${jsonPath}: this is a TensorFlow.js model; load it with loadTfjs`);
   if (json.format !== MODEL_FORMAT) throw new TypeError(`${jsonPath}: format is ${JSON.stringify(json.format)}, not '${MODEL_FORMAT}'`);
   const version = json.formatVersion;
-  if (version !== MODEL_FORMAT_VERSION && version !== FORMAT_VERSION_WITHOUT_OPTIMIZER_STATE && version !== 1) {
+  if (version !== MODEL_FORMAT_VERSION && version !== 1 && version !== 2) {
     throw new TypeError(`${jsonPath}: format version ${String(version)} is not supported (this simdnet reads versions 1 to ${MODEL_FORMAT_VERSION})`);
   }
   if (!Array.isArray(json.layers) || json.layers.some((l) => !isObject(l))) throw new TypeError(`${jsonPath}: 'layers' must be a list of layer objects`);
@@ -161,6 +163,7 @@ export async function readSavedModel(from: string | ModelSource): Promise<SavedM
   if (json.weightsBytes !== needed) {
     throw new RangeError(`${jsonPath}: weightsBytes is ${String(json.weightsBytes)}, the listed weights${state === null ? '' : ' and optimizer slots'} need ${needed}`);
   }
+  if (training !== null && version !== MODEL_FORMAT_VERSION && training.loss === 'meanSquaredError') training.loss = 'halfMeanSquaredError';
   if (!isPlainFileName(json.weightsFile)) throw new TypeError(`${jsonPath}: weightsFile ${JSON.stringify(json.weightsFile)} is not a file name in the model's folder`);
   let weightsPath = json.weightsFile;
   const bytes = await source.file(json.weightsFile, 'the weights file', needed, (size, shown) => {

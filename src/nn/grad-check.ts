@@ -33,7 +33,8 @@ export function gradCheck(model: Sequential, x: DataLike, y: DataLike, options: 
   if (!(h > 0 && Number.isFinite(h))) throw new RangeError(`gradCheck epsilon must be a finite number > 0, got ${h}`);
   if (!Number.isInteger(maxPerTensor) || maxPerTensor < 1) throw new RangeError(`gradCheck maxPerTensor must be an integer >= 1, got ${maxPerTensor}`);
   model.computeGradients(x, y);
-  const { loss, fused, reduction } = model.objective;
+  const objective = model.objective;
+  const { loss, fused, reduction } = objective;
   const owned: Tensor[] = [];
   try {
     const xm = toMatrix(x, 'x', model.inputShape);
@@ -52,7 +53,7 @@ export function gradCheck(model: Sequential, x: DataLike, y: DataLike, options: 
     const names = model.paramNames;
     const scale = reduction === 'sum' ? rows : 1;
     const lossAt = (): number =>
-      scale * loss64(loss, fused, forward64(model.layers, weights, x64, rows, fused), targets, rows, model.outputUnits) + penalty64(model.layers, weights);
+      scale * loss64(objective, forward64(model.layers, weights, x64, rows, fused), targets, rows, model.outputUnits) + penalty64(model.layers, weights);
     return checked.map((index, t) => {
       const w = weights[index];
       const count = Math.min(w.length, maxPerTensor);

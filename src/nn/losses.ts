@@ -1,19 +1,40 @@
-// Losses. Each is the mean over samples of a per-sample loss; the kernels return sums and take the
-// gradient scale, so the plan passes 1 / (rows * divisor) and divides the sum by `divisor`.
-//   meanSquaredError: per sample (1/2) mean_j (p_j - t_j)^2. The 1/2 (absent from Keras's MSE, so this
-//     is half of Keras's figure) makes the gradient exactly (p - t) / (batch * outputs), the convention of
-//     the backpropagation tutorials (e.g. Nielsen, "Neural Networks and Deep Learning", ch. 2).
-//   binaryCrossentropy: per sample mean_j -[t log p + (1 - t) log(1 - p)] (Keras), p clipped to [eps, 1 - eps].
-//   categoricalCrossentropy: per sample -sum_j t_j log p_j, t one-hot (or a distribution).
+// Losses. Each is the mean over samples of a per-sample loss; the kernels return sums over elements (or
+// rows) and take the gradient scale, so lossRows folds in the batch size, the outputs and the factors.
+// The Keras losses compute Keras's (and TensorFlow.js's) values, each a mean over the outputs of a sample:
+//   meanSquaredError ('mse'): mean_j (p_j - t_j)^2.        meanAbsoluteError ('mae'): mean_j |p_j - t_j|.
+//   huber({ delta = 1 }): mean_j of 0.5 d^2 for |d| <= delta, delta (|d| - 0.5 delta) beyond (tf.losses.huberLoss).
+//   hinge: mean_j max(0, 1 - t_j p_j), targets -1 or 1.
+//   binaryCrossentropy: mean_j -[t log p + (1 - t) log(1 - p)], p clipped to [eps, 1 - eps].
+//   categoricalCrossentropy: -sum_j t_j log p_j, t one-hot (or a distribution).
 //   sparseCategoricalCrossentropy: the same with t given as a class index.
-// After a sigmoid (binary) or softmax (categorical) output, fit works on the logits with the fused
-// kernels, whose gradient is (p - t) scaled: no division by p, stable for saturated outputs.
+// The tutorials' cost keeps a name of its own:
+//   halfSquaredError: (1/2) sum_j (p_j - t_j)^2, the "C = 1/2 ||y - a||^2" of the backpropagation tutorials
+//     (Nielsen, "Neural Networks and Deep Learning", ch. 2): its gradient is p - t per sample.
+//   halfMeanSquaredError: (1/2) mean_j (p_j - t_j)^2, what simdnet called meanSquaredError before model
+//     format 3; files saved then load with it, so they train as they did.
+// After a sigmoid (binary) or softmax (categorical) output, or with fromLogits, the cross-entropies work on
+// the logits with the fused kernels, whose gradient is (p - t) scaled: no division by p, stable when saturated.
 import { Tensor } from '../tensor.js';
 import { ACTIVATION_TABLE } from '../activation-table.js';
-import { heapF32, kernels } from '../kernel-calls.js';
+import { checkOptions } from './config.js';
+import { allocate, heapF32, heapI32, kernels, release } from '../kernel-calls.js';
 
-export const LOSS_NAMES = ['meanSquaredError', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'] as const;
+export const LOSS_NAMES = [
+  'meanSquaredError', 'meanAbsoluteError', 'huber', 'hinge', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy',
+  'halfSquaredError', 'halfMeanSquaredError',
+] as const;
 export type LossName = (typeof LOSS_NAMES)[number];
+
+/** Other spellings compile accepts (Keras's short and snake_case names). */
+const LOSS_ALIASES: Readonly<Record<string, LossName>> = {
+  mse: 'meanSquaredError', MSE: 'meanSquaredError', mean_squared_error: 'meanSquaredError',
+  mae: 'meanAbsoluteError', MAE: 'meanAbsoluteError', mean_absolute_error: 'meanAbsoluteError',
+  binary_crossentropy: 'binaryCrossentropy', categorical_crossentropy: 'categoricalCrossentropy',
+  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+};
+
+/** The losses that take `fromLogits`. */
+const CROSS_ENTROPIES: readonly LossName[] = ['binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
 
 /**
  * How a batch's per-sample losses combine into the quantity whose gradient is taken: 'mean' (Keras's
@@ -30,46 +51,69 @@ export function fusableActivation(loss: LossName): string | null {
   return ACTIVATION_TABLE.find((a) => (a.fusesWith as readonly string[]).includes(loss))?.name ?? null;
 }
 
-/** Per-sample losses are sums over outputs divided by this. */
-function divisor(loss: LossName, cols: number): number {
-  return loss === 'meanSquaredError' || loss === 'binaryCrossentropy' ? cols : 1;
+/** What lossRows needs to know: the loss, its option, and whether `out` holds logits. */
+export interface LossSetting {
+  readonly loss: LossName;
+  readonly delta: number;
+  /** The loss reads logits (a fused output activation, or fromLogits). */
+  readonly logits: boolean;
 }
+
+/** Per-sample loss = factor * (kernel sum over the sample's outputs) / (cols when averaged over outputs). */
+const PER_OUTPUT_MEAN: readonly LossName[] = ['meanSquaredError', 'meanAbsoluteError', 'huber', 'hinge', 'binaryCrossentropy', 'halfMeanSquaredError'];
 
 /**
- * Sum over `rows` samples of the per-sample loss of `out` (probabilities/values, or logits when `fused`)
- * against `target` (floats; i32 class indices for the sparse loss). Writes into `grad` (unless 0) the
- * gradient with respect to `out` of the batch mean (reduction 'mean') or of the batch sum ('sum').
+ * Sum over `rows` samples of the per-sample loss of `out` (values, probabilities, or logits) against
+ * `target` (floats; i32 class indices for the sparse loss). Writes into `grad` (unless 0) the gradient with
+ * respect to `out` of the batch mean (reduction 'mean') or of the batch sum ('sum').
  */
-export function lossRows(loss: LossName, fused: boolean, out: number, target: number, rows: number, cols: number, grad: number, reduction: Reduction = 'mean'): number {
-  const d = divisor(loss, cols);
+export function lossRows(setting: LossSetting, out: number, target: number, rows: number, cols: number, grad: number, reduction: Reduction = 'mean'): number {
+  const { loss, logits } = setting;
+  const d = PER_OUTPUT_MEAN.includes(loss) ? cols : 1;
   const scale = 1 / ((reduction === 'mean' ? rows : 1) * d);
   const n = rows * cols;
-  let sum: number;
   switch (loss) {
     case 'meanSquaredError':
-      sum = kernels.meanSquaredError(out, target, n, grad, scale);
-      break;
+      // d/dp (p - t)^2 = 2 (p - t): the kernel's gradient is (p - t) times the scale it is given.
+      return kernels.squaredError(out, target, n, grad, 2 * scale) / d;
+    case 'halfSquaredError':
+    case 'halfMeanSquaredError':
+      return (0.5 * kernels.squaredError(out, target, n, grad, scale)) / d;
+    case 'meanAbsoluteError':
+      return kernels.absoluteError(out, target, n, grad, scale) / d;
+    case 'huber':
+      return kernels.huberLoss(out, target, n, grad, scale, setting.delta) / d;
+    case 'hinge':
+      return kernels.hingeLoss(out, target, n, grad, scale) / d;
     case 'binaryCrossentropy':
-      sum = fused ? kernels.binaryCrossEntropyLogits(out, target, n, grad, scale) : kernels.binaryCrossEntropy(out, target, n, grad, scale, PROBABILITY_EPSILON);
-      break;
+      return (logits ? kernels.binaryCrossEntropyLogits(out, target, n, grad, scale) : kernels.binaryCrossEntropy(out, target, n, grad, scale, PROBABILITY_EPSILON)) / d;
     case 'categoricalCrossentropy':
-      sum = fused ? kernels.softmaxCrossEntropy(out, target, rows, cols, 0, grad, scale) : kernels.crossEntropy(out, target, rows, cols, grad, scale, PROBABILITY_EPSILON);
-      break;
+      return logits ? kernels.softmaxCrossEntropy(out, target, rows, cols, 0, grad, scale) : kernels.crossEntropy(out, target, rows, cols, grad, scale, PROBABILITY_EPSILON);
     case 'sparseCategoricalCrossentropy':
-      if (!fused) throw new Error('sparseCategoricalCrossentropy needs a softmax output (it works on the logits)');
-      sum = kernels.sparseSoftmaxCrossEntropy(out, target, rows, cols, 0, grad, scale);
-      break;
+      if (!logits) throw new Error('sparseCategoricalCrossentropy in fit needs a softmax output or fromLogits: true (it works on the logits)');
+      return kernels.sparseSoftmaxCrossEntropy(out, target, rows, cols, 0, grad, scale);
   }
-  return sum / d;
 }
 
-/** A loss for the hand-written loop of the layer protocol. */
+/** Options of a loss object: `delta` for huber, `fromLogits` for the cross-entropies. */
+export interface LossOptions {
+  /** huber: where the loss turns from quadratic to linear (default 1). */
+  delta?: number;
+  /** Cross-entropies: the model outputs logits (a linear last layer); the loss applies sigmoid/softmax itself. */
+  fromLogits?: boolean;
+}
+
+/** A loss with its options: what compile takes (or a name), and a function for hand-written loops. */
 export interface Loss {
   readonly name: LossName;
+  readonly delta: number;
+  readonly fromLogits: boolean;
+  /** The options that differ from the defaults, as saved with a model. */
+  getConfig(): LossOptions;
   /**
    * Mean loss of `pred` against `target` (both [batch, outputs]); if `grad` ([batch, outputs]) is given,
    * writes the gradient with respect to pred into it. For sparseCategoricalCrossentropy, `target` holds
-   * class indices ([batch] or [batch, 1]) and `pred` must be softmax probabilities.
+   * class indices ([batch] or [batch, 1]) and `pred` softmax probabilities (or logits with fromLogits).
    */
   compute(pred: Tensor, target: Tensor, grad?: Tensor): number;
 }
@@ -78,9 +122,20 @@ function shapeText(t: Tensor): string {
   return `[${t.shape.join(', ')}]`;
 }
 
-function makeLoss(name: LossName): Loss {
+/** A loss object from its name and options; unknown options (or options the loss has not) are errors. */
+export function makeLoss(name: LossName, options?: LossOptions): Loss {
+  const allowed = name === 'huber' ? ['delta'] : CROSS_ENTROPIES.includes(name) ? ['fromLogits'] : [];
+  const o = checkOptions(options, allowed, `losses.${name}`);
+  const delta = o.delta ?? 1;
+  const fromLogits = o.fromLogits ?? false;
+  if (typeof delta !== 'number' || !(delta > 0) || !Number.isFinite(delta)) throw new RangeError(`losses.${name}: delta must be a finite number > 0, got ${String(delta)}`);
+  if (typeof fromLogits !== 'boolean') throw new TypeError(`losses.${name}: fromLogits must be true or false, got ${String(fromLogits)}`);
+  const setting: LossSetting = { loss: name, delta, logits: fromLogits };
   return {
     name,
+    delta,
+    fromLogits,
+    getConfig: () => ({ ...(delta !== 1 ? { delta } : {}), ...(fromLogits ? { fromLogits } : {}) }),
     compute(pred, target, grad) {
       if (!(pred instanceof Tensor) || !(target instanceof Tensor)) throw new TypeError(`${name}.compute expects Tensors`);
       if (pred.rank !== 2) throw new RangeError(`${name}: pred must be [batch, outputs], got ${shapeText(pred)}`);
@@ -88,20 +143,28 @@ function makeLoss(name: LossName): Loss {
       if (grad !== undefined && (!(grad instanceof Tensor) || grad.rank !== 2 || grad.shape[0] !== rows || grad.shape[1] !== cols)) {
         throw new RangeError(`${name}: grad must have pred's shape ${shapeText(pred)}, got ${grad instanceof Tensor ? shapeText(grad) : String(grad)}`);
       }
-      if (name === 'sparseCategoricalCrossentropy') return sparseOnProbabilities(pred, target, grad);
+      if (name === 'sparseCategoricalCrossentropy') {
+        checkClassIndices(target, rows, cols);
+        if (!fromLogits) return sparseOnProbabilities(pred, target, grad);
+        const labels = allocate(rows * 4);
+        try {
+          heapI32().set(target.data, labels >>> 2);
+          return lossRows(setting, pred.ptr, labels, rows, cols, grad === undefined ? 0 : grad.ptr) / rows;
+        } finally {
+          release(labels);
+        }
+      }
       if (target.size !== pred.size || target.shape[0] !== rows) {
         throw new RangeError(`${name}: target shape ${shapeText(target)} does not match pred shape ${shapeText(pred)}`);
       }
-      return lossRows(name, false, pred.ptr, target.ptr, rows, cols, grad === undefined ? 0 : grad.ptr) / rows;
+      return lossRows(setting, pred.ptr, target.ptr, rows, cols, grad === undefined ? 0 : grad.ptr) / rows;
     },
   };
 }
 
-/** -mean log p[label] on probabilities (the layer-protocol path; fit uses the fused logits kernel). */
-function sparseOnProbabilities(pred: Tensor, target: Tensor, grad: Tensor | undefined): number {
-  const [rows, cols] = pred.shape;
+function checkClassIndices(target: Tensor, rows: number, cols: number): void {
   if (target.size !== rows) {
-    throw new RangeError(`sparseCategoricalCrossentropy: target shape ${shapeText(target)} does not hold one class index per row of pred ${shapeText(pred)}`);
+    throw new RangeError(`sparseCategoricalCrossentropy: target shape ${shapeText(target)} does not hold one class index per row of pred [${rows}, ${cols}]`);
   }
   const labels = target.data;
   for (let r = 0; r < rows; r++) {
@@ -109,6 +172,12 @@ function sparseOnProbabilities(pred: Tensor, target: Tensor, grad: Tensor | unde
       throw new RangeError(`sparseCategoricalCrossentropy: label ${labels[r]} at row ${r} is not a class index in [0, ${cols})`);
     }
   }
+}
+
+/** -mean log p[label] on probabilities (the layer-protocol path; fit uses the fused logits kernel). */
+function sparseOnProbabilities(pred: Tensor, target: Tensor, grad: Tensor | undefined): number {
+  const [rows, cols] = pred.shape;
+  const labels = target.data;
   if (grad !== undefined) grad.data.fill(0);
   const f = heapF32();
   const p0 = pred.ptr >>> 2;
@@ -123,17 +192,21 @@ function sparseOnProbabilities(pred: Tensor, target: Tensor, grad: Tensor | unde
   return sum / rows;
 }
 
-export const losses: Record<LossName, Loss> = {
-  meanSquaredError: makeLoss('meanSquaredError'),
-  binaryCrossentropy: makeLoss('binaryCrossentropy'),
-  categoricalCrossentropy: makeLoss('categoricalCrossentropy'),
-  sparseCategoricalCrossentropy: makeLoss('sparseCategoricalCrossentropy'),
+/** `sn.losses.<name>(options?)`: a loss object for compile or a hand-written loop. */
+export const losses = Object.fromEntries(LOSS_NAMES.map((name) => [name, (options?: LossOptions) => makeLoss(name, options)])) as {
+  readonly [K in LossName]: (options?: LossOptions) => Loss;
 };
 
-export function resolveLoss(spec: unknown): LossName {
-  const name = typeof spec === 'object' && spec !== null && 'name' in spec ? (spec as Loss).name : spec;
-  if (typeof name !== 'string' || !(LOSS_NAMES as readonly string[]).includes(name)) {
-    throw new TypeError(`unknown loss '${String(name)}'; valid: ${LOSS_NAMES.join(', ')}`);
+/** A loss from compile's `loss`: a name (or alias), a loss object, or an uncalled `sn.losses.<name>`. */
+export function resolveLoss(spec: unknown): Loss {
+  if (typeof spec === 'function' && Object.values(losses).includes(spec as never)) return (spec as () => Loss)();
+  if (typeof spec === 'object' && spec !== null && typeof (spec as Loss).compute === 'function' && (LOSS_NAMES as readonly unknown[]).includes((spec as Loss).name)) {
+    const loss = spec as Loss;
+    return makeLoss(loss.name, loss.getConfig());
   }
-  return name as LossName;
+  const name = typeof spec === 'string' ? (LOSS_ALIASES[spec] ?? spec) : spec;
+  if (typeof name !== 'string' || !(LOSS_NAMES as readonly string[]).includes(name)) {
+    throw new TypeError(`unknown loss '${String(typeof spec === 'object' && spec !== null ? JSON.stringify(spec) : spec)}'; valid: ${LOSS_NAMES.join(', ')} (or ${Object.keys(LOSS_ALIASES).join(', ')})`);
+  }
+  return makeLoss(name as LossName);
 }

@@ -1,61 +1,43 @@
-// What compile() fixes: the loss, whether it fuses with the output activation, and how accuracy counts.
+// What compile() fixes: the loss and its options, whether it fuses with the output activation (or reads
+// logits the model outputs), the reduction and the metrics.
 import type { Layer } from './layer.js';
-import { fusableActivation, type LossName, type Reduction } from './losses.js';
-import { kernels } from '../kernel-calls.js';
+import { fusableActivation, type Loss, type LossSetting, type Reduction } from './losses.js';
+import { checkMetricTargets, resolveMetric, type Metric, type MetricKind } from './metrics.js';
 
-export type AccuracyKind = 'binary' | 'categorical' | 'sparse';
-
-export interface Objective {
-  readonly loss: LossName;
-  /** The loss reads the last layer's logits (sigmoid/softmax left out of the forward pass). */
+export interface Objective extends LossSetting {
+  /** The loss object (name and options) compile was given. */
+  readonly lossObject: Loss;
+  /** The loss reads the last layer's logits: its sigmoid/softmax is left out of the training forward pass. */
   readonly fused: boolean;
+  /** Targets are class indices (sparseCategoricalCrossentropy). */
   readonly sparse: boolean;
-  readonly accuracy: AccuracyKind | null;
+  readonly metrics: readonly Metric[];
   readonly reduction: Reduction;
+  /** The last layer's activation name ('linear' when it has none). */
+  readonly outputActivation: string;
 }
 
-export const METRIC_NAMES = ['accuracy'] as const;
-
-export function makeObjective(loss: LossName, last: Layer, metrics: readonly string[], reduction: Reduction): Objective {
+export function makeObjective(lossObject: Loss, last: Layer, metricSpecs: readonly unknown[], reduction: Reduction): Objective {
   if (reduction !== 'mean' && reduction !== 'sum') throw new TypeError(`unknown reduction '${String(reduction)}'; valid: mean, sum`);
+  const loss = lossObject.name;
   const act = last.outputActivation?.name ?? 'linear';
   const sparse = loss === 'sparseCategoricalCrossentropy';
-  if (sparse && act !== 'softmax') {
-    throw new RangeError(`sparseCategoricalCrossentropy needs a softmax output layer, but the last layer '${last.name}' ends in ${act}`);
+  if (lossObject.fromLogits && (act === 'sigmoid' || act === 'softmax')) {
+    throw new RangeError(`${loss} with fromLogits: true reads logits, but the last layer '${last.name}' ends in ${act}: make its activation linear (or drop fromLogits)`);
   }
+  if (sparse && !lossObject.fromLogits && act !== 'softmax') {
+    throw new RangeError(`sparseCategoricalCrossentropy needs a softmax output layer, but the last layer '${last.name}' ends in ${act} (or give it a linear output and fromLogits: true)`);
+  }
+  const fused = !lossObject.fromLogits && fusableActivation(loss) === act;
+  // Keras: 'accuracy' is binary for binary cross-entropy and for a single output, argmax agreement otherwise.
+  // (Only asked when listed: the last layer may not be built yet.)
+  const accuracyKind = (): MetricKind => (sparse ? 'sparseCategoricalAccuracy' : loss === 'binaryCrossentropy' || last.outputSize === 1 ? 'binaryAccuracy' : 'categoricalAccuracy');
+  const metrics = metricSpecs.map((m) => resolveMetric(m, m === 'accuracy' ? accuracyKind() : 'categoricalAccuracy'));
+  checkMetricTargets(metrics, sparse, loss);
+  const names = new Set<string>();
   for (const m of metrics) {
-    if (!(METRIC_NAMES as readonly string[]).includes(m)) throw new TypeError(`unknown metric '${String(m)}'; valid: ${METRIC_NAMES.join(', ')}`);
+    if (names.has(m.name)) throw new TypeError(`compile: metric '${m.name}' is listed twice`);
+    names.add(m.name);
   }
-  const fused = fusableActivation(loss) === act;
-  let accuracy: AccuracyKind | null = null;
-  if (metrics.includes('accuracy')) {
-    // Keras: threshold 0.5 for binary cross-entropy and for a single output, argmax otherwise.
-    if (sparse) accuracy = 'sparse';
-    else if (loss === 'binaryCrossentropy' || last.outputSize === 1) accuracy = 'binary';
-    else accuracy = 'categorical';
-  }
-  return { loss, fused, sparse, accuracy, reduction };
-}
-
-/** Accuracy denominator per row: binary accuracy counts every output, the others count rows. */
-export function accuracyPerRow(objective: Objective, cols: number): number {
-  return objective.accuracy === 'binary' ? cols : 1;
-}
-
-/**
- * Correct predictions among `rows` rows of outputs `out` (logits when fused: argmax is the same, and
- * sigmoid(z) > 0.5 exactly when z > 0).
- */
-export function accuracyCount(objective: Objective, out: number, targets: number, rows: number, cols: number): number {
-  switch (objective.accuracy) {
-    case 'categorical':
-      return kernels.countCorrect(out, targets, rows, cols);
-    case 'sparse':
-      return kernels.countCorrectSparse(out, targets, rows, cols);
-    case 'binary':
-      // A fused sigmoid leaves logits in `out`: logit > 0 is probability > 0.5.
-      return kernels.countCorrectBinary(out, targets, rows * cols, objective.fused ? 0 : 0.5);
-    default:
-      return 0;
-  }
+  return { loss, delta: lossObject.delta, logits: fused || lossObject.fromLogits, lossObject, fused, sparse, metrics, reduction, outputActivation: act };
 }

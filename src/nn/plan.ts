@@ -5,7 +5,8 @@
 import type { Workspace } from '../workspace.js';
 import type { Layer, LayerBuffers } from './layer.js';
 import { lossRows } from './losses.js';
-import { accuracyCount, type Objective } from './objective.js';
+import type { MetricTotals } from './metrics.js';
+import type { Objective } from './objective.js';
 
 export class Plan {
   readonly capacity: number;
@@ -66,22 +67,21 @@ export class Plan {
   }
 
   /**
-   * Loss sum and correct count over `rows` samples of x/targets, in chunks of `capacity` rows (inference
-   * forward). Targets are floats, or i32 class indices for the sparse loss.
+   * Loss sum over `rows` samples of x/targets, in chunks of `capacity` rows (inference forward), counting
+   * the metrics into `totals`. Targets are floats, or i32 class indices for the sparse loss.
    */
-  evaluate(objective: Objective, x: number, targets: number, rows: number): { lossSum: number; correct: number } {
+  evaluate(objective: Objective, x: number, targets: number, rows: number, totals: MetricTotals): number {
     const inBytes = this.#layers[0].inputSize * 4;
     const outCols = this.#layers[this.#layers.length - 1].outputSize;
     const targetBytes = objective.sparse ? 4 : outCols * 4;
     let lossSum = 0;
-    let correct = 0;
     for (let start = 0; start < rows; start += this.capacity) {
       const n = Math.min(this.capacity, rows - start);
       const t = targets + start * targetBytes;
       const out = this.forward(x + start * inBytes, n, false, objective.fused);
-      lossSum += lossRows(objective.loss, objective.fused, out, t, n, outCols, 0);
-      if (objective.accuracy !== null) correct += accuracyCount(objective, out, t, n, outCols);
+      lossSum += lossRows(objective, out, t, n, outCols, 0);
+      totals.add(out, t, n);
     }
-    return { lossSum, correct };
+    return lossSum;
   }
 }

@@ -1,7 +1,7 @@
 // The float64 reference of a model: each layer's own reference forward (Layer.forward64) in turn, and the
 // losses written plainly (formulas as src/nn/losses.ts). gradCheck differentiates these by central differences.
 import type { Layer } from './layer.js';
-import type { LossName } from './losses.js';
+import type { LossSetting } from './losses.js';
 
 const EPSILON = 1e-7;
 
@@ -34,20 +34,39 @@ export function penalty64(layers: readonly Layer[], weights: readonly Float64Arr
   return sum;
 }
 
-/** Mean loss over rows (targets: floats, or class indices for the sparse loss). */
-export function loss64(loss: LossName, fused: boolean, out: Float64Array, targets: ArrayLike<number>, rows: number, cols: number): number {
+/** Mean loss over rows (targets: floats, or class indices for the sparse loss); `logits`: out holds logits. */
+export function loss64(setting: LossSetting, out: Float64Array, targets: ArrayLike<number>, rows: number, cols: number): number {
+  const { loss, logits, delta } = setting;
   let sum = 0;
   const clip = (p: number, lo: number, hi: number): number => Math.min(Math.max(p, lo), hi);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     switch (loss) {
       case 'meanSquaredError':
+        for (let c = 0; c < cols; c++) sum += (out[o + c] - targets[o + c]) ** 2 / cols;
+        break;
+      case 'halfSquaredError':
+        for (let c = 0; c < cols; c++) sum += 0.5 * (out[o + c] - targets[o + c]) ** 2;
+        break;
+      case 'halfMeanSquaredError':
         for (let c = 0; c < cols; c++) sum += (0.5 * (out[o + c] - targets[o + c]) ** 2) / cols;
+        break;
+      case 'meanAbsoluteError':
+        for (let c = 0; c < cols; c++) sum += Math.abs(out[o + c] - targets[o + c]) / cols;
+        break;
+      case 'huber':
+        for (let c = 0; c < cols; c++) {
+          const a = Math.abs(out[o + c] - targets[o + c]);
+          sum += (a <= delta ? 0.5 * a * a : delta * (a - 0.5 * delta)) / cols;
+        }
+        break;
+      case 'hinge':
+        for (let c = 0; c < cols; c++) sum += Math.max(0, 1 - targets[o + c] * out[o + c]) / cols;
         break;
       case 'binaryCrossentropy':
         for (let c = 0; c < cols; c++) {
           const t = targets[o + c];
-          if (fused) {
+          if (logits) {
             const z = out[o + c];
             sum += (Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)))) / cols;
           } else {
@@ -60,7 +79,7 @@ export function loss64(loss: LossName, fused: boolean, out: Float64Array, target
       case 'sparseCategoricalCrossentropy': {
         let logSum = 0;
         let max = -Infinity;
-        if (fused) {
+        if (logits) {
           for (let c = 0; c < cols; c++) max = Math.max(max, out[o + c]);
           for (let c = 0; c < cols; c++) logSum += Math.exp(out[o + c] - max);
           logSum = Math.log(logSum) + max;
@@ -68,7 +87,7 @@ export function loss64(loss: LossName, fused: boolean, out: Float64Array, target
         for (let c = 0; c < cols; c++) {
           const t = loss === 'sparseCategoricalCrossentropy' ? (targets[r] === c ? 1 : 0) : targets[o + c];
           if (t === 0) continue;
-          sum -= t * (fused ? out[o + c] - logSum : Math.log(clip(out[o + c], EPSILON, 1 - EPSILON)));
+          sum -= t * (logits ? out[o + c] - logSum : Math.log(clip(out[o + c], EPSILON, 1 - EPSILON)));
         }
         break;
       }

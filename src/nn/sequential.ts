@@ -5,19 +5,22 @@ import { checkOptions, checkShape, isPlainObject, shapeText, sizeOf, type Config
 import { Layer } from './layer.js';
 import { layerFromConfig } from './layers/index.js';
 import { makeObjective, type Objective } from './objective.js';
-import { resolveLoss, type Loss, type LossName, type Reduction } from './losses.js';
+import { makeLoss, resolveLoss, type Loss, type LossName, type LossOptions, type Reduction } from './losses.js';
+import { metricConfig, type Metric, type MetricConfig } from './metrics.js';
 import { Optimizer, optimizerFromConfig, resolveOptimizer } from './optimizers/index.js';
 import { Random, randomSeed } from './random.js';
 import { saveWith, type SaveOptions } from './save-handlers.js';
 import type { DataLike } from './data.js';
-import { computeGradients, evaluateModel, predictModel, type EvaluateOptions, type PredictOptions } from './training/passes.js';
+import { computeGradients, evaluateModel, predictModel, type EvaluateOptions, type EvaluateResult, type PredictOptions } from './training/passes.js';
 import { fitModel, type FitOptions, type History } from './training/fit.js';
 import { evaluateDatasetModel, fitDatasetModel, type BatchDataset, type EvaluateDatasetOptions, type FitDatasetOptions } from './training/fit-dataset.js';
 
 export interface CompileConfig {
   optimizer: Optimizer | string;
-  loss: LossName | Loss;
-  metrics?: string[];
+  /** A loss name ('mse', 'categoricalCrossentropy', ...) or object (`sn.losses.huber({ delta: 2 })`). */
+  loss: LossName | 'mse' | 'mae' | Loss;
+  /** Metric names ('accuracy', 'mse', 'precision', ...) or objects (`sn.metrics.topKCategoricalAccuracy({ k: 3 })`). */
+  metrics?: (string | Metric | { name: string; k?: number })[];
   /** 'mean' (default) or 'sum' of the per-sample losses of a batch: see Reduction in losses.ts. */
   reduction?: Reduction;
 }
@@ -36,14 +39,15 @@ export interface TrainingConfig {
   /** The optimizer's registry name and options, e.g. { name: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false }. */
   optimizer: { name: string } & Config;
   loss: string;
-  metrics: string[];
+  /** The loss's options when it has any (huber's delta, the cross-entropies' fromLogits). */
+  lossConfig?: LossOptions;
+  metrics: MetricConfig[];
   reduction: string;
 }
 
 interface Compiled {
   optimizer: Optimizer;
   objective: Objective;
-  metrics: string[];
 }
 
 const modelNames = new Map<string, number>();
@@ -186,11 +190,11 @@ export class Sequential {
     const optimizer = resolveOptimizer(c.optimizer);
     const loss = resolveLoss(c.loss);
     const metrics = c.metrics ?? [];
-    if (!Array.isArray(metrics)) throw new TypeError('compile: metrics must be an array of names');
+    if (!Array.isArray(metrics)) throw new TypeError('compile: metrics must be an array of metric names or objects');
     const objective = makeObjective(loss, this.layers[this.layers.length - 1], metrics, c.reduction ?? 'mean');
     // A new optimizer replaces the old one: free the old one's state for these weights.
     if (this.#compiled !== null && this.#compiled.optimizer !== optimizer) this.#compiled.optimizer.dispose(this.params);
-    this.#compiled = { optimizer, objective, metrics: [...metrics] };
+    this.#compiled = { optimizer, objective };
     // Optimizer state is allocated here (when built), so fit itself leaves memory() as it found it.
     if (this.built) for (const p of this.params) optimizer.slots(p);
   }
@@ -213,13 +217,26 @@ export class Sequential {
   get trainingConfig(): TrainingConfig | null {
     const c = this.#compiled;
     if (c === null) return null;
-    return { optimizer: { name: c.optimizer.className, ...c.optimizer.getConfig() }, loss: c.objective.loss, metrics: [...c.metrics], reduction: c.objective.reduction };
+    const lossConfig = c.objective.lossObject.getConfig();
+    return {
+      optimizer: { name: c.optimizer.className, ...c.optimizer.getConfig() },
+      loss: c.objective.loss,
+      ...(Object.keys(lossConfig).length > 0 ? { lossConfig } : {}),
+      metrics: c.objective.metrics.map(metricConfig),
+      reduction: c.objective.reduction,
+    };
   }
 
   /** Compiles from a saved TrainingConfig (what loadModel calls). */
   compileFrom(config: TrainingConfig, where: string): void {
     const { name, ...options } = config.optimizer;
-    this.compile({ optimizer: optimizerFromConfig(name, options, `${where}: training.optimizer`), loss: config.loss as LossName, metrics: config.metrics, reduction: config.reduction as Reduction });
+    let loss: Loss;
+    try {
+      loss = makeLoss(resolveLoss(config.loss).name, config.lossConfig);
+    } catch (e) {
+      throw new TypeError(`${where}: training: ${(e as Error).message}`);
+    }
+    this.compile({ optimizer: optimizerFromConfig(name, options, `${where}: training.optimizer`), loss, metrics: config.metrics, reduction: config.reduction as Reduction });
   }
 
   /** @internal The compiled state, for the training code; throws a clear error before compile. */
@@ -269,8 +286,8 @@ export class Sequential {
     return fitModel(this, x, y, options);
   }
 
-  /** Mean loss (and accuracy, if compiled with it) over x/y, computed in batches of `batchSize` rows. */
-  evaluate(x: DataLike, y: DataLike, options?: EvaluateOptions): { loss: number; accuracy?: number } {
+  /** Mean loss and each compiled metric (under its name) over x/y, computed in batches of `batchSize` rows. */
+  evaluate(x: DataLike, y: DataLike, options?: EvaluateOptions): EvaluateResult {
     return evaluateModel(this, x, y, options);
   }
 

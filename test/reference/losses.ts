@@ -47,13 +47,51 @@ export function crossEntropy(probs: ArrayLike<number>, labels: ArrayLike<number>
   return { loss, grad };
 }
 
-export function meanSquaredError(pred: ArrayLike<number>, target: ArrayLike<number>, gradScale: number): LossResult {
+/** Sum of (pred - target)^2; grad (pred - target) * gradScale (the loss code folds in the 2). */
+export function squaredError(pred: ArrayLike<number>, target: ArrayLike<number>, gradScale: number): LossResult {
   let loss = 0;
   const grad: number[] = [];
   for (let i = 0; i < pred.length; i++) {
     const d = pred[i] - target[i];
-    loss += 0.5 * d * d;
+    loss += d * d;
     grad.push(d * gradScale);
+  }
+  return { loss, grad };
+}
+
+/** Sum of |pred - target|; grad sign(pred - target) * gradScale (0 where equal). */
+export function absoluteError(pred: ArrayLike<number>, target: ArrayLike<number>, gradScale: number): LossResult {
+  let loss = 0;
+  const grad: number[] = [];
+  for (let i = 0; i < pred.length; i++) {
+    const d = pred[i] - target[i];
+    loss += Math.abs(d);
+    grad.push(Math.sign(d) * gradScale);
+  }
+  return { loss, grad };
+}
+
+/** Sum of Huber terms: 0.5 d^2 for |d| <= delta, delta (|d| - 0.5 delta) beyond; grad clamp(d, -delta, delta) * gradScale. */
+export function huberLoss(pred: ArrayLike<number>, target: ArrayLike<number>, gradScale: number, delta: number): LossResult {
+  let loss = 0;
+  const grad: number[] = [];
+  for (let i = 0; i < pred.length; i++) {
+    const d = pred[i] - target[i];
+    const a = Math.abs(d);
+    loss += a <= delta ? 0.5 * d * d : delta * (a - 0.5 * delta);
+    grad.push(Math.min(Math.max(d, -delta), delta) * gradScale);
+  }
+  return { loss, grad };
+}
+
+/** Sum of max(0, 1 - t p); grad -t * gradScale where 1 - t p > 0. */
+export function hingeLoss(pred: ArrayLike<number>, target: ArrayLike<number>, gradScale: number): LossResult {
+  let loss = 0;
+  const grad: number[] = [];
+  for (let i = 0; i < pred.length; i++) {
+    const margin = 1 - target[i] * pred[i];
+    loss += Math.max(0, margin);
+    grad.push(margin > 0 ? -target[i] * gradScale : 0);
   }
   return { loss, grad };
 }

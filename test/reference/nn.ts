@@ -106,8 +106,8 @@ export function refLoss(loss: RefLoss, p: Float64Array, t: ArrayLike<number>, ro
       const i = r * cols + c;
       switch (loss) {
         case 'meanSquaredError':
-          sum += (0.5 * (p[i] - t[i]) ** 2) / cols;
-          grad[i] = (p[i] - t[i]) / (m * cols);
+          sum += (p[i] - t[i]) ** 2 / cols;
+          grad[i] = (2 * (p[i] - t[i])) / (m * cols);
           break;
         case 'binaryCrossentropy': {
           const q = Math.min(Math.max(p[i], EPS), 1 - EPS);

@@ -18,6 +18,8 @@ export interface EpochLogs {
   readonly val_acc?: number;
   readonly val_accuracy?: number;
   readonly lr?: number;
+  /** Each compiled metric under its name, and 'val' + Name for the validation data. */
+  readonly [metric: string]: number | undefined;
 }
 
 export interface BatchLogs {
@@ -58,6 +60,8 @@ export interface History {
     readonly acc?: number[];
     readonly val_acc?: number[];
     readonly val_accuracy?: number[];
+    /** Each compiled metric, and 'val' + Name with validation data. */
+    [metric: string]: number[] | undefined;
   };
 }
 

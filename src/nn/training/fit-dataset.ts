@@ -8,12 +8,13 @@ import { copyBytes, gemmSplits, heapF32, heapI32, kernels, startWorkers } from '
 import type { Workspace } from '../../workspace.js';
 import { checkInteger, checkOptions, shapeText } from '../config.js';
 import { checkDistributions, checkUnitInterval, type Matrix } from '../data.js';
-import { accuracyPerRow, type Objective } from '../objective.js';
+import { type Objective } from '../objective.js';
 import type { Sequential } from '../sequential.js';
 import { call, checkCallbacks, EventLoopTurns, newHistory, progressFor, recordEpoch, trainStep, type EpochLogs, type FitCallbacks, type History } from './fit.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
 import { TrainStep } from './step.js';
 import { Plan } from '../plan.js';
+import { MetricTotals } from '../metrics.js';
 
 /** One batch: `xs` samples and `ys` targets, each a Tensor, a typed or plain array (flat or nested). */
 export interface DatasetBatch {
@@ -247,13 +248,12 @@ async function nextBatch(it: BatchIterator, what: string): Promise<unknown> {
   return r.done ? null : r.value;
 }
 
-/** Loss sum, correct count and rows over the batches of `dataset` (at most `limit`), through `buffers`. */
+/** Loss sum and rows over the batches of `dataset` (at most `limit`), through `buffers`; the metrics go to `totals`. */
 async function evaluateBatches(
-  plan: Plan, buffers: BatchBuffers, objective: Objective, dataset: unknown, limit: number, what: string, first: unknown = null, it0: BatchIterator | null = null,
-): Promise<{ lossSum: number; correct: number; rows: number }> {
+  plan: Plan, buffers: BatchBuffers, objective: Objective, dataset: unknown, limit: number, what: string, totals: MetricTotals, first: unknown = null, it0: BatchIterator | null = null,
+): Promise<{ lossSum: number; rows: number }> {
   const it = it0 ?? (await iterate(dataset, what));
   let lossSum = 0;
-  let correct = 0;
   let rows = 0;
   const turns = new EventLoopTurns();
   try {
@@ -261,9 +261,7 @@ async function evaluateBatches(
       const batch = b === 0 && first !== null ? first : await nextBatch(it, what);
       if (batch === null) break;
       const n = buffers.load(batch, `${what} batch ${b}`, false);
-      const r = plan.evaluate(objective, buffers.x.ptr, buffers.targets, n);
-      lossSum += r.lossSum;
-      correct += r.correct;
+      lossSum += plan.evaluate(objective, buffers.x.ptr, buffers.targets, n, totals);
       rows += n;
       await turns.take();
     }
@@ -271,11 +269,11 @@ async function evaluateBatches(
     await it.return?.();
   }
   if (rows === 0) throw new RangeError(`${what} yielded no batches`);
-  return { lossSum, correct, rows };
+  return { lossSum, rows };
 }
 
 /** evaluate over a dataset of batches: mean loss (with the weight penalties) and accuracy, as `evaluate`. */
-export async function evaluateDatasetModel(model: Sequential, dataset: BatchDataset, options?: EvaluateDatasetOptions): Promise<{ loss: number; accuracy?: number }> {
+export async function evaluateDatasetModel(model: Sequential, dataset: BatchDataset, options?: EvaluateDatasetOptions): Promise<{ loss: number; [metric: string]: number }> {
   const { objective } = model.requireCompiled('evaluateDataset');
   const opts = checkOptions(options, ['batches'], 'evaluateDataset');
   const limit = opts.batches === undefined ? Infinity : checkInteger(opts.batches, 'evaluateDataset: batches', 1);
@@ -286,9 +284,10 @@ export async function evaluateDatasetModel(model: Sequential, dataset: BatchData
   return withWorkspace(async (ws, owned) => {
     const plan = new Plan(model.layers, rows, false, ws);
     const buffers = new BatchBuffers(model, objective, rows, ws, owned);
-    const r = await evaluateBatches(plan, buffers, objective, dataset, limit, 'dataset', first, it);
-    const result: { loss: number; accuracy?: number } = { loss: r.lossSum / r.rows + applyPenalties(penalizedWeights(model), false) };
-    if (objective.accuracy !== null) result.accuracy = r.correct / (r.rows * accuracyPerRow(objective, model.outputUnits));
+    const totals = new MetricTotals(objective, model.outputUnits, rows, ws);
+    const r = await evaluateBatches(plan, buffers, objective, dataset, limit, 'dataset', totals, first, it);
+    const result: { loss: number; [metric: string]: number } = { loss: r.lossSum / r.rows + applyPenalties(penalizedWeights(model), false) };
+    totals.report(result, false);
     return result;
   });
 }
@@ -340,14 +339,14 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
       if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(capacity, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, capacity)))) {
         await startWorkers();
       }
-      const history = newHistory(objective.accuracy !== null, val !== undefined);
+      const { history, keys } = newHistory(objective, val !== undefined);
       const progress = progressFor(s.verbose);
       model.stopTraining = false;
-      const outCols = model.outputUnits;
+      const valTotals = val === undefined ? null : new MetricTotals(objective, model.outputUnits, capacity, ws);
       const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd) };
       // A validation dataset's buffers: the training ones, or planned once at its first batch if that is larger.
       let valSet: { plan: Plan; buffers: BatchBuffers } | null = null;
-      const validateOn = async (): Promise<{ lossSum: number; correct: number; rows: number }> => {
+      const validateOn = async (totals: MetricTotals): Promise<{ lossSum: number; rows: number }> => {
         const what = 'validation dataset';
         const vit = await iterate(val, `fitDataset: ${what}`);
         const vfirst = await nextBatch(vit, what);
@@ -356,7 +355,7 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
           const rows = firstBatchRows(vfirst, model, `${what} batch 0`);
           valSet = rows <= capacity ? { plan: step.plan, buffers } : { plan: new Plan(model.layers, rows, false, ws), buffers: new BatchBuffers(model, objective, rows, ws, owned) };
         }
-        return evaluateBatches(valSet.plan, valSet.buffers, objective, val, s.validationBatches, what, vfirst, vit);
+        return evaluateBatches(valSet.plan, valSet.buffers, objective, val, s.validationBatches, what, totals, vfirst, vit);
       };
       let pending: unknown = first;
       const turns = new EventLoopTurns();
@@ -371,7 +370,7 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
           const started = performance.now();
           const epochRate = optimizer.rateAt(epoch);
           let lossSum = 0;
-          let correct = 0;
+          step.metrics.reset();
           let trainedRows = 0;
           let b = 0;
           for (; (s.batchesPerEpoch === null || b < s.batchesPerEpoch) && !model.stopTraining; b++) {
@@ -383,7 +382,6 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
             if (hooks.batchBegin) await call(s.callbacks, 'onBatchBegin', b);
             const result = trainStep(step, 0, n, b === 0 ? epochRate : optimizer.rateAt(epoch), where, epoch, b, history);
             lossSum += result.lossSum;
-            correct += result.correct;
             trainedRows += n;
             if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });
             await turns.take();
@@ -396,15 +394,16 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
           }
           const seconds = (performance.now() - started) / 1000;
           const logs: EpochLogs = { loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate };
-          if (objective.accuracy !== null) logs.accuracy = correct / (trainedRows * accuracyPerRow(objective, outCols));
-          if (val !== undefined) {
+          step.metrics.report(logs, false);
+          if (val !== undefined && valTotals !== null) {
+            valTotals.reset();
             const r = valData !== null
-              ? { ...step.plan.evaluate(objective, valData.x.tensor.ptr, valData.targets, valData.rows), rows: valData.rows }
-              : await validateOn();
+              ? { lossSum: step.plan.evaluate(objective, valData.x.tensor.ptr, valData.targets, valData.rows, valTotals), rows: valData.rows }
+              : await validateOn(valTotals);
             logs.valLoss = r.lossSum / r.rows + applyPenalties(penalizedWeights(model), false);
-            if (objective.accuracy !== null) logs.valAccuracy = r.correct / (r.rows * accuracyPerRow(objective, outCols));
+            valTotals.report(logs, true);
           }
-          recordEpoch(history, epoch, s.epochs, logs, progress, trainedRows, seconds);
+          recordEpoch(history, keys, epoch, s.epochs, logs, progress, trainedRows, seconds);
           await call(s.callbacks, 'onEpochEnd', epoch, logs);
         }
       } finally {

@@ -5,9 +5,10 @@ import { gemmSplits, startWorkers } from '../../kernel-calls.js';
 import type { Workspace } from '../../workspace.js';
 import { checkBoolean, checkInteger, checkOptions } from '../config.js';
 import { fromPairs, isPairList, type DataLike } from '../data.js';
-import { accuracyPerRow } from '../objective.js';
+import { metricKey, MetricTotals } from '../metrics.js';
 import { Random, randomSeed } from '../random.js';
 import type { Sequential } from '../sequential.js';
+import type { Objective } from '../objective.js';
 import { Callback, defineAliases, EPOCH_LOGS_PROTOTYPE, HOOKS, type BatchLogs, type EpochLogs, type FitCallbacks, type History } from './callbacks.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
 import { Progress, type ProgressOutput } from './progress.js';
@@ -221,29 +222,28 @@ interface Settings {
   validationSplit: number;
 }
 
-/** An empty history with the keys a fit with (or without) accuracy and validation data fills (fit and fitDataset). */
-export function newHistory(withAccuracy: boolean, withValidation: boolean): History {
+/**
+ * An empty history with an array per figure of a fit with these metrics (and validation data), and the
+ * logs' keys beyond loss, speed and rate, in the order they are printed (fit and fitDataset).
+ */
+export function newHistory(objective: Objective, withValidation: boolean): { history: History; keys: string[] } {
   const history: History = { epoch: [], history: { loss: [], samplesPerSecond: [], learningRate: [] } };
-  if (withAccuracy) history.history.accuracy = [];
-  if (withValidation) {
-    history.history.valLoss = [];
-    if (withAccuracy) history.history.valAccuracy = [];
-  }
+  const keys = objective.metrics.map((m) => metricKey(m, false));
+  if (withValidation) keys.push('valLoss', ...objective.metrics.map((m) => metricKey(m, true)));
+  for (const key of keys) history.history[key] = [];
   // TensorFlow.js's names (val_loss, acc, ...) read the same arrays.
   defineAliases(history.history, Object.keys(history.history), false);
-  return history;
+  return { history, keys };
 }
 
 /** Appends one epoch's logs to the history, and shows them when `progress` is given (fit and fitDataset). */
-export function recordEpoch(history: History, epoch: number, epochs: number, logs: EpochLogs, progress: Progress | null, samples: number, seconds: number): void {
+export function recordEpoch(history: History, keys: readonly string[], epoch: number, epochs: number, logs: EpochLogs, progress: Progress | null, samples: number, seconds: number): void {
   history.epoch.push(epoch);
   const h = history.history;
   h.loss.push(logs.loss);
   h.samplesPerSecond.push(logs.samplesPerSecond);
   h.learningRate.push(logs.learningRate);
-  if (logs.accuracy !== undefined) h.accuracy!.push(logs.accuracy);
-  if (logs.valLoss !== undefined) h.valLoss!.push(logs.valLoss);
-  if (logs.valAccuracy !== undefined) h.valAccuracy!.push(logs.valAccuracy);
+  for (const key of keys) h[key]!.push(logs[key]!);
   progress?.endEpoch({
     epoch: epoch + 1, epochs, loss: logs.loss, accuracy: logs.accuracy, valLoss: logs.valLoss, valAccuracy: logs.valAccuracy, samples, seconds,
   });
@@ -263,7 +263,7 @@ export function trainStep(step: TrainStep, start: number, n: number, lr: number,
 
 async function epochLoop(model: Sequential, train: Prepared, val: Prepared | null, s: Settings, ws: Workspace, weights: number): Promise<History> {
   const { objective, optimizer } = model.requireCompiled('fit');
-  const history = newHistory(objective.accuracy !== null, val !== null);
+  const { history, keys } = newHistory(objective, val !== null);
   const figures = Object.keys(history.history);
   // Built-in callbacks check their settings (a monitored figure this fit has) before anything trains.
   for (const c of s.callbacks) if (c instanceof Callback) c.attach({ model, epochs: s.epochs, logKeys: figures });
@@ -284,7 +284,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   const random = new Random(s.seed);
   for (let epoch = 0; epoch < s.initialEpoch; epoch++) step.shuffle(random);
   const batchesPerEpoch = Math.ceil(rows / batch);
-  const outCols = model.outputUnits;
+  const valTotals = val === null ? null : new MetricTotals(objective, model.outputUnits, step.plan.capacity, ws);
   const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd), yielded: s.callbacks.some((c) => c.onYield) };
   const batchLogs: BatchLogs = { loss: 0, size: 0 };
   const turns = new EventLoopTurns();
@@ -296,7 +296,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
     step.shuffle(random);
     const epochRate = optimizer.rateAt(epoch);
     let lossSum = 0;
-    let correct = 0;
+    step.metrics.reset();
     let trainedRows = 0;
     for (let b = 0; b < batchesPerEpoch && !model.stopTraining; b++) {
       if (hooks.batchBegin) await call(s.callbacks, 'onBatchBegin', b);
@@ -304,7 +304,6 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
       const n = Math.min(batch, rows - start);
       const result = trainStep(step, start, n, b === 0 ? epochRate : optimizer.rateAt(epoch), `epoch ${epoch}, batch ${b} (rows ${start}-${start + n - 1})`, epoch, b, history);
       lossSum += result.lossSum;
-      correct += result.correct;
       trainedRows += n;
       if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });
       progress?.batch(epoch + 1, s.epochs, trainedRows, rows, lossSum / trainedRows);
@@ -319,16 +318,17 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
     const logs: EpochLogs = Object.assign(Object.create(EPOCH_LOGS_PROTOTYPE) as EpochLogs, {
       loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate,
     });
-    if (objective.accuracy !== null) logs.accuracy = correct / (trainedRows * accuracyPerRow(objective, outCols));
-    if (val !== null) {
+    step.metrics.report(logs, false);
+    if (val !== null && valTotals !== null) {
       for (const t of val.userTensors) {
         if (t.disposed) throw new Error(`epoch ${epoch}: a validation tensor given to fit (${t}) was disposed during training; fit stopped before using it`);
       }
-      const r = step.plan.evaluate(objective, val.x.tensor.ptr + (val.firstRow ?? 0) * model.inputUnits * 4, val.targets, val.rows);
-      logs.valLoss = r.lossSum / val.rows + applyPenalties(penalizedWeights(model), false);
-      if (objective.accuracy !== null) logs.valAccuracy = r.correct / (val.rows * accuracyPerRow(objective, outCols));
+      valTotals.reset();
+      const valLossSum = step.plan.evaluate(objective, val.x.tensor.ptr + (val.firstRow ?? 0) * model.inputUnits * 4, val.targets, val.rows, valTotals);
+      logs.valLoss = valLossSum / val.rows + applyPenalties(penalizedWeights(model), false);
+      valTotals.report(logs, true);
     }
-    recordEpoch(history, epoch, s.epochs, logs, progress, trainedRows, seconds);
+    recordEpoch(history, keys, epoch, s.epochs, logs, progress, trainedRows, seconds);
     await call(s.callbacks, 'onEpochEnd', epoch, logs);
   }
   await call(s.callbacks, 'onTrainEnd', history);

@@ -7,7 +7,8 @@ import { Workspace } from '../../workspace.js';
 import { checkInteger, checkOptions, shapeText } from '../config.js';
 import { checkDistributions, checkFinite, checkUnitInterval, labelIndices, toMatrix, type DataLike, type Matrix } from '../data.js';
 import { lossRows } from '../losses.js';
-import { accuracyPerRow, type Objective } from '../objective.js';
+import { MetricTotals } from '../metrics.js';
+import type { Objective } from '../objective.js';
 import { Plan } from '../plan.js';
 import type { Sequential } from '../sequential.js';
 
@@ -95,7 +96,18 @@ export function prepare(
   checkFinite(y, `${what}y`);
   if (objective.loss === 'categoricalCrossentropy') checkDistributions(y, `${what}y`);
   if (objective.loss === 'binaryCrossentropy') checkUnitInterval(y, `${what}y`);
+  if (objective.loss === 'hinge') checkSigns(y, `${what}y`);
   return { x, targets: y.tensor.ptr, rows: x.rows, userTensors };
+}
+
+/** Targets for hinge: -1 or 1 (Keras maps 0/1 labels to -1/1, TensorFlow.js does not: simdnet asks for them). */
+function checkSigns(m: Matrix, what: string): void {
+  const d = m.tensor.data;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] !== -1 && d[i] !== 1) {
+      throw new RangeError(`${what} row ${Math.floor(i / m.cols)}, column ${i % m.cols} is ${d[i]}: hinge targets must be -1 or 1 (for 0/1 labels pass 2y - 1)`);
+    }
+  }
 }
 
 /** A weight with a penalty: pointers and factors for assembly/regularize.ts. */
@@ -129,16 +141,20 @@ function batchOption(options: EvaluateOptions | undefined, where: string): numbe
   return checkInteger(batchSize, `${where}: batchSize`, 1);
 }
 
-/** Mean loss (with the weight penalties, as Keras) and accuracy over x/y. */
-export function evaluateModel(model: Sequential, x: DataLike, y: DataLike, options?: EvaluateOptions): { loss: number; accuracy?: number } {
+/** What evaluate returns: the loss and each compiled metric under its name. */
+export type EvaluateResult = { loss: number } & Record<string, number>;
+
+/** Mean loss (with the weight penalties, as Keras) and the metrics over x/y. */
+export function evaluateModel(model: Sequential, x: DataLike, y: DataLike, options?: EvaluateOptions): EvaluateResult {
   const objective = model.requireCompiled('evaluate').objective;
   const batchSize = batchOption(options, 'evaluate');
   return withWorkspace((ws, owned) => {
     const data = prepare(model, x, y, '', objective, ws, owned);
     const plan = new Plan(model.layers, Math.min(batchSize, data.rows), false, ws);
-    const r = plan.evaluate(objective, data.x.tensor.ptr, data.targets, data.rows);
-    const result: { loss: number; accuracy?: number } = { loss: r.lossSum / data.rows + applyPenalties(penalizedWeights(model), false) };
-    if (objective.accuracy !== null) result.accuracy = r.correct / (data.rows * accuracyPerRow(objective, model.outputUnits));
+    const totals = new MetricTotals(objective, model.outputUnits, plan.capacity, ws);
+    const lossSum = plan.evaluate(objective, data.x.tensor.ptr, data.targets, data.rows, totals);
+    const result = { loss: lossSum / data.rows + applyPenalties(penalizedWeights(model), false) } as EvaluateResult;
+    totals.report(result, false);
     return result;
   });
 }
@@ -176,7 +192,7 @@ export function computeGradients(model: Sequential, x: DataLike, y: DataLike): n
     try {
       const plan = new Plan(model.layers, data.rows, true, ws);
       const out = plan.forward(data.x.tensor.ptr, data.rows, true, objective.fused);
-      const lossSum = lossRows(objective.loss, objective.fused, out, data.targets, data.rows, model.outputUnits, plan.outputGrad, objective.reduction);
+      const lossSum = lossRows(objective, out, data.targets, data.rows, model.outputUnits, plan.outputGrad, objective.reduction);
       plan.backward(data.rows, objective.fused);
       return lossSum / data.rows + applyPenalties(penalizedWeights(model), true);
     } finally {

@@ -91,7 +91,7 @@ export function weightedLossRows(objective: Objective, out: number, targets: num
   let sum = 0;
   for (let r = 0; r < rows; r++) {
     // One row at a time with the 'sum' reduction: its gradient is exactly dL_r / d out_r.
-    const loss = lossRows(objective.loss, objective.fused, out + r * cols * 4, targets + r * targetBytes, 1, cols, grad + r * cols * 4, 'sum');
+    const loss = lossRows(objective, out + r * cols * 4, targets + r * targetBytes, 1, cols, grad + r * cols * 4, 'sum');
     sum += f[(weights >>> 2) + r] * loss;
   }
   kernels.scaleRowsByWeights(grad, rows, cols, weights, objective.reduction === 'mean' ? 1 / rows : 1);

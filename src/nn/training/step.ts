@@ -5,7 +5,8 @@ import { Tensor } from '../../tensor.js';
 import { gatherRowsAt, heapI32, kernels } from '../../kernel-calls.js';
 import type { Workspace } from '../../workspace.js';
 import { lossRows } from '../losses.js';
-import { accuracyCount, type Objective } from '../objective.js';
+import { MetricTotals } from '../metrics.js';
+import type { Objective } from '../objective.js';
 import { leadingRows, type Optimizer } from '../optimizers/optimizer.js';
 import { Plan } from '../plan.js';
 import type { Random } from '../random.js';
@@ -17,10 +18,9 @@ import { Snapshot } from './snapshot.js';
 /** Why a step stopped training (fit turns it into a NonFiniteLossError with the history). */
 export class StepFailure extends Error {}
 
-/** The outcome of one step: its loss sum over the batch's samples (penalty included per sample) and correct count. */
+/** The outcome of one step: its loss sum over the batch's samples (penalty included per sample). */
 export interface StepResult {
   lossSum: number;
-  correct: number;
 }
 
 export class TrainStep {
@@ -47,7 +47,9 @@ export class TrainStep {
   readonly #slotPtrs: number[][];
   readonly #penalized: Penalized[];
   readonly #snapshot: Snapshot | null;
-  readonly #result: StepResult = { lossSum: 0, correct: 0 };
+  readonly #result: StepResult = { lossSum: 0 };
+  /** The metrics of the batches trained since the last reset (fit resets them every epoch). */
+  readonly metrics: MetricTotals;
 
   readonly #userTensors: readonly Tensor[];
 
@@ -83,6 +85,7 @@ export class TrainStep {
     this.#penalized = penalizedWeights(model);
     const state = model.layers.flatMap((l) => l.weights.filter((w) => w.grad === null).map((w) => w.tensor));
     this.#snapshot = rollback ? new Snapshot(params, slots, state, ws) : null;
+    this.metrics = new MetricTotals(this.#objective, this.#outCols, batch, ws);
   }
 
   /** A new order of the rows for the next epoch (when batches are gathered). */
@@ -123,9 +126,9 @@ export class TrainStep {
     const plan = this.plan;
     const out = plan.forward(xPtr, n, true, objective.fused);
     const dataLoss = weightPtr === 0
-      ? lossRows(objective.loss, objective.fused, out, yPtr, n, this.#outCols, plan.outputGrad, objective.reduction)
+      ? lossRows(objective, out, yPtr, n, this.#outCols, plan.outputGrad, objective.reduction)
       : weightedLossRows(objective, out, yPtr, n, this.#outCols, plan.outputGrad, weightPtr);
-    const correct = objective.accuracy === null ? 0 : accuracyCount(objective, out, yPtr, n, this.#outCols);
+    this.metrics.add(out, yPtr, n);
     plan.backward(n, objective.fused);
     const penalty = this.#penalized.length === 0 ? 0 : applyPenalties(this.#penalized, true);
     const lossSum = dataLoss + penalty * n;
@@ -147,7 +150,6 @@ export class TrainStep {
     }
     if (snapshot !== null && !finite) this.#failOnNonFiniteParameter(snapshot, where);
     this.#result.lossSum = lossSum;
-    this.#result.correct = correct;
     return this.#result;
   }
 

@@ -1,0 +1,204 @@
+// Metrics: what compile({ metrics }) accepts, and their per-batch counts, taken by kernels
+// (assembly/reduce.ts and the loss kernels without a gradient) into totals planned once per pass. An epoch's
+// (or evaluate's) value is the ratio of its totals: correct / counted for the accuracies, the error sum over
+// the elements for mse and mae, true positives over predicted (precision) or actual (recall) positives.
+// That is Keras's definition over the whole epoch; tfjs averages per-batch values, which agrees on one batch.
+import { ACTIVATION_TABLE } from '../activation-table.js';
+import { checkInteger, checkOptions } from './config.js';
+import { kernels } from '../kernel-calls.js';
+import type { Workspace } from '../workspace.js';
+import type { Objective } from './objective.js';
+
+export type MetricKind =
+  | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy' | 'topKCategoricalAccuracy'
+  | 'meanSquaredError' | 'meanAbsoluteError' | 'precision' | 'recall';
+
+/** A metric with its options (what `sn.metrics.<name>()` returns and compile takes). */
+export interface Metric {
+  /** The name its values are reported under (in history, logs and evaluate's result). */
+  readonly name: string;
+  readonly kind: MetricKind;
+  /** topKCategoricalAccuracy: how many of the highest scores count as a hit (default 5). */
+  readonly k: number;
+}
+
+/** Names compile accepts; 'accuracy' becomes binary, categorical or sparse accuracy from the loss. */
+export const METRIC_NAMES = [
+  'accuracy', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'topKCategoricalAccuracy',
+  'mse', 'mae', 'meanSquaredError', 'meanAbsoluteError', 'precision', 'recall',
+] as const;
+
+const KIND_OF: Readonly<Record<string, MetricKind>> = {
+  binaryAccuracy: 'binaryAccuracy', categoricalAccuracy: 'categoricalAccuracy', sparseCategoricalAccuracy: 'sparseCategoricalAccuracy',
+  topKCategoricalAccuracy: 'topKCategoricalAccuracy', mse: 'meanSquaredError', meanSquaredError: 'meanSquaredError',
+  mae: 'meanAbsoluteError', meanAbsoluteError: 'meanAbsoluteError', precision: 'precision', recall: 'recall',
+};
+
+const DEFAULT_K = 5;
+
+function metric(name: string, kind: MetricKind, k = DEFAULT_K): Metric {
+  return { name, kind, k };
+}
+
+/** `sn.metrics.<name>()`: metric objects for compile (names work too). */
+export const metrics = {
+  binaryAccuracy: (): Metric => metric('binaryAccuracy', 'binaryAccuracy'),
+  categoricalAccuracy: (): Metric => metric('categoricalAccuracy', 'categoricalAccuracy'),
+  sparseCategoricalAccuracy: (): Metric => metric('sparseCategoricalAccuracy', 'sparseCategoricalAccuracy'),
+  topKCategoricalAccuracy(options?: { k?: number }): Metric {
+    const { k = DEFAULT_K } = checkOptions(options, ['k'], 'metrics.topKCategoricalAccuracy');
+    return metric('topKCategoricalAccuracy', 'topKCategoricalAccuracy', checkInteger(k, 'metrics.topKCategoricalAccuracy: k', 1));
+  },
+  mse: (): Metric => metric('mse', 'meanSquaredError'),
+  mae: (): Metric => metric('mae', 'meanAbsoluteError'),
+  meanSquaredError: (): Metric => metric('meanSquaredError', 'meanSquaredError'),
+  meanAbsoluteError: (): Metric => metric('meanAbsoluteError', 'meanAbsoluteError'),
+  precision: (): Metric => metric('precision', 'precision'),
+  recall: (): Metric => metric('recall', 'recall'),
+};
+
+/** A metric as saved with a model: its name, or { name, k } for a top-k accuracy with k other than 5. */
+export type MetricConfig = string | { name: string; k: number };
+
+export function metricConfig(m: Metric): MetricConfig {
+  return m.kind === 'topKCategoricalAccuracy' && m.k !== DEFAULT_K ? { name: m.name, k: m.k } : m.name;
+}
+
+/**
+ * A metric from compile's list: a name, a metric object or saved config ({ name, k? }), or an uncalled
+ * `sn.metrics.<name>`. 'accuracy' takes its kind from the loss (Keras: binary for binary cross-entropy and
+ * for one output, sparse for the sparse loss, categorical otherwise).
+ */
+export function resolveMetric(spec: unknown, accuracyKind: MetricKind): Metric {
+  if (typeof spec === 'function' && Object.values(metrics).includes(spec as never)) return (spec as () => Metric)();
+  const isObject = typeof spec === 'object' && spec !== null;
+  const name = isObject ? (spec as { name?: unknown }).name : spec;
+  if (name === 'accuracy' && !isObject) return metric('accuracy', accuracyKind);
+  if (typeof name !== 'string' || KIND_OF[name] === undefined) {
+    throw new TypeError(`unknown metric '${isObject ? JSON.stringify(spec) : String(spec)}'; valid: ${METRIC_NAMES.join(', ')}`);
+  }
+  if (!isObject) return metric(name, KIND_OF[name]);
+  const { k, name: _, kind: __, ...rest } = spec as { name: string; k?: number; kind?: string };
+  checkOptions(rest, [], `metric ${name}`);
+  if (KIND_OF[name] !== 'topKCategoricalAccuracy') {
+    if (k !== undefined && k !== DEFAULT_K) throw new TypeError(`metric ${name}: unknown option 'k' (only topKCategoricalAccuracy has k)`);
+    return metric(name, KIND_OF[name]);
+  }
+  return metrics.topKCategoricalAccuracy(k === undefined ? {} : { k });
+}
+
+/** Where a metric's values are reported: its name, or 'val' + Name for the validation data (valAccuracy). */
+export function metricKey(m: Metric, validation: boolean): string {
+  return validation ? `val${m.name[0].toUpperCase()}${m.name.slice(1)}` : m.name;
+}
+
+/** Checks that the targets the loss implies suit each metric. */
+export function checkMetricTargets(list: readonly Metric[], sparse: boolean, loss: string): void {
+  for (const m of list) {
+    if (m.kind === 'topKCategoricalAccuracy') continue;
+    if (sparse && m.kind !== 'sparseCategoricalAccuracy') {
+      throw new TypeError(`metric ${m.name} needs a target per output, but ${loss} takes class indices; use sparseCategoricalAccuracy (or 'accuracy')`);
+    }
+    if (!sparse && m.kind === 'sparseCategoricalAccuracy') {
+      throw new TypeError(`metric ${m.name} needs class-index targets (loss sparseCategoricalCrossentropy), but ${loss} takes a target per output; use categoricalAccuracy (or 'accuracy')`);
+    }
+  }
+}
+
+const SIGMOID_CODE = ACTIVATION_TABLE.find((a) => a.name === 'sigmoid')!.code;
+
+/** A metric that reads output values (not only their order), so it needs the probabilities a fused loss leaves out. */
+function readsValues(kind: MetricKind, outputActivation: string): boolean {
+  if (kind === 'meanSquaredError' || kind === 'meanAbsoluteError') return true;
+  // Thresholds at 0.5: on a fused sigmoid's logits that is logit > 0; a softmax needs its probabilities.
+  return (kind === 'binaryAccuracy' || kind === 'precision' || kind === 'recall') && outputActivation === 'softmax';
+}
+
+/** The running numerators and denominators of a pass's metrics; every buffer planned in the constructor. */
+export class MetricTotals {
+  readonly #objective: Objective;
+  readonly #cols: number;
+  readonly #numerators: Float64Array;
+  readonly #denominators: Float64Array;
+  /** Probabilities of a fused output, when a metric reads values (0: none needed). */
+  readonly #probabilities: number;
+
+  constructor(objective: Objective, cols: number, capacityRows: number, ws: Workspace) {
+    this.#objective = objective;
+    this.#cols = cols;
+    this.#numerators = new Float64Array(objective.metrics.length);
+    this.#denominators = new Float64Array(objective.metrics.length);
+    const needed = objective.fused && objective.metrics.some((m) => readsValues(m.kind, objective.outputActivation));
+    this.#probabilities = needed ? ws.elements(capacityRows * cols) : 0;
+  }
+
+  reset(): void {
+    this.#numerators.fill(0);
+    this.#denominators.fill(0);
+  }
+
+  /** Counts `rows` rows of outputs `out` (logits when the loss is fused) against their targets. */
+  add(out: number, targets: number, rows: number): void {
+    const o = this.#objective;
+    const list = o.metrics;
+    if (list.length === 0) return;
+    const cols = this.#cols;
+    const n = rows * cols;
+    let values = out;
+    if (this.#probabilities !== 0) {
+      values = this.#probabilities;
+      if (o.outputActivation === 'softmax') kernels.softmaxRows(out, values, rows, cols);
+      else kernels.actForward(SIGMOID_CODE, out, values, n, 0);
+    }
+    // On a fused sigmoid's logits, probability > 0.5 is logit > 0.
+    const threshold = o.fused && values === out ? 0 : 0.5;
+    for (let i = 0; i < list.length; i++) {
+      let numerator: number;
+      let denominator: number;
+      switch (list[i].kind) {
+        case 'binaryAccuracy':
+          numerator = kernels.countCorrectBinary(values, targets, n, threshold);
+          denominator = n;
+          break;
+        case 'categoricalAccuracy':
+          numerator = kernels.countCorrect(out, targets, rows, cols);
+          denominator = rows;
+          break;
+        case 'sparseCategoricalAccuracy':
+          numerator = kernels.countCorrectSparse(out, targets, rows, cols);
+          denominator = rows;
+          break;
+        case 'topKCategoricalAccuracy':
+          numerator = kernels.countInTopK(out, targets, rows, cols, list[i].k, o.sparse);
+          denominator = rows;
+          break;
+        case 'meanSquaredError':
+          numerator = kernels.squaredError(values, targets, n, 0, 0);
+          denominator = n;
+          break;
+        case 'meanAbsoluteError':
+          numerator = kernels.absoluteError(values, targets, n, 0, 0);
+          denominator = n;
+          break;
+        case 'precision':
+          numerator = kernels.countTruePositives(values, targets, n, threshold);
+          denominator = kernels.countAbove(values, n, threshold);
+          break;
+        case 'recall':
+          numerator = kernels.countTruePositives(values, targets, n, threshold);
+          denominator = kernels.countAbove(targets, n, 0.5);
+          break;
+      }
+      this.#numerators[i] += numerator;
+      this.#denominators[i] += denominator;
+    }
+  }
+
+  /** Writes each metric's value into `into` under its metricKey. */
+  report(into: Record<string, unknown>, validation: boolean): void {
+    this.#objective.metrics.forEach((m, i) => {
+      // No predicted (precision) or actual (recall) positives: 0, as tfjs.
+      into[metricKey(m, validation)] = this.#denominators[i] === 0 ? 0 : this.#numerators[i] / this.#denominators[i];
+    });
+  }
+}
