@@ -185,7 +185,7 @@ describe('loss names, options and errors', () => {
     expect(m.objective.delta).toBe(2);
     expect(() => m.compile({ optimizer: 'sgd', loss: 'msle' as never })).toThrow(/unknown loss 'msle'; valid: meanSquaredError, meanAbsoluteError, huber, hinge/);
     expect(() => sn.losses.huber({ delt: 2 } as never)).toThrow(/losses.huber: unknown option 'delt'; valid: delta/);
-    expect(() => sn.losses.meanSquaredError({ fromLogits: true })).toThrow(/losses.meanSquaredError: unknown option 'fromLogits'; valid: $/);
+    expect(() => sn.losses.meanSquaredError({ fromLogits: true })).toThrow(/losses.meanSquaredError: unknown option 'fromLogits'; it takes no options/);
     expect(() => sn.losses.huber({ delta: 0 })).toThrow(/delta must be a finite number > 0/);
     expect(() => sn.losses.binaryCrossentropy({ fromLogits: 'yes' as never })).toThrow(/fromLogits must be true or false/);
     m.dispose();

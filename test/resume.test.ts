@@ -84,7 +84,7 @@ describe('fit 3 epochs, save, load, fit 3 more with initialEpoch 3 = 6 straight 
     const dir = freshDir();
     await first.save(dir, { includeOptimizer: false });
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-    expect(json.formatVersion).toBe(2);
+    expect(json.formatVersion).toBe(3);
     expect(json.optimizerState).toBeUndefined();
     const loaded = await sn.loadModel(dir);
     expect(loaded.optimizer!.iterations).toBe(0);
@@ -163,12 +163,12 @@ describe('the saved optimizer state is checked like the weights', () => {
     return dir;
   }
 
-  it('an untrained optimizer saves no state (the file stays format version 2)', async () => {
+  it('an untrained optimizer saves no state (format version 3 without an optimizerState section)', async () => {
     const model = makeModel(() => sn.optimizers.adam());
     const dir = freshDir();
     await model.save(dir);
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-    expect(json.formatVersion).toBe(2);
+    expect(json.formatVersion).toBe(3);
     expect(json.optimizerState).toBeUndefined();
     model.dispose();
   });
