@@ -141,7 +141,7 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
     );
     const optimizer = optimizerName === 'sgd' ? new Sgd({ learningRate }) : new Adam({ learningRate });
     const loss = 'categoricalCrossentropy';
-    const metrics = ['accuracy'];
+    const metrics = ['accuracy' as const];
     model.compile({ optimizer, loss, metrics });
     const shape = [features, ...hidden, classes].join('-');
     io.out.write(

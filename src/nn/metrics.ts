@@ -27,6 +27,7 @@ export const METRIC_NAMES = [
   'accuracy', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'topKCategoricalAccuracy',
   'mse', 'mae', 'meanSquaredError', 'meanAbsoluteError', 'precision', 'recall',
 ] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
 
 const KIND_OF: Readonly<Record<string, MetricKind>> = {
   binaryAccuracy: 'binaryAccuracy', categoricalAccuracy: 'categoricalAccuracy', sparseCategoricalAccuracy: 'sparseCategoricalAccuracy',

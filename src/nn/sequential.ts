@@ -6,7 +6,7 @@ import { Layer } from './layer.js';
 import { layerFromConfig } from './layers/index.js';
 import { makeObjective, type Objective } from './objective.js';
 import { makeLoss, resolveLoss, type Loss, type LossName, type LossOptions, type Reduction } from './losses.js';
-import { metricConfig, type Metric, type MetricConfig } from './metrics.js';
+import { metricConfig, type Metric, type MetricConfig, type MetricName } from './metrics.js';
 import { Optimizer, optimizerFromConfig, resolveOptimizer } from './optimizers/index.js';
 import { Random, randomSeed } from './random.js';
 import { saveWith, type SaveOptions } from './save-handlers.js';
@@ -20,7 +20,8 @@ export interface CompileConfig {
   /** A loss name ('mse', 'categoricalCrossentropy', ...) or object (`sn.losses.huber({ delta: 2 })`). */
   loss: LossName | 'mse' | 'mae' | Loss;
   /** Metric names ('accuracy', 'mse', 'precision', ...) or objects (`sn.metrics.topKCategoricalAccuracy({ k: 3 })`). */
-  metrics?: (string | Metric | { name: string; k?: number })[];
+  /** Metric names (TypeScript checks them) or sn.metrics.*() objects. */
+  metrics?: (MetricName | Metric)[];
   /** 'mean' (default) or 'sum' of the per-sample losses of a batch: see Reduction in losses.ts. */
   reduction?: Reduction;
 }
@@ -236,7 +237,7 @@ export class Sequential {
     } catch (e) {
       throw new TypeError(`${where}: training: ${(e as Error).message}`);
     }
-    this.compile({ optimizer: optimizerFromConfig(name, options, `${where}: training.optimizer`), loss, metrics: config.metrics, reduction: config.reduction as Reduction });
+    this.compile({ optimizer: optimizerFromConfig(name, options, `${where}: training.optimizer`), loss, metrics: config.metrics as CompileConfig['metrics'], reduction: config.reduction as Reduction });
   }
 
   /** @internal The compiled state, for the training code; throws a clear error before compile. */

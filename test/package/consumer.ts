@@ -17,6 +17,8 @@ export async function consumer(): Promise<number> {
   await model.fit([{ input: [0, 1], output: [1] }], { epochs: 1 });
   // @ts-expect-error fit(x, options) with a tensor x and no y does not type-check (it used to, and failed at run time)
   await model.fit(x, { epochs: 1 });
+  // @ts-expect-error metrics are a union of names: a misspelt one does not type-check
+  model.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['acuracy'] });
   const evaluation: { loss: number; accuracy?: number } = model.evaluate(x, y);
   const data: Float32Array = model.predict(x).data;
   const info: sn.BackendInfo = sn.backendInfo();
