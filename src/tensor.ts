@@ -118,11 +118,6 @@ export class Tensor<A extends number | NestedArray = number | NestedArray> {
     return this.reshape(this.shape) as unknown as Tensor<A>;
   }
 
-  /** `using t = sn.tensor(...)` disposes t at the end of the block (explicit resource management). */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
   /** Frees the memory. Any later use throws; disposing twice is harmless. */
   dispose(): void {
     if (this.#disposed) return;
@@ -136,6 +131,19 @@ export class Tensor<A extends number | NestedArray = number | NestedArray> {
   toString(): string {
     return `Tensor [${this.shape.join(', ')}]${this.#disposed ? ' (disposed)' : ''}`;
   }
+}
+
+// `using t = sn.tensor(...)` (explicit resource management) disposes t at the end of the block. Installed
+// where the runtime has Symbol.dispose, and kept out of the declarations, which compile against ES2022.
+const disposeSymbol = (Symbol as { dispose?: symbol }).dispose;
+if (disposeSymbol !== undefined) {
+  Object.defineProperty(Tensor.prototype, disposeSymbol, {
+    value(this: Tensor): void {
+      this.dispose();
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 /** reshape's target shape: sizes >= 0 with at most one -1, inferred so the element count is unchanged. */

@@ -6,7 +6,7 @@
 // URL, and for loading an http(s):// URL or in-memory ModelArtifacts.
 import { checkOptions } from '../nn/config.js';
 import { Sequential } from '../nn/sequential.js';
-import type { SaveOptions } from '../nn/save-handlers.js';
+import type { ModelDestination, SaveOptions } from '../nn/save-handlers.js';
 import { folderOf, folderSource, isHttpUrl, urlSource, type ModelSource } from './model-source.js';
 import { readSavedModel, writeSavedModel, type SavedModel } from './simdnet-format.js';
 import { fromModelArtifacts, isModelArtifacts, readTfjs, toTfjsArtifacts, writeTfjs, type TfjsModelArtifacts } from './tfjs.js';
@@ -14,7 +14,7 @@ import { fromModelArtifacts, isModelArtifacts, readTfjs, toTfjsArtifacts, writeT
 export type { SaveOptions, TfjsModelArtifacts };
 
 /** Where a model is read from: a folder, a path to its model.json, a file:// or http(s):// URL (string or URL object). */
-export type ModelLocation = string | URL;
+export type ModelLocation = ModelDestination;
 
 function sourceOf(location: unknown, where: string): ModelSource {
   return isHttpUrl(location) ? urlSource(location) : folderSource(location, where);

@@ -2,6 +2,7 @@
 // model.json, a file:// URL (or URL object), and for reading also an http(s):// URL. Folders are read with
 // the safe-read rules (safe-read.ts); URLs with fetch, every body read against the size expected of it and
 // every weight file resolved inside the model's own URL folder.
+import type { ModelDestination } from '../nn/save-handlers.js';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_MANIFEST_BYTES, readInside, readManifest, readWeightFiles } from './safe-read.js';
@@ -50,7 +51,7 @@ function fileUrlPath(value: string): string {
 }
 
 /** Whether `value` is an http(s) URL (string or URL object). */
-export function isHttpUrl(value: unknown): value is string | URL {
+export function isHttpUrl(value: unknown): value is ModelDestination {
   const text = value instanceof URL ? value.href : value;
   return typeof text === 'string' && /^https?:\/\//i.test(text);
 }
@@ -72,8 +73,8 @@ export function folderSource(destination: unknown, where: string): ModelSource {
  * A model served over http(s): `url` is its model.json, or the folder holding it (a URL that does not end
  * in .json). Weight files are fetched relative to model.json and must stay under its folder.
  */
-export function urlSource(url: string | URL): ModelSource {
-  let modelUrl = new URL(url);
+export function urlSource(url: ModelDestination): ModelSource {
+  let modelUrl = new URL(typeof url === 'string' ? url : url.href);
   if (!modelUrl.pathname.endsWith('.json')) modelUrl = new URL(`${modelUrl.pathname.replace(/\/?$/, '/')}model.json${modelUrl.search}`, modelUrl);
   const base = new URL('.', modelUrl);
   const where = modelUrl.href;

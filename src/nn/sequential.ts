@@ -9,7 +9,7 @@ import { makeLoss, resolveLoss, type Loss, type LossName, type LossOptions, type
 import { metricConfig, type Metric, type MetricConfig, type MetricName } from './metrics.js';
 import { Optimizer, optimizerFromConfig, resolveOptimizer } from './optimizers/index.js';
 import { Random, randomSeed } from './random.js';
-import { saveWith, type SaveOptions } from './save-handlers.js';
+import { saveWith, type ModelDestination, type SaveOptions } from './save-handlers.js';
 import type { DataLike } from './data.js';
 import { computeGradients, evaluateModel, predictModel, type EvaluateOptions, type EvaluateResult, type PredictOptions } from './training/passes.js';
 import { fitModel, type FitOptions, type History } from './training/fit.js';
@@ -373,12 +373,12 @@ export class Sequential {
    * Writes the model where `destination` says (a folder, a path to its model.json, or a file:// URL); see
    * sn.saveModel. The weights are copied when the call is made, so later training does not change what is saved.
    */
-  save(destination: string | URL, options?: SaveOptions): Promise<void> {
+  save(destination: ModelDestination, options?: SaveOptions): Promise<void> {
     return saveWith('save', this, destination, options);
   }
 
   /** Writes a TensorFlow.js layers model (model.json + weights) that tf.loadLayersModel reads; see sn.exportTfjs. */
-  exportTfjs(destination: string | URL): Promise<void> {
+  exportTfjs(destination: ModelDestination): Promise<void> {
     return saveWith('exportTfjs', this, destination);
   }
 
