@@ -18,10 +18,14 @@ function collectNonFinite(bits: v128, x: v128): v128 {
   return v128.or(bits, f32x4.sub(x, x));
 }
 
+/**
+ * pmax/pmin (one instruction each on x86, where f32x4.max/min need a NaN fix-up sequence that made the SGD
+ * update 2.8x slower) with the gradient first: a NaN gradient fails both comparisons and passes through.
+ */
 // @ts-ignore: decorator
 @inline
 function clipped4(g: v128, scale: v128, clip: v128, negClip: v128): v128 {
-  return f32x4.min(f32x4.max(f32x4.mul(g, scale), negClip), clip);
+  return f32x4.pmin(f32x4.pmax(f32x4.mul(g, scale), negClip), clip);
 }
 
 // @ts-ignore: decorator

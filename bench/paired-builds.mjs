@@ -1,6 +1,6 @@
 // Old build against new build on W1-W4, paired: each round runs every workload once in each build, in
 // alternating order, each run in its own process (node bench/paired-builds.mjs <old dist> <new dist>
-// [--rounds 5] [--threads 1,2]). Prints the median and range of new/old per workload and thread count.
+// [--rounds 5] [--threads 1,2] [--only W1,W3]). Prints the median and range of new/old per workload and thread count.
 // A run: W1-W3 train 2 epochs on Fashion-MNIST (or data of its shape) and report the second epoch's
 // samples/s; W4 predicts the test set in batches of 1000, best of 5 passes.
 import { execFileSync } from 'node:child_process';
@@ -53,12 +53,13 @@ const option = (name, fallback) => {
 };
 const rounds = Number(option('--rounds', '5'));
 const threadCounts = option('--threads', '1,2').split(',').map(Number);
+const workloads = option('--only', 'W1,W2,W3,W4').split(',');
 const run = (dist, workload, threads) =>
   JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', dist, workload, String(threads)], { encoding: 'utf8' }).trim().split('\n').at(-1)).value;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 console.log(`paired: old ${oldDist}, new ${newDist}, ${rounds} rounds, ${process.version}`);
 for (const threads of threadCounts) {
-  for (const workload of ['W1', 'W2', 'W3', 'W4']) {
+  for (const workload of workloads) {
     const ratios = [];
     const olds = [];
     const news = [];
