@@ -3,17 +3,17 @@
 // the JSON replaced by hostile ones). Each case must end in a clear error naming the file, with nothing
 // allocated, or load correctly; never a crash, a hang, an allocation sized from an unchecked header or a
 // half-loaded model. And a save interrupted at any of its file operations leaves the previous model loadable.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import * as sn from '../dist/index.js';
 import { recorder } from './hardening/record.js';
+import { scratchFolders } from './hardening/folders.js';
 import { rng, SEED } from './hardening/values.js';
 import { idx } from './reference/idx.js';
 
@@ -22,17 +22,7 @@ const HOSTILE = 'Hostile files';
 /** A load that takes longer than this on a file of a few KB is a hang. */
 const HANG_MS = 10_000;
 
-let root: string;
-beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'simdnet-hardening-files-'));
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let caseNumber = 0;
-const freshDir = (name: string): string => {
-  const dir = join(root, `${name}-${caseNumber++}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-};
+const freshDir = scratchFolders('simdnet-hardening-files-');
 
 type Mutation =
   | { kind: 'truncate'; at: number }

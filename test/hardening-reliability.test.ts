@@ -4,17 +4,18 @@
 // file listed 100 times, huge manifests, gzip IDX headers no compressed size can produce); the command line
 // fails before the work (output paths, input files, the dataset a model was trained on). Cases that would
 // hang or exhaust memory on a broken build run in a child process with a time limit.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as sn from '../dist/index.js';
 import { recorder } from './hardening/record.js';
+import { scratchFolders } from './hardening/folders.js';
 import { rng, SEED } from './hardening/values.js';
 import { idx } from './reference/idx.js';
 
@@ -28,17 +29,7 @@ const CLI = 'Command line fails first';
 const INDEX_URL = pathToFileURL(fileURLToPath(new URL('../dist/index.js', import.meta.url))).href;
 const CLI_MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
-let root: string;
-beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'simdnet-reliability-'));
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let caseNumber = 0;
-const freshDir = (name: string): string => {
-  const dir = join(root, `${name}-${caseNumber++}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-};
+const freshDir = scratchFolders('simdnet-reliability-');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mkfifo = (path: string) => {
   const r = spawnSync('mkfifo', [path]);
@@ -537,7 +528,7 @@ describe('reads stay inside the model folder, and bounded', () => {
     }
     // The model folder itself may be a link (to a folder anywhere).
     const real = await saved('simdnet');
-    const linked = join(root, `linked-${caseNumber++}`);
+    const linked = join(freshDir('linked'), 'model');
     symlinkSync(real, linked);
     const loaded = await sn.loadModel(linked).catch((e: Error) => e);
     if (loaded instanceof Error) problems.push(`a model folder that is a link: refused: ${loaded.message}`);
@@ -814,10 +805,11 @@ describe('the command line fails before the work', () => {
     r = cli(['eval', out, '--data', dataA]);
     if (r.code !== 0 || !/warning: the model was trained on 'fashion-mnist'/.test(r.err)) problems.push(`recorded fashion-mnist, --data given: exit ${r.code}, ${r.err.trim()}`);
     // 6. The recorded folder is gone: an error naming it.
-    json.metadata.dataSource = join(root, 'moved-away');
+    const movedAway = join(freshDir('moved'), 'away');
+    json.metadata.dataSource = movedAway;
     writeFileSync(join(out, 'model.json'), JSON.stringify(json));
     r = cli(['eval', out]);
-    if (r.code !== 2 || !r.err.includes('moved-away') || !r.err.includes('--data')) problems.push(`recorded folder gone: exit ${r.code}, ${r.err.trim()}`);
+    if (r.code !== 2 || !r.err.includes(movedAway) || !r.err.includes('--data')) problems.push(`recorded folder gone: exit ${r.code}, ${r.err.trim()}`);
     record.add('cli-eval-dataset', CLI, 'simdnet eval of a model trained on an IDX folder: without --data, with the same folder spelled otherwise, with another dataset, with a model.json recording only a name (fashion-mnist), with the recorded folder gone', 6, problems);
     expect(problems).toEqual([]);
   }, 120_000);

@@ -19,6 +19,16 @@ function normalize(x: number, y: number, n: number, c: number, mean: number, var
   parallelRows('batchNormForward', n, c, args);
 }
 
+/** Byte offsets of the layer's weights and gradients by role (0: absent, or no gradient wanted). */
+interface RolePointers {
+  gamma: number;
+  beta: number;
+  movingMean: number;
+  movingVariance: number;
+  dgamma: number;
+  dbeta: number;
+}
+
 export interface BatchNormalizationOptions extends LayerOptions {
   /** The normalized axis: -1 (the last, channels-last), or its positive index counting the batch axis. */
   axis?: number;
@@ -148,19 +158,23 @@ export class BatchNormalization extends Layer {
     return this.inputShape[this.inputShape.length - 1];
   }
 
-  /** The weights by role (gamma and beta may be absent: 0). */
-  #pointers(): { gamma: number; beta: number; movingMean: number; movingVariance: number; dgamma: number; dbeta: number } {
-    const by = (name: string) => this.weights.find((w) => w.name === name);
-    const gamma = by('gamma');
-    const beta = by('beta');
-    return {
-      gamma: gamma?.tensor.ptr ?? 0,
-      beta: beta?.tensor.ptr ?? 0,
-      movingMean: by('moving_mean')!.tensor.ptr,
-      movingVariance: by('moving_variance')!.tensor.ptr,
-      dgamma: this.trainable && gamma !== undefined ? gamma.grad!.ptr : 0,
-      dbeta: this.trainable && beta !== undefined ? beta.grad!.ptr : 0,
-    };
+  /** Pointers of the weights by role, refilled per pass without allocating (gamma and beta may be absent: 0). */
+  readonly #p: RolePointers = { gamma: 0, beta: 0, movingMean: 0, movingVariance: 0, dgamma: 0, dbeta: 0 };
+
+  /** The weights in weightDeclarations' order: gamma (with scale), beta (with center), moving mean, moving variance. */
+  #pointers(): RolePointers {
+    const w = this.weights;
+    const p = this.#p;
+    let i = 0;
+    const gamma = this.scale ? w[i++] : null;
+    const beta = this.center ? w[i++] : null;
+    p.gamma = gamma === null ? 0 : gamma.tensor.ptr;
+    p.beta = beta === null ? 0 : beta.tensor.ptr;
+    p.movingMean = w[i].tensor.ptr;
+    p.movingVariance = w[i + 1].tensor.ptr;
+    p.dgamma = this.trainable && gamma !== null ? gamma.grad!.ptr : 0;
+    p.dbeta = this.trainable && beta !== null ? beta.grad!.ptr : 0;
+    return p;
   }
 
   /** Scratch: the batch mean and variance (kept for backward), and gradient sums nobody needs (frozen or absent gamma/beta). */
