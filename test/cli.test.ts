@@ -60,7 +60,23 @@ describe('help and usage errors', () => {
     [['train', '--lr', '-0.1'], /--lr must be a number > 0, got '-0.1'/],
     [['train', '--optimizer', 'rmsprop'], /--optimizer must be one of sgd, adam, got 'rmsprop'/],
     [['train', '--activation', 'softmax'], /--activation must be one of relu, leakyRelu, sigmoid, tanh, linear/],
-    [['train', '--layers', '128,,64'], /--layers must be sizes >= 1 separated by commas/],
+    [['train', '--layers', '128,,64'], /--layers token 2 is empty \(tokens are separated by single commas; valid: <units>, dense<units>, conv<filters>x<k>/],
+    [['train', '--layers', 'conv32x3,pool2,flaten'], /--layers token 3 'flaten' is not a layer; did you mean 'flatten'\? \(valid: <units>, /],
+    [['train', '--layers', 'cnv32x3,pool2,flatten'], /--layers token 1 'cnv32x3' is not a layer; did you mean 'conv32x3'\?/],
+    [['train', '--layers', 'conv32,flatten'], /--layers token 1 'conv32' does not read as conv<filters>x<k>\[x<k2>\] \(e\.g\. conv32x3\)/],
+    [['train', '--layers', 'conv8x3-s2-sme,flatten'], /--layers token 1 'conv8x3-s2-sme': conv takes -s<stride>, -same\|-valid, -<activation> .*; '-sme' is no suffix/],
+    [['train', '--layers', 'dense64-sigmod'], /--layers token 1 'dense64-sigmod': dense takes -<activation> .*'-sigmod' is no suffix; did you mean '-sigmoid'\?/],
+    [['train', '--layers', 'pool2-tanh,flatten'], /--layers token 1 'pool2-tanh': '-tanh' sets activation, but pool takes -s<stride>, -same\|-valid/],
+    [['train', '--layers', 'conv8x3-s2-s1,flatten'], /--layers token 1 'conv8x3-s2-s1': strides is given twice/],
+    [['train', '--layers', '128,conv32x3,flatten'], /--layers token 2 'conv32x3' needs images \(rows x cols x channels\), but the stack starts with flat inputs/],
+    [['train', '--layers', 'flatten,dropout0.5,pool2'], /--layers token 3 'pool2' needs images .*, but it follows token 1 'flatten', which makes flat vectors/],
+    [['train', '--layers', 'conv32x3,pool2'], /--layers 'conv32x3,pool2' ends with images; add flatten or gap before the output layer/],
+    [['train', '--layers', 'flatten,dropout1.5'], /--layers token 2 'dropout1.5': dropout: rate must be a finite number >= 0 and < 1, got 1.5/],
+    [['train', '--layers', '0'], /--layers token 1 '0': dense: units must be an integer >= 1, got 0/],
+    [['train', '--model', '/no/such/net.json'], /train: --model '\/no\/such\/net.json' does not exist/],
+    [['train', '--model', tmpdir(), '--layers', '8'], /train: --layers cannot be combined with --model \(the file describes every layer/],
+    [['train', '--model', tmpdir(), '--init', 'uniform0.5'], /train: --init cannot be combined with --model/],
+    [['train', '--decay', '1.5'], /--decay must be a number > 0 and <= 1/],
     [['train', '--data', '/no/such/folder'], /--data must be 'digits' or a folder of IDX files; '\/no\/such\/folder' is not a folder/],
     [['train', '--seed'], /option --seed needs a value <n>/],
     [['train', '--init', 'uniform'], /--init must be 'glorot' or 'uniform<a>' with a > 0 \(e.g. uniform0.5 for U\(-0.5, 0.5\)\), got 'uniform'/],
@@ -102,7 +118,7 @@ describe('train, eval and predict on an IDX folder', () => {
     expect(lines.filter((l) => /^epoch \d\/4  loss [\d.]+  acc [\d.]+%  val_loss [\d.]+  val_acc [\d.]+%  [\d.]+s$/.test(l))).toHaveLength(4);
     expect(trained.out).toMatch(/^trained 4 epochs in [\d.]+s, [\d,]+ samples\/s$/m);
     expect(trained.out).not.toContain('\r');
-    expect(trained.out).toContain('network 25-8-3 (relu hidden, softmax out), glorot initial weights\nsgd lr 0.5, batch 16, 4 epochs, seed 3, ');
+    expect(trained.out).toContain('network 25-8-3 (relu hidden, softmax out), glorot initial weights, 235 parameters\nsgd lr 0.5, batch 16, 4 epochs, seed 3, ');
     const accuracy = Number(/test accuracy ([\d.]+)% \((\d+) of 31\)/.exec(trained.out)![1]);
     // The toy classes are separable: a trained model gets them all but a few.
     expect(accuracy).toBeGreaterThanOrEqual(90);
@@ -118,7 +134,7 @@ describe('train, eval and predict on an IDX folder', () => {
     // A rate so small that one epoch leaves the initial weights as they were (to 1e-9).
     const r = run('train', '--data', data, '--layers', '8', '--epochs', '1', '--lr', '1e-12', '--init', 'uniform0.5', '--out', dir);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('network 25-8-3 (relu hidden, softmax out), uniform0.5 initial weights');
+    expect(r.out).toContain('network 25-8-3 (relu hidden, softmax out), uniform0.5 initial weights, 235 parameters');
     const sn = await import('../dist/index.js');
     const model = await sn.loadModel(dir);
     const [k1, b1, k2, b2] = model.getWeights();
@@ -179,6 +195,140 @@ describe('train, eval and predict on an IDX folder', () => {
     const digits = run('eval', out, '--data', 'digits');
     expect(digits.code).toBe(1);
     expect(digits.err).toMatch(/the model takes 25 inputs but digits images have 784 pixels/);
+  });
+});
+
+describe('--layers stacks and --model description files', () => {
+  let data: string;
+  let stackOut: string;
+  let stack: ReturnType<typeof run>;
+  const STACK = ['--layers', 'flatten,dropout0.1,16-tanh,batchnorm,relu,8', '--epochs', '6', '--batch', '16', '--lr', '0.3', '--seed', '5'];
+  beforeAll(() => {
+    data = toyFolder();
+    stackOut = join(mkdtempSync(join(tmpdir(), 'simdnet-cli-stack-')), 'model');
+    stack = run('train', '--data', data, ...STACK, '--out', stackOut);
+  });
+  const accuracyOf = (out: string) => Number(/test accuracy ([\d.]+)% \(\d+ of 31\)/.exec(out)![1]);
+  const writeJson = (name: string, value: unknown) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'simdnet-cli-desc-')), name);
+    writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+    return file;
+  };
+
+  it('--help documents the token forms, the suffixes, the output layer and --model', () => {
+    const help = run('train', '--help').out;
+    expect(help).toMatch(/train adds the output layer itself\n\(dense, one unit per class of the dataset, softmax\)/);
+    for (const form of ['<units>, dense<units>', 'conv<filters>x<k>', 'pool<p>, avgpool<p>', 'gap', 'flatten, dropout<rate>, batchnorm, relu|leakyRelu|sigmoid|tanh|linear', '-s<stride>', '-same|-valid']) expect(help).toContain(form);
+    expect(help).toContain('--layers conv32x3,pool2,conv64x3,pool2,flatten,dropout0.5');
+    expect(help).toMatch(/--model <file>\s+a model description instead of --layers/);
+    expect(help).toMatch(/Only the topology\s+is read: every weight starts from its layer's initializer/);
+  });
+
+  it("parseLayerStack: each token is the registry's { className, config }, suffixes included", async () => {
+    const { parseLayerStack } = await import('../dist/cli/layer-spec.js');
+    const convnet = parseLayerStack('conv32x3,pool2,conv64x3x5-same-s2-tanh,avgpool3x2-s1-same,pool,batchnorm,gap,dropout0.25,dense16-sigmoid,32,leakyRelu', 'relu', {});
+    expect(convnet.input).toBe('image');
+    expect(convnet.denseOnly).toBe(false);
+    expect(convnet.layers.map((l) => [l.className, l.config])).toEqual([
+      ['Conv2D', { filters: 32, kernelSize: 3, activation: 'relu' }],
+      ['MaxPooling2D', { poolSize: 2 }],
+      ['Conv2D', { filters: 64, kernelSize: [3, 5], activation: 'tanh', padding: 'same', strides: 2 }],
+      ['AveragePooling2D', { poolSize: [3, 2], strides: 1, padding: 'same' }],
+      ['MaxPooling2D', {}],
+      ['BatchNormalization', {}],
+      ['GlobalAveragePooling2D', {}],
+      ['Dropout', { rate: 0.25 }],
+      ['Dense', { units: 16, activation: 'sigmoid' }],
+      ['Dense', { units: 32, activation: 'relu' }],
+      ['Activation', { activation: 'leakyRelu' }],
+    ]);
+    // --init reaches the layers with kernels only; a dense first layer takes rows of pixels.
+    const init = { kernelInitializer: 'zeros', biasInitializer: 'ones' };
+    const dense = parseLayerStack('dropout0.1,128,64', 'tanh', init);
+    expect(dense).toMatchObject({ input: 'flat', denseOnly: false });
+    expect(dense.layers.map((l) => l.config)).toEqual([{ rate: 0.1 }, { units: 128, activation: 'tanh', ...init }, { units: 64, activation: 'tanh', ...init }]);
+    expect(parseLayerStack('128,64', 'relu', {})).toMatchObject({ input: 'flat', denseOnly: true });
+    expect(parseLayerStack('none', 'relu', {})).toEqual({ layers: [], input: 'flat', denseOnly: true });
+    expect(parseLayerStack('batchnorm,flatten,16', 'relu', {}).input).toBe('image');
+    expect(parseLayerStack('conv8x3-valid,flatten', 'relu', init).layers[0].config).toEqual({ filters: 8, kernelSize: 3, activation: 'relu', padding: 'valid', ...init });
+  });
+
+  it('flatten, dropout, dense, batchnorm and activation tokens train on [5, 5, 1] images; eval and predict take the model', () => {
+    expect(stack.err).toBe('');
+    expect(stack.code).toBe(0);
+    // Parameters: dense 25*16+16, batchnorm gamma and beta 2*16, dense 16*8+8, dense 8*3+3 (moving statistics are not trained).
+    expect(stack.out).toContain(`network 5x5x1 flatten dropout0.1 16-tanh batchnorm relu 8 dense3-softmax (relu hidden, softmax out), glorot initial weights, ${25 * 16 + 16 + 32 + 16 * 8 + 8 + 8 * 3 + 3} parameters\n`);
+    expect(accuracyOf(stack.out)).toBeGreaterThanOrEqual(90);
+    const saved = JSON.parse(readFileSync(join(stackOut, 'model.json'), 'utf8'));
+    expect(saved.inputShape).toEqual([5, 5, 1]);
+    expect(saved.layers.map((l: { className: string }) => l.className)).toEqual(['Flatten', 'Dropout', 'Dense', 'BatchNormalization', 'Activation', 'Dense', 'Dense']);
+    expect(readFileSync(join(stackOut, 'confusion-matrix.txt'), 'utf8')).toContain(`(${Math.round((accuracyOf(stack.out) * 31) / 100)} of 31)`);
+    const evaluated = run('eval', stackOut, '--data', data);
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.out).toContain(`accuracy ${accuracyOf(stack.out).toFixed(2)}%`);
+    const predicted = run('predict', stackOut, join(data, 't10k-images-idx3-ubyte'), '--limit', '2');
+    expect(predicted.code).toBe(0);
+    expect(predicted.out.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('--model takes the model.json train wrote: the same layers and seed give the same weights, bit for bit', () => {
+    const again = join(mkdtempSync(join(tmpdir(), 'simdnet-cli-model-')), 'model');
+    const r = run('train', '--data', data, '--model', join(stackOut, 'model.json'), ...STACK.slice(2), '--out', again);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`network 5x5x1 Flatten Dropout Dense BatchNormalization Activation Dense Dense from ${join(stackOut, 'model.json')}, fresh initial weights`);
+    expect(readFileSync(join(again, 'weights.bin')).equals(readFileSync(join(stackOut, 'weights.bin')))).toBe(true);
+  });
+
+  it('--model takes TensorFlow.js topologies: a bare Sequential config from the real tfjs (flat and [5, 5] inputs) and an exported model.json', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const flat = tf.sequential({ layers: [tf.layers.dense({ inputShape: [25], units: 8, activation: 'relu' }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+    const square = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [5, 5] }), tf.layers.dense({ units: 8, activation: 'tanh' }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+    for (const [model, header] of [[flat, 'network 25 Dense Dense from'], [square, 'network 5x5 Flatten Dense Dense from']] as const) {
+      const file = writeJson('config.json', model.toJSON(undefined, true));
+      const r = run('train', '--data', data, '--model', file, '--epochs', '6', '--batch', '16', '--lr', '0.3', '--out', join(mkdtempSync(join(tmpdir(), 'simdnet-cli-tfjs-')), 'model'));
+      expect(r.err).toBe('');
+      expect(r.out).toContain(`${header} ${file}, fresh initial weights`);
+      expect(accuracyOf(r.out)).toBeGreaterThanOrEqual(90);
+      model.dispose();
+    }
+    const sn = await import('../dist/index.js');
+    const saved = await sn.loadModel(stackOut);
+    const exported = mkdtempSync(join(tmpdir(), 'simdnet-cli-export-'));
+    await sn.exportTfjs(saved, exported);
+    saved.dispose();
+    const r = run('train', '--data', data, '--model', exported, ...STACK.slice(2), '--out', join(exported, 'trained'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`network 5x5x1 Flatten Dropout Dense BatchNormalization Activation Dense Dense from ${join(exported, 'model.json')}`);
+    expect(accuracyOf(r.out)).toBeGreaterThanOrEqual(90);
+  });
+
+  it('--model errors name the file, and the layer when one is at fault (exit 1, nothing written)', () => {
+    const saved = JSON.parse(readFileSync(join(stackOut, 'model.json'), 'utf8'));
+    const edited = (edit: (json: any) => void) => {
+      const json = structuredClone(saved);
+      edit(json);
+      return writeJson('model.json', json);
+    };
+    const tfjsConfig = (layers: unknown[]) => ({ class_name: 'Sequential', config: { name: 'seq', layers } });
+    const cases: [string, RegExp][] = [
+      [writeJson('broken.json', '{"format": "simdnet-model",'), /broken\.json: not valid JSON/],
+      [writeJson('other.json', { hello: 1 }), /other\.json: not a model description: expected simdnet's model\.json \(format 'simdnet-model'\), a TensorFlow\.js model\.json \(modelTopology\) or a Sequential config/],
+      [edited((j) => (j.layers[2].config.units = 0)), /model\.json: layer 2 'dense': dense: units must be an integer >= 1, got 0/],
+      [edited((j) => (j.layers[2].className = 'Dense3D')), /model\.json: layer 2 'dense': unknown layer class "Dense3D"; simdnet has Dense, /],
+      [edited((j) => (j.layers[6].config.units = 12)), /model\.json: the model outputs \[12\] per image, but .* has 3 classes: its last layer must output \[3\]/],
+      [edited((j) => (j.layers[6].config.activation = 'relu')), /model\.json: layer 6 'dense_\d+' ends in relu; simdnet train needs a softmax output/],
+      [edited((j) => (j.inputShape = [7])), /the model takes 7 inputs but .* train images have 25 pixels \(a model input of \[7\], images of \[25\]\)/],
+      [writeJson('conv3d.json', tfjsConfig([{ class_name: 'Conv3D', config: { name: 'c3', batch_input_shape: [null, 5, 5, 5, 1] } }])), /conv3d\.json: layer 'c3' is a Conv3D; simdnet imports Dense, /],
+      [writeJson('noshape.json', tfjsConfig([{ class_name: 'Dense', config: { name: 'd', units: 3, activation: 'softmax' } }])), /noshape\.json: the first layer has no batch_input_shape, so the input shape is unknown/],
+    ];
+    for (const [file, message] of cases) {
+      const out = join(mkdtempSync(join(tmpdir(), 'simdnet-cli-bad-')), 'model');
+      const r = run('train', '--data', data, '--model', file, '--epochs', '1', '--out', out);
+      expect(r.code, file).toBe(1);
+      expect(r.err, file).toMatch(message);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 });
 

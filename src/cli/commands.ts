@@ -4,9 +4,10 @@ import { statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Tensor } from '../tensor.js';
-import { layers as nnLayers } from '../nn/layers/index.js';
 import { Adam, Sgd } from '../nn/optimizers/index.js';
-import { initializers, type Initializer } from '../nn/initializers.js';
+import { schedules } from '../nn/optimizers/schedules.js';
+import { initializerConfig, initializers } from '../nn/initializers.js';
+import type { Config } from '../nn/config.js';
 import { sequential, type Sequential } from '../nn/sequential.js';
 import { digits, idxFolder, type ImageDataset } from '../io/datasets.js';
 import { loadIdxImages } from '../io/idx.js';
@@ -16,6 +17,8 @@ import { confusionMatrix, confusionMatrixSvg, confusionMatrixText } from '../plo
 import { learningCurve } from '../plot/learning-curve.js';
 import { choice, helpText, optionValue, parseArgs, positiveNumber, UsageError, wholeNumber, type OptionSpec } from './args.js';
 import { checkInputFile, checkOutputFolder } from './paths.js';
+import { HIDDEN_ACTIVATIONS, parseLayerStack } from './layer-spec.js';
+import { asModelInput, disposeLayers, fileNetwork, layoutOf, stackNetwork, type Network } from './network.js';
 import { Progress, type ProgressOutput } from '../nn/training/progress.js';
 import { applyThreads, parseThreads, THREADS_OPTION } from './threads-option.js';
 import { evalClassNames, evaluationJson, evaluationText, FORMAT_OPTION, OUTPUT_FORMATS, predictionsJson, predictionsText, savedClassNames } from './results.js';
@@ -26,7 +29,6 @@ export interface Io {
   err: { write(text: string): void };
 }
 
-const HIDDEN_ACTIVATIONS = ['relu', 'leakyRelu', 'sigmoid', 'tanh', 'linear'] as const;
 const OPTIMIZERS = ['sgd', 'adam'] as const;
 const DEFAULT_RATE = { sgd: '0.1', adam: '0.001' };
 
@@ -44,49 +46,65 @@ function checkData(command: string, value: string): string {
   return value;
 }
 
-async function loadData(value: string): Promise<ImageDataset> {
-  return value === 'digits' ? digits() : idxFolder(value);
+/** The dataset, its images as rows of pixels ('flat') or as [rows, cols, 1] images ('image'). */
+async function loadData(value: string, shape: 'flat' | 'image'): Promise<ImageDataset> {
+  return value === 'digits' ? digits({ shape }) : idxFolder(value, { shape });
 }
 
 const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   data: DATA_OPTION,
-  layers: { value: '<sizes>', help: "hidden layer sizes, comma-separated, or 'none'", default: '128' },
-  activation: { value: '<name>', help: `hidden activation: ${HIDDEN_ACTIVATIONS.join(', ')}`, default: 'relu' },
+  layers: { value: '<tokens>', help: "the layers before the output layer as comma-separated tokens (above), or 'none'", default: '128' },
+  model: { value: '<file>', help: "a model description instead of --layers: simdnet's model.json, a TensorFlow.js model.json or Sequential config (topology only; above)" },
+  activation: { value: '<name>', help: `activation of the --layers dense and conv layers without a suffix: ${HIDDEN_ACTIVATIONS.join(', ')}`, default: 'relu' },
   epochs: { value: '<n>', help: 'passes over the training set', default: '5' },
   batch: { value: '<n>', help: 'samples per update', default: '64' },
   lr: { value: '<rate>', help: 'learning rate (default 0.1 for sgd, 0.001 for adam)' },
+  decay: { value: '<factor>', help: 'multiply the learning rate by this after every epoch (e.g. 0.8)', default: '1' },
   optimizer: { value: '<name>', help: 'sgd or adam', default: 'sgd' },
-  init: { value: 'glorot|uniform<a>', help: "initial weights: 'glorot' (Glorot-uniform kernels, zero biases, as Keras) or 'uniform<a>' (kernels and biases from U(-a, a); uniform0.5 is the MNIST-from-scratch tutorial's)", default: 'glorot' },
-  seed: { value: '<n>', help: 'seed of the initial weights and the shuffling', default: '1' },
+  init: { value: 'glorot|uniform<a>', help: "initial weights of the --layers dense and conv layers: 'glorot' (Glorot-uniform kernels, zero biases, as Keras) or 'uniform<a>' (kernels and biases from U(-a, a); uniform0.5 is the MNIST-from-scratch tutorial's)", default: 'glorot' },
+  seed: { value: '<n>', help: 'seed of the initial weights, dropout and the shuffling', default: '1' },
   out: { value: '<dir>', help: 'folder for the model, learning curve and confusion matrix', default: 'simdnet-out' },
   threads: THREADS_OPTION,
 };
 
-const TRAIN_USAGE = 'simdnet train [--data digits|<idx folder>] [--layers 128,64] [--activation relu] [--epochs 5] [--batch 64] [--lr 0.1] [--optimizer sgd|adam] [--init glorot|uniform<a>] [--seed 1] [--out <dir>] [--threads n]';
-const TRAIN_HELP = `Trains a classifier (inputs -> hidden layers -> softmax) with categorical cross-entropy, shows progress,
-reports the test accuracy, and writes to --out: model.json + its weights file (load with sn.loadModel),
-learning-curve.svg, confusion-matrix.txt, confusion-matrix.svg and history.json. The held-out test set is
-also the validation data of the learning curve (it is never used to choose anything).`;
+const TRAIN_USAGE = 'simdnet train [--data digits|<idx folder>] [--layers 128,64 | --model <file>] [--activation relu] [--epochs 5] [--batch 64] [--lr 0.1] [--decay 1] [--optimizer sgd|adam] [--init glorot|uniform<a>] [--seed 1] [--out <dir>] [--threads n]';
+const TRAIN_HELP = `Trains a classifier with categorical cross-entropy, shows progress, reports the test accuracy, and writes
+to --out: model.json + its weights file (load with sn.loadModel), learning-curve.svg, confusion-matrix.txt,
+confusion-matrix.svg and history.json. The held-out test set is also the validation data of the learning
+curve (it is never used to choose anything).
+
+--layers lists the layers, first to last, as comma-separated tokens; train adds the output layer itself
+(dense, one unit per class of the dataset, softmax):
+  <units>, dense<units>     a dense layer (128 is dense128)
+  conv<filters>x<k>         a 2-D convolution with a k x k kernel (conv32x3x5: 3 x 5), stride 1, 'valid' padding
+  pool<p>, avgpool<p>       max / average pooling over p x p (pool is pool2), stride p
+  gap                       global average pooling (one value per channel)
+  flatten, dropout<rate>, batchnorm, ${HIDDEN_ACTIVATIONS.join('|')}
+Suffixes after '-': -s<stride> and -same|-valid (padding) for conv and the pools, -<activation> for conv and
+dense (without one they take --activation). A stack whose first layer with a shape is an image layer (conv,
+a pool, gap, flatten) gets the images as [rows, cols, 1]; one that starts with a dense layer gets rows of
+pixels. Examples:
+  --layers 128,64                                           784-128-64-10 on the digits
+  --layers conv32x3,pool2,conv64x3,pool2,flatten,dropout0.5   the classic small convnet
+  --layers conv16x5-same-s2,batchnorm,relu,gap                strided 'same' conv, batchnorm, global pooling
+
+--model <file> takes the layers from a description file instead: simdnet's model.json (as saved by train or
+model.save), a TensorFlow.js model.json (modelTopology, as tf.LayersModel.save writes) or a bare Sequential
+config (model.toJSON() of tfjs, model.to_json() of Keras); a folder means its model.json. Only the topology
+is read: every weight starts from its layer's initializer (--seed), so a description of a trained model is
+trained afresh (to continue training a saved model, load it with sn.loadModel and call fit). The file's
+last layer must output one softmax value per class.`;
 
 /** What train writes into --out besides model.json and its weights file. */
 const TRAIN_OUTPUTS = ['learning-curve.svg', 'confusion-matrix.txt', 'confusion-matrix.svg', 'history.json'];
 
-function parseLayers(text: string): number[] {
-  if (text === 'none') return [];
-  const sizes = text.split(',').map((s) => s.trim());
-  if (sizes.some((s) => !/^\d+$/.test(s) || Number(s) < 1)) {
-    throw new UsageError(`train: --layers must be sizes >= 1 separated by commas (e.g. 128,64) or 'none', got '${text}'`);
-  }
-  return sizes.map(Number);
-}
-
-/** The dense layers' initializer options for --init: {} for Keras's defaults, or U(-a, a) for kernels and biases. */
-function parseInit(text: string): { kernelInitializer?: Initializer; biasInitializer?: Initializer } {
+/** The initializer options --init gives the --layers dense and conv layers: {} for Keras's defaults, or U(-a, a) for kernels and biases. */
+function parseInit(text: string): Config {
   if (text === 'glorot') return {};
   const match = /^uniform(\d+(?:\.\d+)?|\.\d+)$/.exec(text);
   const a = match ? Number(match[1]) : NaN;
   if (!(a > 0)) throw new UsageError(`train: --init must be 'glorot' or 'uniform<a>' with a > 0 (e.g. uniform0.5 for U(-0.5, 0.5)), got '${text}'`);
-  const init = initializers.randomUniform({ min: -a, max: a });
+  const init = initializerConfig(initializers.randomUniform({ min: -a, max: a }));
   return { kernelInitializer: init, biasInitializer: init };
 }
 
@@ -104,6 +122,20 @@ function predictClasses(model: Sequential, x: Tensor, batchSize?: number): Int32
   }
 }
 
+/** The network of --layers or --model, made before any data is read. */
+async function trainNetwork(args: ReturnType<typeof parseArgs>, get: (name: string) => string): Promise<Network> {
+  const file = args.options.get('model');
+  if (file === undefined) {
+    const activation = choice('train', 'activation', get('activation'), HIDDEN_ACTIVATIONS);
+    const init = parseInit(get('init'));
+    return stackNetwork(parseLayerStack(get('layers'), activation, init), init);
+  }
+  const clash = ['layers', 'activation', 'init'].find((o) => args.options.has(o));
+  if (clash !== undefined) throw new UsageError(`train: --${clash} cannot be combined with --model (the file describes every layer, its activations and initializers)`);
+  if (file === '') throw new UsageError('train: --model needs a file path');
+  return fileNetwork(file);
+}
+
 export async function runTrain(argv: readonly string[], io: Io): Promise<number> {
   const args = parseArgs('train', argv, TRAIN_OPTIONS);
   if (args.help) {
@@ -113,41 +145,52 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
   if (args.positional.length > 0) throw new UsageError(`train: unexpected argument '${args.positional[0]}' (options start with --)`);
   const get = (name: string) => optionValue(args, TRAIN_OPTIONS, name)!;
   const data = checkData('train', get('data'));
-  const hidden = parseLayers(get('layers'));
-  const activation = choice('train', 'activation', get('activation'), HIDDEN_ACTIVATIONS);
   const epochs = wholeNumber('train', 'epochs', get('epochs'), 1);
   const batchSize = wholeNumber('train', 'batch', get('batch'), 1);
   const optimizerName = choice('train', 'optimizer', get('optimizer'), OPTIMIZERS);
   const learningRate = positiveNumber('train', 'lr', args.options.get('lr') ?? DEFAULT_RATE[optimizerName]);
-  const init = parseInit(get('init'));
+  const decay = positiveNumber('train', 'decay', get('decay'));
+  if (decay > 1) throw new UsageError(`train: --decay must be a number > 0 and <= 1 (the factor the rate is multiplied by after each epoch), got '${get('decay')}'`);
   const seed = wholeNumber('train', 'seed', get('seed'), 0);
   const out = get('out');
   checkOutputFolder('train: --out', out, ['model.json', ...TRAIN_OUTPUTS]);
   const threads = parseThreads('train', args);
+  const modelFile = args.options.get('model');
+  if (modelFile !== undefined && modelFile !== '' && !statSync(modelFile, { throwIfNoEntry: false })) throw new UsageError(`train: --model '${modelFile}' does not exist`);
 
-  await applyThreads(threads);
-  const dataset = await loadData(data);
+  const network = await trainNetwork(args, get);
   let model: Sequential | null = null;
+  let dataset: ImageDataset | null = null;
+  const owned: Tensor[] = [];
   try {
+    await applyThreads(threads);
+    dataset = await loadData(data, network.layout);
     const { train, test } = dataset;
-    const features = train.x.shape[1];
     const classes = dataset.classNames.length;
-    model = sequential(
-      [
-        ...hidden.map((units, i) => nnLayers.dense({ units, activation, ...init, ...(i === 0 ? { inputShape: [features] as [number] } : {}) })),
-        nnLayers.dense({ units: classes, activation: 'softmax', ...init, ...(hidden.length === 0 ? { inputShape: [features] as [number] } : {}) }),
-      ],
-      { seed },
-    );
-    const optimizer = optimizerName === 'sgd' ? new Sgd({ learningRate }) : new Adam({ learningRate });
+    const inputShape = network.inputShape ?? train.x.shape.slice(1);
+    const inputs = (x: Tensor, what: string): Tensor => {
+      const fitted = asModelInput(x, inputShape, `${dataset!.name} ${what} images`);
+      if (fitted !== x) owned.push(fitted);
+      return fitted;
+    };
+    const trainX = inputs(train.x, 'train');
+    const testX = inputs(test.x, 'test');
+    network.finish(classes, dataset.name, inputShape);
+    model = sequential(network.layers, { seed });
+    model.build(inputShape);
+    // A decayed rate is a step schedule: the rate of epoch e is lr * decay^e.
+    const rateOption = decay === 1 ? learningRate : schedules.stepDecay({ initialLearningRate: learningRate, factor: decay, everyEpochs: 1 });
+    const optimizer = optimizerName === 'sgd' ? new Sgd({ learningRate: rateOption }) : new Adam({ learningRate: rateOption });
     const loss = 'categoricalCrossentropy';
     const metrics = ['accuracy' as const];
     model.compile({ optimizer, loss, metrics });
-    const shape = [features, ...hidden, classes].join('-');
+    const shape = network.describe(inputShape, classes);
+    const weights = modelFile === undefined ? `(${get('activation')} hidden, softmax out), ${get('init')} initial weights` : `from ${network.source}, fresh initial weights`;
+    const rate = decay === 1 ? `lr ${learningRate}` : `lr ${learningRate} x${decay} per epoch`;
     io.out.write(
       `simdnet train: ${dataset.name}, ${train.x.shape[0]} train / ${test.x.shape[0]} test images, ${classes} classes\n` +
-        `network ${shape} (${activation} hidden, softmax out), ${get('init')} initial weights\n` +
-        `${optimizerName} lr ${learningRate}, batch ${batchSize}, ${epochs} epochs, seed ${seed}, ${getThreads()} thread${getThreads() === 1 ? '' : 's'}\n`,
+        `network ${shape} ${weights}, ${model.params.reduce((n, p) => n + p.size, 0).toLocaleString('en-US')} parameters\n` +
+        `${optimizerName} ${rate}, batch ${batchSize}, ${epochs} epochs, seed ${seed}, ${getThreads()} thread${getThreads() === 1 ? '' : 's'}\n`,
     );
     const progress = new Progress(io.out);
     const rows = train.x.shape[0];
@@ -155,12 +198,12 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
     let epoch = 0;
     let lossSum = 0;
     progress.startEpoch();
-    const history = await model.fit(train.x, train.y, {
+    const history = await model.fit(trainX, train.y, {
       epochs,
       batchSize,
       seed,
       shuffle: true,
-      validationData: [test.x, test.y],
+      validationData: [testX, test.y],
       callbacks: {
         onBatchEnd: (_batch, logs) => {
           done += logs.size;
@@ -177,7 +220,7 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
       },
     });
     progress.finish();
-    const predicted = predictClasses(model, test.x);
+    const predicted = predictClasses(model, testX);
     const matrix = confusionMatrix(test.labels, predicted, classes);
     const correct = matrix.reduce((s, row, i) => s + row[i], 0);
     io.out.write(`test accuracy ${percent(correct / test.labels.length)} (${correct} of ${test.labels.length})\n`);
@@ -197,8 +240,10 @@ export async function runTrain(argv: readonly string[], io: Io): Promise<number>
     io.out.write(`wrote ${['model.json', weightsFile, ...TRAIN_OUTPUTS].map((f) => join(out, f)).join(', ')}\n`);
     return 0;
   } finally {
-    model?.dispose();
-    dataset.dispose();
+    if (model !== null) model.dispose();
+    else disposeLayers(network.layers);
+    for (const t of owned) t.dispose();
+    dataset?.dispose();
   }
 }
 
@@ -262,30 +307,30 @@ export async function runEval(argv: readonly string[], io: Io): Promise<number> 
   const { model, saved } = await loadSaved(dir);
   try {
     const { data, trainedOn, source } = evalData(saved.metadata, explicit, dir);
-    const dataset = await loadData(data);
+    const dataset = await loadData(data, layoutOf(model.inputShape!));
+    let x: Tensor | null = null;
     try {
       const { test } = dataset;
       if (explicit !== undefined && trainedOn !== undefined && dataset.name !== trainedOn && (source === undefined || resolve(explicit) !== source)) {
         io.err.write(`simdnet eval: warning: the model was trained on '${trainedOn}' (${join(dir, 'model.json')}), evaluating on '${dataset.name}' as --data asks\n`);
       }
-      if (test.x.shape[1] !== model.inputUnits) {
-        throw new RangeError(`the model takes ${model.inputUnits} inputs but ${dataset.name} images have ${test.x.shape[1]} pixels`);
-      }
+      x = asModelInput(test.x, model.inputShape!, `${dataset.name} images`);
       if (model.outputUnits !== dataset.classNames.length) {
         throw new RangeError(`the model has ${model.outputUnits} outputs but ${dataset.name} has ${dataset.classNames.length} classes`);
       }
-      const predicted = predictClasses(model, test.x, batchSize);
+      const predicted = predictClasses(model, x, batchSize);
       const matrix = confusionMatrix(test.labels, predicted, dataset.classNames.length);
       let loss: number | undefined;
       if (model.loss !== null) {
         const targets = model.loss === 'sparseCategoricalCrossentropy' ? test.labels : test.y;
-        loss = model.evaluate(test.x, targets, { batchSize }).loss;
+        loss = model.evaluate(x, targets, { batchSize }).loss;
       }
       const classNames = evalClassNames(dataset.classNames, savedClassNames(saved.metadata, model.outputUnits));
       const evaluation = { model: dir, data: dataset.name, classNames, matrix, loss };
       io.out.write(format === 'json' ? evaluationJson(evaluation) : evaluationText(evaluation));
       return 0;
     } finally {
+      if (x !== dataset.test.x) x?.dispose();
       dataset.dispose();
     }
   } finally {
@@ -321,9 +366,10 @@ export async function runPredict(argv: readonly string[], io: Io): Promise<numbe
   checkInputFile('predict: <idx file>', file);
   const { model, saved } = await loadSaved(dir);
   try {
-    const x = await loadIdxImages(file, { limit });
+    const images = await loadIdxImages(file, { limit, shape: layoutOf(model.inputShape!) });
+    let x: Tensor | null = null;
     try {
-      if (x.shape[1] !== model.inputUnits) throw new RangeError(`the model takes ${model.inputUnits} inputs but the images of ${file} have ${x.shape[1]} pixels`);
+      x = asModelInput(images, model.inputShape!, `the images of ${file}`);
       const probs = model.predict(x);
       try {
         const predictions = { model: dir, file, classes: argmaxRows(probs), probabilities: probs.data, classNames: savedClassNames(saved.metadata, model.outputUnits) };
@@ -333,7 +379,8 @@ export async function runPredict(argv: readonly string[], io: Io): Promise<numbe
       }
       return 0;
     } finally {
-      x.dispose();
+      if (x !== images) x?.dispose();
+      images.dispose();
     }
   } finally {
     model.dispose();

@@ -128,22 +128,16 @@ function layerFromVersion1(layer: Record<string, unknown>, i: number, where: str
 const isPlainFileName = (name: unknown): name is string => typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name) && name !== 'model.json';
 
 /**
- * Reads and checks a saved model from a folder (or a ModelSource: a URL); nothing is allocated in wasm memory
- * here, and sizes are checked first.
+ * The topology of a parsed simdnet model.json: its format version, the per-sample input shape and the layers
+ * as { className, config } (version 1 layers converted), checked; the weights and the rest are not looked at.
  */
-export async function readSavedModel(from: string | ModelSource): Promise<SavedModel> {
-  const source = typeof from === 'string' ? folderSource(from, 'readSavedModel') : from;
-  const jsonPath = source.where;
-  const json = parseJson(await source.manifest('the model manifest'), jsonPath);
-  if (!isObject(json)) throw new TypeError(`${jsonPath}: not a JSON object`);
-  if (json.format === 'layers-model') throw new TypeError(`${jsonPath}: this is a TensorFlow.js model; load it with loadTfjs`);
+export function savedTopology(json: Record<string, unknown>, jsonPath: string): { version: number; inputShape: number[]; layers: { className: string; config: Record<string, unknown> }[] } {
   if (json.format !== MODEL_FORMAT) throw new TypeError(`${jsonPath}: format is ${JSON.stringify(json.format)}, not '${MODEL_FORMAT}'`);
   const version = json.formatVersion;
   if (version !== MODEL_FORMAT_VERSION && version !== 1 && version !== 2) {
     throw new TypeError(`${jsonPath}: format version ${String(version)} is not supported (this simdnet reads versions 1 to ${MODEL_FORMAT_VERSION})`);
   }
   if (!Array.isArray(json.layers) || json.layers.some((l) => !isObject(l))) throw new TypeError(`${jsonPath}: 'layers' must be a list of layer objects`);
-  if (!Array.isArray(json.weights)) throw new TypeError(`${jsonPath}: 'weights' must be a list`);
   const inputShape = version === 1 ? [json.inputSize] : json.inputShape;
   if (!Array.isArray(inputShape) || inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d < 1 || d > 2 ** 30)) {
     throw new RangeError(`${jsonPath}: the input shape ${JSON.stringify(inputShape)} is not a list of whole sizes >= 1`);
@@ -153,6 +147,21 @@ export async function readSavedModel(from: string | ModelSource): Promise<SavedM
     if (typeof l.className !== 'string' || !isObject(l.config)) throw new TypeError(`${jsonPath}: layer ${i} is not { className, config }`);
     return { className: l.className, config: l.config };
   });
+  return { version, inputShape: inputShape as number[], layers };
+}
+
+/**
+ * Reads and checks a saved model from a folder (or a ModelSource: a URL); nothing is allocated in wasm memory
+ * here, and sizes are checked first.
+ */
+export async function readSavedModel(from: string | ModelSource): Promise<SavedModel> {
+  const source = typeof from === 'string' ? folderSource(from, 'readSavedModel') : from;
+  const jsonPath = source.where;
+  const json = parseJson(await source.manifest('the model manifest'), jsonPath);
+  if (!isObject(json)) throw new TypeError(`${jsonPath}: not a JSON object`);
+  if (json.format === 'layers-model') throw new TypeError(`${jsonPath}: this is a TensorFlow.js model; load it with loadTfjs`);
+  const { version, inputShape, layers } = savedTopology(json, jsonPath);
+  if (!Array.isArray(json.weights)) throw new TypeError(`${jsonPath}: 'weights' must be a list`);
   // The listed names and shapes are checked against the layers when the model is built from them.
   const listed = listedTensors(json.weights, 'weight', jsonPath);
   const training = checkTraining(json.training, jsonPath);
@@ -177,7 +186,7 @@ export async function readSavedModel(from: string | ModelSource): Promise<SavedM
   if (metadata !== null && !isObject(metadata)) throw new TypeError(`${jsonPath}: 'metadata' must be an object or null`);
   const values = unpackWeights(bytes, all);
   return {
-    inputShape: inputShape as number[],
+    inputShape,
     layers,
     weights: values.slice(0, listed.length),
     training,
