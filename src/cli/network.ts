@@ -35,7 +35,7 @@ export function disposeLayers(layers: readonly Layer[]): void {
   for (const layer of layers) if (layer.owner === null) layer.dispose();
 }
 
-/** The message of a registry or shape error, without a prefix the layer already has. */
+/** The message of a registry or shape error. */
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** A --layers stack's layers; `init` is the output layer's initializers (as the hidden ones'). */
