@@ -292,6 +292,73 @@ describe('metrics vs TensorFlow.js', () => {
     m.dispose();
   });
 
+  it("tfjs-layers' metric spellings ('acc', 'ce', 'MSE', ...): tfjs's history keys read the same values, which match tfjs's", async () => {
+    const n = 48;
+    const x = randomValues(n * 3, -1, 1, 41);
+    const yDense = new Float32Array(n * 4);
+    const yIdx = new Float32Array(n);
+    const yBin = new Float32Array(n);
+    for (let r = 0; r < n; r++) {
+      yIdx[r] = (x[r * 3] > 0 ? 1 : 0) + (x[r * 3 + 1] > 0 ? 2 : 0);
+      yDense[r * 4 + yIdx[r]] = 1;
+      yBin[r] = x[r * 3 + 2] > 0 ? 1 : 0;
+    }
+    const cases: [string, number, Float32Array, string, string[]][] = [
+      ['categoricalCrossentropy', 4, yDense, 'softmax', ['acc', 'ce', 'MSE', 'mae']],
+      ['sparseCategoricalCrossentropy', 4, yIdx, 'softmax', ['accuracy', 'crossentropy']],
+      ['binaryCrossentropy', 1, yBin, 'sigmoid', ['acc', 'ce', 'MAE', 'binaryAccuracy']],
+      ['meanSquaredError', 4, yDense, 'softmax', ['acc', 'ce', 'categoricalCrossentropy']],
+    ];
+    for (const [loss, units, y, activation, metrics] of cases) {
+      // The same weights in both: tfjs's model is built, then simdnet's takes its weights.
+      const tm = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units, activation: activation as 'softmax' })] });
+      tm.compile({ optimizer: tf.train.sgd(1e-30), loss, metrics });
+      const yShape = loss === 'sparseCategoricalCrossentropy' ? [n, 1] : [n, units];
+      const xt = tf.tensor2d(x, [n, 3]);
+      const yt = tf.tensor2d(y, yShape);
+      const th = await tm.fit(xt, yt, { epochs: 1, batchSize: n, validationData: [xt, yt] });
+      const sm = sn.sequential([sn.layers.dense({ inputShape: [3], units, activation: activation as sn.ActivationName })]);
+      sm.setWeights(tm.getWeights().map((w) => Array.from(w.dataSync())));
+      sm.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e-30 }), loss: loss as sn.LossName, metrics });
+      const h = await sm.fit({ data: x, shape: [n, 3] }, { data: y, shape: loss === 'sparseCategoricalCrossentropy' ? [n] : [n, units] }, { epochs: 1, batchSize: n, validationData: [{ data: x, shape: [n, 3] }, { data: y, shape: loss === 'sparseCategoricalCrossentropy' ? [n] : [n, units] }] });
+      const tfKeys = Object.keys(th.history).sort();
+      for (const key of tfKeys) {
+        const got = (h.history as Record<string, number[] | undefined>)[key];
+        expect(got, `${loss} ${metrics.join(',')}: tfjs's history key ${key}`).toBeDefined();
+        const want = th.history[key][0] as number;
+        expect(Math.abs(got![0] - want), `${loss}: ${key} simdnet ${got![0]} tfjs ${want}`).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(want)));
+      }
+      tf.dispose([xt, yt]);
+      tm.dispose();
+      sm.dispose();
+    }
+  });
+
+  it("'acc' and 'accuracy' are one metric (reported as accuracy, read as acc / val_acc); monitors take tfjs's names", async () => {
+    const m = sn.sequential([sn.layers.dense({ inputShape: [2], units: 3, activation: 'softmax' })], { seed: 2 });
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc', 'accuracy'] })).toThrow(/metric 'accuracy' is listed twice/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['cosine'] })).toThrow(/unknown metric 'cosine'; valid: accuracy, acc, crossentropy, ce/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparseCategoricalCrossentropy'] })).toThrow(/needs class-index targets/);
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc', 'ce', 'MSE'] });
+    const x = [[0, 1], [1, 0], [1, 1], [0, 0]];
+    const y = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]];
+    const seen: number[] = [];
+    const h = await m.fit(x, y, {
+      epochs: 3, validationData: [x, y],
+      callbacks: [sn.callbacks.earlyStopping({ monitor: 'val_MSE', patience: 5 }), { onEpochEnd: (_e, logs) => void seen.push(logs.val_acc!, logs.val_ce!, logs.val_MSE!) }],
+    });
+    expect(Object.keys(h.history).sort()).toEqual(['MSE', 'accuracy', 'crossentropy', 'learningRate', 'loss', 'samplesPerSecond', 'valAccuracy', 'valCrossentropy', 'valLoss', 'valMSE']);
+    expect(h.history.acc).toBe(h.history.accuracy);
+    expect(h.history.val_acc).toBe(h.history.valAccuracy);
+    expect(h.history.ce).toBe(h.history.crossentropy);
+    expect(h.history.val_ce).toBe(h.history.valCrossentropy);
+    expect(h.history.val_MSE).toBe(h.history.valMSE);
+    expect(seen).toEqual(h.history.valAccuracy!.flatMap((a, i) => [a, h.history.valCrossentropy![i], h.history.valMSE![i]]));
+    // The cross-entropy metric of the loss's kind is the loss itself (no penalties here).
+    expect(h.history.valCrossentropy![2]).toBeCloseTo(h.history.valLoss![2], 6);
+    m.dispose();
+  });
+
   it('metric errors: unknown names, targets that do not suit the loss, duplicates, unknown options', () => {
     const m = sn.sequential([sn.layers.dense({ inputShape: [2], units: 3, activation: 'softmax' })], { seed: 1 });
     expect(() => m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['categoricalAccuracy'] })).toThrow(/categoricalAccuracy needs a target per output, but sparseCategoricalCrossentropy takes class indices/);

@@ -2,7 +2,7 @@
 // logits the model outputs), the reduction and the metrics.
 import type { Layer } from './layer.js';
 import { fusableActivation, type Loss, type LossSetting, type Reduction } from './losses.js';
-import { checkMetricTargets, resolveMetric, type Metric, type MetricKind } from './metrics.js';
+import { checkMetricTargets, resolveMetric, type LossFamily, type Metric, type MetricKind } from './metrics.js';
 
 export interface Objective extends LossSetting {
   /** The loss object (name and options) compile was given. */
@@ -29,10 +29,15 @@ export function makeObjective(lossObject: Loss, last: Layer, metricSpecs: readon
     throw new RangeError(`sparseCategoricalCrossentropy needs a softmax output layer, but the last layer '${last.name}' ends in ${act} (or give it a linear output and fromLogits: true)`);
   }
   const fused = !lossObject.fromLogits && fusableActivation(loss) === act;
-  // Keras: 'accuracy' is binary for binary cross-entropy and for a single output, argmax agreement otherwise.
-  // (Only asked when listed: the last layer may not be built yet.)
-  const accuracyKind = (): MetricKind => (sparse ? 'sparseCategoricalAccuracy' : loss === 'binaryCrossentropy' || last.outputSize === 1 ? 'binaryAccuracy' : 'categoricalAccuracy');
-  const metrics = metricSpecs.map((m) => resolveMetric(m, m === 'accuracy' ? accuracyKind() : 'categoricalAccuracy'));
+  // Keras and tfjs: 'accuracy' ('crossentropy') is binary for binary cross-entropy and for one output per
+  // position, sparse for the sparse loss, categorical otherwise. (Only asked when listed: the last layer may not be built yet.)
+  const fromLoss = (family: LossFamily): MetricKind => {
+    const shape = last.outputShape;
+    const kind = sparse ? 'sparse' : loss === 'binaryCrossentropy' || shape[shape.length - 1] === 1 ? 'binary' : 'categorical';
+    if (family === 'accuracy') return kind === 'sparse' ? 'sparseCategoricalAccuracy' : kind === 'binary' ? 'binaryAccuracy' : 'categoricalAccuracy';
+    return kind === 'sparse' ? 'sparseCategoricalCrossentropy' : kind === 'binary' ? 'binaryCrossentropy' : 'categoricalCrossentropy';
+  };
+  const metrics = metricSpecs.map((m) => resolveMetric(m, fromLoss));
   checkMetricTargets(metrics, sparse, loss);
   const names = new Set<string>();
   for (const m of metrics) {

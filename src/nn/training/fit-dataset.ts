@@ -339,7 +339,7 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
       if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(capacity, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, capacity)))) {
         await startWorkers();
       }
-      const { history, keys } = newHistory(objective, val !== undefined);
+      const { history, keys, logs: newLogs } = newHistory(objective, val !== undefined);
       const progress = progressFor(s.verbose);
       model.stopTraining = false;
       const valTotals = val === undefined ? null : new MetricTotals(objective, model.outputUnits, capacity, ws);
@@ -393,7 +393,7 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
             );
           }
           const seconds = (performance.now() - started) / 1000;
-          const logs: EpochLogs = { loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate };
+          const logs: EpochLogs = Object.assign(newLogs(), { loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate });
           step.metrics.report(logs, false);
           if (val !== undefined && valTotals !== null) {
             valTotals.reset();
