@@ -12,6 +12,8 @@ import { type Objective } from '../objective.js';
 import type { Sequential } from '../sequential.js';
 import { call, checkCallbacks, EventLoopTurns, newHistory, progressFor, recordEpoch, trainStep, type EpochLogs, type FitCallbacks, type History } from './fit.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
+import { Callback } from './callbacks.js';
+import { applyClassWeight, checkClassWeight, type ClassWeight } from './sample-weights.js';
 import { TrainStep } from './step.js';
 import { Plan } from '../plan.js';
 import { MetricTotals } from '../metrics.js';
@@ -29,8 +31,18 @@ export type BatchDataset =
   | { iterator(): Promise<{ next(): Promise<IteratorResult<DatasetBatch>> }> };
 
 export interface FitDatasetOptions {
-  /** Passes over the dataset (default 1). */
+  /** The epoch to stop before (default 1; training runs epochs initialEpoch..epochs-1, as in TensorFlow.js). */
   epochs?: number;
+  /**
+   * The epoch to start from (default 0), to resume a training: schedules, callbacks and the history see the
+   * true epoch numbers, as fit's initialEpoch. The dataset is read from its start (as tfjs does).
+   */
+  initialEpoch?: number;
+  /**
+   * A loss weight per class, { classIndex: weight } (Keras's class_weight), applied to each batch's rows by
+   * their targets as fit's classWeight; every class in the data needs one.
+   */
+  classWeight?: ClassWeight;
   /**
    * Batches per epoch. Without it an epoch is one full pass (the dataset is iterated again each epoch);
    * with it, one iterator is read across epochs (for endless or one-shot datasets), as in TensorFlow.js.
@@ -47,7 +59,7 @@ export interface FitDatasetOptions {
   onNonFinite?: 'stop' | 'continue';
 }
 
-const FIT_DATASET_KEYS = ['epochs', 'batchesPerEpoch', 'validationData', 'validationBatches', 'callbacks', 'verbose', 'onNonFinite'];
+const FIT_DATASET_KEYS = ['epochs', 'initialEpoch', 'classWeight', 'batchesPerEpoch', 'validationData', 'validationBatches', 'callbacks', 'verbose', 'onNonFinite'];
 
 export interface EvaluateDatasetOptions {
   /** Read at most this many batches (default: all). */
@@ -294,6 +306,7 @@ export async function evaluateDatasetModel(model: Sequential, dataset: BatchData
 
 interface Settings {
   epochs: number;
+  initialEpoch: number;
   batchesPerEpoch: number | null;
   validationBatches: number;
   callbacks: FitCallbacks[];
@@ -304,9 +317,13 @@ interface Settings {
 /** model.fitDataset: see FitDatasetOptions. Options are checked (and the first batch read) before any weight changes. */
 export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, options?: FitDatasetOptions): Promise<History> {
   model.requireCompiled('fitDataset');
+  if (options !== null && typeof options === 'object' && 'validationSplit' in options) {
+    throw new TypeError('fitDataset: validationSplit is not an option of fitDataset (nor of TensorFlow.js\'s): a dataset has no last rows to hold out; pass validationData (a dataset of batches, or [x, y])');
+  }
   const opts = checkOptions(options, FIT_DATASET_KEYS, 'fitDataset');
   const s: Settings = {
     epochs: checkInteger(opts.epochs ?? 1, 'fitDataset: epochs', 0),
+    initialEpoch: checkInteger(opts.initialEpoch ?? 0, 'fitDataset: initialEpoch', 0),
     batchesPerEpoch: opts.batchesPerEpoch === undefined ? null : checkInteger(opts.batchesPerEpoch, 'fitDataset: batchesPerEpoch', 1),
     validationBatches: opts.validationBatches === undefined ? Infinity : checkInteger(opts.validationBatches, 'fitDataset: validationBatches', 1),
     callbacks: checkCallbacks(opts.callbacks),
@@ -326,20 +343,25 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
   let it = await iterate(dataset, 'fitDataset: dataset');
   const first = await nextBatch(it, 'dataset');
   if (first === null) throw new RangeError('fitDataset: the dataset yielded no batches');
-  const capacity = firstBatchRows(first, model, 'dataset epoch 0, batch 0');
+  const capacity = firstBatchRows(first, model, `dataset epoch ${s.initialEpoch}, batch 0`);
+  const classWeight = opts.classWeight === undefined ? null : checkClassWeight(opts.classWeight, model.outputUnits);
   model.lockFor('fitDataset');
   optimizer.lock();
   try {
     return await withWorkspace(async (ws, owned) => {
       const buffers = new BatchBuffers(model, objective, capacity, ws, owned);
       const valData = val !== undefined && !valIsDataset ? prepare(model, (val as unknown[])[0], (val as unknown[])[1], 'validation ', objective, ws, owned) : null;
-      optimizer.rateAt(0); // a schedule's first value is checked before anything changes
+      optimizer.rateAt(s.initialEpoch); // a schedule's first value is checked before anything changes
       const data: Prepared = { x: { tensor: buffers.x, rows: capacity, cols: model.inputUnits, sample: model.layers[0].inputShape, owned: false }, targets: buffers.targets, rows: capacity, userTensors: [] };
-      const step = new TrainStep(model, data, valData?.userTensors ?? [], capacity, false, s.rollback, ws);
+      // classWeight: one loss weight per row of the batch, set from its targets after each copy.
+      const rowWeights = classWeight === null ? 0 : ws.elements(capacity);
+      const step = new TrainStep(model, data, valData?.userTensors ?? [], capacity, false, s.rollback, ws, rowWeights);
       if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(capacity, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, capacity)))) {
         await startWorkers();
       }
       const { history, keys, logs: newLogs } = newHistory(objective, val !== undefined);
+      // Built-in callbacks check their settings (a monitored figure this run has) before anything trains.
+      for (const c of s.callbacks) if (c instanceof Callback) c.attach({ model, epochs: s.epochs, logKeys: Object.keys(history.history) });
       const progress = progressFor(s.verbose);
       model.stopTraining = false;
       const valTotals = val === undefined ? null : new MetricTotals(objective, model.outputUnits, capacity, ws);
@@ -361,9 +383,9 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
       const turns = new EventLoopTurns();
       await call(s.callbacks, 'onTrainBegin');
       try {
-        for (let epoch = 0; epoch < s.epochs && !model.stopTraining; epoch++) {
+        for (let epoch = s.initialEpoch; epoch < s.epochs && !model.stopTraining; epoch++) {
           await call(s.callbacks, 'onEpochBegin', epoch);
-          if (epoch > 0 && s.batchesPerEpoch === null) {
+          if (epoch > s.initialEpoch && s.batchesPerEpoch === null) {
             await it.return?.();
             it = await iterate(dataset, 'fitDataset: dataset');
           }
@@ -379,6 +401,10 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
             if (batch === null) break;
             const where = `dataset epoch ${epoch}, batch ${b}`;
             const n = buffers.load(batch, where, true);
+            if (classWeight !== null) {
+              heapF32().fill(1, rowWeights >>> 2, (rowWeights >>> 2) + n);
+              applyClassWeight(classWeight, buffers.targets, n, objective, model.outputUnits, rowWeights, `${where}: ys`);
+            }
             if (hooks.batchBegin) await call(s.callbacks, 'onBatchBegin', b);
             const result = trainStep(step, 0, n, b === 0 ? epochRate : optimizer.rateAt(epoch), where, epoch, b, history);
             lossSum += result.lossSum;
