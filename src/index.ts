@@ -31,7 +31,7 @@ export type { ActivationGradOptions, LeakyReluGradOptions } from './ops/activati
 export * as io from './io/index.js';
 export * as plot from './plot/index.js';
 export { datasets, data, Dataset, fromOneHot, argmaxRows } from './io/index.js';
-export type { ImageDataset, LabeledImages, Block, IdxDataOptions, IdxElement, CsvOptions, CsvColumnConfig, CsvElement } from './io/index.js';
+export type { ImageDataset, LabeledImages, Block, IdxDataOptions, IdxElement, CsvOptions, CsvColumnConfig, CsvElement, CsvDtype } from './io/index.js';
 // Training: layers, losses, optimizers, Sequential, perceptron, gradient checking (src/nn).
 export { layers, Layer, Dense, ActivationLayer, Flatten, Reshape, Dropout, BatchNormalization, initializers, regularizers, losses, metrics, optimizers, Optimizer, Sgd, Adam, AdamW, Rmsprop, Adagrad, sequential, Sequential, NonFiniteLossError, perceptron, Perceptron, gradCheck } from './nn/index.js';
 export type {
