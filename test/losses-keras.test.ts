@@ -130,6 +130,107 @@ describe('Keras losses vs TensorFlow.js', () => {
   });
 });
 
+describe('categorical losses over a softmax per position ([steps, classes] outputs)', () => {
+  // Dense on [steps, features] with a softmax over the last axis: Keras's per-sample loss is the mean over
+  // the positions of each position's cross-entropy, and accuracy counts each position.
+  const cases: [number, number, number, number][] = [[1, 1, 3, 2], [13, 3, 4, 5], [7, 7, 2, 3], [32, 4, 5, 10]];
+
+  function pair(rows: number, steps: number, features: number, classes: number, seed: number, loss: string, metrics: string[]) {
+    const tm = tf.sequential({ layers: [tf.layers.dense({ inputShape: [steps, features], units: classes, activation: 'softmax' })] });
+    tm.compile({ optimizer: 'sgd', loss, metrics });
+    const sm = sn.sequential([sn.layers.dense({ inputShape: [steps, features], units: classes, activation: 'softmax' })]);
+    sm.setWeights(tm.getWeights().map((w) => Array.from(w.dataSync())));
+    sm.compile({ optimizer: 'sgd', loss: loss as sn.LossName, metrics });
+    const x = randomValues(rows * steps * features, -2, 2, seed);
+    const { dense, idx } = oneHotRows(rows * steps, classes, seed + 1);
+    return { tm, sm, x, dense, idx };
+  }
+
+  for (const [rows, steps, features, classes] of cases) {
+    it(`[${rows}, ${steps}, ${classes}]: loss, accuracy and crossentropy match tfjs's evaluate (dense and sparse targets)`, async () => {
+      for (const loss of ['categoricalCrossentropy', 'sparseCategoricalCrossentropy']) {
+        const sparse = loss === 'sparseCategoricalCrossentropy';
+        const { tm, sm, x, dense, idx } = pair(rows, steps, features, classes, rows * 31 + steps, loss, ['acc', 'ce']);
+        expect(sm.objective.fused).toBe(true);
+        const xt = tf.tensor3d(x, [rows, steps, features]);
+        // tfjs asks for sparse targets of [rows, steps, 1]; simdnet takes that and [rows, steps].
+        const yt = sparse ? tf.tensor3d(idx, [rows, steps, 1]) : tf.tensor3d(dense, [rows, steps, classes]);
+        const want = (tm.evaluate(xt, yt, { batchSize: rows }) as tf.Scalar[]).map((t) => t.dataSync()[0]);
+        const got = sm.evaluate({ data: x, shape: [rows, steps, features] }, sparse ? { data: idx, shape: [rows, steps] } : { data: dense, shape: [rows, steps, classes] }, { batchSize: 5 });
+        if (sparse) expect(sm.evaluate({ data: x, shape: [rows, steps, features] }, { data: idx, shape: [rows, steps, 1] }, { batchSize: 5 })).toEqual(got);
+        expect(rel(got.loss, want[0]), `${loss}: loss ${got.loss} vs tfjs ${want[0]}`).toBeLessThanOrEqual(LOSS_RTOL);
+        expect(Math.abs(got.accuracy - want[1]), `${loss}: accuracy ${got.accuracy} vs tfjs ${want[1]}`).toBeLessThanOrEqual(1e-6);
+        expect(rel(got.crossentropy, want[2]), `${loss}: crossentropy ${got.crossentropy} vs tfjs ${want[2]}`).toBeLessThanOrEqual(LOSS_RTOL);
+        console.log(`[${rows}, ${steps}, ${classes}] ${loss}: relative difference from tfjs ${rel(got.loss, want[0]).toExponential(2)}`);
+        // The loss object on [batch, steps, classes] probabilities (and logits) agrees too.
+        const probs = sm.predict({ data: x, shape: [rows, steps, features] });
+        const target = sparse ? sn.tensor(idx, [rows, steps]) : sn.tensor(dense, [rows, steps, classes]);
+        expect(rel(sn.losses[loss as 'categoricalCrossentropy']().compute(probs, target), want[0])).toBeLessThanOrEqual(1e-5);
+        tf.dispose([xt, yt]);
+        [probs, target].forEach((t) => t.dispose());
+        tm.dispose();
+        sm.dispose();
+      }
+    });
+  }
+
+  it('gradCheck: fused softmax and fromLogits, dense and sparse targets, worst relative error < 1e-3', () => {
+    const [rows, steps, features, classes] = [5, 3, 4, 6];
+    const x = randomValues(rows * steps * features, -1, 1, 71);
+    const { dense, idx } = oneHotRows(rows * steps, classes, 72);
+    for (const [activation, loss] of [['softmax', 'categoricalCrossentropy'], ['softmax', 'sparseCategoricalCrossentropy'], ['linear', sn.losses.categoricalCrossentropy({ fromLogits: true })], ['linear', sn.losses.sparseCategoricalCrossentropy({ fromLogits: true })]] as const) {
+      const m = sn.sequential([
+        sn.layers.dense({ inputShape: [steps, features], units: 7, activation: 'tanh' }),
+        sn.layers.dense({ units: classes, activation }),
+      ], { seed: 5 });
+      m.compile({ optimizer: 'sgd', loss: loss as sn.LossName });
+      const sparse = m.objective.sparse;
+      const y = sparse ? { data: idx, shape: [rows, steps] } : { data: dense, shape: [rows, steps, classes] };
+      const worst = Math.max(...sn.gradCheck(m, { data: x, shape: [rows, steps, features] }, y).map((r) => r.maxRelativeError));
+      expect(worst, `${activation} ${m.objective.loss}`).toBeLessThan(1e-3);
+      m.dispose();
+    }
+  });
+
+  it('fit and fitDataset train per position (bit-identical on the same batches); bad targets name the row and position', async () => {
+    const [rows, steps, features, classes] = [40, 3, 4, 5];
+    const x = randomValues(rows * steps * features, -1, 1, 81);
+    const labels = new Float32Array(rows * steps);
+    for (let i = 0; i < rows * steps; i++) labels[i] = (x[i * features] > 0 ? 1 : 0) + (x[i * features + 1] > 0 ? 2 : 0);
+    const make = () => {
+      const m = sn.sequential([sn.layers.dense({ inputShape: [steps, features], units: classes, activation: 'softmax' })], { seed: 8 });
+      m.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.05 }), loss: 'sparseCategoricalCrossentropy', metrics: ['acc'] });
+      return m;
+    };
+    const a = make();
+    const h = await a.fit({ data: x, shape: [rows, steps, features] }, { data: labels, shape: [rows, steps] }, { epochs: 30, batchSize: 8, shuffle: false });
+    expect(h.history.loss.at(-1)!).toBeLessThan(h.history.loss[0] * 0.6);
+    expect(h.history.acc!.at(-1)!).toBeGreaterThan(0.8);
+    const b = make();
+    const batches = Array.from({ length: rows / 8 }, (_, k) => ({
+      xs: { data: x.slice(k * 8 * steps * features, (k + 1) * 8 * steps * features), shape: [8, steps, features] },
+      ys: { data: labels.slice(k * 8 * steps, (k + 1) * 8 * steps), shape: [8, steps] },
+    }));
+    const hb = await b.fitDataset(batches, { epochs: 30 });
+    expect(b.getWeights().map((w) => Array.from(w))).toEqual(a.getWeights().map((w) => Array.from(w)));
+    expect(hb.history.loss).toEqual(h.history.loss);
+    const bad = labels.slice(0, 2 * steps);
+    bad[4] = classes;
+    const xs2 = { data: x.slice(0, 2 * steps * features), shape: [2, steps, features] };
+    await expect(a.fit(xs2, { data: bad, shape: [2, steps] })).rejects.toThrow(`y row 1, position 1 is ${classes}: not a class index in [0, ${classes})`);
+    await expect(b.fitDataset([{ xs: xs2, ys: { data: bad, shape: [2, steps] } }])).rejects.toThrow(`dataset epoch 0, batch 0: ys row 1, position 1 is ${classes}`);
+    await expect(a.fit(xs2, { data: labels.slice(0, 2), shape: [2, 1] })).rejects.toThrow(/y has shape \[2, 1\]: expected 3 values per row/);
+    await expect(a.fit(xs2, { data: labels.slice(0, 2 * steps), shape: [2, steps] }, { classWeight: { 0: 1, 1: 1, 2: 1, 3: 1 } })).rejects.toThrow(/classWeight needs one class per row, but the outputs hold 3 positions of 5 classes each/);
+    const c = sn.sequential([sn.layers.dense({ inputShape: [steps, features], units: classes, activation: 'softmax' })], { seed: 8 });
+    c.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const notOneHot = new Float32Array(2 * steps * classes);
+    for (let i = 0; i < 2 * steps; i++) notOneHot[i * classes] = 1;
+    notOneHot[5 * classes + 1] = 1;
+    await expect(c.fit(xs2, { data: notOneHot, shape: [2, steps, classes] })).rejects.toThrow(/y row 1, position 2 is not one-hot .* over the last axis/);
+    [a, b, c].forEach((m) => m.dispose());
+  });
+});
+
 describe('halfSquaredError, the tutorials\' cost', () => {
   it('is 1/2 sum over outputs per sample, gradient (p - t) / batch; meanSquaredError is Keras\'s (no 1/2)', () => {
     const p = sn.tensor([[3, 1, 0], [0, 0, 2]]);

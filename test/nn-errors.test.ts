@@ -72,7 +72,7 @@ describe('configuration errors name the valid choices', () => {
     const m = sn.sequential([sn.layers.dense({ inputShape: [2], units: 1 })], { seed: 1 });
     expect(() => m.compile({ optimizer: 'sgd', loss: 'logcosh' as never })).toThrow(/unknown loss 'logcosh'; valid: meanSquaredError, meanAbsoluteError, huber, hinge, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy, halfSquaredError, halfMeanSquaredError \(or mse, /);
     expect(() => m.compile({ optimizer: 'nadam' as never, loss: 'meanSquaredError' })).toThrow(/unknown optimizer 'nadam'; valid: sgd, adam, adamw, rmsprop, adagrad/);
-    expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['auc'] })).toThrow(/unknown metric 'auc'; valid: accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, topKCategoricalAccuracy, mse, mae, meanSquaredError, meanAbsoluteError, precision, recall/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredError', metrics: ['auc'] })).toThrow(/unknown metric 'auc'; valid: accuracy, acc, crossentropy, ce, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy, topKCategoricalAccuracy, mse, mae, MSE, MAE, meanSquaredError, meanAbsoluteError, precision, recall, binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy/);
     expect(() => sn.layers.dense({ units: 2, kernelInitializer: 'orthogonal' })).toThrow(/unknown .*kernelInitializer 'orthogonal'; valid: zeros, ones, randomNormal, randomUniform, glorotUniform, glorotNormal, heNormal, heUniform/);
     expect(() => m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' })).toThrow(/sparseCategoricalCrossentropy needs a softmax output layer/);
     m.dispose();

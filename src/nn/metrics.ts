@@ -163,10 +163,10 @@ function readsValues(kind: MetricKind, logits: 'sigmoid' | 'softmax' | null): bo
 }
 
 /** The loss computation of a cross-entropy metric: on the logits when the outputs hold that function's, else on the predictions. */
-function metricLoss(kind: MetricKind, logits: 'sigmoid' | 'softmax' | null): LossSetting | null {
+function metricLoss(kind: MetricKind, logits: 'sigmoid' | 'softmax' | null, classes: number): LossSetting | null {
   if (kind !== 'binaryCrossentropy' && kind !== 'categoricalCrossentropy' && kind !== 'sparseCategoricalCrossentropy') return null;
   const onLogits = kind === 'binaryCrossentropy' ? logits === 'sigmoid' : logits === 'softmax';
-  return { loss: kind, delta: 1, logits: onLogits };
+  return { loss: kind, delta: 1, logits: onLogits, classes };
 }
 
 /** The running numerators and denominators of a pass's metrics; every buffer planned in the constructor. */
@@ -189,7 +189,7 @@ export class MetricTotals {
     // The fused loss leaves logits in the outputs; with fromLogits they are the model's predictions.
     const needed = objective.fused && objective.metrics.some((m) => readsValues(m.kind, logits));
     this.#probabilities = needed ? ws.elements(capacityRows * cols) : 0;
-    this.#losses = objective.metrics.map((m) => metricLoss(m.kind, logits));
+    this.#losses = objective.metrics.map((m) => metricLoss(m.kind, logits, objective.classes));
   }
 
   reset(): void {
@@ -204,10 +204,13 @@ export class MetricTotals {
     if (list.length === 0) return;
     const cols = this.#cols;
     const n = rows * cols;
+    // Outputs of [steps, classes]: the argmax metrics count each position (Keras: over the last axis).
+    const classes = o.classes;
+    const positions = rows * (cols / classes);
     let values = out;
     if (this.#probabilities !== 0) {
       values = this.#probabilities;
-      if (o.outputActivation === 'softmax') kernels.softmaxRows(out, values, rows, cols);
+      if (o.outputActivation === 'softmax') kernels.softmaxRows(out, values, positions, classes);
       else kernels.actForward(SIGMOID_CODE, out, values, n, 0);
     }
     // On a fused sigmoid's logits, probability > 0.5 is logit > 0.
@@ -221,16 +224,16 @@ export class MetricTotals {
           denominator = n;
           break;
         case 'categoricalAccuracy':
-          numerator = kernels.countCorrect(out, targets, rows, cols);
-          denominator = rows;
+          numerator = kernels.countCorrect(out, targets, positions, classes);
+          denominator = positions;
           break;
         case 'sparseCategoricalAccuracy':
-          numerator = kernels.countCorrectSparse(out, targets, rows, cols);
-          denominator = rows;
+          numerator = kernels.countCorrectSparse(out, targets, positions, classes);
+          denominator = positions;
           break;
         case 'topKCategoricalAccuracy':
-          numerator = kernels.countInTopK(out, targets, rows, cols, list[i].k, o.sparse);
-          denominator = rows;
+          numerator = kernels.countInTopK(out, targets, positions, classes, list[i].k, o.sparse);
+          denominator = positions;
           break;
         case 'meanSquaredError':
           numerator = kernels.squaredError(values, targets, n, 0, 0);

@@ -15,6 +15,21 @@ export interface Objective extends LossSetting {
   readonly reduction: Reduction;
   /** The last layer's activation name ('linear' when it has none). */
   readonly outputActivation: string;
+  /** The output's last axis (read when the model is built): the classes of each softmax position. */
+  readonly classes: number;
+}
+
+/**
+ * Softmax positions per sample for the categorical losses and metrics: [steps, classes] outputs are `steps`
+ * distributions (Keras's mean over the leading axes); 1 for rank-1 outputs and for the other losses' targets.
+ */
+export function positionsOf(objective: Objective, outCols: number): number {
+  return objective.loss === 'categoricalCrossentropy' || objective.sparse ? outCols / objective.classes : 1;
+}
+
+/** Target values per sample: a class index per position for the sparse loss, else one per output. */
+export function targetColsOf(objective: Objective, outCols: number): number {
+  return objective.sparse ? outCols / objective.classes : outCols;
 }
 
 export function makeObjective(lossObject: Loss, last: Layer, metricSpecs: readonly unknown[], reduction: Reduction): Objective {
@@ -44,5 +59,11 @@ export function makeObjective(lossObject: Loss, last: Layer, metricSpecs: readon
     if (names.has(m.name)) throw new TypeError(`compile: metric '${m.name}' is listed twice`);
     names.add(m.name);
   }
-  return { loss, delta: lossObject.delta, logits: fused || lossObject.fromLogits, lossObject, fused, sparse, metrics, reduction, outputActivation: act };
+  return {
+    loss, delta: lossObject.delta, logits: fused || lossObject.fromLogits, lossObject, fused, sparse, metrics, reduction, outputActivation: act,
+    get classes(): number {
+      const shape = last.outputShape;
+      return shape[shape.length - 1];
+    },
+  };
 }

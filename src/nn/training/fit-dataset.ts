@@ -8,12 +8,12 @@ import { copyBytes, gemmSplits, heapF32, heapI32, kernels, startWorkers } from '
 import type { Workspace } from '../../workspace.js';
 import { checkInteger, checkOptions, shapeText } from '../config.js';
 import { checkDistributions, checkUnitInterval, type Matrix } from '../data.js';
-import { type Objective } from '../objective.js';
+import { targetColsOf, type Objective } from '../objective.js';
 import type { Sequential } from '../sequential.js';
 import { call, checkCallbacks, EventLoopTurns, newHistory, progressFor, recordEpoch, trainStep, type EpochLogs, type FitCallbacks, type History } from './fit.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
 import { Callback } from './callbacks.js';
-import { applyClassWeight, checkClassWeight, type ClassWeight } from './sample-weights.js';
+import { applyClassWeight, checkClassWeight, checkOnePosition, type ClassWeight } from './sample-weights.js';
 import { TrainStep } from './step.js';
 import { Plan } from '../plan.js';
 import { MetricTotals } from '../metrics.js';
@@ -169,14 +169,14 @@ class BatchBuffers {
     this.#model = model;
     this.#objective = objective;
     this.#inCols = model.inputUnits;
-    this.#yCols = objective.sparse ? 1 : model.outputUnits;
+    this.#yCols = targetColsOf(objective, model.outputUnits);
     this.x = new Tensor([capacity, ...model.layers[0].inputShape]);
     owned.push(this.x);
     this.y = new Tensor([capacity, this.#yCols]);
     owned.push(this.y);
     this.x.data.fill(0);
     this.y.data.fill(0);
-    this.labels = objective.sparse ? ws.elements(capacity) : 0;
+    this.labels = objective.sparse ? ws.elements(capacity * this.#yCols) : 0;
   }
 
   #tooLarge(where: string, rows: number | string): RangeError {
@@ -217,17 +217,20 @@ class BatchBuffers {
     const objective = this.#objective;
     if (objective.sparse) {
       const d = this.y.data;
-      const classes = this.#model.outputUnits;
+      const classes = objective.classes;
+      const per = this.#yCols;
       const labels = heapI32();
-      for (let r = 0; r < rows; r++) {
-        if (!Number.isInteger(d[r]) || d[r] < 0 || d[r] >= classes) throw new RangeError(`${where}: ys row ${r} is ${d[r]}: not a class index in [0, ${classes})`);
-        labels[(this.labels >>> 2) + r] = d[r];
+      for (let i = 0; i < rows * per; i++) {
+        if (!Number.isInteger(d[i]) || d[i] < 0 || d[i] >= classes) {
+          throw new RangeError(`${where}: ys row ${Math.floor(i / per)}${per === 1 ? '' : `, position ${i % per}`} is ${d[i]}: not a class index in [0, ${classes})`);
+        }
+        labels[(this.labels >>> 2) + i] = d[i];
       }
       return rows;
     }
     const bad = kernels.firstNonFinite(this.y.ptr, rows * this.#yCols);
     if (bad >= 0) throw new RangeError(`${where}: ys row ${Math.floor(bad / this.#yCols)}, column ${bad % this.#yCols} is ${this.y.data[bad]}: data must be finite`);
-    if (objective.loss === 'categoricalCrossentropy') checkDistributions(m, `${where}: ys`);
+    if (objective.loss === 'categoricalCrossentropy') checkDistributions(m, `${where}: ys`, objective.classes);
     if (objective.loss === 'binaryCrossentropy') checkUnitInterval(m, `${where}: ys`);
     return rows;
   }
@@ -345,6 +348,7 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
   if (first === null) throw new RangeError('fitDataset: the dataset yielded no batches');
   const capacity = firstBatchRows(first, model, `dataset epoch ${s.initialEpoch}, batch 0`);
   const classWeight = opts.classWeight === undefined ? null : checkClassWeight(opts.classWeight, model.outputUnits);
+  if (classWeight !== null) checkOnePosition(objective, model.outputUnits);
   model.lockFor('fitDataset');
   optimizer.lock();
   try {

@@ -8,7 +8,7 @@ import { fromPairs, isPairList, type DataLike } from '../data.js';
 import { metricKey, MetricTotals, tfjsMetricAliases } from '../metrics.js';
 import { Random, randomSeed } from '../random.js';
 import type { Sequential } from '../sequential.js';
-import type { Objective } from '../objective.js';
+import { targetColsOf, type Objective } from '../objective.js';
 import { Callback, defineAliases, HOOKS, logsPrototype, runAliases, type BatchLogs, type EpochLogs, type FitCallbacks, type History } from './callbacks.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
 import { Progress, type ProgressOutput } from './progress.js';
@@ -196,7 +196,7 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
         const all = prepare(model, x, y, '', objective, ws, owned, true);
         let train = all;
         let val = opts.validationData === undefined ? null : prepare(model, opts.validationData[0], opts.validationData[1], 'validation ', objective, ws, owned);
-        if (settings.validationSplit > 0) [train, val] = splitRows(all, settings.validationSplit, objective.sparse ? 1 : model.outputUnits);
+        if (settings.validationSplit > 0) [train, val] = splitRows(all, settings.validationSplit, targetColsOf(objective, model.outputUnits));
         const weights = sampleWeightBlock(opts.sampleWeight, opts.classWeight, all, train.rows, objective, model.outputUnits, ws, owned);
         optimizer.rateAt(settings.initialEpoch); // a schedule's first value is checked before anything changes
         return epochLoop(model, train, val, settings, ws, weights);

@@ -7,7 +7,7 @@ import type { Workspace } from '../../workspace.js';
 import { isPlainObject } from '../config.js';
 import { toMatrix } from '../data.js';
 import { lossRows } from '../losses.js';
-import type { Objective } from '../objective.js';
+import { positionsOf, targetColsOf, type Objective } from '../objective.js';
 import type { Tensor } from '../../tensor.js';
 import type { Prepared } from './passes.js';
 
@@ -37,6 +37,7 @@ export function sampleWeightBlock(
       f[base + r] = w;
     }
   }
+  if (classWeight !== undefined) checkOnePosition(objective, outCols);
   if (classWeight !== undefined) applyClassWeight(checkClassWeight(classWeight, outCols), data.targets, rows, objective, outCols, ptr, 'y');
   return ptr;
 }
@@ -53,6 +54,14 @@ export function applyClassWeight(weights: ReadonlyMap<number, number>, targets: 
     const w = weights.get(c);
     if (w === undefined) throw new RangeError(`classWeight has no weight for class ${c} (${what} row ${r}); give a weight for every class in the data (${[...weights.keys()].join(', ')} given)`);
     heapF32()[base + r] *= w;
+  }
+}
+
+/** classWeight reads one class per row: not defined for outputs of several softmax positions (nor in Keras). */
+export function checkOnePosition(objective: Objective, outCols: number): void {
+  const positions = positionsOf(objective, outCols);
+  if (positions > 1) {
+    throw new RangeError(`classWeight needs one class per row, but the outputs hold ${positions} positions of ${objective.classes} classes each; weight the rows with sampleWeight instead`);
   }
 }
 
@@ -93,7 +102,7 @@ function rowClass(targetPtr: number, objective: Objective, outCols: number): (ro
  * the gradient of sum_r w_r L_r / rows (reduction 'mean') or of the sum. One loss call per row gives each L_r.
  */
 export function weightedLossRows(objective: Objective, out: number, targets: number, rows: number, cols: number, grad: number, weights: number): number {
-  const targetBytes = (objective.sparse ? 1 : cols) * 4;
+  const targetBytes = targetColsOf(objective, cols) * 4;
   const f = heapF32();
   let sum = 0;
   for (let r = 0; r < rows; r++) {
