@@ -457,6 +457,12 @@ describe('metrics vs TensorFlow.js', () => {
     expect(seen).toEqual(h.history.valAccuracy!.flatMap((a, i) => [a, h.history.valCrossentropy![i], h.history.valMSE![i]]));
     // The cross-entropy metric of the loss's kind is the loss itself (no penalties here).
     expect(h.history.valCrossentropy![2]).toBeCloseTo(h.history.valLoss![2], 6);
+    // evaluate and evaluateDataset answer to acc and ce as well (non-enumerable, as in the history).
+    const r = m.evaluate(x, y);
+    expect(Object.keys(r)).toEqual(['loss', 'accuracy', 'crossentropy', 'MSE']);
+    expect([r.acc, r.ce]).toEqual([r.accuracy, r.crossentropy]);
+    const d = await m.evaluateDataset([{ xs: x, ys: y }]);
+    expect([d.acc, d.ce]).toEqual([r.accuracy, r.crossentropy]);
     m.dispose();
   });
 

@@ -12,11 +12,11 @@ import { targetColsOf, type Objective } from '../objective.js';
 import type { Sequential } from '../sequential.js';
 import { call, checkCallbacks, EventLoopTurns, newHistory, progressFor, recordEpoch, trainStep, type EpochLogs, type FitCallbacks, type History } from './fit.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
-import { Callback } from './callbacks.js';
+import { Callback, defineAliases } from './callbacks.js';
 import { applyClassWeight, checkClassWeight, checkOnePosition, type ClassWeight } from './sample-weights.js';
 import { TrainStep } from './step.js';
 import { Plan } from '../plan.js';
-import { MetricTotals } from '../metrics.js';
+import { MetricTotals, tfjsMetricAliases } from '../metrics.js';
 
 /** One batch: `xs` samples and `ys` targets, each a Tensor, a typed or plain array (flat or nested). */
 export interface DatasetBatch {
@@ -303,6 +303,7 @@ export async function evaluateDatasetModel(model: Sequential, dataset: BatchData
     const r = await evaluateBatches(plan, buffers, objective, dataset, limit, 'dataset', totals, first, it);
     const result: { loss: number; [metric: string]: number } = { loss: r.lossSum / r.rows + applyPenalties(penalizedWeights(model), false) };
     totals.report(result, false);
+    defineAliases(result, tfjsMetricAliases(objective.metrics, false), false);
     return result;
   });
 }

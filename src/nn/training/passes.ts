@@ -7,7 +7,8 @@ import { Workspace } from '../../workspace.js';
 import { checkInteger, checkOptions, shapeText } from '../config.js';
 import { checkDistributions, checkFinite, checkUnitInterval, labelIndices, sparseTargets, toMatrix, type DataLike, type Matrix } from '../data.js';
 import { lossRows } from '../losses.js';
-import { MetricTotals } from '../metrics.js';
+import { MetricTotals, tfjsMetricAliases } from '../metrics.js';
+import { defineAliases } from './callbacks.js';
 import { targetColsOf, type Objective } from '../objective.js';
 import { Plan } from '../plan.js';
 import type { Sequential } from '../sequential.js';
@@ -150,6 +151,7 @@ export function evaluateModel(model: Sequential, x: DataLike, y: DataLike, optio
     const lossSum = plan.evaluate(objective, data.x.tensor.ptr, data.targets, data.rows, totals);
     const result = { loss: lossSum / data.rows + applyPenalties(penalizedWeights(model), false) } as EvaluateResult;
     totals.report(result, false);
+    defineAliases(result, tfjsMetricAliases(objective.metrics, false), false);
     return result;
   });
 }
