@@ -10,7 +10,7 @@ export { expElementwise, logElementwise } from './math';
 export { gemm, gemmPackBytes, gemmRowGranule, gemmPanelWidth } from './gemm';
 export { softmaxRows, logSoftmaxRows, softmaxBackwardRows } from './softmax';
 export { softmaxCrossEntropy, sparseSoftmaxCrossEntropy, crossEntropy, squaredError, absoluteError, huberLoss, hingeLoss, binaryCrossEntropyLogits, binaryCrossEntropy } from './losses';
-export { colSums, rowArgmax, countCorrect, countCorrectSparse, countCorrectBinary, countInTopK, countAbove, countTruePositives, firstNonFinite, sumAxis, argmaxAxis, dot } from './reduce';
+export { colSums, rowArgmax, countCorrect, countCorrectSparse, countCorrectBinary, countInTopK, countAbove, countTruePositives, absolutePercentageErrorSum, cosineProximitySum, firstNonFinite, sumAxis, argmaxAxis, dot } from './reduce';
 export { binaryOp } from './binary';
 export { unaryOp } from './unary';
 export { transpose } from './transpose';

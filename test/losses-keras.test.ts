@@ -409,6 +409,7 @@ describe('metrics vs TensorFlow.js', () => {
       ['sparseCategoricalCrossentropy', 4, yIdx, 'softmax', ['accuracy', 'crossentropy']],
       ['binaryCrossentropy', 1, yBin, 'sigmoid', ['acc', 'ce', 'MAE', 'binaryAccuracy']],
       ['meanSquaredError', 4, yDense, 'softmax', ['acc', 'ce', 'categoricalCrossentropy']],
+      ['meanSquaredError', 4, yDense, 'linear', ['mape', 'MAPE', 'cosine', 'MSE']],
     ];
     for (const [loss, units, y, activation, metrics] of cases) {
       // The same weights in both: tfjs's model is built, then simdnet's takes its weights.
@@ -435,10 +436,32 @@ describe('metrics vs TensorFlow.js', () => {
     }
   });
 
+  it('meanAbsolutePercentageError and cosineProximity against tf.metrics, rows and positions', () => {
+    for (const shape of [[rows, cols], [5, 3, 4]]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const pred = randomValues(n, -2, 2, 51);
+      const target = randomValues(n, -2, 2, 52);
+      target[3] = 0; // MAPE's eps floor
+      const m = sn.sequential([sn.layers.dense({ inputShape: shape.slice(1), units: shape[shape.length - 1], activation: 'linear', useBias: false })]);
+      m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mape', 'cosine'] });
+      // An identity map over the last axis, so the metrics read `pred` itself.
+      const k = shape[shape.length - 1];
+      m.setWeights([Array.from({ length: k * k }, (_, i) => (i % (k + 1) === 0 ? 1 : 0))]);
+      const r = m.evaluate({ data: pred, shape }, { data: target, shape }, { batchSize: 2 });
+      const want = tf.tidy(() => [
+        tf.metrics.meanAbsolutePercentageError(tf.tensor(target, shape), tf.tensor(pred, shape)).mean().dataSync()[0],
+        tf.metrics.cosineProximity(tf.tensor(target, shape), tf.tensor(pred, shape)).mean().dataSync()[0],
+      ]);
+      expect(rel(r.mape, want[0]), `mape ${r.mape} vs tfjs ${want[0]}`).toBeLessThanOrEqual(1e-6);
+      expect(rel(r.cosine, want[1]), `cosine ${r.cosine} vs tfjs ${want[1]}`).toBeLessThanOrEqual(1e-6);
+      m.dispose();
+    }
+  });
+
   it("'acc' and 'accuracy' are one metric (reported as accuracy, read as acc / val_acc); monitors take tfjs's names", async () => {
     const m = sn.sequential([sn.layers.dense({ inputShape: [2], units: 3, activation: 'softmax' })], { seed: 2 });
     expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc', 'accuracy'] })).toThrow(/metric 'accuracy' is listed twice/);
-    expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['cosine'] })).toThrow(/unknown metric 'cosine'; valid: accuracy, acc, crossentropy, ce/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['auc'] })).toThrow(/unknown metric 'auc'; valid: accuracy, acc, crossentropy, ce/);
     expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparseCategoricalCrossentropy'] })).toThrow(/needs class-index targets/);
     m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc', 'ce', 'MSE'] });
     const x = [[0, 1], [1, 0], [1, 1], [0, 0]];
@@ -525,7 +548,7 @@ describe('metric kernels vs float64 references on awkward shapes', () => {
     }
     return hits;
   }
-  it('countInTopK (dense and sparse targets), countAbove, countTruePositives', async () => {
+  it('countInTopK (dense and sparse targets), countAbove, countTruePositives, absolutePercentageErrorSum, cosineProximitySum', async () => {
     const { kernels } = await import('../dist/backend/wasm.js');
     const { allocate, heapI32, release } = await import('../dist/backend/allocator.js');
     for (const [rows, cols] of SHAPES_K) {
@@ -548,8 +571,28 @@ describe('metric kernels vs float64 references on awkward shapes', () => {
         expect(kernels.countAbove(p.ptr, rows * cols, threshold)).toBe(Array.from(pred).filter((v) => v > threshold).length);
         expect(kernels.countTruePositives(p.ptr, t.ptr, rows * cols, threshold)).toBe(Array.from(pred).filter((v, i) => v > threshold && target[i] > 0.5).length);
       }
+      // absolutePercentageErrorSum and cosineProximitySum against float64 sums.
+      const signed = randomValues(rows * cols, -2, 2, rows + 5 * cols);
+      const s2 = sn.tensor(signed, [rows, cols]);
+      const q = sn.tensor(target, [rows, cols]);
+      let ape = 0;
+      for (let i = 0; i < rows * cols; i++) ape += Math.abs(signed[i] - target[i]) / Math.max(Math.abs(signed[i]), 1e-7);
+      expect(rel(kernels.absolutePercentageErrorSum(q.ptr, s2.ptr, rows * cols, 1e-7), ape)).toBeLessThan(1e-6);
+      let cos = 0;
+      for (let r = 0; r < rows; r++) {
+        let pt = 0;
+        let pp = 0;
+        let tt = 0;
+        for (let j = 0; j < cols; j++) {
+          pt += target[r * cols + j] * signed[r * cols + j];
+          pp += target[r * cols + j] ** 2;
+          tt += signed[r * cols + j] ** 2;
+        }
+        cos -= pt / (Math.sqrt(Math.max(pp, 1e-7)) * Math.sqrt(Math.max(tt, 1e-7)));
+      }
+      expect(Math.abs(kernels.cosineProximitySum(q.ptr, s2.ptr, rows, cols, 1e-7) - cos)).toBeLessThan(1e-9 * Math.max(1, rows));
       release(li);
-      for (const x of [p, d, t]) x.dispose();
+      for (const x of [p, d, t, s2, q]) x.dispose();
     }
   });
 });

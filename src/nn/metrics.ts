@@ -14,7 +14,7 @@ import { lossRows, type LossSetting } from './losses.js';
 
 export type MetricKind =
   | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy' | 'topKCategoricalAccuracy'
-  | 'meanSquaredError' | 'meanAbsoluteError' | 'precision' | 'recall'
+  | 'meanSquaredError' | 'meanAbsoluteError' | 'meanAbsolutePercentageError' | 'cosineProximity' | 'precision' | 'recall'
   | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
 
 /** A metric with its options (what `sn.metrics.<name>()` returns and compile takes). */
@@ -33,8 +33,8 @@ export interface Metric {
  */
 export const METRIC_NAMES = [
   'accuracy', 'acc', 'crossentropy', 'ce', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'topKCategoricalAccuracy',
-  'mse', 'mae', 'MSE', 'MAE', 'meanSquaredError', 'meanAbsoluteError', 'precision', 'recall',
-  'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy',
+  'mse', 'mae', 'MSE', 'MAE', 'meanSquaredError', 'meanAbsoluteError', 'mape', 'MAPE', 'meanAbsolutePercentageError',
+  'cosine', 'cosineProximity', 'precision', 'recall', 'binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -42,6 +42,8 @@ const KIND_OF: Readonly<Record<string, MetricKind>> = {
   binaryAccuracy: 'binaryAccuracy', categoricalAccuracy: 'categoricalAccuracy', sparseCategoricalAccuracy: 'sparseCategoricalAccuracy',
   topKCategoricalAccuracy: 'topKCategoricalAccuracy', mse: 'meanSquaredError', MSE: 'meanSquaredError', meanSquaredError: 'meanSquaredError',
   mae: 'meanAbsoluteError', MAE: 'meanAbsoluteError', meanAbsoluteError: 'meanAbsoluteError', precision: 'precision', recall: 'recall',
+  mape: 'meanAbsolutePercentageError', MAPE: 'meanAbsolutePercentageError', meanAbsolutePercentageError: 'meanAbsolutePercentageError',
+  cosine: 'cosineProximity', cosineProximity: 'cosineProximity',
   binaryCrossentropy: 'binaryCrossentropy', categoricalCrossentropy: 'categoricalCrossentropy', sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
 };
 
@@ -53,6 +55,8 @@ const FAMILY_OF: Readonly<Record<string, LossFamily>> = { accuracy: 'accuracy', 
 const TFJS_NAME: Readonly<Record<string, string>> = { accuracy: 'acc', crossentropy: 'ce' };
 
 const DEFAULT_K = 5;
+/** tfjs's epsilon() in MAPE's denominator and cosine's norms. */
+const METRIC_EPSILON = 1e-7;
 
 function metric(name: string, kind: MetricKind, k = DEFAULT_K): Metric {
   return { name, kind, k };
@@ -74,6 +78,8 @@ export const metrics = {
   mae: (): Metric => metric('mae', 'meanAbsoluteError'),
   meanSquaredError: (): Metric => metric('meanSquaredError', 'meanSquaredError'),
   meanAbsoluteError: (): Metric => metric('meanAbsoluteError', 'meanAbsoluteError'),
+  meanAbsolutePercentageError: (): Metric => metric('meanAbsolutePercentageError', 'meanAbsolutePercentageError'),
+  cosineProximity: (): Metric => metric('cosineProximity', 'cosineProximity'),
   precision: (): Metric => metric('precision', 'precision'),
   recall: (): Metric => metric('recall', 'recall'),
 };
@@ -155,7 +161,7 @@ function logitsOf(o: Objective): 'sigmoid' | 'softmax' | null {
 /** A metric that needs the predictions where the outputs hold logits of another function (or reads values, not only their order). */
 function readsValues(kind: MetricKind, logits: 'sigmoid' | 'softmax' | null): boolean {
   if (logits === null) return false;
-  if (kind === 'meanSquaredError' || kind === 'meanAbsoluteError') return true;
+  if (kind === 'meanSquaredError' || kind === 'meanAbsoluteError' || kind === 'meanAbsolutePercentageError' || kind === 'cosineProximity') return true;
   if (kind === 'binaryCrossentropy') return logits !== 'sigmoid';
   if (kind === 'categoricalCrossentropy') return logits !== 'softmax';
   // Thresholds at 0.5: on a fused sigmoid's logits that is logit > 0; a softmax needs its probabilities.
@@ -242,6 +248,15 @@ export class MetricTotals {
         case 'meanAbsoluteError':
           numerator = kernels.absoluteError(values, targets, n, 0, 0);
           denominator = n;
+          break;
+        case 'meanAbsolutePercentageError':
+          numerator = 100 * kernels.absolutePercentageErrorSum(values, targets, n, METRIC_EPSILON);
+          denominator = n;
+          break;
+        case 'cosineProximity':
+          // Over the last axis (each position of [steps, classes] outputs), as tfjs.
+          numerator = kernels.cosineProximitySum(values, targets, positions, classes, METRIC_EPSILON);
+          denominator = positions;
           break;
         case 'precision':
           numerator = kernels.countTruePositives(values, targets, n, threshold);
