@@ -202,6 +202,29 @@ describe("fitDataset's initialEpoch, classWeight, batchesPerEpoch and validation
     m.dispose();
   });
 
+  it('validationBatchSize chunks validationData [x, y]; a validation dataset with larger batches than training gets totals of its size', async () => {
+    const m = model();
+    m.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.02 }), loss: 'categoricalCrossentropy', metrics: ['accuracy', 'mse'] });
+    const h1 = await m.fitDataset(inOrder(), { epochs: 1, validationData: [x, y] });
+    const m2 = model();
+    m2.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.02 }), loss: 'categoricalCrossentropy', metrics: ['accuracy', 'mse'] });
+    const h2 = await m2.fitDataset(inOrder(), { epochs: 1, validationData: [x, y], validationBatchSize: 7 });
+    expect(Math.abs(h2.history.valLoss![0] - h1.history.valLoss![0])).toBeLessThan(1e-6);
+    expect(h2.history.valAccuracy).toEqual(h1.history.valAccuracy);
+    expect(Math.abs(h2.history.valMse![0] - h1.history.valMse![0])).toBeLessThan(1e-7);
+    await expect(m2.fitDataset(inOrder(), { epochs: 1, validationData: { [Symbol.iterator]: () => inOrder()[Symbol.iterator]() }, validationBatchSize: 7 })).rejects.toThrow(/validationBatchSize applies to validationData \[x, y\]/);
+    await expect(m2.fitDataset(inOrder(), { epochs: 1, validationData: [x, y], validationBatchSize: 0 })).rejects.toThrow(/validationBatchSize must be an integer >= 1/);
+    // Validation batches of 50 rows after training batches of 16: the mse metric reads softmax probabilities
+    // of a whole validation batch, so its totals are sized for 50 rows.
+    const big = [{ xs: x.slice(0, 50), ys: y.slice(0, 50) }, { xs: x.slice(50), ys: y.slice(50) }];
+    const h3 = await m2.fitDataset(inOrder(), { epochs: 2, validationData: { [Symbol.iterator]: () => big[Symbol.iterator]() } });
+    const e = m2.evaluate(x, y);
+    expect(Math.abs(h3.history.valMse!.at(-1)! - e.mse)).toBeLessThan(1e-7);
+    expect(Math.abs(h3.history.valLoss!.at(-1)! - e.loss)).toBeLessThan(1e-6);
+    m.dispose();
+    m2.dispose();
+  });
+
   it('built-in callbacks work with fitDataset; bad options are errors before any update', async () => {
     const m = model();
     const w0 = weightsOf(m);

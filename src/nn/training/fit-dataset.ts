@@ -52,6 +52,8 @@ export interface FitDatasetOptions {
   validationData?: BatchDataset | [unknown, unknown];
   /** With a validation dataset: read at most this many of its batches (default: all). */
   validationBatches?: number;
+  /** With validationData [x, y]: rows per forward pass (default: the first training batch's rows). */
+  validationBatchSize?: number;
   callbacks?: FitCallbacks | FitCallbacks[];
   /** 0 silent (default), 1 one line per epoch on the console. */
   verbose?: 0 | 1;
@@ -59,7 +61,7 @@ export interface FitDatasetOptions {
   onNonFinite?: 'stop' | 'continue';
 }
 
-const FIT_DATASET_KEYS = ['epochs', 'initialEpoch', 'classWeight', 'batchesPerEpoch', 'validationData', 'validationBatches', 'callbacks', 'verbose', 'onNonFinite'];
+const FIT_DATASET_KEYS = ['epochs', 'initialEpoch', 'classWeight', 'batchesPerEpoch', 'validationData', 'validationBatches', 'validationBatchSize', 'callbacks', 'verbose', 'onNonFinite'];
 
 export interface EvaluateDatasetOptions {
   /** Read at most this many batches (default: all). */
@@ -343,6 +345,10 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
   if (val !== undefined && !valIsDataset && (!Array.isArray(val) || val.length !== 2)) {
     throw new TypeError('fitDataset: validationData must be a dataset of { xs, ys } batches or [x, y]');
   }
+  const valBatchSize = opts.validationBatchSize === undefined ? null : checkInteger(opts.validationBatchSize, 'fitDataset: validationBatchSize', 1);
+  if (valBatchSize !== null && (val === undefined || valIsDataset)) {
+    throw new TypeError('fitDataset: validationBatchSize applies to validationData [x, y]; a validation dataset comes in its own batches (limit them with validationBatches)');
+  }
   const { optimizer, objective } = model.requireCompiled('fitDataset');
   let it = await iterate(dataset, 'fitDataset: dataset');
   const first = await nextBatch(it, 'dataset');
@@ -369,20 +375,29 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
       for (const c of s.callbacks) if (c instanceof Callback) c.attach({ model, epochs: s.epochs, logKeys: Object.keys(history.history) });
       const progress = progressFor(s.verbose);
       model.stopTraining = false;
-      const valTotals = val === undefined ? null : new MetricTotals(objective, model.outputUnits, capacity, ws);
       const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd) };
-      // A validation dataset's buffers: the training ones, or planned once at its first batch if that is larger.
-      let valSet: { plan: Plan; buffers: BatchBuffers } | null = null;
-      const validateOn = async (totals: MetricTotals): Promise<{ lossSum: number; rows: number }> => {
+      // Validation's plan, buffers and metric totals, sized for its batches: the training ones, or planned once
+      // for validationBatchSize ([x, y]) or at a validation dataset's first batch when that is larger.
+      type ValidationSet = { plan: Plan; buffers: BatchBuffers; totals: MetricTotals };
+      const validationSet = (plan: Plan, batchBuffers: BatchBuffers): ValidationSet => ({ plan, buffers: batchBuffers, totals: new MetricTotals(objective, model.outputUnits, plan.capacity, ws) });
+      let valSet: ValidationSet | null = valData === null
+        ? null
+        : validationSet(valBatchSize === null ? step.plan : new Plan(model.layers, Math.min(valBatchSize, valData.rows), false, ws), buffers);
+      const validate = async (): Promise<{ lossSum: number; rows: number; totals: MetricTotals }> => {
+        if (valData !== null) {
+          valSet!.totals.reset();
+          return { lossSum: valSet!.plan.evaluate(objective, valData.x.tensor.ptr, valData.targets, valData.rows, valSet!.totals), rows: valData.rows, totals: valSet!.totals };
+        }
         const what = 'validation dataset';
         const vit = await iterate(val, `fitDataset: ${what}`);
         const vfirst = await nextBatch(vit, what);
         if (vfirst === null) throw new RangeError(`fitDataset: the ${what} yielded no batches`);
         if (valSet === null) {
           const rows = firstBatchRows(vfirst, model, `${what} batch 0`);
-          valSet = rows <= capacity ? { plan: step.plan, buffers } : { plan: new Plan(model.layers, rows, false, ws), buffers: new BatchBuffers(model, objective, rows, ws, owned) };
+          valSet = rows <= capacity ? validationSet(step.plan, buffers) : validationSet(new Plan(model.layers, rows, false, ws), new BatchBuffers(model, objective, rows, ws, owned));
         }
-        return evaluateBatches(valSet.plan, valSet.buffers, objective, val, s.validationBatches, what, totals, vfirst, vit);
+        valSet.totals.reset();
+        return { ...(await evaluateBatches(valSet.plan, valSet.buffers, objective, val, s.validationBatches, what, valSet.totals, vfirst, vit)), totals: valSet.totals };
       };
       let pending: unknown = first;
       const turns = new EventLoopTurns();
@@ -426,13 +441,10 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
           const seconds = (performance.now() - started) / 1000;
           const logs: EpochLogs = Object.assign(newLogs(), { loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate });
           step.metrics.report(logs, false);
-          if (val !== undefined && valTotals !== null) {
-            valTotals.reset();
-            const r = valData !== null
-              ? { lossSum: step.plan.evaluate(objective, valData.x.tensor.ptr, valData.targets, valData.rows, valTotals), rows: valData.rows }
-              : await validateOn(valTotals);
+          if (val !== undefined) {
+            const r = await validate();
             logs.valLoss = r.lossSum / r.rows + applyPenalties(penalizedWeights(model), false);
-            valTotals.report(logs, true);
+            r.totals.report(logs, true);
           }
           recordEpoch(history, keys, epoch, s.epochs, logs, progress, trainedRows, seconds);
           await call(s.callbacks, 'onEpochEnd', epoch, logs);
