@@ -156,6 +156,31 @@ describe('data.csv: RFC 4180 records and string columns', () => {
     }
   });
 
+  it('delimWhitespace: runs of spaces (and tabs) separate fields, as tfjs.data.csv reads them', async () => {
+    const dir = tmp();
+    const file = join(dir, 'spaces.csv');
+    writeFileSync(file, 'a  b   label\n1  2.5 0\n  3 -4   1  \n\n5 "x y" 2\n');
+    const configs = { b: { dtype: 'string' as const }, label: { isLabel: true } };
+    const want = [
+      { xs: new Float32Array([1]), ys: 0, strings: { b: '2.5' } },
+      { xs: new Float32Array([3]), ys: 1, strings: { b: '-4' } },
+      { xs: new Float32Array([5]), ys: 2, strings: { b: 'x y' } },
+    ];
+    for (const chunkBytes of CHUNKS) {
+      expect(await sn.data.csv(file, { delimWhitespace: true, columnConfigs: configs, ...(chunkBytes === undefined ? {} : { chunkBytes }) }).toArray(), `chunkBytes ${chunkBytes}`).toEqual(want);
+    }
+    // tfjs reads the same but for trailing spaces (an empty last field there): compare on a file without them.
+    const plain = join(dir, 'plain.csv');
+    writeFileSync(plain, 'a  b   label\n1  2.5 0\n  3 -4   1\n5 6 2\n');
+    const theirs = (await tf.data.csv(`file://${plain}`, { delimWhitespace: true, columnConfigs: { label: { isLabel: true } } }).toArray()) as unknown as { xs: Record<string, number>; ys: Record<string, number> }[];
+    const ours = await sn.data.csv(plain, { delimWhitespace: true, label: 'label' }).toArray();
+    expect(ours.map((o) => [...o.xs, o.ys])).toEqual(theirs.map((t) => [t.xs.a, t.xs.b, t.ys.label]));
+    const tabs = join(dir, 'tabs.tsv');
+    writeFileSync(tabs, 'a\tb\r\n1 \t 2\r\n');
+    expect(await sn.data.csv(tabs, { delimWhitespace: true }).toArray()).toEqual([{ xs: new Float32Array([1, 2]) }]);
+    expect(() => sn.data.csv(file, { delimWhitespace: true, delimiter: ' ' })).toThrow(/give delimiter or delimWhitespace, not both/);
+  });
+
   it('reads what tfjs.data.csv reads from the same file: numbers, int32, bool, string columns and labels', async () => {
     const dir = tmp();
     const file = join(dir, 'mixed.csv');

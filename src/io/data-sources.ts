@@ -141,6 +141,8 @@ export interface CsvOptions {
   label?: string;
   /** Field separator, one character (default ','). */
   delimiter?: string;
+  /** Fields separated by runs of spaces and tabs, leading and trailing ones ignored (tfjs's option; not with delimiter). */
+  delimWhitespace?: boolean;
   /** Bytes read per step through one reused buffer (default 65536). */
   chunkBytes?: number;
 }
@@ -164,6 +166,7 @@ const MAX_CSV_RECORD_CHARS = 1 << 24;
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
+const TAB = 9;
 
 /** One record of a CSV file: its fields and the line it starts on (1-based). */
 interface CsvRecord {
@@ -177,9 +180,10 @@ interface CsvRecord {
  * The records of a CSV file (RFC 4180), read in chunks of `chunkBytes` through one buffer: fields in double
  * quotes may hold the delimiter, newlines (CRLF or LF, kept as written) and doubled quotes ("" for "), and a
  * quoted field, a CRLF or a UTF-8 character may span chunks. Records end at LF or CRLF; a leading BOM is
- * dropped; the last record needs no newline.
+ * dropped; the last record needs no newline. With `collapse` (delimWhitespace), runs of spaces and tabs
+ * separate the fields, and leading or trailing ones are no fields.
  */
-async function* csvRecords(file: string, delimiter: string, chunkBytes: number): AsyncGenerator<CsvRecord, void, undefined> {
+async function* csvRecords(file: string, delimiter: string, collapse: boolean, chunkBytes: number): AsyncGenerator<CsvRecord, void, undefined> {
   const { handle } = await openRegularFile(file, file);
   const delim = delimiter.charCodeAt(0);
   try {
@@ -228,13 +232,15 @@ async function* csvRecords(file: string, delimiter: string, chunkBytes: number):
           } else if (c === LF) line++;
           continue;
         }
+        // With delimWhitespace, a run of spaces, tabs (and a CR before the LF) is one delimiter.
+        const sep = c === delim || (collapse && (c === TAB || c === CR));
         if (state === 3) {
           if (c === QUOTE) {
             // A doubled quote: one quote in the field, which goes on.
             field += '"';
             from = i + 1;
             state = 2;
-          } else if (c === delim || c === LF) {
+          } else if (sep || c === LF) {
             endField(field);
             field = '';
             from = i + 1;
@@ -252,14 +258,15 @@ async function* csvRecords(file: string, delimiter: string, chunkBytes: number):
           state = 2;
           quotedField = true;
           from = i + 1;
-        } else if (c === delim) {
-          endField(field + text.slice(from, i));
+        } else if (sep) {
+          if (!(collapse && state === 0)) endField(field + text.slice(from, i));
           field = '';
           from = i + 1;
           state = 0;
           quotedField = false;
         } else if (c === LF) {
-          endField(field + text.slice(from, i));
+          // (With delimWhitespace, whitespace before the line end adds no empty field.)
+          if (!(collapse && state === 0 && fields.length > 0)) endField(field + text.slice(from, i));
           field = '';
           from = i + 1;
           state = 0;
@@ -272,7 +279,7 @@ async function* csvRecords(file: string, delimiter: string, chunkBytes: number):
       if (bytesRead === 0) {
         if (state === 2) throw new RangeError(`${file}:${recordLine}: a quoted field of record starting here is not closed at the end of the file`);
         if (state !== 0 || fields.length > 0 || field !== '') {
-          endField(field);
+          if (!(collapse && state === 0 && fields.length > 0)) endField(field);
           yield endRecord();
         }
         return;
@@ -316,8 +323,11 @@ function numberOf(field: string, dtype: CsvDtype): number | null {
  */
 export function csv(file: string, options?: CsvOptions): Dataset<CsvElement> {
   if (typeof file !== 'string' || file === '') throw new TypeError('data.csv(file): expected a file path');
-  const opts = checkOptions(options, ['hasHeader', 'columnNames', 'columnConfigs', 'configuredColumnsOnly', 'label', 'delimiter', 'chunkBytes'], 'data.csv');
-  const delimiter = opts.delimiter ?? ',';
+  const opts = checkOptions(options, ['hasHeader', 'columnNames', 'columnConfigs', 'configuredColumnsOnly', 'label', 'delimiter', 'delimWhitespace', 'chunkBytes'], 'data.csv');
+  const collapse = opts.delimWhitespace ?? false;
+  if (typeof collapse !== 'boolean') throw new TypeError(`data.csv: delimWhitespace must be true or false, got ${String(collapse)}`);
+  if (collapse && opts.delimiter !== undefined) throw new TypeError('data.csv: give delimiter or delimWhitespace, not both (delimWhitespace splits at runs of spaces and tabs)');
+  const delimiter = collapse ? ' ' : (opts.delimiter ?? ',');
   if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
     throw new TypeError(`data.csv: delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`);
   }
@@ -352,7 +362,7 @@ export function csv(file: string, options?: CsvOptions): Dataset<CsvElement> {
     };
     if (!hasHeader) plan(names!, file);
     let row = 0;
-    for await (const { fields, line, blank } of csvRecords(file, delimiter, chunkBytes)) {
+    for await (const { fields, line, blank } of csvRecords(file, delimiter, collapse, chunkBytes)) {
       if (blank) continue;
       if (headerPending) {
         headerPending = false;
