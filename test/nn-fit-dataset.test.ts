@@ -271,12 +271,18 @@ describe('fitDataset errors', () => {
     const timer = setInterval(() => ticks++, 5);
     const big = { *[Symbol.iterator]() { for (let i = 0; i < 1500; i++) yield { xs: bx, ys: by }; } };
     const started = performance.now();
-    await m.fitDataset(big, { epochs: 1 });
+    let yields = 0;
+    await m.fitDataset(big, { epochs: 1, yieldEvery: 'auto', callbacks: { onYield: () => void yields++ } });
     const ms = performance.now() - started;
     clearInterval(timer);
     // fitDataset yields every ~20 ms: a run this long must have let the 5 ms timer fire.
     expect(ms).toBeGreaterThan(60);
     expect(ticks).toBeGreaterThan(0);
+    // onYield is called at those turns, as in fit.
+    expect(yields).toBeGreaterThan(0);
+    await expect(m.fitDataset(big, { epochs: 1, yieldEvery: 'batch' } as never)).rejects.toThrow(/fitDataset: yieldEvery "batch" is not supported: .*pass 'auto' or leave it out/);
+    await expect(m.fit(bx, by, { yieldEvery: 10 } as never)).rejects.toThrow(/fit: yieldEvery 10 is not supported/);
+    expect((await m.fit(bx, by, { yieldEvery: 'auto' })).epoch).toEqual([0]);
     m.dispose();
   });
 });

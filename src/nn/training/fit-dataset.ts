@@ -10,7 +10,7 @@ import { checkInteger, checkOptions, shapeText } from '../config.js';
 import { checkDistributions, checkUnitInterval, type Matrix } from '../data.js';
 import { targetColsOf, type Objective } from '../objective.js';
 import type { Sequential } from '../sequential.js';
-import { call, checkCallbacks, EventLoopTurns, newHistory, progressFor, recordEpoch, trainStep, type EpochLogs, type FitCallbacks, type History } from './fit.js';
+import { call, checkCallbacks, checkYieldEvery, EventLoopTurns, newHistory, progressFor, recordEpoch, trainStep, type EpochLogs, type FitCallbacks, type History } from './fit.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
 import { Callback, defineAliases } from './callbacks.js';
 import { applyClassWeight, checkClassWeight, checkOnePosition, type ClassWeight } from './sample-weights.js';
@@ -59,9 +59,11 @@ export interface FitDatasetOptions {
   verbose?: 0 | 1;
   /** As fit's onNonFinite: 'stop' (default) restores the last finite weights and rejects; 'continue' trains on. */
   onNonFinite?: 'stop' | 'continue';
+  /** TensorFlow.js's option: only 'auto', what simdnet does (a turn of the event loop every ~20 ms of training). */
+  yieldEvery?: 'auto';
 }
 
-const FIT_DATASET_KEYS = ['epochs', 'initialEpoch', 'classWeight', 'batchesPerEpoch', 'validationData', 'validationBatches', 'validationBatchSize', 'callbacks', 'verbose', 'onNonFinite'];
+const FIT_DATASET_KEYS = ['epochs', 'initialEpoch', 'classWeight', 'batchesPerEpoch', 'validationData', 'validationBatches', 'validationBatchSize', 'callbacks', 'verbose', 'onNonFinite', 'yieldEvery'];
 
 export interface EvaluateDatasetOptions {
   /** Read at most this many batches (default: all). */
@@ -327,6 +329,7 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
     throw new TypeError('fitDataset: validationSplit is not an option of fitDataset (nor of TensorFlow.js\'s): a dataset has no last rows to hold out; pass validationData (a dataset of batches, or [x, y])');
   }
   const opts = checkOptions(options, FIT_DATASET_KEYS, 'fitDataset');
+  checkYieldEvery(opts.yieldEvery, 'fitDataset');
   const s: Settings = {
     epochs: checkInteger(opts.epochs ?? 1, 'fitDataset: epochs', 0),
     initialEpoch: checkInteger(opts.initialEpoch ?? 0, 'fitDataset: initialEpoch', 0),
@@ -375,7 +378,7 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
       for (const c of s.callbacks) if (c instanceof Callback) c.attach({ model, epochs: s.epochs, logKeys: Object.keys(history.history) });
       const progress = progressFor(s.verbose);
       model.stopTraining = false;
-      const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd) };
+      const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd), yielded: s.callbacks.some((c) => c.onYield) };
       // Validation's plan, buffers and metric totals, sized for its batches: the training ones, or planned once
       // for validationBatchSize ([x, y]) or at a validation dataset's first batch when that is larger.
       type ValidationSet = { plan: Plan; buffers: BatchBuffers; totals: MetricTotals };
@@ -430,7 +433,7 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
             lossSum += result.lossSum;
             trainedRows += n;
             if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });
-            await turns.take();
+            if ((await turns.take()) && hooks.yielded) await call(s.callbacks, 'onYield', epoch, b, { loss: result.lossSum / n, size: n });
           }
           if (trainedRows === 0) {
             throw new RangeError(

@@ -52,9 +52,20 @@ export interface FitOptions {
    * with NonFiniteLossError; 'continue' records the loss and trains on.
    */
   onNonFinite?: 'stop' | 'continue';
+  /** TensorFlow.js's option: only 'auto', what simdnet does (a turn of the event loop every ~20 ms of training). */
+  yieldEvery?: 'auto';
 }
 
-const FIT_KEYS = ['epochs', 'initialEpoch', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'classWeight', 'sampleWeight', 'callbacks', 'verbose', 'onNonFinite'];
+const FIT_KEYS = ['epochs', 'initialEpoch', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'classWeight', 'sampleWeight', 'callbacks', 'verbose', 'onNonFinite', 'yieldEvery'];
+
+/** tfjs's yieldEvery: simdnet's turns are tfjs's 'auto'; another setting is refused, not ignored. */
+export function checkYieldEvery(value: unknown, where: string): void {
+  if (value === undefined || value === 'auto') return;
+  throw new TypeError(
+    `${where}: yieldEvery ${JSON.stringify(value)} is not supported: simdnet gives the event loop a turn every ~20 ms of training ` +
+      "(tfjs's 'auto'; onYield is called then); pass 'auto' or leave it out",
+  );
+}
 
 /**
  * A NaN or infinite training loss, or parameter after an update (fit's default onNonFinite: 'stop').
@@ -164,6 +175,7 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
   try {
     model.requireCompiled('fit');
     const opts = checkOptions(options, FIT_KEYS, 'fit');
+    checkYieldEvery(opts.yieldEvery, 'fit');
     const settings = {
       epochs: checkInteger(opts.epochs ?? 1, 'epochs', 0),
       initialEpoch: checkInteger(opts.initialEpoch ?? 0, 'initialEpoch', 0),
