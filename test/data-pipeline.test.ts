@@ -219,7 +219,7 @@ describe('data.csv: RFC 4180 records and string columns', () => {
     // Without dtype string, a text column is an error that says how to read it.
     await expect(sn.data.csv(bad).toArray()).rejects.toThrow(`${bad}:2: row 1, column 'note' is "two\\nlines", not a finite number`);
     writeFileSync(bad, 'a,b\n1,"open\n2,3\n');
-    await expect(sn.data.csv(bad).toArray()).rejects.toThrow(`${bad}:2: a quoted field of record starting here is not closed`);
+    await expect(sn.data.csv(bad).toArray()).rejects.toThrow(`${bad}:2: a quoted field in the record that starts here is still open at the end of the file`);
     writeFileSync(bad, 'a,b\n1,"q"x\n');
     await expect(sn.data.csv(bad).toArray()).rejects.toThrow(`${bad}:2: "x" after the closing quote of field 2`);
     writeFileSync(bad, 'a,b\n1,maybe\n');

@@ -277,7 +277,7 @@ async function* csvRecords(file: string, delimiter: string, collapse: boolean, c
       if (state !== 3) field += text.slice(from);
       if (field.length + recordChars > MAX_CSV_RECORD_CHARS) throw new RangeError(`${file}:${recordLine}: a record longer than ${MAX_CSV_RECORD_CHARS} characters (a quote never closed?); refused`);
       if (bytesRead === 0) {
-        if (state === 2) throw new RangeError(`${file}:${recordLine}: a quoted field of record starting here is not closed at the end of the file`);
+        if (state === 2) throw new RangeError(`${file}:${recordLine}: a quoted field in the record that starts here is still open at the end of the file`);
         if (state !== 0 || fields.length > 0 || field !== '') {
           if (!(collapse && state === 0 && fields.length > 0)) endField(field);
           yield endRecord();
