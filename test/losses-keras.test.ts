@@ -214,6 +214,11 @@ describe('categorical losses over a softmax per position ([steps, classes] outpu
     const hb = await b.fitDataset(batches, { epochs: 30 });
     expect(b.getWeights().map((w) => Array.from(w))).toEqual(a.getWeights().map((w) => Array.from(w)));
     expect(hb.history.loss).toEqual(h.history.loss);
+    // sampleWeight (one weight per sample, its loss the mean over its positions): weights of 1 train as none.
+    const w = make();
+    const hw = await w.fit({ data: x, shape: [rows, steps, features] }, { data: labels, shape: [rows, steps] }, { epochs: 30, batchSize: 8, shuffle: false, sampleWeight: new Float32Array(rows).fill(1) });
+    hw.history.loss.forEach((v, i) => expect(Math.abs(v - h.history.loss[i]), `epoch ${i}`).toBeLessThan(1e-5));
+    w.dispose();
     const bad = labels.slice(0, 2 * steps);
     bad[4] = classes;
     const xs2 = { data: x.slice(0, 2 * steps * features), shape: [2, steps, features] };
