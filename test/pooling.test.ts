@@ -356,21 +356,21 @@ describe('pooling and TensorFlow.js (the real @tensorflow/tfjs, cpu backend)', (
   });
   afterAll(() => tf.disposeVariables());
 
-  /** simdnet's and tfjs's predictions agree within TOLERANCE on 1 and `rows` samples of `size` values in [-2, 2]. */
-  async function expectSamePredictions(model: InstanceType<typeof sn.Sequential>, tfModel: tf.LayersModel, size: number, rows: number): Promise<void> {
+  /** simdnet's and tfjs's predictions agree within TOLERANCE on 1 and `rows` samples of shape `sample`, values in [-2, 2]. */
+  async function expectSamePredictions(model: InstanceType<typeof sn.Sequential>, tfModel: tf.LayersModel, sample: number[], rows: number): Promise<void> {
+    const size = sample.reduce((a, b) => a * b, 1);
     for (const n of [1, rows]) {
       const values = randomValues(n * size, -2, 2, n + size);
-      const x = sn.tensor(values, [n, size]);
-      const want = tfModel.predict(tf.tensor(values, [n, size])) as tf.Tensor;
+      const x = sn.tensor(values, [n, ...sample]);
+      const want = tfModel.predict(tf.tensor(values, [n, ...sample])) as tf.Tensor;
       const got = model.predict(x);
       expect(worstError(got.data, await want.data()), `${n} samples`).toBeLessThanOrEqual(TOLERANCE);
       [want, got, x].forEach((t) => t.dispose());
     }
   }
 
-  it('exports a pooling model whose JSON is the one tfjs writes, and tfjs predicts within 1e-5', async () => {
-    const model = poolingModel(5);
-    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+  /** `model` through exportTfjs, as tf.loadLayersModel reads it back, with the model.json written. */
+  async function exportToTfjs(model: InstanceType<typeof sn.Sequential>): Promise<{ modelJson: { modelTopology: { config: { layers: unknown[] } } }; tfModel: tf.LayersModel }> {
     const dir = mkdtempSync(join(tmpdir(), 'simdnet-pooling-tfjs-'));
     await model.exportTfjs(dir);
     const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
@@ -378,12 +378,29 @@ describe('pooling and TensorFlow.js (the real @tensorflow/tfjs, cpu backend)', (
     const tfModel = await tf.loadLayersModel(
       tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights), weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }),
     );
+    return { modelJson, tfModel };
+  }
+
+  it('exports a pooling model whose JSON is the one tfjs writes, and tfjs predicts within 1e-5', async () => {
+    const model = poolingModel(5);
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const { modelJson, tfModel } = await exportToTfjs(model);
     // tfjs's own configs of the same layers, as its toJSON writes them.
     const ours = modelJson.modelTopology.config.layers as { class_name: string; config: Record<string, unknown> }[];
     const theirs = (tfModel.toJSON(null, false) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }).config.layers;
     expect(ours.slice(1, 4)).toEqual(theirs.slice(1, 4));
     expect(ours.slice(1, 4).map((l) => l.class_name)).toEqual(['MaxPooling2D', 'AveragePooling2D', 'MaxPooling2D']);
-    await expectSamePredictions(model, tfModel, 72, 9);
+    await expectSamePredictions(model, tfModel, [72], 9);
+    tfModel.dispose();
+    model.dispose();
+  });
+
+  it('exports a model whose first layer is a pooling layer (batch_input_shape and dtype on it, as tfjs writes)', async () => {
+    const model = sn.sequential([sn.layers.averagePooling2d({ inputShape: [5, 6, 3], poolSize: 2, strides: 1, padding: 'same' }), sn.layers.globalAveragePooling2d(), sn.layers.dense({ units: 2 })], { seed: 2 });
+    const { modelJson, tfModel } = await exportToTfjs(model);
+    const theirs = (tfModel.toJSON(null, false) as { config: { layers: unknown[] } }).config.layers;
+    expect(modelJson.modelTopology.config.layers.slice(0, 2)).toEqual(theirs.slice(0, 2));
+    await expectSamePredictions(model, tfModel, [5, 6, 3], 4);
     tfModel.dispose();
     model.dispose();
   });
@@ -410,7 +427,7 @@ describe('pooling and TensorFlow.js (the real @tensorflow/tfjs, cpu backend)', (
     );
     const model = await sn.loadTfjs(dir);
     expect(model.layers.map((l) => l.className)).toEqual(['Reshape', 'Dense', 'MaxPooling2D', 'AveragePooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'Dense']);
-    await expectSamePredictions(model, tfModel, 98, 6);
+    await expectSamePredictions(model, tfModel, [98], 6);
     model.dispose();
     tfModel.dispose();
   });
