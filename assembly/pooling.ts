@@ -99,18 +99,30 @@ function poolImage(
 // @ts-ignore: decorator
 @inline
 function maxWindow4(image: usize, at: usize, argAt: usize, h0: i32, h1: i32, w0: i32, w1: i32, width: i32, channels: i32, c: i32): void {
+  // Pointers and index lanes step by a column (channels floats) and a row (width * channels floats).
   const first = (h0 * width + w0) * channels + c;
-  let best = v128.load(image + (<usize>first << 2));
-  let bestIndex = laneIndices(first);
+  const columnBytes = <usize>channels << 2;
+  const rowBytes = <usize>(width * channels) << 2;
+  const columnStep = i32x4.splat(channels);
+  const rowStep = i32x4.splat(width * channels);
+  let rowAt = image + (<usize>first << 2);
+  let rowIndex = laneIndices(first);
+  let best = v128.load(rowAt);
+  let bestIndex = rowIndex;
   for (let ih = h0; ih < h1; ih++) {
+    let p = rowAt;
+    let index = rowIndex;
     for (let iw = w0; iw < w1; iw++) {
-      const index = (ih * width + iw) * channels + c;
-      const v = v128.load(image + (<usize>index << 2));
+      const v = v128.load(p);
       // Take v where it is greater, or NaN while the best is not NaN yet: not (v <= best), best == best.
       const take = v128.andnot(f32x4.eq(best, best), f32x4.le(v, best));
       best = v128.bitselect(v, best, take);
-      bestIndex = v128.bitselect(laneIndices(index), bestIndex, take);
+      bestIndex = v128.bitselect(index, bestIndex, take);
+      p += columnBytes;
+      index = i32x4.add(index, columnStep);
     }
+    rowAt += rowBytes;
+    rowIndex = i32x4.add(rowIndex, rowStep);
   }
   v128.store(at, best);
   if (argAt !== 0) v128.store(argAt, bestIndex);
