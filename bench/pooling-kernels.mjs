@@ -3,7 +3,8 @@
 // the pool's split by images over 2 threads, alternating the two in rounds in one process (the machine is
 // shared: medians of rounds, and the ratio split / one thread is the figure to read). Batch 128 is the
 // training batch; the smaller batches show where a split starts to pay, which backs the row threshold the
-// pool applies to these kernels (parallelRows' bytes of output per call, DEFAULT_ROWS_MIN_BYTES).
+// pool applies to these kernels (parallelRows' bytes of output per call, DEFAULT_ROWS_MIN_BYTES). Each
+// batch ends with a control row, the SGD update split the same way, to tell a busy machine from a bad split.
 //   npm run build && node bench/pooling-kernels.mjs [rounds]
 import * as pool from '../dist/backend/pool.js';
 import { kernels } from '../dist/backend/wasm.js';
@@ -62,6 +63,13 @@ for (const { name, height, width, channels } of LAYERS) {
         `${name.padEnd(22)} ${String(batch).padStart(5)}  ${((batch * cols * 4) / 1024).toFixed(0).padStart(7)}  ${label.padEnd(14)} ${one.toFixed(1).padStart(8)}  ${split.toFixed(1).padStart(9)}  ${(split / one).toFixed(2)}${splitByDefault}`,
       );
     }
+    // Control: the SGD update over the same bytes as the max pool's output, a row kernel whose split breaks
+    // even at ~24 KiB on an idle machine (bench/threads.mjs): when its ratio is above 1 too, the cores are busy.
+    const previous = pool.setRowsThreshold(0);
+    const sgdArgs = [y, dy, batch * outSize, 1e-9, 1, Infinity, 0];
+    const [one, split] = microsPerCall([() => kernels.sgd(...sgdArgs), () => pool.parallelRows('sgd', batch, outSize, sgdArgs)]);
+    pool.setRowsThreshold(previous);
+    console.log(`${name.padEnd(22)} ${String(batch).padStart(5)}  ${((batch * outSize * 4) / 1024).toFixed(0).padStart(7)}  ${'sgd (control)'.padEnd(14)} ${one.toFixed(1).padStart(8)}  ${split.toFixed(1).padStart(9)}  ${(split / one).toFixed(2)}`);
     [x, dx, y, argmax, dy, g].forEach(release);
   }
 }
