@@ -4,8 +4,8 @@
 // window keeps at least one element). Each image is computed from its own input alone, so the thread pool
 // splits these kernels by images (src/backend/pool.ts) and any split gives the bits of one thread.
 //
-// The vector code runs four channels at a time at one window position (f32x4 over channels), with a
-// scalar loop for the channels past the last multiple of 4. `xImageFloats` / `dxImageFloats` are the floats
+// The vector code runs four channels at a time (f32x4 over channels), with a scalar loop for the channels
+// past the last multiple of 4. `xImageFloats` / `dxImageFloats` are the floats
 // of one input image (height * width * channels): the argument the pool advances those pointers by.
 //
 // NaN in a max window propagates: the output is the window's first NaN and the argmax points at it, as in
@@ -31,6 +31,11 @@ const AVERAGE_BACKWARD: i32 = 2;
  * the image ((ih * width + iw) * channels + c, i32); AVERAGE the mean of the in-bounds values (summed in
  * f32 in window order); AVERAGE_BACKWARD adds dy / count to each in-bounds value of the window. Inlined
  * with a constant `kind`, so each kernel compiles to its own loop.
+ *
+ * The vector channels go cell by cell: each window cell's channels are one contiguous sweep that updates
+ * the output row in place (it stays in L1), with no index arithmetic inside. Sweeping the window per
+ * 4-channel vector instead (a loop of poolWidth steps per vector) took 3x the time of a plain copy of the
+ * input at the digits convnet's first pool layer (bench/pooling-kernels.mjs).
  */
 // @ts-ignore: decorator
 @inline
@@ -40,6 +45,7 @@ function poolImage(
   poolHeight: i32, poolWidth: i32, strideHeight: i32, strideWidth: i32, padTop: i32, padLeft: i32,
 ): void {
   const vectorChannels = channels & ~3;
+  const vectorBytes = <usize>vectorChannels << 2;
   for (let oh = 0; oh < outHeight; oh++) {
     const hStart = oh * strideHeight - padTop;
     const h0 = max(hStart, 0);
@@ -50,31 +56,25 @@ function poolImage(
       const w1 = min(wStart + poolWidth, width);
       const count = <f32>((h1 - h0) * (w1 - w0));
       const out = (oh * outWidth + ow) * channels;
-      let c = 0;
-      for (; c < vectorChannels; c += 4) {
-        const at = windows + (<usize>(out + c) << 2);
-        if (kind == MAX) {
-          maxWindow4(image, at, argmax === 0 ? 0 : argmax + (<usize>(out + c) << 2), h0, h1, w0, w1, width, channels, c);
-        } else if (kind == AVERAGE) {
-          let sum = f32x4.splat(0);
-          for (let ih = h0; ih < h1; ih++) {
-            for (let iw = w0; iw < w1; iw++) sum = f32x4.add(sum, v128.load(image + (<usize>((ih * width + iw) * channels + c) << 2)));
-          }
-          v128.store(at, f32x4.div(sum, f32x4.splat(count)));
-        } else {
-          const g = f32x4.div(v128.load(at), f32x4.splat(count));
-          for (let ih = h0; ih < h1; ih++) {
-            for (let iw = w0; iw < w1; iw++) {
-              const to = image + (<usize>((ih * width + iw) * channels + c) << 2);
-              v128.store(to, f32x4.add(v128.load(to), g));
-            }
-          }
+      const row = windows + (<usize>out << 2);
+      const argRow: usize = argmax === 0 ? 0 : argmax + (<usize>out << 2);
+      for (let ih = h0; ih < h1; ih++) {
+        for (let iw = w0; iw < w1; iw++) {
+          const cell = (ih * width + iw) * channels;
+          const from = image + (<usize>cell << 2);
+          const first = ih == h0 && iw == w0;
+          if (kind == MAX) maxCell4(from, row, argRow, cell, vectorBytes, first);
+          else if (kind == AVERAGE) sumCell4(from, row, vectorBytes, first);
+          else addToCell4(from, row, vectorBytes, count);
         }
       }
-      for (; c < channels; c++) {
-        const at = windows + (<usize>(out + c) << 2);
+      if (kind == AVERAGE) {
+        for (let o: usize = 0; o < vectorBytes; o += 16) v128.store(row + o, f32x4.div(v128.load(row + o), f32x4.splat(count)));
+      }
+      for (let c = vectorChannels; c < channels; c++) {
+        const at = row + (<usize>c << 2);
         if (kind == MAX) {
-          maxWindow(image, at, argmax === 0 ? 0 : argmax + (<usize>(out + c) << 2), h0, h1, w0, w1, width, channels, c);
+          maxWindow(image, at, argRow === 0 ? 0 : argRow + (<usize>c << 2), h0, h1, w0, w1, width, channels, c);
         } else if (kind == AVERAGE) {
           let sum: f32 = 0;
           for (let ih = h0; ih < h1; ih++) {
@@ -95,40 +95,57 @@ function poolImage(
   }
 }
 
-/** The maximum of channels c..c+3 over the window rows [h0, h1) x columns [w0, w1), to `at` (and its index to argAt unless 0). */
+/**
+ * One window cell's vector channels (`bytes` from `from`, input index `cell` of channel 0) into the running
+ * maxima at `row` (and their indices at argRow unless 0); the window's first cell starts them.
+ */
 // @ts-ignore: decorator
 @inline
-function maxWindow4(image: usize, at: usize, argAt: usize, h0: i32, h1: i32, w0: i32, w1: i32, width: i32, channels: i32, c: i32): void {
-  // Pointers and index lanes step by a column (channels floats) and a row (width * channels floats).
-  const first = (h0 * width + w0) * channels + c;
-  const columnBytes = <usize>channels << 2;
-  const rowBytes = <usize>(width * channels) << 2;
-  const columnStep = i32x4.splat(channels);
-  const rowStep = i32x4.splat(width * channels);
-  let rowAt = image + (<usize>first << 2);
-  let rowIndex = laneIndices(first);
-  let best = v128.load(rowAt);
-  let bestIndex = rowIndex;
-  for (let ih = h0; ih < h1; ih++) {
-    let p = rowAt;
-    let index = rowIndex;
-    for (let iw = w0; iw < w1; iw++) {
-      const v = v128.load(p);
-      // Take v where it is greater, or NaN while the best is not NaN yet: not (v <= best), best == best.
-      const take = v128.andnot(f32x4.eq(best, best), f32x4.le(v, best));
-      best = v128.bitselect(v, best, take);
-      bestIndex = v128.bitselect(index, bestIndex, take);
-      p += columnBytes;
-      index = i32x4.add(index, columnStep);
+function maxCell4(from: usize, row: usize, argRow: usize, cell: i32, bytes: usize, first: bool): void {
+  const four = i32x4.splat(4);
+  let index = laneIndices(cell);
+  if (first) {
+    for (let o: usize = 0; o < bytes; o += 16) v128.store(row + o, v128.load(from + o));
+    if (argRow !== 0) {
+      for (let o: usize = 0; o < bytes; o += 16) {
+        v128.store(argRow + o, index);
+        index = i32x4.add(index, four);
+      }
     }
-    rowAt += rowBytes;
-    rowIndex = i32x4.add(rowIndex, rowStep);
+    return;
   }
-  v128.store(at, best);
-  if (argAt !== 0) v128.store(argAt, bestIndex);
+  for (let o: usize = 0; o < bytes; o += 16) {
+    const v = v128.load(from + o);
+    const best = v128.load(row + o);
+    // Take v where it is greater, or NaN while the best is not NaN yet: not (v <= best), best == best.
+    const take = v128.andnot(f32x4.eq(best, best), f32x4.le(v, best));
+    v128.store(row + o, v128.bitselect(v, best, take));
+    if (argRow !== 0) {
+      v128.store(argRow + o, v128.bitselect(index, v128.load(argRow + o), take));
+      index = i32x4.add(index, four);
+    }
+  }
 }
 
-/** maxWindow4 for one channel c. */
+/** One window cell's vector channels added to the running sums at `row`; the window's first cell starts them. */
+// @ts-ignore: decorator
+@inline
+function sumCell4(from: usize, row: usize, bytes: usize, first: bool): void {
+  if (first) {
+    for (let o: usize = 0; o < bytes; o += 16) v128.store(row + o, v128.load(from + o));
+  } else {
+    for (let o: usize = 0; o < bytes; o += 16) v128.store(row + o, f32x4.add(v128.load(row + o), v128.load(from + o)));
+  }
+}
+
+/** dy / count (dy at `row`) added to one window cell's vector channels (`bytes` at `to`). */
+// @ts-ignore: decorator
+@inline
+function addToCell4(to: usize, row: usize, bytes: usize, count: f32): void {
+  for (let o: usize = 0; o < bytes; o += 16) v128.store(to + o, f32x4.add(v128.load(to + o), f32x4.div(v128.load(row + o), f32x4.splat(count))));
+}
+
+/** The maximum of channel c over the window rows [h0, h1) x columns [w0, w1), to `at` (and its index to argAt unless 0). */
 // @ts-ignore: decorator
 @inline
 function maxWindow(image: usize, at: usize, argAt: usize, h0: i32, h1: i32, w0: i32, w1: i32, width: i32, channels: i32, c: i32): void {
