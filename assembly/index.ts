@@ -20,3 +20,4 @@ export { dropoutForward, dropoutBackward } from './dropout';
 export { batchNormStats, batchNormForward, batchNormBackward, batchNormMovingUpdate } from './batchnorm';
 export { regularize } from './regularize';
 export { scaleRowsByWeights } from './sample-weights';
+export { maxPoolForwardF32x4, maxPoolBackward, avgPoolForwardF32x4, avgPoolBackwardF32x4, globalAvgPoolForwardF32x4, globalAvgPoolBackwardF32x4 } from './pooling';

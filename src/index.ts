@@ -39,6 +39,7 @@ export type {
   LearningRateSchedule, CompileConfig, ModelSpec, TrainingConfig, FitOptions, FitCallbacks, EpochLogs, BatchLogs, History, EvaluateOptions, PredictOptions,
   SaveOptions, DataLike, BatchDataset, DatasetBatch, FitDatasetOptions, EvaluateDatasetOptions, PerceptronConfig, PerceptronTraining, GradCheckOptions, GradCheckResult,
 } from './nn/index.js';
+export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Pooling2DOptions, type GlobalPooling2DOptions } from './nn/index.js';
 // fit's built-in callbacks (as tf.callbacks) and their base class.
 export { callbacks, Callback, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler } from './nn/index.js';
 export type { EarlyStoppingOptions, ModelCheckpointOptions, ReduceLROnPlateauOptions, ClassWeight } from './nn/index.js';

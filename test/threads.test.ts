@@ -467,6 +467,64 @@ describe('layer kernels split by rows (dropout, batch-norm normalize)', () => {
   });
 });
 
+describe('pooling kernels split by images', () => {
+  let defaultRowsThreshold = 0;
+  beforeAll(() => {
+    defaultRowsThreshold = pool.setRowsThreshold(0);
+  });
+  afterAll(() => {
+    pool.setRowsThreshold(defaultRowsThreshold);
+  });
+
+  // [images, height, width, channels, pool (square), stride, padding]; output sizes and padding by TensorFlow's rule.
+  const POOL_CASES: [number, number, number, number, number, number, 'valid' | 'same'][] = [
+    [4, 5, 5, 3, 2, 1, 'valid'], [5, 7, 6, 8, 3, 2, 'same'], [7, 11, 11, 5, 2, 2, 'valid'], [6, 26, 26, 32, 2, 2, 'valid'], [9, 3, 3, 1, 2, 3, 'same'],
+  ];
+
+  /** All six pooling kernels on fresh buffers from the same inputs (through the pool when `split`); the bits of every output. */
+  function runAll(c: (typeof POOL_CASES)[number], split: boolean): number[][] {
+    const [images, height, width, channels, size, stride, padding] = c;
+    const out = (n: number): [number, number] => {
+      const o = padding === 'valid' ? Math.floor((n - size) / stride) + 1 : Math.ceil(n / stride);
+      return [o, padding === 'valid' ? 0 : Math.floor(Math.max((o - 1) * stride + size - n, 0) / 2)];
+    };
+    const [outHeight, padTop] = out(height);
+    const [outWidth, padLeft] = out(width);
+    const inSize = height * width * channels;
+    const outSize = outHeight * outWidth * channels;
+    const geometry = [height, width, channels, outHeight, outWidth, size, size, stride, stride, padTop, padLeft];
+    const [x, dy, y, argmax, dx, avgY, avgDx, globalY, globalDx] = [inSize, outSize, outSize, outSize, inSize, outSize, inSize, channels, inSize].map((n) => allocate(images * n * 4));
+    heapF32().set(randomValues(images * inSize, 5), x / 4);
+    heapF32().set(randomValues(images * outSize, 6), dy / 4);
+    const run = (name: pool.RowKernel, cols: number, args: number[]): void => {
+      if (split) pool.parallelRows(name, images, cols, args);
+      else (kernels[name] as (...a: number[]) => void)(...args);
+    };
+    run('maxPoolForwardF32x4', outSize, [x, inSize, y, argmax, images, ...geometry]);
+    run('maxPoolBackward', outSize, [dy, argmax, outSize, dx, inSize, images]);
+    run('avgPoolForwardF32x4', outSize, [x, inSize, avgY, images, ...geometry]);
+    run('avgPoolBackwardF32x4', outSize, [dy, avgDx, inSize, images, ...geometry]);
+    run('globalAvgPoolForwardF32x4', inSize, [x, globalY, images, height * width, channels]);
+    run('globalAvgPoolBackwardF32x4', inSize, [dy, globalDx, images, height * width, channels]);
+    const outputs: [number, number][] = [[y, outSize], [argmax, outSize], [dx, inSize], [avgY, outSize], [avgDx, inSize], [globalY, channels], [globalDx, inSize]];
+    const bits = outputs.map(([p, n]) => Array.from(new Uint32Array(heapU8().slice(p, p + images * n * 4).buffer)));
+    [x, dy, y, argmax, dx, avgY, avgDx, globalY, globalDx].forEach(release);
+    return bits;
+  }
+
+  it('gives the bits of one thread with 2 and 3 threads (max with argmax, average, global; forward and backward)', async () => {
+    for (const threads of [2, 3]) {
+      await sn.setThreads(threads);
+      const before = pool.poolStatus().parallelCalls;
+      for (const c of POOL_CASES) expect(runAll(c, true), `${c.join(' ')} on ${threads} threads`).toEqual(runAll(c, false));
+      expect(pool.poolStatus().parallelCalls - before).toBeGreaterThan(0);
+      const one = runAll(POOL_CASES[3], false);
+      await untilAWorkerShares(() => expect(runAll(POOL_CASES[3], true)).toEqual(one));
+    }
+    await sn.setThreads(1);
+  });
+});
+
 describe('pool tuning setters', () => {
   it('reject a value that is not a count >= 0, naming the setter, and keep the old value', () => {
     for (const setter of [pool.setGemmThreshold, pool.setRowsThreshold, pool.setGemmColumnSplit]) {

@@ -81,8 +81,11 @@ function uniqueName(base: string): string {
   return n === 0 ? base : `${base}_${n}`;
 }
 
-/** Snake_case base name of a class: 'BatchNormalization' -> 'batch_normalization' (tfjs's default names). */
-const baseName = (className: string): string => snakeCase(className[0].toLowerCase() + className.slice(1));
+/**
+ * Snake_case base name of a class, by Keras's rule (generic_utils.to_snake_case): 'BatchNormalization' ->
+ * 'batch_normalization', 'MaxPooling2D' -> 'max_pooling2d' (a capital after a digit starts no new word).
+ */
+const baseName = (className: string): string => className.replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 
 function declaredShape(options: LayerOptions, where: string): number[] | undefined {
   const given = [options.inputShape, options.inputDim, options.batchInputShape].filter((v) => v !== undefined).length;
