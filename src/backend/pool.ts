@@ -43,7 +43,7 @@ const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
 const GEMM_ARG_COUNT = 17;
 
 /** Kernels a worker can run, by index (the names of wasm exports). */
-const OPS = ['gemm', 'sgd', 'sgdMomentum', 'adam', 'rmsprop', 'adagrad', 'sumSquaresRows', 'gatherRows', 'dropoutForward', 'dropoutBackward', 'batchNormForward'] as const;
+const OPS = ['gemm', 'sgd', 'sgdMomentum', 'adam', 'rmsprop', 'adagrad', 'sumSquaresRows', 'gatherRows', 'dropoutForward', 'dropoutBackward', 'batchNormForward', 'im2colNHWC', 'col2imNHWC'] as const;
 const OP_GEMM = 0;
 /** The same kernels on this thread; each returns a number or nothing. */
 const opFunctions = OPS.map((name) => kernels[name] as (...values: number[]) => number | undefined);
@@ -606,6 +606,8 @@ const enum RowArg {
   RowCount,
   /** The index of the share's first float (dropout's `start`, which keys its random stream): first * cols. */
   FloatIndex,
+  /** The index of the share's first row (im2col's first image): first. */
+  RowIndex,
 }
 
 /** The wasm kernels parallelRows splits, with the role of each argument (assembly/README.md). */
@@ -641,6 +643,16 @@ const ROW_KERNELS = {
   dropoutBackward: [RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount],
   // (x, y, rows, cols, mean, variance, gamma, beta, epsilon): per-column statistics, each row on its own
   batchNormForward: [RowArg.Rows, RowArg.Rows, RowArg.RowCount, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same],
+  // (x, cols, first, count, h, w, c, kh, kw, strideY, strideX, padTop, padLeft, oh, ow): rows = images, each image's patches on their own
+  im2colNHWC: [
+    RowArg.Same, RowArg.Same, RowArg.RowIndex, RowArg.RowCount,
+    RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same,
+  ],
+  // (cols, dx, first, count, ...): each image's dx zeroed and summed from that image's rows alone
+  col2imNHWC: [
+    RowArg.Same, RowArg.Same, RowArg.RowIndex, RowArg.RowCount,
+    RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same,
+  ],
 } as const satisfies Record<string, readonly RowArg[]>;
 export type RowKernel = keyof typeof ROW_KERNELS;
 
@@ -651,13 +663,13 @@ interface RowSplit {
   readonly countArg: number;
   /** The count is of floats (rows * cols), not of rows. */
   readonly countsFloats: boolean;
-  /** The argument that holds a float index (FloatIndex), or -1. */
+  /** The argument that holds a float or row index (FloatIndex, RowIndex), or -1. */
   readonly indexArg: number;
 }
 function rowSplitOf(name: RowKernel): RowSplit {
   const roles = ROW_KERNELS[name];
   const countArg = roles.findIndex((role) => role === RowArg.FloatCount || role === RowArg.RowCount);
-  return { op: OPS.indexOf(name), roles, countArg, countsFloats: roles[countArg] === RowArg.FloatCount, indexArg: (roles as readonly RowArg[]).indexOf(RowArg.FloatIndex) };
+  return { op: OPS.indexOf(name), roles, countArg, countsFloats: roles[countArg] === RowArg.FloatCount, indexArg: roles.findIndex((role) => role === RowArg.FloatIndex || role === RowArg.RowIndex) };
 }
 const ROW_SPLITS = Object.fromEntries((Object.keys(ROW_KERNELS) as RowKernel[]).map((name) => [name, rowSplitOf(name)])) as Record<RowKernel, RowSplit>;
 
@@ -682,7 +694,7 @@ export function parallelRows(name: RowKernel, rows: number, cols: number, args: 
   rowBytes.length = roles.length;
   for (let j = 0; j < roles.length; j++) {
     const role = roles[j];
-    rowBytes[j] = role === RowArg.Rows ? cols * 4 : role === RowArg.PerRow ? 4 : role === RowArg.PerRow64 ? 8 : role === RowArg.FloatIndex ? cols : 0;
+    rowBytes[j] = role === RowArg.Rows ? cols * 4 : role === RowArg.PerRow ? 4 : role === RowArg.PerRow64 ? 8 : role === RowArg.FloatIndex ? cols : role === RowArg.RowIndex ? 1 : 0;
   }
   callOp = op;
   callByColumns = false;

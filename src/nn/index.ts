@@ -4,6 +4,8 @@ export { Layer } from './layer.js';
 export type { LayerOptions, LayerWeight, LayerBuffers, TfjsLayerJson } from './layer.js';
 export { layers, Dense, ActivationLayer, Flatten, Reshape, Dropout, BatchNormalization } from './layers/index.js';
 export type { DenseOptions, ActivationOptions, ReshapeOptions, DropoutOptions, BatchNormalizationOptions } from './layers/index.js';
+export { Conv2D } from './layers/index.js';
+export type { Conv2DOptions, Conv2DPadding } from './layers/index.js';
 export type { ActivationName } from './activations.js';
 export { initializers } from './initializers.js';
 export type { Initializer } from './initializers.js';
