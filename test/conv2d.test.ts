@@ -122,6 +122,8 @@ describe('Conv2D forward and backward against the float64 reference', () => {
     { rows: 2, input: [8, 8, 5], filters: 16, kernelSize: 3, strides: 2 },
     { rows: 1, input: [4, 4, 3], filters: 7, kernelSize: 1, strides: 2, padding: 'same' },
     { rows: 5, input: [13, 13, 8], filters: 19, kernelSize: 3 },
+    // 1224 im2col rows: dW is summed over chunks of 1024 rows.
+    { rows: 4, input: [20, 19, 2], filters: 10, kernelSize: 3 },
   ];
 
   for (const c of CASES) {
