@@ -113,3 +113,50 @@ export function col2imNHWC(
   memory.fill(dx + <usize>first * <usize>(h * w * c) * 4, 0, <usize>count * <usize>(h * w * c) * 4);
   walkPatches(true, dx, cols, first, count, h, w, c, kh, kw, strideY, strideX, padTop, padLeft, oh, ow);
 }
+
+/**
+ * The im2col matrix of a one-channel image batch, transposed: row p = ky * kw + kx of `colsT` (`columns`
+ * floats long, columns = n * oh * ow) holds tap (ky, kx) of every output pixel, image by image, so images
+ * [first, first + count) write their own columns of every row. Along an output row the taps of one kernel
+ * position are x's pixels ix = ox * strideX - padLeft + kx: with stride 1 one contiguous run (an f32x4
+ * copy), where im2colNHWC copies runs of kw floats per pixel.
+ */
+export function im2colTransposedC1(
+  x: usize, colsT: usize, first: i32, count: i32, columns: i32, h: i32, w: i32,
+  kh: i32, kw: i32, strideY: i32, strideX: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32,
+): void {
+  const rowBytes: usize = <usize>columns << 2;
+  const imageColumns = oh * ow;
+  for (let img = first; img < first + count; img++) {
+    const image = x + <usize>(img * h * w) * 4;
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        // Output columns [oxStart, oxEnd) read pixels inside the image; the others are padding.
+        const left = padLeft - kx;
+        let oxStart = left > 0 ? (left + strideX - 1) / strideX : 0;
+        if (oxStart > ow) oxStart = ow;
+        const right = w - 1 + padLeft - kx;
+        let oxEnd = right < 0 ? 0 : right / strideX + 1;
+        if (oxEnd > ow) oxEnd = ow;
+        if (oxEnd < oxStart) oxEnd = oxStart;
+        let dst = colsT + <usize>(ky * kw + kx) * rowBytes + (<usize>(img * imageColumns) << 2);
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * strideY - padTop + ky;
+          if (iy < 0 || iy >= h) {
+            memory.fill(dst, 0, <usize>ow << 2);
+          } else {
+            memory.fill(dst, 0, <usize>oxStart << 2);
+            const src = image + (<usize>(iy * w + oxStart * strideX - padLeft + kx) << 2);
+            if (strideX == 1) {
+              copyRun(dst + (<usize>oxStart << 2), src, oxEnd - oxStart);
+            } else {
+              for (let ox = oxStart; ox < oxEnd; ox++) store<f32>(dst + (<usize>ox << 2), load<f32>(src + (<usize>((ox - oxStart) * strideX) << 2)));
+            }
+            memory.fill(dst + (<usize>oxEnd << 2), 0, <usize>(ow - oxEnd) << 2);
+          }
+          dst += <usize>ow << 2;
+        }
+      }
+    }
+  }
+}

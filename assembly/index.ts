@@ -20,4 +20,4 @@ export { dropoutForward, dropoutBackward } from './dropout';
 export { batchNormStats, batchNormForward, batchNormBackward, batchNormMovingUpdate } from './batchnorm';
 export { regularize } from './regularize';
 export { scaleRowsByWeights } from './sample-weights';
-export { im2colNHWC, col2imNHWC } from './conv';
+export { im2colNHWC, col2imNHWC, im2colTransposedC1 } from './conv';

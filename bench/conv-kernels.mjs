@@ -1,9 +1,10 @@
 // The digits convnet's two conv layers (conv 3x3 32 relu on [28, 28, 1]; conv 3x3 64 relu on [13, 13, 32],
-// after a 2x2 max-pool) at batch 128 and 32: time of im2col, of each GEMM (forward with the bias + relu
-// epilogue, dW = colsᵀ dZ in chunks of 1024 rows as the layer does it and as one GEMM, dCols = dZ Wᵀ), of col2im, of the relu slope and the bias gradient's column sums, and of the layer's whole forward and backward pass
+// after a 2x2 max-pool) at batch 128 and 32: time of im2col (for one channel the transposed kernel the
+// layer uses, with im2colNHWC for comparison), of each GEMM (forward with the bias + relu epilogue; dW =
+// colsᵀ dZ in chunks of 1024 rows as the layer does it, and as one GEMM; dCols = dZ Wᵀ), of col2im, of
+// the relu slope and the bias gradient's column sums, and of the layer's whole forward and backward pass
 // (as in a model: the first layer computes no dx). Effective GFLOPS of the layer (the GEMMs' multiply-adds
-// x 2 over the whole pass's time) next to the plain GEMMs' GFLOPS of the same shapes, measured in the same
-// rounds.
+// x 2 over the whole pass's time) next to the plain GEMMs' GFLOPS of the same shapes, in the same rounds.
 //   npm run build && node bench/conv-kernels.mjs [threads, default 1]
 // The machine is shared: every figure is the median of `ROUNDS` rounds, the cases alternating in each round.
 import * as sn from '../dist/index.js';
@@ -71,18 +72,24 @@ for (const batch of [128, 32]) {
     const dW = layer.weights[0].grad.ptr;
     const buffers = { x, y, dy: dyCopy, dx, scratch, pack };
     const geometry = [0, batch, h, w, c, 3, 3, 1, 1, 0, 0, oh, ow];
+    // One channel: the layer keeps the im2col matrix transposed, [k, m] (im2colTransposedC1).
+    const transposed = c === 1;
     layer.forwardPass(buffers, batch, true, false);
     // dy is restored before each backward: the pass overwrites it with the activation's slope applied.
     const restoreDy = () => heapF32().copyWithin(dyCopy / 4, dy / 4, dy / 4 + m * f);
     const cases = {
-      im2col: () => kernels.im2colNHWC(x, scratch, ...geometry),
-      gemmForward: () => kernels.gemm(0, 0, m, f, k, 1, scratch, k, W, f, 0, y, f, bias, RELU, 0, pack),
-      gemmPlain: () => kernels.gemm(0, 0, m, f, k, 1, scratch, k, W, f, 0, y, f, 0, 0, 0, pack),
+      im2colNHWC: () => kernels.im2colNHWC(x, scratch, ...geometry),
+      im2col: transposed ? () => kernels.im2colTransposedC1(x, scratch, 0, batch, m, h, w, ...geometry.slice(5)) : () => kernels.im2colNHWC(x, scratch, ...geometry),
+      gemmForward: () => kernels.gemm(transposed ? 1 : 0, 0, m, f, k, 1, scratch, transposed ? m : k, W, f, 0, y, f, bias, RELU, 0, pack),
+      gemmPlain: () => kernels.gemm(transposed ? 1 : 0, 0, m, f, k, 1, scratch, transposed ? m : k, W, f, 0, y, f, 0, 0, 0, pack),
       gemmDW: () => {
         // As the layer does it: summed over chunks of 1024 rows.
-        for (let r0 = 0; r0 < m; r0 += 1024) kernels.gemm(1, 0, k, f, Math.min(1024, m - r0), 1, scratch + r0 * k * 4, k, dy + r0 * f * 4, f, r0 === 0 ? 0 : 1, dW, f, 0, 0, 0, pack);
+        for (let r0 = 0; r0 < m; r0 += 1024) {
+          const a = transposed ? scratch + r0 * 4 : scratch + r0 * k * 4;
+          kernels.gemm(transposed ? 0 : 1, 0, k, f, Math.min(1024, m - r0), 1, a, transposed ? m : k, dy + r0 * f * 4, f, r0 === 0 ? 0 : 1, dW, f, 0, 0, 0, pack);
+        }
       },
-      gemmDWOne: () => kernels.gemm(1, 0, k, f, m, 1, scratch, k, dy, f, 0, dW, f, 0, 0, 0, pack),
+      gemmDWOne: () => kernels.gemm(transposed ? 0 : 1, 0, k, f, m, 1, scratch, transposed ? m : k, dy, f, 0, dW, f, 0, 0, 0, pack),
       gemmDCols: () => kernels.gemm(0, 1, m, k, f, 1, dy, f, W, f, 0, dCols, k, 0, 0, 0, pack),
       col2im: () => kernels.col2imNHWC(dCols, dxPlain, ...geometry),
       reluSlope: () => kernels.actBackward(RELU, y, dy, dyCopy, m * f, 0),
@@ -106,6 +113,7 @@ for (const batch of [128, 32]) {
       batch,
       layer: spec.name,
       'im2col ms': ms.im2col,
+      'NHWC im2col ms': ms.im2colNHWC,
       'GEMM fwd ms': ms.gemmForward,
       'GEMM dW ms': ms.gemmDW,
       'one-GEMM dW ms': ms.gemmDWOne,

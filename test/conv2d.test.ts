@@ -1,7 +1,7 @@
-// Conv2D (src/nn/layers/conv2d.ts) and its kernels (assembly/conv.ts): im2col and col2im against the float64
-// reference of test/reference/conv.ts on awkward shapes (1x1, 3x3, 2x3 and 5x4 kernels, even and odd
-// sizes, strides 1, 2 and 3, 'same' padding at the borders, 1 to 32 channels, batch 1, filters off the GEMM
-// tile); the layer's forward and backward against the same reference; gradCheck; save/load; TensorFlow.js
+// Conv2D (src/nn/layers/conv2d.ts) and its kernels (assembly/conv.ts): im2col (also transposed, for one
+// channel) and col2im against the float64 reference of test/reference/conv.ts on awkward shapes (1x1, 3x3,
+// 2x3, 3x5 and 5x4 kernels, even and odd sizes, strides 1, 2 and 3, 'same' padding at the borders, kernels
+// wider than the image, 1 to 32 channels, batch 1, filters off the GEMM tile); the layer's forward and backward against the same reference; gradCheck; save/load; TensorFlow.js
 // both ways against the real @tensorflow/tfjs; option errors; memory planned once per fit; and a small
 // convnet that learns the digits.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,9 @@ import * as tf from '@tensorflow/tfjs';
 import * as sn from '../dist/index.js';
 import { allocate, heapF32, release } from '../dist/backend/allocator.js';
 import { kernels } from '../dist/backend/wasm.js';
+import { gemmScratchBytes, releaseGemmScratch } from '../dist/ops/matmul.js';
+
+type Thirteen = [number, number, number, number, number, number, number, number, number, number, number, number, number];
 import { col2im, conv2dBackward, conv2dForward, convGeometry, im2col, type ConvShape } from './reference/conv.js';
 import { randomValues } from './reference/random.js';
 
@@ -47,6 +50,8 @@ const SHAPES: ConvShape[] = [
   shape(2, 9, 7, 1, 2, 3, 2, 1, 'same'),
   shape(3, 28, 28, 1, 3, 3, 1, 1, 'valid'),
   shape(2, 13, 13, 32, 3, 3, 1, 1, 'valid'),
+  shape(2, 7, 8, 1, 3, 3, 2, 2, 'same'),
+  shape(1, 2, 3, 1, 3, 5, 1, 1, 'same'),
 ];
 const label = (s: ConvShape): string => `[${s.n}, ${s.h}, ${s.w}, ${s.c}] * ${s.kh}x${s.kw} stride ${s.sy},${s.sx} ${s.padding}`;
 
@@ -76,7 +81,7 @@ describe('im2colNHWC and col2imNHWC against the float64 reference', () => {
       heapF32().set(x, xPtr / 4);
       heapF32().fill(Number.NaN, colsPtr / 4, colsPtr / 4 + expected.length);
       heapF32()[colsPtr / 4 + expected.length] = 12345;
-      kernels.im2colNHWC(xPtr, colsPtr, ...(geometryArgs(s) as [number, number, number, number, number, number, number, number, number, number, number, number, number]));
+      kernels.im2colNHWC(xPtr, colsPtr, ...(geometryArgs(s) as Thirteen));
       const got = heapF32().slice(colsPtr / 4, colsPtr / 4 + expected.length + 1);
       expect(Array.from(got.subarray(0, expected.length))).toEqual(Array.from(expected));
       expect(got[expected.length]).toBe(12345);
@@ -84,6 +89,29 @@ describe('im2colNHWC and col2imNHWC against the float64 reference', () => {
       release(xPtr);
       release(colsPtr);
     });
+
+    if (s.c === 1) {
+      it(`${label(s)}: im2colTransposedC1 is im2col transposed, exactly, image by image`, () => {
+        const g = convGeometry(s);
+        const x = randomValues(s.n * s.h * s.w, -2, 2, s.h * 13 + s.w);
+        const expected = im2col(x, s);
+        const columns = s.n * g.oh * g.ow;
+        const patch = s.kh * s.kw;
+        const xPtr = allocate(x.length * 4);
+        const colsPtr = allocate(expected.length * 4);
+        heapF32().set(x, xPtr / 4);
+        heapF32().fill(Number.NaN, colsPtr / 4, colsPtr / 4 + expected.length);
+        // One call per image: each writes its own columns of every row (what the thread pool relies on).
+        for (let img = 0; img < s.n; img++) {
+          kernels.im2colTransposedC1(xPtr, colsPtr, img, 1, columns, s.h, s.w, s.kh, s.kw, s.sy, s.sx, g.padTop, g.padLeft, g.oh, g.ow);
+        }
+        const got = heapF32().slice(colsPtr / 4, colsPtr / 4 + expected.length);
+        const transposed = Array.from({ length: expected.length }, (_, i) => expected[(i % columns) * patch + Math.floor(i / columns)]);
+        expect(Array.from(got)).toEqual(transposed);
+        release(xPtr);
+        release(colsPtr);
+      });
+    }
 
     it(`${label(s)}: col2im within the rounding bound of its sums, over a dx that held NaN`, () => {
       const g = convGeometry(s);
@@ -93,7 +121,7 @@ describe('im2colNHWC and col2imNHWC against the float64 reference', () => {
       const dxPtr = allocate(expected.value.length * 4);
       heapF32().set(cols, colsPtr / 4);
       heapF32().fill(Number.NaN, dxPtr / 4, dxPtr / 4 + expected.value.length);
-      kernels.col2imNHWC(colsPtr, dxPtr, ...(geometryArgs(s) as [number, number, number, number, number, number, number, number, number, number, number, number, number]));
+      kernels.col2imNHWC(colsPtr, dxPtr, ...(geometryArgs(s) as Thirteen));
       const got = heapF32().slice(dxPtr / 4, dxPtr / 4 + expected.value.length);
       for (let i = 0; i < got.length; i++) {
         expect(Math.abs(got[i] - expected.value[i]), `dx[${i}]`).toBeLessThanOrEqual(sumTolerance(s.kh * s.kw, expected.magnitude[i]));
@@ -122,14 +150,18 @@ describe('Conv2D forward and backward against the float64 reference', () => {
     { rows: 2, input: [8, 8, 5], filters: 16, kernelSize: 3, strides: 2 },
     { rows: 1, input: [4, 4, 3], filters: 7, kernelSize: 1, strides: 2, padding: 'same' },
     { rows: 5, input: [13, 13, 8], filters: 19, kernelSize: 3 },
-    // 1224 im2col rows: dW is summed over chunks of 1024 rows.
+    { rows: 3, input: [7, 8, 1], filters: 9, kernelSize: [3, 2], strides: 2, padding: 'same' },
+    // 1224 and 1352 im2col rows: dW is summed over chunks of 1024 rows (the second transposed, one channel).
     { rows: 4, input: [20, 19, 2], filters: 10, kernelSize: 3 },
+    { rows: 2, input: [28, 28, 1], filters: 4, kernelSize: 3 },
   ];
 
   for (const c of CASES) {
     const { rows, input, ...options } = c;
     const s = layerShape(rows, input, options);
     it(`${label(s)}, ${c.filters} filters${c.useBias === false ? ', no bias' : ''}`, () => {
+      // The pool's workers keep GEMM packing scratch grown on demand (freed by releaseGemmScratch).
+      releaseGemmScratch();
       const baseline = sn.memory();
       const layer = sn.layers.conv2d({ ...options, inputShape: input, biasInitializer: 'glorotUniform', seed: rows + c.filters });
       const x = sn.tensor(randomValues(rows * input[0] * input[1] * input[2], -2, 2, 7 + c.filters), [rows, ...input]);
@@ -160,6 +192,7 @@ describe('Conv2D forward and backward against the float64 reference', () => {
       expect(dy.data).toEqual(dyValues);
       for (const t of [x, dy]) t.dispose();
       layer.dispose();
+      releaseGemmScratch();
       expect(sn.memory()).toEqual(baseline);
     });
   }
@@ -252,6 +285,8 @@ describe('Conv2D in a model', () => {
   });
 
   it('plans its buffers once per fit: memory() is the same after every batch and back to its baseline after fit', async () => {
+    // Besides the plan, split GEMMs grow the pool's per-worker packing scratch on first need (released here).
+    releaseGemmScratch();
     const baseline = sn.memory();
     const model = sn.sequential([
       sn.layers.conv2d({ inputShape: [10, 10, 2], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
@@ -263,11 +298,12 @@ describe('Conv2D in a model', () => {
     const x = sn.tensor(values(50 * 200, 3), [50, 10, 10, 2]);
     const labels = Array.from({ length: 50 }, (_, i) => i % 3);
     const seen: number[] = [];
-    await model.fit(x, labels, { epochs: 2, batchSize: 16, callbacks: { onBatchEnd: () => void seen.push(sn.memory().bytes) } });
+    await model.fit(x, labels, { epochs: 2, batchSize: 16, callbacks: { onBatchEnd: () => void seen.push(sn.memory().bytes - gemmScratchBytes()) } });
     expect(seen.length).toBe(8);
     expect(new Set(seen).size).toBe(1);
     x.dispose();
     model.dispose();
+    releaseGemmScratch();
     expect(sn.memory()).toEqual(baseline);
   });
 

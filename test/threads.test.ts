@@ -481,9 +481,10 @@ describe('convolution split by images (im2col, col2im, a Conv2D layer)', () => {
     { n: 5, h: 7, w: 6, c: 3, kh: 2, kw: 3, s: 1, padTop: 0, padLeft: 1, oh: 7, ow: 6 },
     { n: 4, h: 28, w: 28, c: 1, kh: 3, kw: 3, s: 1, padTop: 0, padLeft: 0, oh: 26, ow: 26 },
     { n: 7, h: 9, w: 9, c: 5, kh: 3, kw: 3, s: 2, padTop: 1, padLeft: 1, oh: 5, ow: 5 },
+    { n: 6, h: 9, w: 8, c: 1, kh: 3, kw: 2, s: 2, padTop: 1, padLeft: 0, oh: 5, ow: 4 },
   ];
 
-  /** Bits of im2colNHWC's matrix and of col2imNHWC's dx, split by images or on one thread. */
+  /** Bits of im2colNHWC's matrix, col2imNHWC's dx and (one channel) im2colTransposedC1's matrix, split by images or on one thread. */
   function runOnce(k: (typeof CASES)[number], split: boolean): number[][] {
     const xFloats = k.n * k.h * k.w * k.c;
     const perImage = k.oh * k.ow * k.kh * k.kw * k.c;
@@ -492,17 +493,20 @@ describe('convolution split by images (im2col, col2im, a Conv2D layer)', () => {
     const dx = allocate(xFloats * 4);
     heapF32().set(randomValues(xFloats, 5), x / 4);
     const geometry = [k.h, k.w, k.c, k.kh, k.kw, k.s, k.s, k.padTop, k.padLeft, k.oh, k.ow];
-    for (const [kernel, from, to] of [['im2colNHWC', x, cols], ['col2imNHWC', cols, dx]] as const) {
-      const args = [from, to, 0, k.n, ...geometry];
+    const colsT = allocate(k.n * perImage * 4);
+    const transposedGeometry = [k.n * k.oh * k.ow, k.h, k.w, ...geometry.slice(3)];
+    for (const [kernel, from, to, sizes] of [['im2colNHWC', x, cols, geometry], ['col2imNHWC', cols, dx, geometry], ['im2colTransposedC1', x, colsT, transposedGeometry]] as const) {
+      if (kernel === 'im2colTransposedC1' && k.c !== 1) continue;
+      const args = [from, to, 0, k.n, ...sizes];
       if (split) pool.parallelRows(kernel, k.n, perImage, args);
       else (kernels[kernel] as (...a: number[]) => void)(...args);
     }
-    const bits = [cols, dx].map((p, i) => Array.from(new Uint32Array(heapU8().slice(p, p + (i === 0 ? k.n * perImage : xFloats) * 4).buffer)));
-    [x, cols, dx].forEach(release);
+    const bits = [cols, dx, colsT].map((p, i) => Array.from(new Uint32Array(heapU8().slice(p, p + (i === 1 ? xFloats : k.n * perImage) * 4).buffer)));
+    [x, cols, dx, colsT].forEach(release);
     return bits;
   }
 
-  it('im2col and col2im give the bits of one thread with 2 and 3 threads', async () => {
+  it('im2col (also transposed) and col2im give the bits of one thread with 2 and 3 threads', async () => {
     for (const threads of [2, 3]) {
       await sn.setThreads(threads);
       const before = pool.poolStatus().parallelCalls;
@@ -513,21 +517,23 @@ describe('convolution split by images (im2col, col2im, a Conv2D layer)', () => {
   });
 
   it("a Conv2D layer's output and gradients are bit-identical on 1, 2 and 3 threads", async () => {
-    const x = sn.tensor(randomValues(9 * 12 * 11 * 4, 6), [9, 12, 11, 4]);
-    const results: number[][] = [];
-    for (const threads of [1, 2, 3]) {
-      await sn.setThreads(threads);
-      const layer = sn.layers.conv2d({ inputShape: [12, 11, 4], filters: 21, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', seed: 3 });
-      const y = layer.forward(x);
-      const dy = sn.tensor(randomValues(y.size, 7), y.shape);
-      const dx = layer.backward(dy);
-      results.push([...y.data, ...dx.data, ...layer.grads[0].data, ...layer.grads[1].data]);
-      dy.dispose();
-      layer.dispose();
+    for (const channels of [4, 1]) {
+      const x = sn.tensor(randomValues(9 * 12 * 11 * channels, 6), [9, 12, 11, channels]);
+      const results: number[][] = [];
+      for (const threads of [1, 2, 3]) {
+        await sn.setThreads(threads);
+        const layer = sn.layers.conv2d({ inputShape: [12, 11, channels], filters: 21, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', seed: 3 });
+        const y = layer.forward(x);
+        const dy = sn.tensor(randomValues(y.size, 7), y.shape);
+        const dx = layer.backward(dy);
+        results.push([...y.data, ...dx.data, ...layer.grads[0].data, ...layer.grads[1].data]);
+        dy.dispose();
+        layer.dispose();
+      }
+      x.dispose();
+      expect(results[1], `${channels} channels, 2 threads`).toEqual(results[0]);
+      expect(results[2], `${channels} channels, 3 threads`).toEqual(results[0]);
     }
-    x.dispose();
-    expect(results[1]).toEqual(results[0]);
-    expect(results[2]).toEqual(results[0]);
     await sn.setThreads(1);
   });
 });

@@ -43,7 +43,7 @@ const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
 const GEMM_ARG_COUNT = 17;
 
 /** Kernels a worker can run, by index (the names of wasm exports). */
-const OPS = ['gemm', 'sgd', 'sgdMomentum', 'adam', 'rmsprop', 'adagrad', 'sumSquaresRows', 'gatherRows', 'dropoutForward', 'dropoutBackward', 'batchNormForward', 'im2colNHWC', 'col2imNHWC'] as const;
+const OPS = ['gemm', 'sgd', 'sgdMomentum', 'adam', 'rmsprop', 'adagrad', 'sumSquaresRows', 'gatherRows', 'dropoutForward', 'dropoutBackward', 'batchNormForward', 'im2colNHWC', 'col2imNHWC', 'im2colTransposedC1'] as const;
 const OP_GEMM = 0;
 /** The same kernels on this thread; each returns a number or nothing. */
 const opFunctions = OPS.map((name) => kernels[name] as (...values: number[]) => number | undefined);
@@ -650,6 +650,11 @@ const ROW_KERNELS = {
   ],
   // (cols, dx, first, count, ...): each image's dx zeroed and summed from that image's rows alone
   col2imNHWC: [
+    RowArg.Same, RowArg.Same, RowArg.RowIndex, RowArg.RowCount,
+    RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same,
+  ],
+  // (x, colsT, first, count, columns, h, w, kh, kw, ...): each image writes its own columns of every row
+  im2colTransposedC1: [
     RowArg.Same, RowArg.Same, RowArg.RowIndex, RowArg.RowCount,
     RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same,
   ],
