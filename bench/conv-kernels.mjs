@@ -80,17 +80,17 @@ for (const batch of [128, 32]) {
     const cases = {
       im2colNHWC: () => kernels.im2colNHWC(x, scratch, ...geometry),
       im2col: transposed ? () => kernels.im2colTransposedC1(x, scratch, 0, batch, m, h, w, ...geometry.slice(5)) : () => kernels.im2colNHWC(x, scratch, ...geometry),
-      gemmForward: () => kernels.gemm(transposed ? 1 : 0, 0, m, f, k, 1, scratch, transposed ? m : k, W, f, 0, y, f, bias, RELU, 0, pack),
-      gemmPlain: () => kernels.gemm(transposed ? 1 : 0, 0, m, f, k, 1, scratch, transposed ? m : k, W, f, 0, y, f, 0, 0, 0, pack),
+      gemmForward: () => pool.parallelGemm(transposed ? 1 : 0, 0, m, f, k, 1, scratch, transposed ? m : k, W, f, 0, y, f, bias, RELU, 0, pack),
+      gemmPlain: () => pool.parallelGemm(transposed ? 1 : 0, 0, m, f, k, 1, scratch, transposed ? m : k, W, f, 0, y, f, 0, 0, 0, pack),
       gemmDW: () => {
         // As the layer does it: summed over chunks of 1024 rows.
         for (let r0 = 0; r0 < m; r0 += 1024) {
           const a = transposed ? scratch + r0 * 4 : scratch + r0 * k * 4;
-          kernels.gemm(transposed ? 0 : 1, 0, k, f, Math.min(1024, m - r0), 1, a, transposed ? m : k, dy + r0 * f * 4, f, r0 === 0 ? 0 : 1, dW, f, 0, 0, 0, pack);
+          pool.parallelGemm(transposed ? 0 : 1, 0, k, f, Math.min(1024, m - r0), 1, a, transposed ? m : k, dy + r0 * f * 4, f, r0 === 0 ? 0 : 1, dW, f, 0, 0, 0, pack);
         }
       },
-      gemmDWOne: () => kernels.gemm(transposed ? 0 : 1, 0, k, f, m, 1, scratch, transposed ? m : k, dy, f, 0, dW, f, 0, 0, 0, pack),
-      gemmDCols: () => kernels.gemm(0, 1, m, k, f, 1, dy, f, W, f, 0, dCols, k, 0, 0, 0, pack),
+      gemmDWOne: () => pool.parallelGemm(transposed ? 0 : 1, 0, k, f, m, 1, scratch, transposed ? m : k, dy, f, 0, dW, f, 0, 0, 0, pack),
+      gemmDCols: () => pool.parallelGemm(0, 1, m, k, f, 1, dy, f, W, f, 0, dCols, k, 0, 0, 0, pack),
       col2im: () => kernels.col2imNHWC(dCols, dxPlain, ...geometry),
       reluSlope: () => kernels.actBackward(RELU, y, dy, dyCopy, m * f, 0),
       colSums: () => kernels.colSums(dy, m, f, layer.weights[1].grad.ptr, 0),
@@ -103,8 +103,8 @@ for (const batch of [128, 32]) {
     };
     const names = Object.keys(cases);
     const calls = Math.max(3, Math.round(2e8 / (2 * m * f * k)));
-    // The threaded build splits the GEMMs (pool) in the layer; the bare kernel calls above stay on one thread,
-    // so with threads > 1 only the layer rows are comparable with each other.
+    // The GEMMs above go through the pool as the layer's do (split with threads > 1); im2col, col2im, the
+    // slope and the column sums are bare one-thread kernel calls (the layer splits im2col and col2im too).
     const ms = Object.fromEntries(millisPerCall(names.map((n) => cases[n]), calls).map((t, i) => [names[i], t]));
     const flops = 2 * m * f * k;
     const backwardGemms = spec.firstLayer ? 1 : 2;
