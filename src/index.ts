@@ -43,6 +43,8 @@ export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Pooling2DO
 // fit's built-in callbacks (as tf.callbacks) and their base class.
 export { callbacks, Callback, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler } from './nn/index.js';
 export type { EarlyStoppingOptions, ModelCheckpointOptions, ReduceLROnPlateauOptions, ClassWeight } from './nn/index.js';
+export { Conv2D } from './nn/index.js';
+export type { Conv2DOptions, Conv2DPadding } from './nn/index.js';
 export { loadModel, loadTfjs, saveModel, exportTfjs } from './io/index.js';
 export type { ModelLocation, TfjsModelArtifacts } from './io/index.js';
 // The perceptron's own types (its class and config come with the training API above).

@@ -6,6 +6,8 @@ export { layers, Dense, ActivationLayer, Flatten, Reshape, Dropout, BatchNormali
 export type { DenseOptions, ActivationOptions, ReshapeOptions, DropoutOptions, BatchNormalizationOptions } from './layers/index.js';
 export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D } from './layers/index.js';
 export type { Pooling2DOptions, GlobalPooling2DOptions } from './layers/index.js';
+export { Conv2D } from './layers/index.js';
+export type { Conv2DOptions, Conv2DPadding } from './layers/index.js';
 export type { ActivationName } from './activations.js';
 export { initializers } from './initializers.js';
 export type { Initializer } from './initializers.js';

@@ -8,6 +8,7 @@ import { Flatten, Reshape, type ReshapeOptions } from './reshape.js';
 import { Dropout, type DropoutOptions } from './dropout.js';
 import { BatchNormalization, type BatchNormalizationOptions } from './batch-normalization.js';
 import { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Pooling2DOptions, type GlobalPooling2DOptions } from './pooling.js';
+import { Conv2D, type Conv2DOptions } from './conv2d.js';
 import type { LayerOptions } from '../layer.js';
 
 /** A layer class: its saved class name, fromConfig, and how TensorFlow.js entries of its kind import. */
@@ -29,6 +30,7 @@ const LAYER_TYPES: readonly RegisteredType[] = [
   { className: MaxPooling2D.className, fromConfig: (config) => MaxPooling2D.fromConfig(config), fromTfjs: (_c, config, where) => MaxPooling2D.fromTfjs(config, where) },
   { className: AveragePooling2D.className, fromConfig: (config) => AveragePooling2D.fromConfig(config), fromTfjs: (_c, config, where) => AveragePooling2D.fromTfjs(config, where) },
   { className: GlobalAveragePooling2D.className, fromConfig: GlobalAveragePooling2D.fromConfig, fromTfjs: (_c, config, where) => GlobalAveragePooling2D.fromTfjs(config, where) },
+  { className: Conv2D.className, fromConfig: Conv2D.fromConfig, fromTfjs: (_c, config, where) => Conv2D.fromTfjs(config, where) },
 ];
 
 const LAYER_CLASS_NAMES = LAYER_TYPES.map((t) => t.className);
@@ -68,6 +70,7 @@ export const layers = {
   maxPool2d: (options?: Pooling2DOptions): MaxPooling2D => new MaxPooling2D(options),
   avgPool2d: (options?: Pooling2DOptions): AveragePooling2D => new AveragePooling2D(options),
   avgPooling2d: (options?: Pooling2DOptions): AveragePooling2D => new AveragePooling2D(options),
+  conv2d: (options: Conv2DOptions): Conv2D => new Conv2D(options),
   ...activationFactories,
 };
 
@@ -75,3 +78,5 @@ export { Dense, ActivationLayer, Flatten, Reshape, Dropout, BatchNormalization }
 export type { DenseOptions, ActivationOptions, ReshapeOptions, DropoutOptions, BatchNormalizationOptions };
 export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D };
 export type { Pooling2DOptions, GlobalPooling2DOptions };
+export { Conv2D };
+export type { Conv2DOptions, Conv2DPadding } from './conv2d.js';
