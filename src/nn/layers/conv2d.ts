@@ -10,7 +10,7 @@
 import { gemm, gemmPackBytes, kernels, parallelRows } from '../../kernel-calls.js';
 import { activation64, activationGradientRows, activationRows, SOFTMAX } from '../activations.js';
 import { checkInteger, checkOptions, shapeText, type Config } from '../config.js';
-import { initializerToTfjs } from '../initializers.js';
+import { initializers, initializerToTfjs } from '../initializers.js';
 import type { LayerBuffers, TfjsLayerJson, WeightDeclaration } from '../layer.js';
 import { regularizerToTfjs } from '../regularizers.js';
 import { KERNEL_LAYER_OPTION_KEYS, KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
@@ -103,7 +103,7 @@ export class Conv2D extends KernelLayer {
 
   constructor(options: Conv2DOptions) {
     const o = checkOptions(options, KEYS, 'conv2d');
-    super(o, 'conv2d');
+    super(o, 'conv2d', initializers.glorotNormal);
     this.filters = checkInteger(o.filters, `${this.name}: filters`, 1);
     this.kernelSize = checkPair(o.kernelSize, `${this.name}: kernelSize`);
     this.strides = checkPair(o.strides ?? 1, `${this.name}: strides`);
@@ -133,7 +133,7 @@ export class Conv2D extends KernelLayer {
       if (config[key] !== null && config[key] !== undefined) throw new TypeError(`${where}: Conv2D layer '${name}' has a ${key}, which simdnet does not support`);
     }
     return new Conv2D({
-      ...KernelLayer.tfjsOptions('Conv2D', config, where),
+      ...KernelLayer.tfjsOptions('Conv2D', config, where, initializers.glorotNormal),
       filters: config.filters as number,
       kernelSize: config.kernel_size as [number, number],
       strides: (config.strides ?? 1) as [number, number],
