@@ -332,6 +332,80 @@ describe('--layers stacks and --model description files', () => {
   });
 });
 
+describe('convnets from the command line', () => {
+  it('conv and pool tokens: a tiny convnet trains on the digits as [28, 28, 1] images; eval, predict and the confusion matrix take it', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'simdnet-cli-cnn-')), 'model');
+    const started = performance.now();
+    const r = run('train', '--layers', 'conv8x3,pool2,conv16x3-same,pool,flatten,dropout0.25', '--optimizer', 'adam', '--lr', '0.003', '--epochs', '2', '--batch', '32', '--out', out);
+    const seconds = (performance.now() - started) / 1000;
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    // conv 3*3*1*8+8, conv 3*3*8*16+16, dense (6*6*16)*10+10.
+    expect(r.out).toContain(`network 28x28x1 conv8x3 pool2 conv16x3-same pool flatten dropout0.25 dense10-softmax (relu hidden, softmax out), glorot initial weights, ${(80 + 1168 + 5770).toLocaleString('en-US')} parameters\n`);
+    const accuracy = Number(/test accuracy ([\d.]+)% \((\d+) of 2000\)/.exec(r.out)![1]);
+    // Measured 96.6% (an MLP 784-10 gets about 90%).
+    expect(accuracy).toBeGreaterThanOrEqual(94);
+    console.log(`cli convnet: ${accuracy}% held-out after 2 epochs in ${seconds.toFixed(1)} s`);
+    const saved = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(saved.inputShape).toEqual([28, 28, 1]);
+    expect(saved.layers.map((l: { className: string }) => l.className)).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dropout', 'Dense']);
+    expect(saved.layers[2].config).toMatchObject({ filters: 16, kernelSize: [3, 3], padding: 'same', activation: 'relu' });
+    const matrix = readFileSync(join(out, 'confusion-matrix.txt'), 'utf8');
+    expect(matrix).toContain(`accuracy ${accuracy.toFixed(2)}% (${Math.round(accuracy * 20)} of 2000)`);
+    expect(readFileSync(join(out, 'confusion-matrix.svg'), 'utf8')).toContain('<svg');
+    expect(readFileSync(join(out, 'learning-curve.svg'), 'utf8')).toContain('<svg');
+    const evaluated = run('eval', out, '--format', 'json');
+    expect(evaluated.code).toBe(0);
+    const json = JSON.parse(evaluated.out);
+    expect(json.accuracy).toBeCloseTo(accuracy / 100, 10);
+    expect(json.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(2000);
+    const predicted = run('predict', out, fileURLToPath(new URL('../data/digits/t10k-images-idx3-ubyte.gz', import.meta.url)), '--limit', '3', '--format', 'json');
+    expect(predicted.code).toBe(0);
+    const classes = JSON.parse(predicted.out).predictions.map((p: { class: number }) => p.class);
+    // The same classes as the library's predict on [n, 28, 28, 1] images.
+    const sn = await import('../dist/index.js');
+    const model = await sn.loadModel(out);
+    const ds = await sn.datasets.digits({ shape: 'image' });
+    const probs = model.predict(ds.test.x);
+    expect(classes).toEqual(Array.from(sn.argmaxRows(probs).subarray(0, 3)));
+    probs.dispose();
+    ds.dispose();
+    model.dispose();
+  }, 300_000);
+
+  it("strided 'same' conv, average pooling, batchnorm and gap tokens train too", () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'simdnet-cli-gap-')), 'model');
+    const r = run('train', '--layers', 'conv16x5-same-s2-linear,batchnorm,relu,avgpool2-s1,conv32x3,gap', '--optimizer', 'adam', '--lr', '0.01', '--epochs', '2', '--batch', '32', '--out', out);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const saved = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(saved.layers.map((l: { className: string }) => l.className)).toEqual(['Conv2D', 'BatchNormalization', 'Activation', 'AveragePooling2D', 'Conv2D', 'GlobalAveragePooling2D', 'Dense']);
+    expect(saved.layers[0].config).toMatchObject({ strides: [2, 2], padding: 'same', activation: 'linear' });
+    // Ten classes: chance is 10%; two epochs of this small net get well past it.
+    expect(Number(/test accuracy ([\d.]+)%/.exec(r.out)![1])).toBeGreaterThanOrEqual(60);
+  }, 300_000);
+
+  it('--model takes a TensorFlow.js convnet topology (the real tfjs, model.toJSON())', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const net = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, strides: 2, activation: 'relu' }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-cli-tfjs-cnn-'));
+    const file = join(dir, 'convnet.json');
+    writeFileSync(file, net.toJSON(undefined, true) as string);
+    net.dispose();
+    const r = run('train', '--model', file, '--optimizer', 'adam', '--lr', '0.003', '--epochs', '1', '--batch', '32', '--out', join(dir, 'model'));
+    expect(r.err).toBe('');
+    expect(r.out).toContain(`network 28x28x1 Conv2D MaxPooling2D Flatten Dense from ${file}, fresh initial weights`);
+    expect(Number(/test accuracy ([\d.]+)%/.exec(r.out)![1])).toBeGreaterThanOrEqual(85);
+  }, 300_000);
+});
+
 describe('the demo (npm run demo) on the embedded digits', () => {
   it('784-128-10 reaches >= 95% on the held-out digits', () => {
     const out = mkdtempSync(join(tmpdir(), 'simdnet-demo-'));

@@ -184,6 +184,39 @@ describe('decisionBoundary', () => {
     expect(calls).toBe(0);
     expect(() => sn.plot.decisionBoundary(counting, points, [0, 1, 1, 5])).toThrow(/label 5 of point 3/);
   });
+
+  it('takes a convnet whose two inputs are a [1, 2, 1] image, as a dense model: XOR learned, the grid given in its shape', async () => {
+    const model = sn.sequential([
+      sn.layers.conv2d({ inputShape: [1, 2, 1], filters: 8, kernelSize: [1, 2], activation: 'tanh' }),
+      sn.layers.flatten(),
+      sn.layers.dense({ units: 2, activation: 'softmax' }),
+    ], { seed: 2 });
+    model.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.05 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const x = sn.tensor([0, 0, 0, 1, 1, 0, 1, 1], [4, 1, 2, 1]);
+    const labels = [0, 1, 1, 0];
+    await model.fit(x, labels, { epochs: 300, batchSize: 4, seed: 1 });
+    const probs = model.predict(x);
+    expect(Array.from(sn.argmaxRows(probs))).toEqual(labels);
+    probs.dispose();
+    x.dispose();
+    const before = sn.memory();
+    const svg = sn.plot.decisionBoundary(model, points, labels, { resolution: 30, title: 'XOR convnet' });
+    expect(sn.memory()).toEqual(before);
+    // The same picture as a function that reshapes the [n, 2] grid itself: the cells are the model's predictions.
+    const reshaping = (grid: InstanceType<typeof sn.Tensor>) => {
+      const images = grid.reshape([grid.shape[0], 1, 2, 1]);
+      try {
+        return model.predict(images);
+      } finally {
+        images.dispose();
+      }
+    };
+    expect(svg).toBe(sn.plot.decisionBoundary(reshaping, points, labels, { resolution: 30, title: 'XOR convnet' }));
+    const root = parseXml(svg);
+    expect(all(root, 'path').some((p) => p.attrs.class === 'boundary' && p.attrs.d.startsWith('M'))).toBe(true);
+    expect(all(root, 'circle').filter((c) => c.attrs.class === 'point').map((d) => d.attrs['data-label'])).toEqual(['0', '1', '1', '0']);
+    model.dispose();
+  });
 });
 
 describe('confusion matrix', () => {

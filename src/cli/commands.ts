@@ -61,7 +61,7 @@ const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   lr: { value: '<rate>', help: 'learning rate (default 0.1 for sgd, 0.001 for adam)' },
   decay: { value: '<factor>', help: 'multiply the learning rate by this after every epoch (e.g. 0.8)', default: '1' },
   optimizer: { value: '<name>', help: 'sgd or adam', default: 'sgd' },
-  init: { value: 'glorot|uniform<a>', help: "initial weights of the --layers dense and conv layers: 'glorot' (Glorot-uniform kernels, zero biases, as Keras) or 'uniform<a>' (kernels and biases from U(-a, a); uniform0.5 is the MNIST-from-scratch tutorial's)", default: 'glorot' },
+  init: { value: 'glorot|uniform<a>', help: "initial weights of the --layers dense and conv layers: 'glorot' (the layers' own defaults, as tfjs-layers: Glorot-uniform dense and Glorot-normal conv kernels, zero biases) or 'uniform<a>' (kernels and biases from U(-a, a); uniform0.5 is the MNIST-from-scratch tutorial's)", default: 'glorot' },
   seed: { value: '<n>', help: 'seed of the initial weights, dropout and the shuffling', default: '1' },
   out: { value: '<dir>', help: 'folder for the model, learning curve and confusion matrix', default: 'simdnet-out' },
   threads: THREADS_OPTION,

@@ -93,17 +93,24 @@ function outputsOf(predict: (x: Tensor) => Tensor | ArrayLike<number>, grid: Ten
     if (out instanceof Tensor) {
       const k = out.rank === 1 ? 1 : out.shape[1];
       if (out.rank > 2 || out.shape[0] !== cells || k < 1) {
-        throw new RangeError(`decisionBoundary: the model must return [${cells}, k] or [${cells}] for [${cells}, 2] inputs, got [${out.shape.join(', ')}]`);
+        throw new RangeError(`decisionBoundary: the model must return [${cells}, k] or [${cells}] for [${grid.shape.join(', ')}] inputs, got [${out.shape.join(', ')}]`);
       }
       return { o: Float32Array.from(out.data), k };
     }
     if (out === null || typeof out !== 'object' || out.length !== cells) {
-      throw new RangeError(`decisionBoundary: the model must return a Tensor or ${cells} numbers for [${cells}, 2] inputs`);
+      throw new RangeError(`decisionBoundary: the model must return a Tensor or ${cells} numbers for [${grid.shape.join(', ')}] inputs`);
     }
     return { o: Float32Array.from(out), k: 1 };
   } finally {
     if (out instanceof Tensor && out !== grid) out.dispose();
   }
+}
+
+/** The per-sample shape a model takes its two inputs in: its inputShape when it has one of two values, else [2]. */
+function pointShape(model: Predictor): number[] {
+  const shape = typeof model === 'object' && model !== null && 'inputShape' in model ? (model as { inputShape?: unknown }).inputShape : undefined;
+  const isShape = Array.isArray(shape) && shape.length > 0 && shape.every((d) => Number.isInteger(d) && d >= 1);
+  return isShape && shape.reduce((a: number, b: number) => a * b, 1) === 2 ? [...shape] : [2];
 }
 
 /**
@@ -121,8 +128,9 @@ export function decisionBoundary(model: Predictor, points: Tensor | ArrayLike<Ar
   const xAxis = options.xRange !== undefined ? givenAxis('decisionBoundary', 'xRange', options.xRange) : dataAxis(coords, 0);
   const yAxis = options.yRange !== undefined ? givenAxis('decisionBoundary', 'yRange', options.yRange) : dataAxis(coords, 1);
   const cells = resolution * resolution;
-  // Cell centres, row 0 at the top (largest y); lo (1 - t) + hi t cannot overflow.
-  const grid = new Tensor([cells, 2]);
+  // Cell centres, row 0 at the top (largest y); lo (1 - t) + hi t cannot overflow. A model that takes its two
+  // inputs in another shape (a convnet's [1, 2, 1] image) gets the grid in that shape.
+  const grid = new Tensor([cells, ...pointShape(model)]);
   let outputs: { o: Float32Array; k: number };
   try {
     const g = grid.data;
