@@ -5,7 +5,10 @@
 //   training/inference samples/s; time to 85% on Fashion-MNIST; peak RSS of W1; K1 and W1 in Node 20
 //   (plain build), Deno and Bun (bench/runtime-row.mjs, each in its own process).
 // Writes bench/results.json and the tables between the bench markers in README.md.
-//   node bench/run.mjs [--quick]   (--quick: shorter timings, for a smoke run)
+//   node bench/run.mjs [--quick] [--only=K1,W1]
+//   --quick: shorter timings, for a smoke run. --only: just those parts (K1, W1-W4, T85 for the time to 85%,
+//   RSS, runtimes), printed on stdout; results.json and README.md are left alone (their figures come from
+//   one full run).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -21,6 +24,13 @@ import { WORKLOADS, loadData, simdnetModel } from './workloads.mjs';
 import { medianSecondsPerCall } from './timing.mjs';
 
 const quick = process.argv.includes('--quick');
+const PARTS = ['K1', 'W1', 'W2', 'W3', 'W4', 'T85', 'RSS', 'runtimes'];
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = onlyArg === undefined ? null : onlyArg.slice('--only='.length).split(',');
+for (const part of only ?? []) {
+  if (!PARTS.includes(part)) throw new RangeError(`--only: unknown part ${JSON.stringify(part)} (one of ${PARTS.join(', ')})`);
+}
+const wanted = (part) => only === null || only.includes(part);
 const ALL_THREADS = Math.max(1, cpus().length);
 const PEER_SECONDS = quick ? 3 : 15;
 // K1 and W4 timings, simdnet's and the peers' alike (bench/timing.mjs).
@@ -29,9 +39,11 @@ const TIMING = quick ? { warmMs: 200, rounds: 3, roundMs: 50 } : { warmMs: 1500,
 const TRAIN_ROUNDS = quick ? 1 : 5;
 const log = (...a) => console.error(...a);
 
-function simdnetInfer(w, data) {
+/** Inference samples/s of the workload's model on the first w.batchSize rows of `images`, one predict call each. */
+function simdnetInfer(w, images) {
   const model = simdnetModel(w);
-  const x = sn.tensor(data.test.x.data.subarray(0, w.batchSize * 784), [w.batchSize, 784]);
+  const sample = images.shape.slice(1);
+  const x = sn.tensor(images.data.subarray(0, w.batchSize * (images.size / images.shape[0])), [w.batchSize, ...sample]);
   const seconds = medianSecondsPerCall(() => model.predict(x, { batchSize: w.batchSize }).dispose(), TIMING);
   x.dispose();
   model.dispose();
@@ -87,8 +99,8 @@ const images = { train: data.train.x.data.slice(), test: data.test.x.data.slice(
 const labels = { train: data.train.labels, test: data.test.labels };
 
 // K1: GEMM
-results.K1 = {};
-for (const [m, k, n] of K1_SHAPES) {
+if (wanted('K1')) results.K1 = {};
+for (const [m, k, n] of wanted('K1') ? K1_SHAPES : []) {
   const key = `${m}x${k}x${n}`;
   const probe = probeOfBuild(probeRunnersHere);
   const { gflops: one, percentOfProbe: percent1 } = await gemmGflops(m, k, n, 1, TIMING, probe);
@@ -101,7 +113,7 @@ for (const [m, k, n] of K1_SHAPES) {
 }
 
 // W1-W3: training samples/s
-for (const id of ['W1', 'W2', 'W3']) {
+for (const id of ['W1', 'W2', 'W3'].filter(wanted)) {
   const w = WORKLOADS[id];
   const peerArgs = { ...w, images: images.train, labels: labels.train, maxSeconds: PEER_SECONDS };
   const r = {};
@@ -117,13 +129,13 @@ for (const id of ['W1', 'W2', 'W3']) {
 }
 
 // W4: inference
-{
+if (wanted('W4')) {
   const w = WORKLOADS.W4;
   const r = {};
   await sn.setThreads(1);
-  r.simdnet1 = simdnetInfer(w, data);
+  r.simdnet1 = simdnetInfer(w, data.test.x);
   await sn.setThreads(ALL_THREADS);
-  r.simdnetAll = simdnetInfer(w, data);
+  r.simdnetAll = simdnetInfer(w, data.test.x);
   await tfjs.useBackend('wasm');
   r.tfjsWasm = tfjs.inferSamplesPerSecond({ ...w, images: images.test, timing: TIMING });
   await tfjs.useBackend('cpu');
@@ -134,7 +146,7 @@ for (const id of ['W1', 'W2', 'W3']) {
 }
 
 // Time to 85% test accuracy with W1
-{
+if (wanted('T85')) {
   const w = WORKLOADS.W1;
   const target = 0.85;
   const r = {};
@@ -146,18 +158,24 @@ for (const id of ['W1', 'W2', 'W3']) {
   log(`time to 85%: ${Object.entries(r).map(([k, v]) => `${k} ${v.seconds.toFixed(2)} s`).join(', ')}`);
 }
 
-results.rssW1 = peakRssW1();
-log(`peak RSS W1: ${JSON.stringify(results.rssW1)}`);
 data.dispose();
 
+if (wanted('RSS')) {
+  results.rssW1 = peakRssW1();
+  log(`peak RSS W1: ${JSON.stringify(results.rssW1)}`);
+}
+
 // NumPy and PyTorch (Debian's packages), when installed.
-results.python = pythonPeers(ALL_THREADS, quick);
-if (results.python.skipped) log(`NumPy/PyTorch peers skipped: ${results.python.skipped}`);
-else log(`NumPy/PyTorch: ${JSON.stringify({ one: results.python.one, all: results.python.all })}`);
+const pythonParts = ['K1', 'W1', 'W2', 'W3', 'W4'].filter(wanted);
+if (pythonParts.length > 0) {
+  results.python = pythonPeers(ALL_THREADS, quick, only === null ? undefined : pythonParts);
+  if (results.python.skipped) log(`NumPy/PyTorch peers skipped: ${results.python.skipped}`);
+  else log(`NumPy/PyTorch: ${JSON.stringify({ one: results.python.one, all: results.python.all })}`);
+}
 
 // K1 and W1 per runtime: this process (Node 24), then Node 20 (plain build), Deno and Bun each in its own.
-results.runtimes = [{ runtime, build, probes: results.probes, K1: results.K1, W1: { simdnet1: results.W1.simdnet1, simdnetAll: results.W1.simdnetAll } }];
-{
+if (wanted('runtimes')) {
+  results.runtimes = results.K1 && results.W1 ? [{ runtime, build, probes: results.probes, K1: results.K1, W1: { simdnet1: results.W1.simdnet1, simdnetAll: results.W1.simdnetAll } }] : [];
   const probeDir = mkdtempSync(join(tmpdir(), 'simdnet-probes-'));
   writeFileSync(join(probeDir, 'mul-add.wasm'), probeBinaries.mulAdd);
   writeFileSync(join(probeDir, 'fma.wasm'), probeBinaries.fma);
@@ -184,8 +202,10 @@ results.runtimes = [{ runtime, build, probes: results.probes, K1: results.K1, W1
   rmSync(probeDir, { recursive: true, force: true });
 }
 
-writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
-updateReadme(results);
+if (only === null) {
+  writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
+  updateReadme(results);
+}
 console.log(JSON.stringify(results, null, 2));
 
 function updateReadme(r) {
