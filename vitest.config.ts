@@ -8,7 +8,7 @@ const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (process.env.npm_lifecycle_event === 'test' && nodeMajor !== 24) {
   throw new Error(`npm test runs vitest under Node 24 (the node devDependency), got Node ${process.versions.node}: run npm install`);
 }
-const PLAIN_SUITES = ['test/backend.test.ts', 'test/gemm.test.ts', 'test/threads.test.ts', 'test/hardening-kernels.test.ts', 'test/nn-fit.test.ts', 'test/nn-gradcheck.test.ts'];
+const PLAIN_SUITES = ['test/backend.test.ts', 'test/gemm.test.ts', 'test/threads.test.ts', 'test/hardening-kernels.test.ts', 'test/nn-fit.test.ts', 'test/nn-gradcheck.test.ts', 'test/pooling.test.ts', 'test/conv2d.test.ts'];
 
 export default defineConfig({
   test: {

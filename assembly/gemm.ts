@@ -630,13 +630,24 @@ function finishTile6x8(
   finishRow8(s50, s51, c5, valid, alpha, beta, bias, act, actParam);
 }
 
-/** 8 columns of a finished tile row (cRow 0: not stored); the plain product is stored directly. */
+/**
+ * 8 columns of a finished tile row (cRow 0: not stored). A whole row with alpha 1 and beta 0 (the layers'
+ * case) adds the bias and applies the activation here, in registers, with finish4's operations and so its bits.
+ */
 // @ts-ignore: decorator
 @inline
 function finishRow8(
   s0: v128, s1: v128, cRow: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
 ): void {
-  if (valid == 8 && cRow != 0 && alpha == 1 && beta == 0 && bias == 0 && act == ACT_IDENTITY) {
+  if (valid == 8 && cRow != 0 && alpha == 1 && beta == 0) {
+    if (bias != 0) {
+      s0 = f32x4.add(s0, v128.load(bias));
+      s1 = f32x4.add(s1, v128.load(bias, 16));
+    }
+    if (act != ACT_IDENTITY) {
+      s0 = activateFast(act, s0, actParam);
+      s1 = activateFast(act, s1, actParam);
+    }
     v128.store(cRow, s0);
     v128.store(cRow, s1, 16);
     return;
@@ -659,8 +670,33 @@ function finishTile16(
   s00: v128, s01: v128, s02: v128, s03: v128, s10: v128, s11: v128, s12: v128, s13: v128,
   c0: usize, c1: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
 ): void {
-  // The plain product (dW = X^T dZ, short k) pays for the epilogue's tests per tile: store it directly.
-  if (valid == 16 && c1 != 0 && alpha == 1 && beta == 0 && bias == 0 && act == ACT_IDENTITY) {
+  // A whole tile with alpha 1 and beta 0 (every layer's GEMM) skips finish4's per-vector tests: with a short k
+  // (a 3x3 convolution over one channel, k = 9) they cost as much as the products. Same operations, same bits.
+  if (valid == 16 && c1 != 0 && alpha == 1 && beta == 0) {
+    if (bias != 0) {
+      const b0 = v128.load(bias);
+      const b1 = v128.load(bias, 16);
+      const b2 = v128.load(bias, 32);
+      const b3 = v128.load(bias, 48);
+      s00 = f32x4.add(s00, b0);
+      s01 = f32x4.add(s01, b1);
+      s02 = f32x4.add(s02, b2);
+      s03 = f32x4.add(s03, b3);
+      s10 = f32x4.add(s10, b0);
+      s11 = f32x4.add(s11, b1);
+      s12 = f32x4.add(s12, b2);
+      s13 = f32x4.add(s13, b3);
+    }
+    if (act != ACT_IDENTITY) {
+      s00 = activateFast(act, s00, actParam);
+      s01 = activateFast(act, s01, actParam);
+      s02 = activateFast(act, s02, actParam);
+      s03 = activateFast(act, s03, actParam);
+      s10 = activateFast(act, s10, actParam);
+      s11 = activateFast(act, s11, actParam);
+      s12 = activateFast(act, s12, actParam);
+      s13 = activateFast(act, s13, actParam);
+    }
     v128.store(c0, s00);
     v128.store(c0, s01, 16);
     v128.store(c0, s02, 32);
@@ -799,6 +835,13 @@ function loadLanes(at: usize, lanes: i32): v128 {
   if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(at, 4));
   if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(at, 8));
   return v;
+}
+
+/** ReLU inlined (the layers' usual activation: one pmax), any other kind through activate. */
+// @ts-ignore: decorator
+@inline
+function activateFast(kind: i32, v: v128, param: f32): v128 {
+  return kind == ACT_RELU ? activation4(ACT_RELU, v, f32x4.splat(0)) : activate(kind, v, param);
 }
 
 /**

@@ -121,6 +121,44 @@ export function countTruePositives(pred: usize, target: usize, n: i32, threshold
   return count;
 }
 
+/**
+ * Sum over n elements of |t - p| / max(|t|, eps), the terms of the mean absolute percentage error (tfjs's
+ * `100 * mean(|t - p| / clip(|t|, eps))`; the caller scales and divides). Each term in f32, summed in f64.
+ */
+export function absolutePercentageErrorSum(pred: usize, target: usize, n: i32, eps: f32): f64 {
+  let sum: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const at = <usize>i << 2;
+    const t = load<f32>(target + at);
+    sum += <f64>(Mathf.abs(t - load<f32>(pred + at)) / Mathf.max(Mathf.abs(t), eps));
+  }
+  return sum;
+}
+
+/**
+ * Sum over rows of -cos(p, t) = -(p . t) / (|p| |t|), each squared norm at least eps (tfjs's cosineProximity:
+ * both rows l2-normalized, x / sqrt(max(sum x^2, eps))). Dot products and norms in f64.
+ */
+export function cosineProximitySum(pred: usize, target: usize, rows: i32, cols: i32, eps: f32): f64 {
+  let sum: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = <usize>r * <usize>cols << 2;
+    let pt: f64 = 0;
+    let pp: f64 = 0;
+    let tt: f64 = 0;
+    for (let j = 0; j < cols; j++) {
+      const at = row + (<usize>j << 2);
+      const p = <f64>load<f32>(pred + at);
+      const t = <f64>load<f32>(target + at);
+      pt += p * t;
+      pp += p * p;
+      tt += t * t;
+    }
+    sum -= pt / (Math.sqrt(Math.max(pp, <f64>eps)) * Math.sqrt(Math.max(tt, <f64>eps)));
+  }
+  return sum;
+}
+
 /** Index of the first NaN or +-Inf among n floats, or -1 when all are finite (x - x is 0 only for finite x). */
 export function firstNonFinite(x: usize, n: i32): i32 {
   const zero = f32x4.splat(0.0);

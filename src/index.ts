@@ -31,7 +31,7 @@ export type { ActivationGradOptions, LeakyReluGradOptions } from './ops/activati
 export * as io from './io/index.js';
 export * as plot from './plot/index.js';
 export { datasets, data, Dataset, fromOneHot, argmaxRows } from './io/index.js';
-export type { ImageDataset, LabeledImages, Block, IdxDataOptions, IdxElement, CsvOptions, CsvColumnConfig, CsvElement } from './io/index.js';
+export type { ImageDataset, LabeledImages, Block, IdxDataOptions, IdxElement, CsvOptions, CsvColumnConfig, CsvElement, CsvDtype } from './io/index.js';
 // Training: layers, losses, optimizers, Sequential, perceptron, gradient checking (src/nn).
 export { layers, Layer, Dense, ActivationLayer, Flatten, Reshape, Dropout, BatchNormalization, initializers, regularizers, losses, metrics, optimizers, Optimizer, Sgd, Adam, AdamW, Rmsprop, Adagrad, sequential, Sequential, NonFiniteLossError, perceptron, Perceptron, gradCheck } from './nn/index.js';
 export type {
@@ -39,9 +39,12 @@ export type {
   LearningRateSchedule, CompileConfig, ModelSpec, TrainingConfig, FitOptions, FitCallbacks, EpochLogs, BatchLogs, History, EvaluateOptions, PredictOptions,
   SaveOptions, DataLike, BatchDataset, DatasetBatch, FitDatasetOptions, EvaluateDatasetOptions, PerceptronConfig, PerceptronTraining, GradCheckOptions, GradCheckResult,
 } from './nn/index.js';
+export { MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, type Pooling2DOptions, type GlobalPooling2DOptions } from './nn/index.js';
 // fit's built-in callbacks (as tf.callbacks) and their base class.
 export { callbacks, Callback, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, LearningRateScheduler } from './nn/index.js';
 export type { EarlyStoppingOptions, ModelCheckpointOptions, ReduceLROnPlateauOptions, ClassWeight } from './nn/index.js';
+export { Conv2D } from './nn/index.js';
+export type { Conv2DOptions, Conv2DPadding } from './nn/index.js';
 export { loadModel, loadTfjs, saveModel, exportTfjs } from './io/index.js';
 export type { ModelLocation, TfjsModelArtifacts } from './io/index.js';
 // The perceptron's own types (its class and config come with the training API above).

@@ -10,13 +10,16 @@ export { gemmPackBytes, releaseGemmScratch } from './ops/matmul.js';
 export { gatherRowsAt } from './ops/gather.js';
 export { allocate, release, heapF32, heapF64, heapI32 };
 
-/** C[m,n] = act(op(A) op(B) + bias), row-major, alpha 1, beta 0 (C is only written), on the pool's threads. */
+/**
+ * C[m,n] = act(op(A) op(B) + beta C + bias), row-major, alpha 1, on the pool's threads; beta 0 (the default)
+ * only writes C, beta 1 adds to it (a product summed over chunks of k).
+ */
 export function gemm(
   transA: number, transB: number, m: number, n: number, k: number,
   a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
-  bias: number, act: number, actParam: number, pack: number,
+  bias: number, act: number, actParam: number, pack: number, beta = 0,
 ): void {
-  parallelGemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, bias, act, actParam, pack);
+  parallelGemm(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
 }
 
 /** Copies `bytes` bytes from `src` to `dst` inside the wasm memory (a native memmove, no allocation). */

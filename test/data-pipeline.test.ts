@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
 import * as sn from '../dist/index.js';
 
 const DIGITS = fileURLToPath(new URL('../data/digits/', import.meta.url));
@@ -105,15 +106,135 @@ describe('sources', () => {
     expect(two[1]).toEqual({ xs: new Float32Array([4]), ys: new Float32Array([5, 6]) });
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'a,b\n1,2\n3,x\n');
-    await expect(sn.data.csv(bad, { label: 'b' }).toArray()).rejects.toThrow(new RegExp(`${bad}:3: column 'b' is "x", not a finite number`));
+    await expect(sn.data.csv(bad, { label: 'b' }).toArray()).rejects.toThrow(new RegExp(`${bad}:3: row 2, column 'b' is "x", not a finite number`));
     writeFileSync(bad, 'a,b\n1,2\n3\n');
-    await expect(sn.data.csv(bad, { label: 'b' }).toArray()).rejects.toThrow(new RegExp(`${bad}:3: 1 fields, the header has 2`));
+    await expect(sn.data.csv(bad, { label: 'b' }).toArray()).rejects.toThrow(new RegExp(`${bad}:3: row 2 has 1 fields, the header has 2`));
     writeFileSync(bad, 'a,b\n1,2\n3,\n');
-    await expect(sn.data.csv(bad, { label: 'b' }).toArray()).rejects.toThrow(/:3: column 'b' is empty/);
+    await expect(sn.data.csv(bad, { label: 'b' }).toArray()).rejects.toThrow(/:3: row 2, column 'b' is empty/);
     await expect(sn.data.csv(bad, { label: 'c' }).toArray()).rejects.toThrow(/columnConfigs names column 'c'/);
     await expect(sn.data.csv(join(dir, 'none.csv')).toArray()).rejects.toThrow(/none.csv/);
     expect(() => sn.data.csv(file, { header: true } as never)).toThrow(/unknown option 'header'/);
     expect(() => sn.data.csv(file, { hasHeader: false })).toThrow(/columnNames must name the columns/);
+  });
+});
+
+describe('data.csv: RFC 4180 records and string columns', () => {
+  const CHUNKS = [1, 2, 3, 5, 7, 64, undefined];
+
+  it('quoted fields spanning lines, doubled quotes, CRLF, BOM, empty fields: the same rows at every chunk size', async () => {
+    const dir = tmp();
+    const file = join(dir, 'rfc.csv');
+    // A BOM, CRLF and LF line ends, a quoted header name, a field with the delimiter, one with a CRLF and an LF
+    // inside, doubled quotes (also at a field's end and as a whole field), UTF-8 beyond ASCII, empty fields, a
+    // blank line, and no newline at the end.
+    const text = '\uFEFF"x1",note,x2,label\r\n' +
+      '1.5,"a, b",2,cat\r\n' +
+      '-2,"line one\r\nline two\nline ""three""",,dog\n' +
+      '\n' +
+      '3,"""",4,"cat"\r\n' +
+      '4,,5,"émoji 🐍 ""q"""\n' +
+      '5,plain,6,dog';
+    writeFileSync(file, text);
+    const configs = { note: { dtype: 'string' as const }, x2: { default: -1 }, label: { isLabel: true, dtype: 'string' as const } };
+    const want = [
+      { xs: new Float32Array([1.5, 2]), ys: 'cat', strings: { note: 'a, b' } },
+      { xs: new Float32Array([-2, -1]), ys: 'dog', strings: { note: 'line one\r\nline two\nline "three"' } },
+      { xs: new Float32Array([3, 4]), ys: 'cat', strings: { note: '"' } },
+      { xs: new Float32Array([4, 5]), ys: 'émoji 🐍 "q"', strings: { note: '' } },
+      { xs: new Float32Array([5, 6]), ys: 'dog', strings: { note: 'plain' } },
+    ];
+    for (const chunkBytes of CHUNKS) {
+      const rows = await sn.data.csv(file, { columnConfigs: configs, ...(chunkBytes === undefined ? {} : { chunkBytes }) }).toArray();
+      expect(rows, `chunkBytes ${chunkBytes}`).toEqual(want);
+    }
+    // A quote, a CRLF and a doubled quote each falling on a chunk boundary, for every offset of the file.
+    const boundary = join(dir, 'boundary.csv');
+    writeFileSync(boundary, 'a,b\r\n"1""2",3\r\n"x\r\ny",4\r\n');
+    for (let chunkBytes = 1; chunkBytes <= 12; chunkBytes++) {
+      const rows = await sn.data.csv(boundary, { columnConfigs: { a: { dtype: 'string' } }, chunkBytes }).toArray();
+      expect(rows, `chunkBytes ${chunkBytes}`).toEqual([{ xs: new Float32Array([3]), strings: { a: '1"2' } }, { xs: new Float32Array([4]), strings: { a: 'x\r\ny' } }]);
+    }
+  });
+
+  it('delimWhitespace: runs of spaces (and tabs) separate fields, as tfjs.data.csv reads them', async () => {
+    const dir = tmp();
+    const file = join(dir, 'spaces.csv');
+    writeFileSync(file, 'a  b   label\n1  2.5 0\n  3 -4   1  \n\n5 "x y" 2\n');
+    const configs = { b: { dtype: 'string' as const }, label: { isLabel: true } };
+    const want = [
+      { xs: new Float32Array([1]), ys: 0, strings: { b: '2.5' } },
+      { xs: new Float32Array([3]), ys: 1, strings: { b: '-4' } },
+      { xs: new Float32Array([5]), ys: 2, strings: { b: 'x y' } },
+    ];
+    for (const chunkBytes of CHUNKS) {
+      expect(await sn.data.csv(file, { delimWhitespace: true, columnConfigs: configs, ...(chunkBytes === undefined ? {} : { chunkBytes }) }).toArray(), `chunkBytes ${chunkBytes}`).toEqual(want);
+    }
+    // tfjs reads the same but for trailing spaces (an empty last field there): compare on a file without them.
+    const plain = join(dir, 'plain.csv');
+    writeFileSync(plain, 'a  b   label\n1  2.5 0\n  3 -4   1\n5 6 2\n');
+    const theirs = (await tf.data.csv(`file://${plain}`, { delimWhitespace: true, columnConfigs: { label: { isLabel: true } } }).toArray()) as unknown as { xs: Record<string, number>; ys: Record<string, number> }[];
+    const ours = await sn.data.csv(plain, { delimWhitespace: true, label: 'label' }).toArray();
+    expect(ours.map((o) => [...o.xs, o.ys])).toEqual(theirs.map((t) => [t.xs.a, t.xs.b, t.ys.label]));
+    const tabs = join(dir, 'tabs.tsv');
+    writeFileSync(tabs, 'a\tb\r\n1 \t 2\r\n');
+    expect(await sn.data.csv(tabs, { delimWhitespace: true }).toArray()).toEqual([{ xs: new Float32Array([1, 2]) }]);
+    expect(() => sn.data.csv(file, { delimWhitespace: true, delimiter: ' ' })).toThrow(/give delimiter or delimWhitespace, not both/);
+  });
+
+  it('reads what tfjs.data.csv reads from the same file: numbers, int32, bool, string columns and labels', async () => {
+    const dir = tmp();
+    const file = join(dir, 'mixed.csv');
+    writeFileSync(file, 'id,city,flag,temp,kind\n7.9,"Oslo, NO",true,-3.25,cold\n8,Lima,0,19.5,warm\n9,"Said ""hi""",1,2.75e1,warm\n');
+    const columnConfigs = { id: { dtype: 'int32' as const }, city: { dtype: 'string' as const }, flag: { dtype: 'bool' as const }, kind: { isLabel: true, dtype: 'string' as const } };
+    const ours = await sn.data.csv(file, { columnConfigs }).toArray();
+    const theirs = (await tf.data.csv(`file://${file}`, { columnConfigs }).toArray()) as unknown as { xs: Record<string, number | string>; ys: Record<string, string> }[];
+    expect(ours).toHaveLength(3);
+    expect(theirs).toHaveLength(3);
+    ours.forEach((row, r) => {
+      const t = theirs[r];
+      expect(Array.from(row.xs)).toEqual(['id', 'flag', 'temp'].map((k) => Math.fround(t.xs[k] as number)));
+      // RFC 4180's doubled quote is one quote; tfjs keeps both (the one difference).
+      expect(row.strings).toEqual({ city: (t.xs.city as string).replaceAll('""', '"') });
+      expect(row.ys).toBe(t.ys.kind);
+    });
+    expect(ours[0].xs[0]).toBe(7);
+    expect([ours[2].strings!.city, theirs[2].xs.city]).toEqual(['Said "hi"', 'Said ""hi""']);
+    // A string label, mapped to a class index, trains through batch() and fitDataset.
+    const kinds = ['cold', 'warm'];
+    const ds = sn.data.csv(file, { columnConfigs }).map(({ xs, ys }) => ({ xs, ys: kinds.indexOf(ys as string) })).batch(2);
+    const m = sn.sequential([sn.layers.dense({ inputShape: [3], units: 2, activation: 'softmax' })], { seed: 1 });
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const h = await m.fitDataset(ds, { epochs: 1 });
+    expect(h.epoch).toEqual([0]);
+    m.dispose();
+  });
+
+  it('errors name the file, line, row and column; options are checked', async () => {
+    const dir = tmp();
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'a,note,b\n1,"two\nlines",2\n3,"x",oops\n');
+    await expect(sn.data.csv(bad, { columnConfigs: { note: { dtype: 'string' } } }).toArray()).rejects.toThrow(
+      `${bad}:4: row 2, column 'b' is "oops", not a finite number (give columnConfigs.b.dtype: 'string' to read it as text)`,
+    );
+    // Without dtype string, a text column is an error that says how to read it.
+    await expect(sn.data.csv(bad).toArray()).rejects.toThrow(`${bad}:2: row 1, column 'note' is "two\\nlines", not a finite number`);
+    writeFileSync(bad, 'a,b\n1,"open\n2,3\n');
+    await expect(sn.data.csv(bad).toArray()).rejects.toThrow(`${bad}:2: a quoted field in the record that starts here is still open at the end of the file`);
+    writeFileSync(bad, 'a,b\n1,"q"x\n');
+    await expect(sn.data.csv(bad).toArray()).rejects.toThrow(`${bad}:2: "x" after the closing quote of field 2`);
+    writeFileSync(bad, 'a,b\n1,maybe\n');
+    await expect(sn.data.csv(bad, { columnConfigs: { b: { dtype: 'bool' } } }).toArray()).rejects.toThrow(`${bad}:2: row 1, column 'b' is "maybe", not 1, 0, true or false`);
+    writeFileSync(bad, 'a,s\n1,\n');
+    await expect(sn.data.csv(bad, { columnConfigs: { s: { dtype: 'string', required: true } } }).toArray()).rejects.toThrow("row 1, column 's' is empty");
+    expect(await sn.data.csv(bad, { columnConfigs: { s: { dtype: 'string' } } }).toArray()).toEqual([{ xs: new Float32Array([1]), strings: { s: '' } }]);
+    expect(() => sn.data.csv(bad, { columnConfigs: { s: { dtype: 'text' as never } } })).toThrow(/columnConfigs.s.dtype must be one of float32, int32, bool, string/);
+    expect(() => sn.data.csv(bad, { columnConfigs: { s: { dtype: 'string', default: 0 } } })).toThrow(/columnConfigs.s.default must be a string/);
+    expect(() => sn.data.csv(bad, { columnConfigs: { a: { default: 'x' } } })).toThrow(/columnConfigs.a.default must be a finite number/);
+    expect(() => sn.data.csv(bad, { delimiter: ';;' })).toThrow(/delimiter must be one character/);
+    expect(() => sn.data.csv(bad, { chunkBytes: 0 })).toThrow(/chunkBytes must be a whole number >= 1/);
+    // A string that reaches a numeric batch is an error naming it.
+    writeFileSync(bad, 'a,kind\n1,cat\n2,dog\n');
+    await expect(sn.data.csv(bad, { columnConfigs: { kind: { isLabel: true, dtype: 'string' } } }).batch(2).toArray()).rejects.toThrow('batch: ys of element 0 is the string "cat": a batch holds numbers; map it to one first');
   });
 });
 

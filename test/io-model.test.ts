@@ -325,7 +325,7 @@ describe('exportTfjs and loadTfjs (file level; the real-package check is in tfjs
     const path = join(dir, 'model.json');
     const original = readFileSync(path, 'utf8');
     const variants: [string, (j: any) => void, RegExp][] = [
-      ['conv', (j) => { j.modelTopology.config.layers[4].class_name = 'Conv2D'; }, /layer 'nobias' is a Conv2D; simdnet imports Dense, Activation, LeakyReLU/],
+      ['conv', (j) => { j.modelTopology.config.layers[4].class_name = 'LSTM'; }, /layer 'nobias' is a LSTM; simdnet imports Dense, Activation, LeakyReLU/],
       ['functional', (j) => { j.modelTopology.class_name = 'Model'; }, /is a Model; simdnet imports Sequential models only/],
       ['activation', (j) => { j.modelTopology.config.layers[0].config.activation = 'elu'; }, /layer 'first' has activation "elu"/],
       ['quantized', (j) => { j.weightsManifest[0].weights[0].quantization = { dtype: 'uint8' }; }, /weight 'first\/kernel' is quantized/],

@@ -130,6 +130,112 @@ describe('Keras losses vs TensorFlow.js', () => {
   });
 });
 
+describe('categorical losses over a softmax per position ([steps, classes] outputs)', () => {
+  // Dense on [steps, features] with a softmax over the last axis: Keras's per-sample loss is the mean over
+  // the positions of each position's cross-entropy, and accuracy counts each position.
+  const cases: [number, number, number, number][] = [[1, 1, 3, 2], [13, 3, 4, 5], [7, 7, 2, 3], [32, 4, 5, 10]];
+
+  function pair(rows: number, steps: number, features: number, classes: number, seed: number, loss: string, metrics: string[]) {
+    const tm = tf.sequential({ layers: [tf.layers.dense({ inputShape: [steps, features], units: classes, activation: 'softmax' })] });
+    tm.compile({ optimizer: 'sgd', loss, metrics });
+    const sm = sn.sequential([sn.layers.dense({ inputShape: [steps, features], units: classes, activation: 'softmax' })]);
+    sm.setWeights(tm.getWeights().map((w) => Array.from(w.dataSync())));
+    sm.compile({ optimizer: 'sgd', loss: loss as sn.LossName, metrics });
+    const x = randomValues(rows * steps * features, -2, 2, seed);
+    const { dense, idx } = oneHotRows(rows * steps, classes, seed + 1);
+    return { tm, sm, x, dense, idx };
+  }
+
+  for (const [rows, steps, features, classes] of cases) {
+    it(`[${rows}, ${steps}, ${classes}]: loss, accuracy and crossentropy match tfjs's evaluate (dense and sparse targets)`, async () => {
+      for (const loss of ['categoricalCrossentropy', 'sparseCategoricalCrossentropy']) {
+        const sparse = loss === 'sparseCategoricalCrossentropy';
+        const { tm, sm, x, dense, idx } = pair(rows, steps, features, classes, rows * 31 + steps, loss, ['acc', 'ce']);
+        expect(sm.objective.fused).toBe(true);
+        const xt = tf.tensor3d(x, [rows, steps, features]);
+        // tfjs asks for sparse targets of [rows, steps, 1]; simdnet takes that and [rows, steps].
+        const yt = sparse ? tf.tensor3d(idx, [rows, steps, 1]) : tf.tensor3d(dense, [rows, steps, classes]);
+        const want = (tm.evaluate(xt, yt, { batchSize: rows }) as tf.Scalar[]).map((t) => t.dataSync()[0]);
+        const got = sm.evaluate({ data: x, shape: [rows, steps, features] }, sparse ? { data: idx, shape: [rows, steps] } : { data: dense, shape: [rows, steps, classes] }, { batchSize: 5 });
+        if (sparse) expect(sm.evaluate({ data: x, shape: [rows, steps, features] }, { data: idx, shape: [rows, steps, 1] }, { batchSize: 5 })).toEqual(got);
+        expect(rel(got.loss, want[0]), `${loss}: loss ${got.loss} vs tfjs ${want[0]}`).toBeLessThanOrEqual(LOSS_RTOL);
+        expect(Math.abs(got.accuracy - want[1]), `${loss}: accuracy ${got.accuracy} vs tfjs ${want[1]}`).toBeLessThanOrEqual(1e-6);
+        expect(rel(got.crossentropy, want[2]), `${loss}: crossentropy ${got.crossentropy} vs tfjs ${want[2]}`).toBeLessThanOrEqual(LOSS_RTOL);
+        console.log(`[${rows}, ${steps}, ${classes}] ${loss}: relative difference from tfjs ${rel(got.loss, want[0]).toExponential(2)}`);
+        // The loss object on [batch, steps, classes] probabilities (and logits) agrees too.
+        const probs = sm.predict({ data: x, shape: [rows, steps, features] });
+        const target = sparse ? sn.tensor(idx, [rows, steps]) : sn.tensor(dense, [rows, steps, classes]);
+        expect(rel(sn.losses[loss as 'categoricalCrossentropy']().compute(probs, target), want[0])).toBeLessThanOrEqual(1e-5);
+        tf.dispose([xt, yt]);
+        [probs, target].forEach((t) => t.dispose());
+        tm.dispose();
+        sm.dispose();
+      }
+    });
+  }
+
+  it('gradCheck: fused softmax and fromLogits, dense and sparse targets, worst relative error < 1e-3', () => {
+    const [rows, steps, features, classes] = [5, 3, 4, 6];
+    const x = randomValues(rows * steps * features, -1, 1, 71);
+    const { dense, idx } = oneHotRows(rows * steps, classes, 72);
+    for (const [activation, loss] of [['softmax', 'categoricalCrossentropy'], ['softmax', 'sparseCategoricalCrossentropy'], ['linear', sn.losses.categoricalCrossentropy({ fromLogits: true })], ['linear', sn.losses.sparseCategoricalCrossentropy({ fromLogits: true })]] as const) {
+      const m = sn.sequential([
+        sn.layers.dense({ inputShape: [steps, features], units: 7, activation: 'tanh' }),
+        sn.layers.dense({ units: classes, activation }),
+      ], { seed: 5 });
+      m.compile({ optimizer: 'sgd', loss: loss as sn.LossName });
+      const sparse = m.objective.sparse;
+      const y = sparse ? { data: idx, shape: [rows, steps] } : { data: dense, shape: [rows, steps, classes] };
+      const worst = Math.max(...sn.gradCheck(m, { data: x, shape: [rows, steps, features] }, y).map((r) => r.maxRelativeError));
+      expect(worst, `${activation} ${m.objective.loss}`).toBeLessThan(1e-3);
+      m.dispose();
+    }
+  });
+
+  it('fit and fitDataset train per position (bit-identical on the same batches); bad targets name the row and position', async () => {
+    const [rows, steps, features, classes] = [40, 3, 4, 5];
+    const x = randomValues(rows * steps * features, -1, 1, 81);
+    const labels = new Float32Array(rows * steps);
+    for (let i = 0; i < rows * steps; i++) labels[i] = (x[i * features] > 0 ? 1 : 0) + (x[i * features + 1] > 0 ? 2 : 0);
+    const make = () => {
+      const m = sn.sequential([sn.layers.dense({ inputShape: [steps, features], units: classes, activation: 'softmax' })], { seed: 8 });
+      m.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.05 }), loss: 'sparseCategoricalCrossentropy', metrics: ['acc'] });
+      return m;
+    };
+    const a = make();
+    const h = await a.fit({ data: x, shape: [rows, steps, features] }, { data: labels, shape: [rows, steps] }, { epochs: 30, batchSize: 8, shuffle: false });
+    expect(h.history.loss.at(-1)!).toBeLessThan(h.history.loss[0] * 0.6);
+    expect(h.history.acc!.at(-1)!).toBeGreaterThan(0.8);
+    const b = make();
+    const batches = Array.from({ length: rows / 8 }, (_, k) => ({
+      xs: { data: x.slice(k * 8 * steps * features, (k + 1) * 8 * steps * features), shape: [8, steps, features] },
+      ys: { data: labels.slice(k * 8 * steps, (k + 1) * 8 * steps), shape: [8, steps] },
+    }));
+    const hb = await b.fitDataset(batches, { epochs: 30 });
+    expect(b.getWeights().map((w) => Array.from(w))).toEqual(a.getWeights().map((w) => Array.from(w)));
+    expect(hb.history.loss).toEqual(h.history.loss);
+    // sampleWeight (one weight per sample, its loss the mean over its positions): weights of 1 train as none.
+    const w = make();
+    const hw = await w.fit({ data: x, shape: [rows, steps, features] }, { data: labels, shape: [rows, steps] }, { epochs: 30, batchSize: 8, shuffle: false, sampleWeight: new Float32Array(rows).fill(1) });
+    hw.history.loss.forEach((v, i) => expect(Math.abs(v - h.history.loss[i]), `epoch ${i}`).toBeLessThan(1e-5));
+    w.dispose();
+    const bad = labels.slice(0, 2 * steps);
+    bad[4] = classes;
+    const xs2 = { data: x.slice(0, 2 * steps * features), shape: [2, steps, features] };
+    await expect(a.fit(xs2, { data: bad, shape: [2, steps] })).rejects.toThrow(`y row 1, position 1 is ${classes}: not a class index in [0, ${classes})`);
+    await expect(b.fitDataset([{ xs: xs2, ys: { data: bad, shape: [2, steps] } }])).rejects.toThrow(`dataset epoch 0, batch 0: ys row 1, position 1 is ${classes}`);
+    await expect(a.fit(xs2, { data: labels.slice(0, 2), shape: [2, 1] })).rejects.toThrow(/y has shape \[2, 1\]: expected 3 values per row/);
+    await expect(a.fit(xs2, { data: labels.slice(0, 2 * steps), shape: [2, steps] }, { classWeight: { 0: 1, 1: 1, 2: 1, 3: 1 } })).rejects.toThrow(/classWeight needs one class per row, but the outputs hold 3 positions of 5 classes each/);
+    const c = sn.sequential([sn.layers.dense({ inputShape: [steps, features], units: classes, activation: 'softmax' })], { seed: 8 });
+    c.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const notOneHot = new Float32Array(2 * steps * classes);
+    for (let i = 0; i < 2 * steps; i++) notOneHot[i * classes] = 1;
+    notOneHot[5 * classes + 1] = 1;
+    await expect(c.fit(xs2, { data: notOneHot, shape: [2, steps, classes] })).rejects.toThrow(/y row 1, position 2 is not one-hot .* over the last axis/);
+    [a, b, c].forEach((m) => m.dispose());
+  });
+});
+
 describe('halfSquaredError, the tutorials\' cost', () => {
   it('is 1/2 sum over outputs per sample, gradient (p - t) / batch; meanSquaredError is Keras\'s (no 1/2)', () => {
     const p = sn.tensor([[3, 1, 0], [0, 0, 2]]);
@@ -292,6 +398,102 @@ describe('metrics vs TensorFlow.js', () => {
     m.dispose();
   });
 
+  it("tfjs-layers' metric spellings ('acc', 'ce', 'MSE', ...): tfjs's history keys read the same values, which match tfjs's", async () => {
+    const n = 48;
+    const x = randomValues(n * 3, -1, 1, 41);
+    const yDense = new Float32Array(n * 4);
+    const yIdx = new Float32Array(n);
+    const yBin = new Float32Array(n);
+    for (let r = 0; r < n; r++) {
+      yIdx[r] = (x[r * 3] > 0 ? 1 : 0) + (x[r * 3 + 1] > 0 ? 2 : 0);
+      yDense[r * 4 + yIdx[r]] = 1;
+      yBin[r] = x[r * 3 + 2] > 0 ? 1 : 0;
+    }
+    const cases: [string, number, Float32Array, string, string[]][] = [
+      ['categoricalCrossentropy', 4, yDense, 'softmax', ['acc', 'ce', 'MSE', 'mae']],
+      ['sparseCategoricalCrossentropy', 4, yIdx, 'softmax', ['accuracy', 'crossentropy']],
+      ['binaryCrossentropy', 1, yBin, 'sigmoid', ['acc', 'ce', 'MAE', 'binaryAccuracy']],
+      ['meanSquaredError', 4, yDense, 'softmax', ['acc', 'ce', 'categoricalCrossentropy']],
+      ['meanSquaredError', 4, yDense, 'linear', ['mape', 'MAPE', 'cosine', 'MSE']],
+    ];
+    for (const [loss, units, y, activation, metrics] of cases) {
+      // The same weights in both: tfjs's model is built, then simdnet's takes its weights.
+      const tm = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units, activation: activation as 'softmax' })] });
+      tm.compile({ optimizer: tf.train.sgd(1e-30), loss, metrics });
+      const yShape = loss === 'sparseCategoricalCrossentropy' ? [n, 1] : [n, units];
+      const xt = tf.tensor2d(x, [n, 3]);
+      const yt = tf.tensor2d(y, yShape);
+      const th = await tm.fit(xt, yt, { epochs: 1, batchSize: n, validationData: [xt, yt] });
+      const sm = sn.sequential([sn.layers.dense({ inputShape: [3], units, activation: activation as sn.ActivationName })]);
+      sm.setWeights(tm.getWeights().map((w) => Array.from(w.dataSync())));
+      sm.compile({ optimizer: sn.optimizers.sgd({ learningRate: 1e-30 }), loss: loss as sn.LossName, metrics });
+      const h = await sm.fit({ data: x, shape: [n, 3] }, { data: y, shape: loss === 'sparseCategoricalCrossentropy' ? [n] : [n, units] }, { epochs: 1, batchSize: n, validationData: [{ data: x, shape: [n, 3] }, { data: y, shape: loss === 'sparseCategoricalCrossentropy' ? [n] : [n, units] }] });
+      const tfKeys = Object.keys(th.history).sort();
+      for (const key of tfKeys) {
+        const got = (h.history as Record<string, number[] | undefined>)[key];
+        expect(got, `${loss} ${metrics.join(',')}: tfjs's history key ${key}`).toBeDefined();
+        const want = th.history[key][0] as number;
+        expect(Math.abs(got![0] - want), `${loss}: ${key} simdnet ${got![0]} tfjs ${want}`).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(want)));
+      }
+      tf.dispose([xt, yt]);
+      tm.dispose();
+      sm.dispose();
+    }
+  });
+
+  it('meanAbsolutePercentageError and cosineProximity against tf.metrics, rows and positions', () => {
+    for (const shape of [[rows, cols], [5, 3, 4]]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const pred = randomValues(n, -2, 2, 51);
+      const target = randomValues(n, -2, 2, 52);
+      target[3] = 0; // MAPE's eps floor
+      const m = sn.sequential([sn.layers.dense({ inputShape: shape.slice(1), units: shape[shape.length - 1], activation: 'linear', useBias: false })]);
+      m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mape', 'cosine'] });
+      // An identity map over the last axis, so the metrics read `pred` itself.
+      const k = shape[shape.length - 1];
+      m.setWeights([Array.from({ length: k * k }, (_, i) => (i % (k + 1) === 0 ? 1 : 0))]);
+      const r = m.evaluate({ data: pred, shape }, { data: target, shape }, { batchSize: 2 });
+      const want = tf.tidy(() => [
+        tf.metrics.meanAbsolutePercentageError(tf.tensor(target, shape), tf.tensor(pred, shape)).mean().dataSync()[0],
+        tf.metrics.cosineProximity(tf.tensor(target, shape), tf.tensor(pred, shape)).mean().dataSync()[0],
+      ]);
+      expect(rel(r.mape, want[0]), `mape ${r.mape} vs tfjs ${want[0]}`).toBeLessThanOrEqual(1e-6);
+      expect(rel(r.cosine, want[1]), `cosine ${r.cosine} vs tfjs ${want[1]}`).toBeLessThanOrEqual(1e-6);
+      m.dispose();
+    }
+  });
+
+  it("'acc' and 'accuracy' are one metric (reported as accuracy, read as acc / val_acc); monitors take tfjs's names", async () => {
+    const m = sn.sequential([sn.layers.dense({ inputShape: [2], units: 3, activation: 'softmax' })], { seed: 2 });
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc', 'accuracy'] })).toThrow(/metric 'accuracy' is listed twice/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['auc'] })).toThrow(/unknown metric 'auc'; valid: accuracy, acc, crossentropy, ce/);
+    expect(() => m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['sparseCategoricalCrossentropy'] })).toThrow(/needs class-index targets/);
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc', 'ce', 'MSE'] });
+    const x = [[0, 1], [1, 0], [1, 1], [0, 0]];
+    const y = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]];
+    const seen: number[] = [];
+    const h = await m.fit(x, y, {
+      epochs: 3, validationData: [x, y],
+      callbacks: [sn.callbacks.earlyStopping({ monitor: 'val_MSE', patience: 5 }), { onEpochEnd: (_e, logs) => void seen.push(logs.val_acc!, logs.val_ce!, logs.val_MSE!) }],
+    });
+    expect(Object.keys(h.history).sort()).toEqual(['MSE', 'accuracy', 'crossentropy', 'learningRate', 'loss', 'samplesPerSecond', 'valAccuracy', 'valCrossentropy', 'valLoss', 'valMSE']);
+    expect(h.history.acc).toBe(h.history.accuracy);
+    expect(h.history.val_acc).toBe(h.history.valAccuracy);
+    expect(h.history.ce).toBe(h.history.crossentropy);
+    expect(h.history.val_ce).toBe(h.history.valCrossentropy);
+    expect(h.history.val_MSE).toBe(h.history.valMSE);
+    expect(seen).toEqual(h.history.valAccuracy!.flatMap((a, i) => [a, h.history.valCrossentropy![i], h.history.valMSE![i]]));
+    // The cross-entropy metric of the loss's kind is the loss itself (no penalties here).
+    expect(h.history.valCrossentropy![2]).toBeCloseTo(h.history.valLoss![2], 6);
+    // evaluate and evaluateDataset answer to acc and ce as well (non-enumerable, as in the history).
+    const r = m.evaluate(x, y);
+    expect(Object.keys(r)).toEqual(['loss', 'accuracy', 'crossentropy', 'MSE']);
+    expect([r.acc, r.ce]).toEqual([r.accuracy, r.crossentropy]);
+    const d = await m.evaluateDataset([{ xs: x, ys: y }]);
+    expect([d.acc, d.ce]).toEqual([r.accuracy, r.crossentropy]);
+    m.dispose();
+  });
+
   it('metric errors: unknown names, targets that do not suit the loss, duplicates, unknown options', () => {
     const m = sn.sequential([sn.layers.dense({ inputShape: [2], units: 3, activation: 'softmax' })], { seed: 1 });
     expect(() => m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['categoricalAccuracy'] })).toThrow(/categoricalAccuracy needs a target per output, but sparseCategoricalCrossentropy takes class indices/);
@@ -351,7 +553,7 @@ describe('metric kernels vs float64 references on awkward shapes', () => {
     }
     return hits;
   }
-  it('countInTopK (dense and sparse targets), countAbove, countTruePositives', async () => {
+  it('countInTopK (dense and sparse targets), countAbove, countTruePositives, absolutePercentageErrorSum, cosineProximitySum', async () => {
     const { kernels } = await import('../dist/backend/wasm.js');
     const { allocate, heapI32, release } = await import('../dist/backend/allocator.js');
     for (const [rows, cols] of SHAPES_K) {
@@ -374,8 +576,28 @@ describe('metric kernels vs float64 references on awkward shapes', () => {
         expect(kernels.countAbove(p.ptr, rows * cols, threshold)).toBe(Array.from(pred).filter((v) => v > threshold).length);
         expect(kernels.countTruePositives(p.ptr, t.ptr, rows * cols, threshold)).toBe(Array.from(pred).filter((v, i) => v > threshold && target[i] > 0.5).length);
       }
+      // absolutePercentageErrorSum and cosineProximitySum against float64 sums.
+      const signed = randomValues(rows * cols, -2, 2, rows + 5 * cols);
+      const s2 = sn.tensor(signed, [rows, cols]);
+      const q = sn.tensor(target, [rows, cols]);
+      let ape = 0;
+      for (let i = 0; i < rows * cols; i++) ape += Math.abs(signed[i] - target[i]) / Math.max(Math.abs(signed[i]), 1e-7);
+      expect(rel(kernels.absolutePercentageErrorSum(q.ptr, s2.ptr, rows * cols, 1e-7), ape)).toBeLessThan(1e-6);
+      let cos = 0;
+      for (let r = 0; r < rows; r++) {
+        let pt = 0;
+        let pp = 0;
+        let tt = 0;
+        for (let j = 0; j < cols; j++) {
+          pt += target[r * cols + j] * signed[r * cols + j];
+          pp += target[r * cols + j] ** 2;
+          tt += signed[r * cols + j] ** 2;
+        }
+        cos -= pt / (Math.sqrt(Math.max(pp, 1e-7)) * Math.sqrt(Math.max(tt, 1e-7)));
+      }
+      expect(Math.abs(kernels.cosineProximitySum(q.ptr, s2.ptr, rows, cols, 1e-7) - cos)).toBeLessThan(1e-9 * Math.max(1, rows));
       release(li);
-      for (const x of [p, d, t]) x.dispose();
+      for (const x of [p, d, t, s2, q]) x.dispose();
     }
   });
 });

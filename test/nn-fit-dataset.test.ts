@@ -133,6 +133,115 @@ describe('fitDataset trains as fit does on the same batches', () => {
   });
 });
 
+describe("fitDataset's initialEpoch, classWeight, batchesPerEpoch and validationBatches (TensorFlow.js's options)", () => {
+  const { x, y, labels } = data();
+  const inOrder = () => batches((a, b) => ({ xs: x.slice(a, b), ys: y.slice(a, b) }));
+
+  it('classWeight: bit-identical weights and history to fit({ classWeight, shuffle: false }), dense and sparse targets', async () => {
+    for (const [loss, targets] of [['categoricalCrossentropy', y], ['sparseCategoricalCrossentropy', labels]] as const) {
+      const classWeight = { 0: 0.5, 1: 2, 2: 1.25 };
+      const reference = model(loss);
+      const h0 = await reference.fit(x, targets as number[][], { epochs: 2, batchSize: BATCH, shuffle: false, classWeight });
+      const unweighted = model(loss);
+      await unweighted.fit(x, targets as number[][], { epochs: 2, batchSize: BATCH, shuffle: false });
+      const m = model(loss);
+      const h1 = await m.fitDataset(batches((a, b) => ({ xs: x.slice(a, b), ys: (targets as unknown[]).slice(a, b) })), { epochs: 2, classWeight });
+      expect(weightsOf(m), loss).toEqual(weightsOf(reference));
+      expect(h1.history.loss, loss).toEqual(h0.history.loss);
+      // The weights did change the training.
+      expect(weightsOf(m), loss).not.toEqual(weightsOf(unweighted));
+      [reference, unweighted, m].forEach((d) => d.dispose());
+    }
+  });
+
+  it("initialEpoch: the epochs, history, callbacks and schedule of fit's initialEpoch", async () => {
+    const schedule = (epoch: number) => 0.02 / (1 + epoch);
+    const run = async (train: (m: InstanceType<typeof sn.Sequential>, callbacks: sn.FitCallbacks) => Promise<sn.History>) => {
+      const m = sn.sequential([sn.layers.dense({ units: CLASSES, inputShape: [FEATURES], activation: 'softmax' })], { seed: 4 });
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: schedule }), loss: 'categoricalCrossentropy', metrics: ['acc'] });
+      const begun: number[] = [];
+      const h = await train(m, { onEpochBegin: (e) => void begun.push(e) });
+      const w = weightsOf(m);
+      m.dispose();
+      return { h, begun, w };
+    };
+    const a = await run((m, callbacks) => m.fit(x, y, { epochs: 5, initialEpoch: 2, batchSize: BATCH, shuffle: false, callbacks }));
+    const b = await run((m, callbacks) => m.fitDataset(inOrder(), { epochs: 5, initialEpoch: 2, callbacks }));
+    expect(a.h.epoch).toEqual([2, 3, 4]);
+    expect(b.h.epoch).toEqual(a.h.epoch);
+    expect(b.begun).toEqual([2, 3, 4]);
+    expect(b.h.history.learningRate).toEqual(a.h.history.learningRate);
+    expect(b.h.history.loss).toEqual(a.h.history.loss);
+    expect(b.h.history.acc).toEqual(a.h.history.acc);
+    expect(b.w).toEqual(a.w);
+    // initialEpoch at or past epochs trains nothing.
+    const none = await run((m) => m.fitDataset(inOrder(), { epochs: 2, initialEpoch: 2 }));
+    expect(none.h.epoch).toEqual([]);
+  });
+
+  it('batchesPerEpoch with initialEpoch reads (epochs - initialEpoch) * batchesPerEpoch batches; validationBatches limits a validation dataset', async () => {
+    let read = 0;
+    function* endless() {
+      for (let i = 0; ; i++) {
+        read++;
+        const a = (i * BATCH) % 96;
+        yield { xs: x.slice(a, a + BATCH), ys: y.slice(a, a + BATCH) };
+      }
+    }
+    let valRead = 0;
+    const val = { *[Symbol.iterator]() { for (let a = 0; a < 96; a += BATCH) { valRead++; yield { xs: x.slice(a, a + BATCH), ys: y.slice(a, a + BATCH) }; } } };
+    const m = model();
+    const h = await m.fitDataset(endless(), { epochs: 4, initialEpoch: 1, batchesPerEpoch: 2, validationData: val, validationBatches: 2 });
+    expect(h.epoch).toEqual([1, 2, 3]);
+    expect(read).toBe(3 * 2);
+    expect(valRead).toBe(3 * 2);
+    // The validation figures are those of the first two validation batches, as evaluateDataset({ batches: 2 }).
+    const e = await m.evaluateDataset(val, { batches: 2 });
+    expect(h.history.val_loss!.at(-1)).toBe(e.loss);
+    expect(h.history.val_acc!.at(-1)).toBe(e.accuracy);
+    m.dispose();
+  });
+
+  it('validationBatchSize chunks validationData [x, y]; a validation dataset with larger batches than training gets totals of its size', async () => {
+    const m = model();
+    m.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.02 }), loss: 'categoricalCrossentropy', metrics: ['accuracy', 'mse'] });
+    const h1 = await m.fitDataset(inOrder(), { epochs: 1, validationData: [x, y] });
+    const m2 = model();
+    m2.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.02 }), loss: 'categoricalCrossentropy', metrics: ['accuracy', 'mse'] });
+    const h2 = await m2.fitDataset(inOrder(), { epochs: 1, validationData: [x, y], validationBatchSize: 7 });
+    expect(Math.abs(h2.history.valLoss![0] - h1.history.valLoss![0])).toBeLessThan(1e-6);
+    expect(h2.history.valAccuracy).toEqual(h1.history.valAccuracy);
+    expect(Math.abs(h2.history.valMse![0] - h1.history.valMse![0])).toBeLessThan(1e-7);
+    await expect(m2.fitDataset(inOrder(), { epochs: 1, validationData: { [Symbol.iterator]: () => inOrder()[Symbol.iterator]() }, validationBatchSize: 7 })).rejects.toThrow(/validationBatchSize applies to validationData \[x, y\]/);
+    await expect(m2.fitDataset(inOrder(), { epochs: 1, validationData: [x, y], validationBatchSize: 0 })).rejects.toThrow(/validationBatchSize must be an integer >= 1/);
+    // Validation batches of 50 rows after training batches of 16: the mse metric reads softmax probabilities
+    // of a whole validation batch, so its totals are sized for 50 rows.
+    const big = [{ xs: x.slice(0, 50), ys: y.slice(0, 50) }, { xs: x.slice(50), ys: y.slice(50) }];
+    const h3 = await m2.fitDataset(inOrder(), { epochs: 2, validationData: { [Symbol.iterator]: () => big[Symbol.iterator]() } });
+    const e = m2.evaluate(x, y);
+    expect(Math.abs(h3.history.valMse!.at(-1)! - e.mse)).toBeLessThan(1e-7);
+    expect(Math.abs(h3.history.valLoss!.at(-1)! - e.loss)).toBeLessThan(1e-6);
+    m.dispose();
+    m2.dispose();
+  });
+
+  it('built-in callbacks work with fitDataset; bad options are errors before any update', async () => {
+    const m = model();
+    const w0 = weightsOf(m);
+    await expect(m.fitDataset(inOrder(), { epochs: 2, validationSplit: 0.2 } as never)).rejects.toThrow(/validationSplit is not an option of fitDataset.*pass validationData/);
+    await expect(m.fitDataset(inOrder(), { epochs: 2, initialEpoch: -1 })).rejects.toThrow(/fitDataset: initialEpoch must be an integer >= 0, got -1/);
+    await expect(m.fitDataset(inOrder(), { epochs: 2, classWeight: { 0: 1, 5: 2 } })).rejects.toThrow(/classWeight key '5' is not a class index in \[0, 3\)/);
+    await expect(m.fitDataset(inOrder(), { epochs: 2, classWeight: { 0: 1, 1: 1 } })).rejects.toThrow(/classWeight has no weight for class 2 \(dataset epoch 0, batch 0: ys row 8\)/);
+    expect(weightsOf(m)).toEqual(w0);
+    await expect(m.fitDataset(inOrder(), { epochs: 2, callbacks: [sn.callbacks.earlyStopping({ monitor: 'val_acc' })] })).rejects.toThrow(/monitor 'val_acc' is not among this fit's figures/);
+    expect(weightsOf(m)).toEqual(w0);
+    const stop = sn.callbacks.earlyStopping({ monitor: 'loss', patience: 0, minDelta: 10 });
+    const h = await m.fitDataset(inOrder(), { epochs: 5, callbacks: [stop] });
+    expect(h.epoch).toEqual([0, 1]);
+    m.dispose();
+  });
+});
+
 describe('fitDataset errors', () => {
   const { x, y } = data();
 
@@ -162,12 +271,18 @@ describe('fitDataset errors', () => {
     const timer = setInterval(() => ticks++, 5);
     const big = { *[Symbol.iterator]() { for (let i = 0; i < 1500; i++) yield { xs: bx, ys: by }; } };
     const started = performance.now();
-    await m.fitDataset(big, { epochs: 1 });
+    let yields = 0;
+    await m.fitDataset(big, { epochs: 1, yieldEvery: 'auto', callbacks: { onYield: () => void yields++ } });
     const ms = performance.now() - started;
     clearInterval(timer);
     // fitDataset yields every ~20 ms: a run this long must have let the 5 ms timer fire.
     expect(ms).toBeGreaterThan(60);
     expect(ticks).toBeGreaterThan(0);
+    // onYield is called at those turns, as in fit.
+    expect(yields).toBeGreaterThan(0);
+    await expect(m.fitDataset(big, { epochs: 1, yieldEvery: 'batch' } as never)).rejects.toThrow(/fitDataset: yieldEvery "batch" is not supported: .*pass 'auto' or leave it out/);
+    await expect(m.fit(bx, by, { yieldEvery: 10 } as never)).rejects.toThrow(/fit: yieldEvery 10 is not supported/);
+    expect((await m.fit(bx, by, { yieldEvery: 'auto' })).epoch).toEqual([0]);
     m.dispose();
   });
 });

@@ -1,8 +1,8 @@
 // Thread pool (src/backend/pool.ts, src/backend/worker.ts): thread count API and SIMDNET_THREADS, GEMM split
 // by rows bit-identical to one thread on awkward shapes (and within the float64 reference's rounding bound),
 // optimizer updates and row gathers split bit-identically (with the non-finite flag from every thread),
-// a job that traps in a worker, a terminated worker, memory growth under running workers, and scripts that
-// exit by themselves while workers exist.
+// im2col/col2im and a Conv2D layer split by images bit-identically, a job that traps in a worker, a
+// terminated worker, memory growth under running workers, and scripts that exit by themselves while workers exist.
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -462,6 +462,135 @@ describe('layer kernels split by rows (dropout, batch-norm normalize)', () => {
         }
       }
       expect(pool.poolStatus().parallelCalls - before).toBeGreaterThan(0);
+    }
+    await sn.setThreads(1);
+  });
+});
+
+describe('pooling kernels split by images', () => {
+  let defaultRowsThreshold = 0;
+  beforeAll(() => {
+    defaultRowsThreshold = pool.setRowsThreshold(0);
+  });
+  afterAll(() => {
+    pool.setRowsThreshold(defaultRowsThreshold);
+  });
+
+  // [images, height, width, channels, pool (square), stride, padding]; output sizes and padding by TensorFlow's rule.
+  const POOL_CASES: [number, number, number, number, number, number, 'valid' | 'same'][] = [
+    [4, 5, 5, 3, 2, 1, 'valid'], [5, 7, 6, 8, 3, 2, 'same'], [7, 11, 11, 5, 2, 2, 'valid'], [6, 26, 26, 32, 2, 2, 'valid'], [9, 3, 3, 1, 2, 3, 'same'],
+  ];
+
+  /** All six pooling kernels on fresh buffers from the same inputs (through the pool when `split`); the bits of every output. */
+  function runAll(c: (typeof POOL_CASES)[number], split: boolean): number[][] {
+    const [images, height, width, channels, size, stride, padding] = c;
+    const out = (n: number): [number, number] => {
+      const o = padding === 'valid' ? Math.floor((n - size) / stride) + 1 : Math.ceil(n / stride);
+      return [o, padding === 'valid' ? 0 : Math.floor(Math.max((o - 1) * stride + size - n, 0) / 2)];
+    };
+    const [outHeight, padTop] = out(height);
+    const [outWidth, padLeft] = out(width);
+    const inSize = height * width * channels;
+    const outSize = outHeight * outWidth * channels;
+    const geometry = [height, width, channels, outHeight, outWidth, size, size, stride, stride, padTop, padLeft];
+    const [x, dy, y, argmax, dx, avgY, avgDx, globalY, globalDx] = [inSize, outSize, outSize, outSize, inSize, outSize, inSize, channels, inSize].map((n) => allocate(images * n * 4));
+    heapF32().set(randomValues(images * inSize, 5), x / 4);
+    heapF32().set(randomValues(images * outSize, 6), dy / 4);
+    const run = (name: pool.RowKernel, cols: number, args: number[]): void => {
+      if (split) pool.parallelRows(name, images, cols, args);
+      else (kernels[name] as (...a: number[]) => void)(...args);
+    };
+    run('maxPoolForwardF32x4', outSize, [x, inSize, y, argmax, images, ...geometry]);
+    run('maxPoolBackward', outSize, [dy, argmax, outSize, dx, inSize, images]);
+    run('avgPoolForwardF32x4', outSize, [x, inSize, avgY, images, ...geometry]);
+    run('avgPoolBackwardF32x4', outSize, [dy, avgDx, inSize, images, ...geometry]);
+    run('globalAvgPoolForwardF32x4', inSize, [x, globalY, images, height * width, channels]);
+    run('globalAvgPoolBackwardF32x4', inSize, [dy, globalDx, images, height * width, channels]);
+    const outputs: [number, number][] = [[y, outSize], [argmax, outSize], [dx, inSize], [avgY, outSize], [avgDx, inSize], [globalY, channels], [globalDx, inSize]];
+    const bits = outputs.map(([p, n]) => Array.from(new Uint32Array(heapU8().slice(p, p + images * n * 4).buffer)));
+    [x, dy, y, argmax, dx, avgY, avgDx, globalY, globalDx].forEach(release);
+    return bits;
+  }
+
+  it('gives the bits of one thread with 2 and 3 threads (max with argmax, average, global; forward and backward)', async () => {
+    for (const threads of [2, 3]) {
+      await sn.setThreads(threads);
+      const before = pool.poolStatus().parallelCalls;
+      for (const c of POOL_CASES) expect(runAll(c, true), `${c.join(' ')} on ${threads} threads`).toEqual(runAll(c, false));
+      expect(pool.poolStatus().parallelCalls - before).toBeGreaterThan(0);
+      const one = runAll(POOL_CASES[3], false);
+      await untilAWorkerShares(() => expect(runAll(POOL_CASES[3], true)).toEqual(one));
+    }
+    await sn.setThreads(1);
+  });
+});
+
+describe('convolution split by images (im2col, col2im, a Conv2D layer)', () => {
+  let defaultRowsThreshold = 0;
+  beforeAll(() => {
+    defaultRowsThreshold = pool.setRowsThreshold(0);
+  });
+  afterAll(() => {
+    pool.setRowsThreshold(defaultRowsThreshold);
+  });
+
+  /** Batch, image, kernel, stride, padding before and output sizes of each case ('same' pads by TensorFlow's rule). */
+  const CASES = [
+    { n: 5, h: 7, w: 6, c: 3, kh: 2, kw: 3, s: 1, padTop: 0, padLeft: 1, oh: 7, ow: 6 },
+    { n: 4, h: 28, w: 28, c: 1, kh: 3, kw: 3, s: 1, padTop: 0, padLeft: 0, oh: 26, ow: 26 },
+    { n: 7, h: 9, w: 9, c: 5, kh: 3, kw: 3, s: 2, padTop: 1, padLeft: 1, oh: 5, ow: 5 },
+    { n: 6, h: 9, w: 8, c: 1, kh: 3, kw: 2, s: 2, padTop: 1, padLeft: 0, oh: 5, ow: 4 },
+  ];
+
+  /** Bits of im2colNHWC's matrix, col2imNHWC's dx and (one channel) im2colTransposedC1's matrix, split by images or on one thread. */
+  function runOnce(k: (typeof CASES)[number], split: boolean): number[][] {
+    const xFloats = k.n * k.h * k.w * k.c;
+    const perImage = k.oh * k.ow * k.kh * k.kw * k.c;
+    const x = allocate(xFloats * 4);
+    const cols = allocate(k.n * perImage * 4);
+    const dx = allocate(xFloats * 4);
+    heapF32().set(randomValues(xFloats, 5), x / 4);
+    const geometry = [k.h, k.w, k.c, k.kh, k.kw, k.s, k.s, k.padTop, k.padLeft, k.oh, k.ow];
+    const colsT = allocate(k.n * perImage * 4);
+    const transposedGeometry = [k.n * k.oh * k.ow, k.h, k.w, ...geometry.slice(3)];
+    for (const [kernel, from, to, sizes] of [['im2colNHWC', x, cols, geometry], ['col2imNHWC', cols, dx, geometry], ['im2colTransposedC1', x, colsT, transposedGeometry]] as const) {
+      if (kernel === 'im2colTransposedC1' && k.c !== 1) continue;
+      const args = [from, to, 0, k.n, ...sizes];
+      if (split) pool.parallelRows(kernel, k.n, perImage, args);
+      else (kernels[kernel] as (...a: number[]) => void)(...args);
+    }
+    const bits = [cols, dx, colsT].map((p, i) => Array.from(new Uint32Array(heapU8().slice(p, p + (i === 1 ? xFloats : k.n * perImage) * 4).buffer)));
+    [x, cols, dx, colsT].forEach(release);
+    return bits;
+  }
+
+  it('im2col (also transposed) and col2im give the bits of one thread with 2 and 3 threads', async () => {
+    for (const threads of [2, 3]) {
+      await sn.setThreads(threads);
+      const before = pool.poolStatus().parallelCalls;
+      for (const k of CASES) expect(runOnce(k, true), `${JSON.stringify(k)} on ${threads} threads`).toEqual(runOnce(k, false));
+      expect(pool.poolStatus().parallelCalls - before).toBeGreaterThan(0);
+    }
+    await sn.setThreads(1);
+  });
+
+  it("a Conv2D layer's output and gradients are bit-identical on 1, 2 and 3 threads", async () => {
+    for (const channels of [4, 1]) {
+      const x = sn.tensor(randomValues(9 * 12 * 11 * channels, 6), [9, 12, 11, channels]);
+      const results: number[][] = [];
+      for (const threads of [1, 2, 3]) {
+        await sn.setThreads(threads);
+        const layer = sn.layers.conv2d({ inputShape: [12, 11, channels], filters: 21, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', seed: 3 });
+        const y = layer.forward(x);
+        const dy = sn.tensor(randomValues(y.size, 7), y.shape);
+        const dx = layer.backward(dy);
+        results.push([...y.data, ...dx.data, ...layer.grads[0].data, ...layer.grads[1].data]);
+        dy.dispose();
+        layer.dispose();
+      }
+      x.dispose();
+      expect(results[1], `${channels} channels, 2 threads`).toEqual(results[0]);
+      expect(results[2], `${channels} channels, 3 threads`).toEqual(results[0]);
     }
     await sn.setThreads(1);
   });

@@ -43,7 +43,9 @@ const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
 const GEMM_ARG_COUNT = 17;
 
 /** Kernels a worker can run, by index (the names of wasm exports). */
-const OPS = ['gemm', 'sgd', 'sgdMomentum', 'adam', 'rmsprop', 'adagrad', 'sumSquaresRows', 'gatherRows', 'dropoutForward', 'dropoutBackward', 'batchNormForward'] as const;
+const OPS = ['gemm', 'sgd', 'sgdMomentum', 'adam', 'rmsprop', 'adagrad', 'sumSquaresRows', 'gatherRows', 'dropoutForward', 'dropoutBackward', 'batchNormForward',
+  'maxPoolForwardF32x4', 'maxPoolBackward', 'avgPoolForwardF32x4', 'avgPoolBackwardF32x4', 'globalAvgPoolForwardF32x4', 'globalAvgPoolBackwardF32x4',
+  'im2colNHWC', 'col2imNHWC', 'im2colTransposedC1'] as const;
 const OP_GEMM = 0;
 /** The same kernels on this thread; each returns a number or nothing. */
 const opFunctions = OPS.map((name) => kernels[name] as (...values: number[]) => number | undefined);
@@ -606,7 +608,16 @@ const enum RowArg {
   RowCount,
   /** The index of the share's first float (dropout's `start`, which keys its random stream): first * cols. */
   FloatIndex,
+  /** A row length in floats for the OtherRows pointers (the same in every share): pooling's input images. */
+  OtherCols,
+  /** A pointer to rows of OtherCols floats (an operand whose rows are not `cols` long): += first * OtherCols * 4. */
+  OtherRows,
+  /** The index of the share's first row (im2col's first image): first. */
+  RowIndex,
 }
+
+/** A pooling window's geometry: height, width, channels, outHeight, outWidth, poolHeight, poolWidth, strideHeight, strideWidth, padTop, padLeft. */
+const POOL_GEOMETRY = new Array<RowArg.Same>(11).fill(RowArg.Same);
 
 /** The wasm kernels parallelRows splits, with the role of each argument (assembly/README.md). */
 const ROW_KERNELS = {
@@ -641,6 +652,36 @@ const ROW_KERNELS = {
   dropoutBackward: [RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount],
   // (x, y, rows, cols, mean, variance, gamma, beta, epsilon): per-column statistics, each row on its own
   batchNormForward: [RowArg.Rows, RowArg.Rows, RowArg.RowCount, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same],
+  // Pooling (assembly/pooling.ts), split by images: a row is an output image (cols = its floats); the input
+  // images are OtherRows. (x, xImageFloats, y, argmax, images, height, width, channels, outHeight, outWidth,
+  // poolHeight, poolWidth, strideHeight, strideWidth, padTop, padLeft); argmax 0 = not saved
+  maxPoolForwardF32x4: [RowArg.OtherRows, RowArg.OtherCols, RowArg.Rows, RowArg.Rows, RowArg.RowCount, ...POOL_GEOMETRY],
+  // (dy, argmax, outImageFloats, dx, dxImageFloats, images)
+  maxPoolBackward: [RowArg.Rows, RowArg.Rows, RowArg.Same, RowArg.OtherRows, RowArg.OtherCols, RowArg.RowCount],
+  // (x, xImageFloats, y, images, ...geometry)
+  avgPoolForwardF32x4: [RowArg.OtherRows, RowArg.OtherCols, RowArg.Rows, RowArg.RowCount, ...POOL_GEOMETRY],
+  // (dy, dx, dxImageFloats, images, ...geometry)
+  avgPoolBackwardF32x4: [RowArg.Rows, RowArg.OtherRows, RowArg.OtherCols, RowArg.RowCount, ...POOL_GEOMETRY],
+  // Global pooling: a row is an input image (cols = positions * channels), the other operand has `channels` per image.
+  // (x, y, images, positions, channels)
+  globalAvgPoolForwardF32x4: [RowArg.Rows, RowArg.OtherRows, RowArg.RowCount, RowArg.Same, RowArg.OtherCols],
+  // (dy, dx, images, positions, channels)
+  globalAvgPoolBackwardF32x4: [RowArg.OtherRows, RowArg.Rows, RowArg.RowCount, RowArg.Same, RowArg.OtherCols],
+  // (x, cols, first, count, h, w, c, kh, kw, strideY, strideX, padTop, padLeft, oh, ow): rows = images, each image's patches on their own
+  im2colNHWC: [
+    RowArg.Same, RowArg.Same, RowArg.RowIndex, RowArg.RowCount,
+    RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same,
+  ],
+  // (cols, dx, first, count, ...): each image's dx zeroed and summed from that image's rows alone
+  col2imNHWC: [
+    RowArg.Same, RowArg.Same, RowArg.RowIndex, RowArg.RowCount,
+    RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same,
+  ],
+  // (x, colsT, first, count, columns, h, w, kh, kw, ...): each image writes its own columns of every row
+  im2colTransposedC1: [
+    RowArg.Same, RowArg.Same, RowArg.RowIndex, RowArg.RowCount,
+    RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same,
+  ],
 } as const satisfies Record<string, readonly RowArg[]>;
 export type RowKernel = keyof typeof ROW_KERNELS;
 
@@ -651,13 +692,15 @@ interface RowSplit {
   readonly countArg: number;
   /** The count is of floats (rows * cols), not of rows. */
   readonly countsFloats: boolean;
-  /** The argument that holds a float index (FloatIndex), or -1. */
+  /** The argument that holds a float or row index (FloatIndex, RowIndex), or -1. */
   readonly indexArg: number;
+  /** The argument that holds the OtherRows row length (OtherCols), or -1. */
+  readonly otherColsArg: number;
 }
 function rowSplitOf(name: RowKernel): RowSplit {
   const roles = ROW_KERNELS[name];
   const countArg = roles.findIndex((role) => role === RowArg.FloatCount || role === RowArg.RowCount);
-  return { op: OPS.indexOf(name), roles, countArg, countsFloats: roles[countArg] === RowArg.FloatCount, indexArg: (roles as readonly RowArg[]).indexOf(RowArg.FloatIndex) };
+  return { op: OPS.indexOf(name), roles, countArg, countsFloats: roles[countArg] === RowArg.FloatCount, indexArg: roles.findIndex((role) => role === RowArg.FloatIndex || role === RowArg.RowIndex), otherColsArg: (roles as readonly RowArg[]).indexOf(RowArg.OtherCols) };
 }
 const ROW_SPLITS = Object.fromEntries((Object.keys(ROW_KERNELS) as RowKernel[]).map((name) => [name, rowSplitOf(name)])) as Record<RowKernel, RowSplit>;
 
@@ -675,14 +718,15 @@ export function rowsSplit(rows: number, cols: number): boolean {
  * the result is bit-identical to one thread.
  */
 export function parallelRows(name: RowKernel, rows: number, cols: number, args: readonly number[]): number {
-  const { op, roles, countArg, countsFloats, indexArg } = ROW_SPLITS[name];
+  const { op, roles, countArg, countsFloats, indexArg, otherColsArg } = ROW_SPLITS[name];
   const helpers = rowsSplit(rows, cols) ? helpersFor(rows) : 0;
   if (helpers === 0) return opFunctions[op](...args) ?? 0;
   planShares(rows, helpers + 1);
   rowBytes.length = roles.length;
   for (let j = 0; j < roles.length; j++) {
     const role = roles[j];
-    rowBytes[j] = role === RowArg.Rows ? cols * 4 : role === RowArg.PerRow ? 4 : role === RowArg.PerRow64 ? 8 : role === RowArg.FloatIndex ? cols : 0;
+    rowBytes[j] = role === RowArg.Rows ? cols * 4 : role === RowArg.PerRow ? 4 : role === RowArg.PerRow64 ? 8 : role === RowArg.FloatIndex ? cols : role === RowArg.RowIndex ? 1 : 0;
+    if (role === RowArg.OtherRows) rowBytes[j] = args[otherColsArg] * 4;
   }
   callOp = op;
   callByColumns = false;

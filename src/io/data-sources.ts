@@ -113,108 +113,230 @@ class SourceDataset<T, B> extends Dataset<T> {
   }
 }
 
-/** A CSV column's role (tfjs's ColumnConfig, for numeric columns). */
+/** A CSV column's type (tfjs's ColumnConfig dtype): float32 (default), int32 (floored, as tfjs), bool (1/0/true/false), or string. */
+export type CsvDtype = 'float32' | 'int32' | 'bool' | 'string';
+
+/** A CSV column's role (tfjs's ColumnConfig). */
 export interface CsvColumnConfig {
   /** The column is (part of) ys. */
   isLabel?: boolean;
-  /** The value of an empty field (without it, an empty field is an error). */
-  default?: number;
+  /** How the field is read (default 'float32'). A 'string' column is yielded as text, never in xs. */
+  dtype?: CsvDtype;
+  /** The value of an empty field (a string for a string column). Without it, an empty field is an error, except in a string feature column (''). */
+  default?: number | string;
+  /** An empty field is an error even in a string column (tfjs's option; numeric columns always require a value or a default). */
+  required?: boolean;
 }
 
 export interface CsvOptions {
-  /** The first line names the columns (default true, as tfjs). */
+  /** The first record names the columns (default true, as tfjs). */
   hasHeader?: boolean;
   /** Column names (required without a header; with one, they replace it). */
   columnNames?: string[];
-  /** Per-column settings by name: { isLabel, default }. */
+  /** Per-column settings by name: { isLabel, dtype, default, required }. */
   columnConfigs?: Record<string, CsvColumnConfig>;
   /** Read only the columns named in columnConfigs (default false: every column). */
   configuredColumnsOnly?: boolean;
   /** Shorthand for columnConfigs: { [label]: { isLabel: true } }: the label column's name. */
   label?: string;
-  /** Field separator (default ','). */
+  /** Field separator, one character (default ','). */
   delimiter?: string;
+  /** Fields separated by runs of spaces and tabs, leading and trailing ones ignored (tfjs's option; not with delimiter). */
+  delimWhitespace?: boolean;
+  /** Bytes read per step through one reused buffer (default 65536). */
+  chunkBytes?: number;
 }
 
-/** One CSV row: the feature columns, and the label column(s) (a number for one, a Float32Array for several; none without labels). */
+/**
+ * One CSV row: the numeric feature columns in file order; the label column(s) (a number or string for one, a
+ * Float32Array for several numeric ones, an array when several include a string; none without labels); and
+ * the string feature columns by name (only when there are some).
+ */
 export interface CsvElement {
   xs: Float32Array;
-  ys?: number | Float32Array;
+  ys?: number | string | Float32Array | (number | string)[];
+  strings?: Record<string, string>;
 }
 
 /** Bytes read per step (one reused buffer). */
 const CSV_CHUNK_BYTES = 1 << 16;
-/** A line longer than this is an error (a binary file, or a missing newline), not something to buffer without bound. */
-const MAX_CSV_LINE_CHARS = 1 << 24;
+/** A record longer than this is an error (a binary file, or a quote never closed), not something to buffer without bound. */
+const MAX_CSV_RECORD_CHARS = 1 << 24;
 
-/** The lines of a text file, read in chunks through one buffer, with their 1-based line numbers. */
-async function* lines(file: string): AsyncGenerator<{ text: string; line: number }, void, undefined> {
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+const TAB = 9;
+
+/** One record of a CSV file: its fields and the line it starts on (1-based). */
+interface CsvRecord {
+  fields: string[];
+  line: number;
+  /** The record is one empty, unquoted field: a blank line. */
+  blank: boolean;
+}
+
+/**
+ * The records of a CSV file (RFC 4180), read in chunks of `chunkBytes` through one buffer: fields in double
+ * quotes may hold the delimiter, newlines (CRLF or LF, kept as written) and doubled quotes ("" for "), and a
+ * quoted field, a CRLF or a UTF-8 character may span chunks. Records end at LF or CRLF; a leading BOM is
+ * dropped; the last record needs no newline. With `collapse` (delimWhitespace), runs of spaces and tabs
+ * separate the fields, and leading or trailing ones are no fields.
+ */
+async function* csvRecords(file: string, delimiter: string, collapse: boolean, chunkBytes: number): AsyncGenerator<CsvRecord, void, undefined> {
   const { handle } = await openRegularFile(file, file);
+  const delim = delimiter.charCodeAt(0);
   try {
-    const buffer = new Uint8Array(CSV_CHUNK_BYTES);
+    const buffer = new Uint8Array(chunkBytes);
     const decoder = new StringDecoder('utf8');
-    let rest = '';
-    let line = 0;
+    let fields: string[] = [];
+    let field = ''; // the current field's text from earlier chunks
+    let recordChars = 0;
+    // 0: at a field's start; 1: in an unquoted field; 2: in a quoted field; 3: a quote seen in a quoted field.
+    let state = 0;
+    let quotedField = false;
+    let line = 1;
+    let recordLine = 1;
+    let first = true;
+    const endField = (text: string): void => {
+      recordChars += text.length;
+      if (recordChars > MAX_CSV_RECORD_CHARS) throw new RangeError(`${file}:${recordLine}: a record longer than ${MAX_CSV_RECORD_CHARS} characters (a quote never closed?); refused`);
+      fields.push(text);
+    };
+    const endRecord = (): CsvRecord => {
+      const last = fields.length - 1;
+      // CRLF: the CR ends the last unquoted field (a quoted one's CR sits between its closing quote and the LF).
+      if (!quotedField && fields[last].charCodeAt(fields[last].length - 1) === CR) fields[last] = fields[last].slice(0, -1);
+      const record = { fields, line: recordLine, blank: fields.length === 1 && !quotedField && fields[0].trim() === '' };
+      fields = [];
+      recordChars = 0;
+      quotedField = false;
+      recordLine = line;
+      return record;
+    };
     for (let position = 0; ; ) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
       position += bytesRead;
-      const text = bytesRead === 0 ? rest + decoder.end() : rest + decoder.write(Buffer.from(buffer.buffer, 0, bytesRead));
-      const parts = text.split('\n');
-      rest = bytesRead === 0 ? '' : parts.pop()!;
-      if (rest.length > MAX_CSV_LINE_CHARS) throw new RangeError(`${file}:${line + 1}: a line longer than ${MAX_CSV_LINE_CHARS} characters; refused`);
-      for (const p of parts) {
-        line++;
-        yield { text: p.endsWith('\r') ? p.slice(0, -1) : p, line };
+      let text = bytesRead === 0 ? decoder.end() : decoder.write(Buffer.from(buffer.buffer, 0, bytesRead));
+      if (first && text.length > 0) {
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        first = false;
       }
-      if (bytesRead === 0) return;
+      let from = 0; // where the current field's text in this chunk starts
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (state === 2) {
+          if (c === QUOTE) {
+            field += text.slice(from, i);
+            state = 3;
+          } else if (c === LF) line++;
+          continue;
+        }
+        // With delimWhitespace, a run of spaces, tabs (and a CR before the LF) is one delimiter.
+        const sep = c === delim || (collapse && (c === TAB || c === CR));
+        if (state === 3) {
+          if (c === QUOTE) {
+            // A doubled quote: one quote in the field, which goes on.
+            field += '"';
+            from = i + 1;
+            state = 2;
+          } else if (sep || c === LF) {
+            endField(field);
+            field = '';
+            from = i + 1;
+            state = 0;
+            if (c === LF) {
+              line++;
+              yield endRecord();
+            } else quotedField = false;
+          } else if (c !== CR || text.charCodeAt(i + 1) !== LF && i + 1 < text.length) {
+            throw new RangeError(`${file}:${line}: ${JSON.stringify(text[i])} after the closing quote of field ${fields.length + 1} (a quote inside a quoted field is written "")`);
+          }
+          continue;
+        }
+        if (c === QUOTE && state === 0) {
+          state = 2;
+          quotedField = true;
+          from = i + 1;
+        } else if (sep) {
+          if (!(collapse && state === 0)) endField(field + text.slice(from, i));
+          field = '';
+          from = i + 1;
+          state = 0;
+          quotedField = false;
+        } else if (c === LF) {
+          // (With delimWhitespace, whitespace before the line end adds no empty field.)
+          if (!(collapse && state === 0 && fields.length > 0)) endField(field + text.slice(from, i));
+          field = '';
+          from = i + 1;
+          state = 0;
+          line++;
+          yield endRecord();
+        } else state = 1;
+      }
+      if (state !== 3) field += text.slice(from);
+      if (field.length + recordChars > MAX_CSV_RECORD_CHARS) throw new RangeError(`${file}:${recordLine}: a record longer than ${MAX_CSV_RECORD_CHARS} characters (a quote never closed?); refused`);
+      if (bytesRead === 0) {
+        if (state === 2) throw new RangeError(`${file}:${recordLine}: a quoted field in the record that starts here is still open at the end of the file`);
+        if (state !== 0 || fields.length > 0 || field !== '') {
+          if (!(collapse && state === 0 && fields.length > 0)) endField(field);
+          yield endRecord();
+        }
+        return;
+      }
     }
   } finally {
     await handle.close();
   }
 }
 
-/** The fields of one line (RFC 4180 quotes: "a,b" and "" inside quotes). */
-function splitFields(text: string, delimiter: string, where: string): string[] {
-  if (!text.includes('"')) return text.split(delimiter);
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (text.startsWith(delimiter, i)) {
-      fields.push(field);
-      field = '';
-      i += delimiter.length - 1;
-    } else field += ch;
+const DTYPES: readonly CsvDtype[] = ['float32', 'int32', 'bool', 'string'];
+
+function checkColumnConfig(name: string, c: CsvColumnConfig): void {
+  const where = `data.csv: columnConfigs.${name}`;
+  checkOptions(c, ['isLabel', 'dtype', 'default', 'required'], where);
+  if (c.dtype !== undefined && !DTYPES.includes(c.dtype)) throw new TypeError(`${where}.dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(c.dtype)}`);
+  const text = c.dtype === 'string';
+  if (c.default !== undefined && (text ? typeof c.default !== 'string' : typeof c.default !== 'number' || !Number.isFinite(c.default))) {
+    throw new TypeError(`${where}.default must be ${text ? 'a string (the column is dtype string)' : 'a finite number'}, got ${JSON.stringify(c.default)}`);
   }
-  if (quoted) throw new RangeError(`${where}: a quoted field is not closed (fields spanning lines are not supported)`);
-  fields.push(field);
-  return fields;
+  for (const key of ['isLabel', 'required'] as const) {
+    if (c[key] !== undefined && typeof c[key] !== 'boolean') throw new TypeError(`${where}.${key} must be true or false, got ${String(c[key])}`);
+  }
+}
+
+/** The value of a numeric field read as `dtype`, or an error message saying why it is none. */
+function numberOf(field: string, dtype: CsvDtype): number | null {
+  if (dtype === 'bool') {
+    const t = field.toLowerCase();
+    return t === '1' || t === 'true' ? 1 : t === '0' || t === 'false' ? 0 : null;
+  }
+  const v = Number(field);
+  if (!Number.isFinite(v)) return null;
+  return dtype === 'int32' ? Math.floor(v) : v;
 }
 
 /**
- * Rows of a CSV file of numbers, streamed: { xs: the feature columns, ys: the label column(s) }. Blank lines
- * are skipped; a row with another field count, or a field that is not a number (and has no default), is an
- * error naming the file and line.
+ * Rows of a CSV file, streamed: { xs: the numeric feature columns, ys: the label column(s), strings: the
+ * string feature columns }. Blank lines are skipped; a row with another field count, or a numeric field that
+ * is not a number (and has no default), is an error naming the file, line, row and column.
  */
 export function csv(file: string, options?: CsvOptions): Dataset<CsvElement> {
   if (typeof file !== 'string' || file === '') throw new TypeError('data.csv(file): expected a file path');
-  const opts = checkOptions(options, ['hasHeader', 'columnNames', 'columnConfigs', 'configuredColumnsOnly', 'label', 'delimiter'], 'data.csv');
-  const delimiter = opts.delimiter ?? ',';
-  if (typeof delimiter !== 'string' || delimiter === '' || delimiter.includes('"') || delimiter.includes('\n')) {
-    throw new TypeError(`data.csv: delimiter must be a non-empty string without quotes or newlines, got ${JSON.stringify(delimiter)}`);
+  const opts = checkOptions(options, ['hasHeader', 'columnNames', 'columnConfigs', 'configuredColumnsOnly', 'label', 'delimiter', 'delimWhitespace', 'chunkBytes'], 'data.csv');
+  const collapse = opts.delimWhitespace ?? false;
+  if (typeof collapse !== 'boolean') throw new TypeError(`data.csv: delimWhitespace must be true or false, got ${String(collapse)}`);
+  if (collapse && opts.delimiter !== undefined) throw new TypeError('data.csv: give delimiter or delimWhitespace, not both (delimWhitespace splits at runs of spaces and tabs)');
+  const delimiter = collapse ? ' ' : (opts.delimiter ?? ',');
+  if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    throw new TypeError(`data.csv: delimiter must be one character other than a quote or a line break, got ${JSON.stringify(delimiter)}`);
   }
+  const chunkBytes = opts.chunkBytes ?? CSV_CHUNK_BYTES;
+  if (!Number.isInteger(chunkBytes) || chunkBytes < 1) throw new RangeError(`data.csv: chunkBytes must be a whole number >= 1, got ${String(chunkBytes)}`);
   const hasHeader = opts.hasHeader ?? true;
   if (typeof hasHeader !== 'boolean') throw new TypeError(`data.csv: hasHeader must be true or false, got ${String(hasHeader)}`);
   const configs: Record<string, CsvColumnConfig> = { ...(opts.columnConfigs ?? {}) };
-  for (const [name, c] of Object.entries(configs)) checkOptions(c, ['isLabel', 'default'], `data.csv: columnConfigs.${name}`);
+  for (const [name, c] of Object.entries(configs)) checkColumnConfig(name, c);
   if (opts.label !== undefined) {
     if (typeof opts.label !== 'string') throw new TypeError(`data.csv: label must be a column name, got ${String(opts.label)}`);
     configs[opts.label] = { ...configs[opts.label], isLabel: true };
@@ -224,54 +346,67 @@ export function csv(file: string, options?: CsvOptions): Dataset<CsvElement> {
     let names = opts.columnNames;
     let headerPending = hasHeader;
     let features: number[] = [];
+    let texts: number[] = [];
     let labels: number[] = [];
-    let defaults: (number | undefined)[] = [];
+    let dtypes: CsvDtype[] = [];
     const plan = (header: string[], where: string): void => {
       for (const name of Object.keys(configs)) {
         if (!header.includes(name)) throw new RangeError(`${where}: columnConfigs names column '${name}', which is not among the columns ${header.join(', ')}`);
       }
       const used = header.map((_, i) => i).filter((i) => !opts.configuredColumnsOnly || header[i] in configs);
+      dtypes = header.map((n) => configs[n]?.dtype ?? 'float32');
       labels = used.filter((i) => configs[header[i]]?.isLabel === true);
-      features = used.filter((i) => configs[header[i]]?.isLabel !== true);
-      defaults = header.map((n) => configs[n]?.default);
-      if (features.length === 0) throw new RangeError(`${where}: no feature columns (every column used is a label)`);
+      features = used.filter((i) => configs[header[i]]?.isLabel !== true && dtypes[i] !== 'string');
+      texts = used.filter((i) => configs[header[i]]?.isLabel !== true && dtypes[i] === 'string');
+      if (features.length === 0 && texts.length === 0) throw new RangeError(`${where}: no feature columns (every column used is a label)`);
     };
     if (!hasHeader) plan(names!, file);
-    for await (const { text, line } of lines(file)) {
-      const where = `${file}:${line}`;
-      if (text.trim() === '') continue;
-      const fields = splitFields(text, delimiter, where);
+    let row = 0;
+    for await (const { fields, line, blank } of csvRecords(file, delimiter, collapse, chunkBytes)) {
+      if (blank) continue;
       if (headerPending) {
         headerPending = false;
         names ??= fields.map((f) => f.trim());
-        plan(names, where);
+        plan(names, `${file}:${line}`);
         continue;
       }
+      row++;
+      const where = `${file}:${line}: row ${row}`;
       const cols = names!;
-      if (fields.length !== cols.length) throw new RangeError(`${where}: ${fields.length} fields, the header has ${cols.length} (${cols.join(', ')})`);
-      const value = (i: number): number => {
-        const f = fields[i].trim();
+      if (fields.length !== cols.length) throw new RangeError(`${where} has ${fields.length} fields, the header has ${cols.length} (${cols.join(', ')})`);
+      const value = (i: number): number | string => {
+        const config = configs[cols[i]];
+        const text = dtypes[i] === 'string';
+        const f = text ? fields[i] : fields[i].trim();
         if (f === '') {
-          if (defaults[i] !== undefined) return defaults[i]!;
-          throw new RangeError(`${where}: column '${cols[i]}' is empty (give columnConfigs.${cols[i]}.default)`);
+          if (config?.default !== undefined) return config.default;
+          if (text && config?.isLabel !== true && config?.required !== true) return '';
+          throw new RangeError(`${where}, column '${cols[i]}' is empty (give columnConfigs.${cols[i]}.default)`);
         }
-        const v = Number(f);
-        if (!Number.isFinite(v)) throw new RangeError(`${where}: column '${cols[i]}' is ${JSON.stringify(fields[i])}, not a finite number`);
+        if (text) return f;
+        const v = numberOf(f, dtypes[i]);
+        if (v === null) {
+          throw new RangeError(
+            `${where}, column '${cols[i]}' is ${JSON.stringify(fields[i])}, ` +
+              (dtypes[i] === 'bool' ? 'not 1, 0, true or false (dtype bool)' : `not a finite number (give columnConfigs.${cols[i]}.dtype: 'string' to read it as text)`),
+          );
+        }
         return v;
       };
       const xs = new Float32Array(features.length);
-      for (let k = 0; k < features.length; k++) xs[k] = value(features[k]);
-      if (labels.length === 0) {
-        yield { xs };
-        continue;
+      for (let k = 0; k < features.length; k++) xs[k] = value(features[k]) as number;
+      const element: CsvElement = { xs };
+      if (labels.length === 1) element.ys = value(labels[0]);
+      else if (labels.length > 1) {
+        const ys = labels.map(value);
+        element.ys = ys.some((v) => typeof v === 'string') ? ys : Float32Array.from(ys as number[]);
       }
-      let ys: number | Float32Array;
-      if (labels.length === 1) ys = value(labels[0]);
-      else {
-        ys = new Float32Array(labels.length);
-        for (let k = 0; k < labels.length; k++) ys[k] = value(labels[k]);
+      if (texts.length > 0) {
+        const strings: Record<string, string> = {};
+        for (const i of texts) strings[cols[i]] = value(i) as string;
+        element.strings = strings;
       }
-      yield { xs, ys };
+      yield element;
     }
   });
 }

@@ -162,6 +162,9 @@ function checkCount(n: number, what: string, min: number): void {
 /** One part of an element as flat values and its shape. */
 function flatten(value: unknown, where: string): { values: ArrayLike<number>; shape: number[] } {
   if (typeof value === 'number') return { values: [value], shape: [] };
+  if (typeof value === 'string') {
+    throw new TypeError(`batch: ${where} is the string ${JSON.stringify(value)}: a batch holds numbers; map it to one first (e.g. .map(({ xs, ys }) => ({ xs, ys: classes.indexOf(ys) }))) or leave the column out`);
+  }
   if (value instanceof Tensor) return { values: value.data, shape: [...value.shape] };
   if (ArrayBuffer.isView(value)) return { values: value as unknown as ArrayLike<number>, shape: [(value as unknown as ArrayLike<number>).length] };
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'data' in value && 'shape' in value) {
@@ -175,6 +178,8 @@ function flatten(value: unknown, where: string): { values: ArrayLike<number>; sh
       level = level[0];
     }
     const values = (value as unknown[]).flat(Infinity) as number[];
+    const text = values.findIndex((v) => typeof v === 'string');
+    if (text >= 0) throw new TypeError(`batch: ${where} holds the string ${JSON.stringify(values[text])} (at flat index ${text}): a batch holds numbers; map it to one first`);
     if (values.length !== shape.reduce((a, b) => a * b, 1) || values.some((v) => typeof v !== 'number')) {
       throw new TypeError(`${where} is not a rectangular array of numbers`);
     }

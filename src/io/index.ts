@@ -21,7 +21,7 @@ registerSaveHandler('exportTfjs', exportTfjs);
 /** Streaming datasets (tfjs's tf.data): sources and the Dataset pipeline (shuffle, batch, map, prefetch, take). */
 export const data = { array, generator, idx, csv, Dataset } as const;
 export { Dataset, type Block } from './dataset.js';
-export type { IdxDataOptions, IdxElement, CsvOptions, CsvColumnConfig, CsvElement } from './data-sources.js';
+export type { IdxDataOptions, IdxElement, CsvOptions, CsvColumnConfig, CsvElement, CsvDtype } from './data-sources.js';
 
 /** Ready-made labelled image sets. */
 export const datasets = { digits, idxFolder } as const;

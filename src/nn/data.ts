@@ -102,6 +102,25 @@ function shapeMatrix(t: Tensor, owned: boolean, what: string, sample: readonly n
   }
 }
 
+/**
+ * The class-index targets of the sparse loss for outputs of `outputShape`: one per row ([rows] or
+ * [rows, 1]), or one per position for [...positions, classes] outputs ([rows, ...positions], or with a
+ * trailing axis of 1 as tfjs asks for).
+ */
+export function sparseTargets(value: unknown, what: string, outputShape: readonly number[]): Matrix {
+  const lead = outputShape.slice(0, -1);
+  if (lead.length === 0) return toMatrix(value, what, [1]);
+  try {
+    return toMatrix(value, what, lead);
+  } catch (e) {
+    try {
+      return toMatrix(value, what, [...lead, 1]);
+    } catch {
+      throw e;
+    }
+  }
+}
+
 /** Throws a RangeError naming the first non-finite value's row and column. */
 export function checkFinite(m: Matrix, what: string): void {
   const i = kernels.firstNonFinite(m.tensor.ptr, m.tensor.size);
@@ -109,21 +128,23 @@ export function checkFinite(m: Matrix, what: string): void {
 }
 
 /** Labels for categoricalCrossentropy: rows of non-negative values summing to 1 (one-hot, or a distribution). */
-export function checkDistributions(m: Matrix, what: string): void {
+export function checkDistributions(m: Matrix, what: string, classes = m.cols): void {
   const d = m.tensor.data;
-  for (let r = 0; r < m.rows; r++) {
+  const positions = m.cols / classes;
+  for (let g = 0; g < m.rows * positions; g++) {
     let sum = 0;
     let ok = true;
-    for (let c = 0; c < m.cols; c++) {
-      const v = d[r * m.cols + c];
+    for (let c = 0; c < classes; c++) {
+      const v = d[g * classes + c];
       if (!(v >= 0 && v <= 1)) ok = false;
       sum += v;
     }
     if (!ok || Math.abs(sum - 1) > 1e-4) {
-      const row = Array.from(d.subarray(r * m.cols, Math.min((r + 1) * m.cols, r * m.cols + 12)));
+      const values = Array.from(d.subarray(g * classes, Math.min((g + 1) * classes, g * classes + 12)));
+      const at = positions === 1 ? `row ${g}` : `row ${Math.floor(g / positions)}, position ${g % positions}`;
       throw new RangeError(
-        `${what} row ${r} is not one-hot (values [${row.join(', ')}${m.cols > 12 ? ', ...' : ''}]): categoricalCrossentropy needs one-hot ` +
-          `rows (or probability distributions); for class indices use sparseCategoricalCrossentropy`,
+        `${what} ${at} is not one-hot (values [${values.join(', ')}${classes > 12 ? ', ...' : ''}]): categoricalCrossentropy needs one-hot ` +
+          `rows (or probability distributions)${positions === 1 ? '' : ' over the last axis'}; for class indices use sparseCategoricalCrossentropy`,
       );
     }
   }
@@ -140,18 +161,22 @@ export function checkUnitInterval(m: Matrix, what: string): void {
 }
 
 /** Copies class indices (one per row, checked to be whole numbers in [0, classes)) into an i32 block. */
-export function labelIndices(m: Matrix, what: string, classes: number, ws: Workspace): number {
-  if (m.cols !== 1) throw new RangeError(`${what} has ${m.cols} values per row: sparseCategoricalCrossentropy needs one class index per row`);
+export function labelIndices(m: Matrix, what: string, classes: number, ws: Workspace, positions = 1): number {
+  if (m.cols !== positions) {
+    throw new RangeError(
+      `${what} has ${m.cols} values per row: sparseCategoricalCrossentropy needs one class index per ${positions === 1 ? 'row' : `position (${positions} per row)`}`,
+    );
+  }
   const d = m.tensor.data;
-  for (let r = 0; r < m.rows; r++) {
-    if (!Number.isInteger(d[r]) || d[r] < 0 || d[r] >= classes) {
-      throw new RangeError(`${what} row ${r} is ${d[r]}: not a class index in [0, ${classes})`);
+  const n = m.rows * positions;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isInteger(d[i]) || d[i] < 0 || d[i] >= classes) {
+      const at = positions === 1 ? `row ${i}` : `row ${Math.floor(i / positions)}, position ${i % positions}`;
+      throw new RangeError(`${what} ${at} is ${d[i]}: not a class index in [0, ${classes})`);
     }
   }
-  const ptr = ws.elements(m.rows);
-  const labels = heapI32();
-  const src = m.tensor.data;
-  for (let r = 0; r < m.rows; r++) labels[(ptr >>> 2) + r] = src[r];
+  const ptr = ws.elements(n);
+  heapI32().set(d.subarray(0, n), ptr >>> 2);
   return ptr;
 }
 

@@ -2,7 +2,7 @@
 // differences of a float64 reference forward pass, (L(w + h) - L(w - h)) / 2h (CS231n, "Gradient checks").
 import { Tensor } from '../tensor.js';
 import { checkOptions } from './config.js';
-import { toMatrix, type DataLike } from './data.js';
+import { sparseTargets, toMatrix, type DataLike } from './data.js';
 import { forward64, loss64, penalty64 } from './reference64.js';
 import type { Sequential } from './sequential.js';
 
@@ -39,7 +39,7 @@ export function gradCheck(model: Sequential, x: DataLike, y: DataLike, options: 
   try {
     const xm = toMatrix(x, 'x', model.inputShape);
     if (xm.owned) owned.push(xm.tensor);
-    const ym = toMatrix(y, 'y', loss === 'sparseCategoricalCrossentropy' ? [1] : model.outputShape);
+    const ym = loss === 'sparseCategoricalCrossentropy' ? sparseTargets(y, 'y', model.outputShape) : toMatrix(y, 'y', model.outputShape);
     if (ym.owned) owned.push(ym.tensor);
     const rows = xm.rows;
     const x64 = Float64Array.from(xm.tensor.data);

@@ -49,6 +49,8 @@ export interface WeightDeclaration {
   /** false for a weight no gradient reaches (moving statistics); default true. */
   readonly trainable?: boolean;
   readonly regularizer?: Regularizer | null;
+  /** The initializer's [fanIn, fanOut]; default [size / last dim, last dim] (a dense kernel's). */
+  readonly fans?: readonly [number, number];
 }
 
 /** A TensorFlow.js layers-model entry: { class_name, config } with snake_case config keys. */
@@ -81,8 +83,11 @@ function uniqueName(base: string): string {
   return n === 0 ? base : `${base}_${n}`;
 }
 
-/** Snake_case base name of a class: 'BatchNormalization' -> 'batch_normalization' (tfjs's default names). */
-const baseName = (className: string): string => snakeCase(className[0].toLowerCase() + className.slice(1));
+/**
+ * Snake_case base name of a class, by Keras's rule (generic_utils.to_snake_case): 'BatchNormalization' ->
+ * 'batch_normalization', 'Conv2D' -> 'conv2d', 'MaxPooling2D' -> 'max_pooling2d' (a capital after a digit starts no new word).
+ */
+const baseName = (className: string): string => className.replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 
 function declaredShape(options: LayerOptions, where: string): number[] | undefined {
   const given = [options.inputShape, options.inputDim, options.batchInputShape].filter((v) => v !== undefined).length;
@@ -306,7 +311,7 @@ export abstract class Layer {
     this.#outputShape = Object.freeze(output);
   }
 
-  /** Creates a declared weight, filled by its initializer (fan-in and fan-out from the shape, as Keras for dense kernels). */
+  /** Creates a declared weight, filled by its initializer (fan-in and fan-out declared, else from the shape as Keras for dense kernels). */
   #addWeight(d: WeightDeclaration, random: Random): void {
     // The layer owns its weights: a tidy() around building the model must not dispose them.
     const tensor = keep(new Tensor(d.shape));
@@ -318,8 +323,9 @@ export abstract class Layer {
       throw e;
     }
     grad?.data.fill(0);
-    const fanOut = d.shape[d.shape.length - 1];
-    d.init.fill(tensor.data, tensor.size / fanOut, fanOut, random);
+    const last = d.shape[d.shape.length - 1];
+    const [fanIn, fanOut] = d.fans ?? [tensor.size / last, last];
+    d.init.fill(tensor.data, fanIn, fanOut, random);
     this.#weights.push({ name: d.name, tensor, grad, regularizer: d.regularizer ?? null });
   }
 

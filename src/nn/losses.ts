@@ -57,6 +57,11 @@ export interface LossSetting {
   readonly delta: number;
   /** The loss reads logits (a fused output activation, or fromLogits). */
   readonly logits: boolean;
+  /**
+   * The categorical losses: the classes of one distribution, the output's last axis (default: all of a
+   * sample's outputs). A sample of [steps, classes] is `steps` positions, each its own softmax.
+   */
+  readonly classes?: number;
 }
 
 /** Per-sample loss = factor * (kernel sum over the sample's outputs) / (cols when averaged over outputs). */
@@ -88,10 +93,19 @@ export function lossRows(setting: LossSetting, out: number, target: number, rows
     case 'binaryCrossentropy':
       return (logits ? kernels.binaryCrossEntropyLogits(out, target, n, grad, scale) : kernels.binaryCrossEntropy(out, target, n, grad, scale, PROBABILITY_EPSILON)) / d;
     case 'categoricalCrossentropy':
-      return logits ? kernels.softmaxCrossEntropy(out, target, rows, cols, 0, grad, scale) : kernels.crossEntropy(out, target, rows, cols, grad, scale, PROBABILITY_EPSILON);
-    case 'sparseCategoricalCrossentropy':
-      if (!logits) throw new Error('sparseCategoricalCrossentropy in fit needs a softmax output or fromLogits: true (it works on the logits)');
-      return kernels.sparseSoftmaxCrossEntropy(out, target, rows, cols, 0, grad, scale);
+    case 'sparseCategoricalCrossentropy': {
+      // Keras: a sample's loss is the mean over its positions (the leading axes) of each position's
+      // cross-entropy over the last axis; each position is a row of the kernels.
+      const classes = setting.classes ?? cols;
+      const positions = cols / classes;
+      const n = rows * positions;
+      const s = scale / positions;
+      if (loss === 'sparseCategoricalCrossentropy') {
+        if (!logits) throw new Error('sparseCategoricalCrossentropy in fit needs a softmax output or fromLogits: true (it works on the logits)');
+        return kernels.sparseSoftmaxCrossEntropy(out, target, n, classes, 0, grad, s) / positions;
+      }
+      return (logits ? kernels.softmaxCrossEntropy(out, target, n, classes, 0, grad, s) : kernels.crossEntropy(out, target, n, classes, grad, s, PROBABILITY_EPSILON)) / positions;
+    }
   }
 }
 
@@ -111,9 +125,11 @@ export interface Loss {
   /** The options that differ from the defaults, as saved with a model. */
   getConfig(): LossOptions;
   /**
-   * Mean loss of `pred` against `target` (both [batch, outputs]); if `grad` ([batch, outputs]) is given,
-   * writes the gradient with respect to pred into it. For sparseCategoricalCrossentropy, `target` holds
-   * class indices ([batch] or [batch, 1]) and `pred` softmax probabilities (or logits with fromLogits).
+   * Mean loss of `pred` against `target` (both [batch, outputs], or [batch, ..., classes]: the categorical
+   * losses then average over the positions, Keras's mean over the leading axes); if `grad` (pred's shape) is
+   * given, writes the gradient with respect to pred into it. For sparseCategoricalCrossentropy, `target`
+   * holds class indices ([batch] or [batch, 1]; [batch, ...positions] for a [batch, ...positions, classes]
+   * pred) and `pred` softmax probabilities (or logits with fromLogits).
    */
   compute(pred: Tensor, target: Tensor, grad?: Tensor): number;
 }
@@ -138,18 +154,22 @@ export function makeLoss(name: LossName, options?: LossOptions): Loss {
     getConfig: () => ({ ...(delta !== 1 ? { delta } : {}), ...(fromLogits ? { fromLogits } : {}) }),
     compute(pred, target, grad) {
       if (!(pred instanceof Tensor) || !(target instanceof Tensor)) throw new TypeError(`${name}.compute expects Tensors`);
-      if (pred.rank !== 2) throw new RangeError(`${name}: pred must be [batch, outputs], got ${shapeText(pred)}`);
-      const [rows, cols] = pred.shape;
-      if (grad !== undefined && (!(grad instanceof Tensor) || grad.rank !== 2 || grad.shape[0] !== rows || grad.shape[1] !== cols)) {
+      if (pred.rank < 2) throw new RangeError(`${name}: pred must be [batch, outputs] (or [batch, ..., classes]), got ${shapeText(pred)}`);
+      const rows = pred.shape[0];
+      const cols = pred.size / rows;
+      const classes = pred.shape[pred.rank - 1];
+      if (grad !== undefined && (!(grad instanceof Tensor) || shapeText(grad) !== shapeText(pred))) {
         throw new RangeError(`${name}: grad must have pred's shape ${shapeText(pred)}, got ${grad instanceof Tensor ? shapeText(grad) : String(grad)}`);
       }
+      const perPosition: LossSetting = { ...setting, classes };
       if (name === 'sparseCategoricalCrossentropy') {
-        checkClassIndices(target, rows, cols);
-        if (!fromLogits) return sparseOnProbabilities(pred, target, grad);
-        const labels = allocate(rows * 4);
+        const positions = cols / classes;
+        checkClassIndices(target, rows, positions, classes, pred);
+        if (!fromLogits) return sparseOnProbabilities(pred, target, classes, grad);
+        const labels = allocate(rows * positions * 4);
         try {
           heapI32().set(target.data, labels >>> 2);
-          return lossRows(setting, pred.ptr, labels, rows, cols, grad === undefined ? 0 : grad.ptr) / rows;
+          return lossRows(perPosition, pred.ptr, labels, rows, cols, grad === undefined ? 0 : grad.ptr) / rows;
         } finally {
           release(labels);
         }
@@ -157,39 +177,39 @@ export function makeLoss(name: LossName, options?: LossOptions): Loss {
       if (target.size !== pred.size || target.shape[0] !== rows) {
         throw new RangeError(`${name}: target shape ${shapeText(target)} does not match pred shape ${shapeText(pred)}`);
       }
-      return lossRows(setting, pred.ptr, target.ptr, rows, cols, grad === undefined ? 0 : grad.ptr) / rows;
+      return lossRows(perPosition, pred.ptr, target.ptr, rows, cols, grad === undefined ? 0 : grad.ptr) / rows;
     },
   };
 }
 
-function checkClassIndices(target: Tensor, rows: number, cols: number): void {
-  if (target.size !== rows) {
-    throw new RangeError(`sparseCategoricalCrossentropy: target shape ${shapeText(target)} does not hold one class index per row of pred [${rows}, ${cols}]`);
+function checkClassIndices(target: Tensor, rows: number, positions: number, classes: number, pred: Tensor): void {
+  if (target.size !== rows * positions || target.shape[0] !== rows) {
+    throw new RangeError(`sparseCategoricalCrossentropy: target shape ${shapeText(target)} does not hold one class index per ${positions === 1 ? 'row' : 'position'} of pred ${shapeText(pred)}`);
   }
   const labels = target.data;
-  for (let r = 0; r < rows; r++) {
-    if (!Number.isInteger(labels[r]) || labels[r] < 0 || labels[r] >= cols) {
-      throw new RangeError(`sparseCategoricalCrossentropy: label ${labels[r]} at row ${r} is not a class index in [0, ${cols})`);
+  for (let i = 0; i < labels.length; i++) {
+    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes) {
+      throw new RangeError(`sparseCategoricalCrossentropy: label ${labels[i]} at ${positions === 1 ? `row ${i}` : `row ${Math.floor(i / positions)}, position ${i % positions}`} is not a class index in [0, ${classes})`);
     }
   }
 }
 
-/** -mean log p[label] on probabilities (the layer-protocol path; fit uses the fused logits kernel). */
-function sparseOnProbabilities(pred: Tensor, target: Tensor, grad: Tensor | undefined): number {
-  const [rows, cols] = pred.shape;
+/** -mean log p[label] over every position, on probabilities (the layer-protocol path; fit uses the fused logits kernel). */
+function sparseOnProbabilities(pred: Tensor, target: Tensor, classes: number, grad: Tensor | undefined): number {
+  const n = target.size;
   const labels = target.data;
   if (grad !== undefined) grad.data.fill(0);
   const f = heapF32();
   const p0 = pred.ptr >>> 2;
   const g0 = grad === undefined ? -1 : grad.ptr >>> 2;
   let sum = 0;
-  for (let r = 0; r < rows; r++) {
-    const at = r * cols + labels[r];
+  for (let i = 0; i < n; i++) {
+    const at = i * classes + labels[i];
     const p = Math.max(f[p0 + at], PROBABILITY_EPSILON);
     sum -= Math.log(p);
-    if (g0 >= 0) f[g0 + at] = -1 / (p * rows);
+    if (g0 >= 0) f[g0 + at] = -1 / (p * n);
   }
-  return sum / rows;
+  return sum / n;
 }
 
 /** `sn.losses.<name>(options?)`: a loss object for compile or a hand-written loop. */

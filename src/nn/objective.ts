@@ -2,7 +2,7 @@
 // logits the model outputs), the reduction and the metrics.
 import type { Layer } from './layer.js';
 import { fusableActivation, type Loss, type LossSetting, type Reduction } from './losses.js';
-import { checkMetricTargets, resolveMetric, type Metric, type MetricKind } from './metrics.js';
+import { checkMetricTargets, resolveMetric, type LossFamily, type Metric, type MetricKind } from './metrics.js';
 
 export interface Objective extends LossSetting {
   /** The loss object (name and options) compile was given. */
@@ -15,6 +15,21 @@ export interface Objective extends LossSetting {
   readonly reduction: Reduction;
   /** The last layer's activation name ('linear' when it has none). */
   readonly outputActivation: string;
+  /** The output's last axis (read when the model is built): the classes of each softmax position. */
+  readonly classes: number;
+}
+
+/**
+ * Softmax positions per sample for the categorical losses and metrics: [steps, classes] outputs are `steps`
+ * distributions (Keras's mean over the leading axes); 1 for rank-1 outputs and for the other losses' targets.
+ */
+export function positionsOf(objective: Objective, outCols: number): number {
+  return objective.loss === 'categoricalCrossentropy' || objective.sparse ? outCols / objective.classes : 1;
+}
+
+/** Target values per sample: a class index per position for the sparse loss, else one per output. */
+export function targetColsOf(objective: Objective, outCols: number): number {
+  return objective.sparse ? outCols / objective.classes : outCols;
 }
 
 export function makeObjective(lossObject: Loss, last: Layer, metricSpecs: readonly unknown[], reduction: Reduction): Objective {
@@ -29,15 +44,26 @@ export function makeObjective(lossObject: Loss, last: Layer, metricSpecs: readon
     throw new RangeError(`sparseCategoricalCrossentropy needs a softmax output layer, but the last layer '${last.name}' ends in ${act} (or give it a linear output and fromLogits: true)`);
   }
   const fused = !lossObject.fromLogits && fusableActivation(loss) === act;
-  // Keras: 'accuracy' is binary for binary cross-entropy and for a single output, argmax agreement otherwise.
-  // (Only asked when listed: the last layer may not be built yet.)
-  const accuracyKind = (): MetricKind => (sparse ? 'sparseCategoricalAccuracy' : loss === 'binaryCrossentropy' || last.outputSize === 1 ? 'binaryAccuracy' : 'categoricalAccuracy');
-  const metrics = metricSpecs.map((m) => resolveMetric(m, m === 'accuracy' ? accuracyKind() : 'categoricalAccuracy'));
+  // Keras and tfjs: 'accuracy' ('crossentropy') is binary for binary cross-entropy and for one output per
+  // position, sparse for the sparse loss, categorical otherwise. (Only asked when listed: the last layer may not be built yet.)
+  const fromLoss = (family: LossFamily): MetricKind => {
+    const shape = last.outputShape;
+    const kind = sparse ? 'sparse' : loss === 'binaryCrossentropy' || shape[shape.length - 1] === 1 ? 'binary' : 'categorical';
+    if (family === 'accuracy') return kind === 'sparse' ? 'sparseCategoricalAccuracy' : kind === 'binary' ? 'binaryAccuracy' : 'categoricalAccuracy';
+    return kind === 'sparse' ? 'sparseCategoricalCrossentropy' : kind === 'binary' ? 'binaryCrossentropy' : 'categoricalCrossentropy';
+  };
+  const metrics = metricSpecs.map((m) => resolveMetric(m, fromLoss));
   checkMetricTargets(metrics, sparse, loss);
   const names = new Set<string>();
   for (const m of metrics) {
     if (names.has(m.name)) throw new TypeError(`compile: metric '${m.name}' is listed twice`);
     names.add(m.name);
   }
-  return { loss, delta: lossObject.delta, logits: fused || lossObject.fromLogits, lossObject, fused, sparse, metrics, reduction, outputActivation: act };
+  return {
+    loss, delta: lossObject.delta, logits: fused || lossObject.fromLogits, lossObject, fused, sparse, metrics, reduction, outputActivation: act,
+    get classes(): number {
+      const shape = last.outputShape;
+      return shape[shape.length - 1];
+    },
+  };
 }

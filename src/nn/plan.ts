@@ -6,7 +6,7 @@ import type { Workspace } from '../workspace.js';
 import type { Layer, LayerBuffers } from './layer.js';
 import { lossRows } from './losses.js';
 import type { MetricTotals } from './metrics.js';
-import type { Objective } from './objective.js';
+import { targetColsOf, type Objective } from './objective.js';
 
 export class Plan {
   readonly capacity: number;
@@ -73,7 +73,7 @@ export class Plan {
   evaluate(objective: Objective, x: number, targets: number, rows: number, totals: MetricTotals): number {
     const inBytes = this.#layers[0].inputSize * 4;
     const outCols = this.#layers[this.#layers.length - 1].outputSize;
-    const targetBytes = objective.sparse ? 4 : outCols * 4;
+    const targetBytes = targetColsOf(objective, outCols) * 4;
     let lossSum = 0;
     for (let start = 0; start < rows; start += this.capacity) {
       const n = Math.min(this.capacity, rows - start);

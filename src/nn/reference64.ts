@@ -77,17 +77,23 @@ export function loss64(setting: LossSetting, out: Float64Array, targets: ArrayLi
         break;
       case 'categoricalCrossentropy':
       case 'sparseCategoricalCrossentropy': {
-        let logSum = 0;
-        let max = -Infinity;
-        if (logits) {
-          for (let c = 0; c < cols; c++) max = Math.max(max, out[o + c]);
-          for (let c = 0; c < cols; c++) logSum += Math.exp(out[o + c] - max);
-          logSum = Math.log(logSum) + max;
-        }
-        for (let c = 0; c < cols; c++) {
-          const t = loss === 'sparseCategoricalCrossentropy' ? (targets[r] === c ? 1 : 0) : targets[o + c];
-          if (t === 0) continue;
-          sum -= t * (logits ? out[o + c] - logSum : Math.log(clip(out[o + c], EPSILON, 1 - EPSILON)));
+        // The mean over the sample's positions of each one's cross-entropy over `classes` (Keras).
+        const classes = setting.classes ?? cols;
+        const positions = cols / classes;
+        for (let p = 0; p < positions; p++) {
+          const at = o + p * classes;
+          let logSum = 0;
+          let max = -Infinity;
+          if (logits) {
+            for (let c = 0; c < classes; c++) max = Math.max(max, out[at + c]);
+            for (let c = 0; c < classes; c++) logSum += Math.exp(out[at + c] - max);
+            logSum = Math.log(logSum) + max;
+          }
+          for (let c = 0; c < classes; c++) {
+            const t = loss === 'sparseCategoricalCrossentropy' ? (targets[r * positions + p] === c ? 1 : 0) : targets[at + c];
+            if (t === 0) continue;
+            sum -= (t * (logits ? out[at + c] - logSum : Math.log(clip(out[at + c], EPSILON, 1 - EPSILON)))) / positions;
+          }
         }
         break;
       }

@@ -1,58 +1,29 @@
 // Dense: y = act(x W + b) over the last axis, W [in, units] (the Keras layout), b [units]. An input of
 // rank > 1 per sample ([steps, in]) applies the same W to every position, as tfjs-layers does.
-import type { Tensor } from '../../tensor.js';
 import { gemm, gemmPackBytes, kernels } from '../../kernel-calls.js';
-import { activation64, activationConfig, activationGradientRows, activationRows, resolveActivation, SOFTMAX, type Activation, type ActivationName } from '../activations.js';
+import { activation64, activationGradientRows, activationRows, SOFTMAX } from '../activations.js';
 import { checkInteger, checkOptions, checkShape, type Config } from '../config.js';
-import { initializerConfig, initializerFromTfjs, initializers, initializerToTfjs, resolveInitializer, type Initializer } from '../initializers.js';
-import { Layer, LAYER_OPTION_KEYS, type LayerBuffers, type LayerOptions, type TfjsLayerJson, type WeightDeclaration } from '../layer.js';
-import { Random } from '../random.js';
-import { regularizerFromTfjs, regularizerToTfjs, resolveRegularizer, type Regularizer } from '../regularizers.js';
+import { initializerToTfjs } from '../initializers.js';
+import type { LayerBuffers, TfjsLayerJson, WeightDeclaration } from '../layer.js';
+import { regularizerToTfjs } from '../regularizers.js';
+import { KERNEL_LAYER_OPTION_KEYS, KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
 
 const IDENTITY = 0;
 
-export interface DenseOptions extends LayerOptions {
+export interface DenseOptions extends KernelLayerOptions {
   units: number;
-  /** Default 'linear'. */
-  activation?: ActivationName;
-  /** Slope for activation 'leakyRelu' (default 0.3). */
-  alpha?: number;
-  useBias?: boolean;
-  kernelInitializer?: Initializer | string;
-  biasInitializer?: Initializer | string;
-  kernelRegularizer?: Regularizer | null;
-  biasRegularizer?: Regularizer | null;
-  /** Seeds this layer's initializers; otherwise the model's seed (or a random one) is used. */
-  seed?: number;
 }
 
-const KEYS = [...LAYER_OPTION_KEYS, 'units', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'seed'];
+const KEYS = [...KERNEL_LAYER_OPTION_KEYS, 'units'];
 
-export class Dense extends Layer {
+export class Dense extends KernelLayer {
   static readonly className = 'Dense';
   readonly units: number;
-  readonly activation: Activation;
-  readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  readonly seed: number | undefined;
 
   constructor(options: DenseOptions) {
     const o = checkOptions(options, KEYS, 'dense');
     super(o, 'dense');
     this.units = checkInteger(o.units, `${this.name}: units`, 1);
-    if (o.alpha !== undefined && o.activation !== 'leakyRelu') throw new TypeError(`${this.name}: alpha applies to activation 'leakyRelu' only`);
-    this.activation = resolveActivation(o.activation ?? 'linear', o.alpha);
-    if (o.useBias !== undefined && typeof o.useBias !== 'boolean') throw new TypeError(`${this.name}: useBias must be true or false`);
-    this.useBias = o.useBias ?? true;
-    this.kernelInitializer = resolveInitializer(o.kernelInitializer ?? initializers.glorotUniform(), `${this.name}: kernelInitializer`);
-    this.biasInitializer = resolveInitializer(o.biasInitializer ?? initializers.zeros(), `${this.name}: biasInitializer`);
-    this.kernelRegularizer = resolveRegularizer(o.kernelRegularizer, `${this.name}: kernelRegularizer`);
-    this.biasRegularizer = resolveRegularizer(o.biasRegularizer, `${this.name}: biasRegularizer`);
-    if (o.seed !== undefined && !Number.isInteger(o.seed)) throw new TypeError(`${this.name}: seed must be an integer`);
-    this.seed = o.seed;
   }
 
   static fromConfig(config: Config): Dense {
@@ -61,36 +32,7 @@ export class Dense extends Layer {
 
   /** A tfjs Dense config (snake_case); its leaky activation, if any, arrives as a separate LeakyReLU layer. */
   static fromTfjs(config: Config, where: string): Dense {
-    const activation = config.activation ?? 'linear';
-    if (typeof activation !== 'string' || !['linear', 'relu', 'sigmoid', 'tanh', 'softmax'].includes(activation)) {
-      throw new TypeError(`${where}: Dense layer '${String(config.name)}' has activation ${JSON.stringify(activation)}; simdnet imports linear, relu, sigmoid, tanh, softmax`);
-    }
-    return new Dense({
-      name: config.name as string,
-      trainable: config.trainable !== false,
-      units: config.units as number,
-      activation: activation as ActivationName,
-      useBias: config.use_bias !== false,
-      kernelInitializer: initializerFromTfjs(config.kernel_initializer, initializers.glorotUniform()),
-      biasInitializer: initializerFromTfjs(config.bias_initializer, initializers.zeros()),
-      kernelRegularizer: regularizerFromTfjs(config.kernel_regularizer, `${where}: ${String(config.name)}.kernel_regularizer`),
-      biasRegularizer: regularizerFromTfjs(config.bias_regularizer, `${where}: ${String(config.name)}.bias_regularizer`),
-    });
-  }
-
-  /** The weight matrix W, [in, units] (once built). */
-  get kernel(): Tensor {
-    if (!this.built) throw new Error(`${this.name} is not built yet (give inputShape, or run fit/forward)`);
-    return this.weights[0].tensor;
-  }
-
-  /** The bias b, [units] (null without useBias or before build). */
-  get bias(): Tensor | null {
-    return this.useBias && this.built ? this.weights[1].tensor : null;
-  }
-
-  get outputActivation(): Activation {
-    return this.activation;
+    return new Dense({ ...KernelLayer.tfjsOptions('Dense', config, where), units: config.units as number });
   }
 
   computeOutputShape(inputShape: readonly number[]): number[] {
@@ -104,37 +46,19 @@ export class Dense extends Layer {
     return this.useBias ? [kernel, { name: 'bias', shape: [this.units], init: this.biasInitializer, regularizer: this.biasRegularizer }] : [kernel];
   }
 
-  protected initRandom(modelRandom: Random): Random {
-    return this.seed !== undefined ? new Random(this.seed) : modelRandom;
-  }
-
   protected ownConfig(): Config {
-    return {
-      units: this.units,
-      ...activationConfig(this.activation),
-      useBias: this.useBias,
-      kernelInitializer: initializerConfig(this.kernelInitializer),
-      biasInitializer: initializerConfig(this.biasInitializer),
-      kernelRegularizer: this.kernelRegularizer === null ? null : { ...this.kernelRegularizer },
-      biasRegularizer: this.biasRegularizer === null ? null : { ...this.biasRegularizer },
-      ...(this.seed === undefined ? {} : { seed: this.seed }),
-    };
+    return { units: this.units, ...this.kernelConfig() };
   }
 
   toTfjs(): TfjsLayerJson[] {
-    const act = this.activation;
-    if (act.row.tfjs === null && act.name !== 'leakyRelu') {
-      throw new TypeError(`${this.name} uses the ${act.name} activation, which TensorFlow.js does not have`);
-    }
-    const dense: TfjsLayerJson = {
+    return this.withLeakyReLU({
       class_name: 'Dense',
       config: {
         name: this.name,
         trainable: this.trainable,
         dtype: 'float32',
         units: this.units,
-        // tfjs's Dense has no leaky ReLU: a linear Dense followed by a LeakyReLU layer computes the same.
-        activation: act.name === 'leakyRelu' ? 'linear' : act.row.tfjs,
+        activation: this.tfjsActivation,
         use_bias: this.useBias,
         kernel_initializer: initializerToTfjs(this.kernelInitializer),
         bias_initializer: initializerToTfjs(this.biasInitializer),
@@ -144,9 +68,7 @@ export class Dense extends Layer {
         kernel_constraint: null,
         bias_constraint: null,
       },
-    };
-    if (act.name !== 'leakyRelu') return [dense];
-    return [dense, { class_name: 'LeakyReLU', config: { name: `${this.name}_leaky_re_lu`, trainable: true, dtype: 'float32', alpha: act.param } }];
+    });
   }
 
   /** Rows of the GEMM: every position of every sample. */

@@ -65,13 +65,19 @@ export interface History {
   };
 }
 
-/** TensorFlow.js / Keras names of fit's figures, and simdnet's name for each. */
-const ALIASES: Record<string, string> = { val_loss: 'valLoss', acc: 'accuracy', val_acc: 'valAccuracy', val_accuracy: 'valAccuracy', lr: 'learningRate' };
+/** TensorFlow.js / Keras names of fit's figures, and simdnet's name for each (a metric's own are in tfjsMetricAliases). */
+const ALIASES: Record<string, string> = {
+  val_loss: 'valLoss', acc: 'accuracy', val_acc: 'valAccuracy', val_accuracy: 'valAccuracy', ce: 'crossentropy', val_ce: 'valCrossentropy', lr: 'learningRate',
+};
 
-/** Adds the aliases of `keys` present in `target` as non-enumerable properties reading the same values. */
-export function defineAliases(target: object, keys: readonly string[], asGetters: boolean): void {
-  for (const [alias, key] of Object.entries(ALIASES)) {
-    if (!keys.includes(key) || alias === 'lr' && !asGetters) continue;
+/** The aliases (alias -> key) of a run whose figures are `keys`: the fixed ones and `metricAliases`, for keys it has. */
+export function runAliases(keys: readonly string[], metricAliases: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries({ ...ALIASES, ...metricAliases }).filter(([alias, key]) => keys.includes(key) && !keys.includes(alias)));
+}
+
+/** Adds `aliases` to `target` as non-enumerable properties reading the same values (getters, for logs filled later). */
+export function defineAliases(target: object, aliases: Readonly<Record<string, string>>, asGetters: boolean): void {
+  for (const [alias, key] of Object.entries(aliases)) {
     Object.defineProperty(
       target,
       alias,
@@ -80,14 +86,16 @@ export function defineAliases(target: object, keys: readonly string[], asGetters
   }
 }
 
-/** Getters for the aliases of epoch logs, shared by every logs object (Object.create(LOGS)). */
-export const EPOCH_LOGS_PROTOTYPE: object = Object.create(Object.prototype, Object.fromEntries(
-  Object.entries(ALIASES).map(([alias, key]) => [alias, { get(this: Record<string, unknown>) { return this[key]; }, enumerable: false }]),
-));
+/** A prototype for a run's epoch logs: getters for the aliases (logs.val_loss, logs.acc, logs.val_mse) over the own keys. */
+export function logsPrototype(aliases: Readonly<Record<string, string>>): object {
+  return Object.create(Object.prototype, Object.fromEntries(
+    Object.entries(aliases).map(([alias, key]) => [alias, { get(this: Record<string, unknown>) { return this[key]; }, enumerable: false }]),
+  )) as object;
+}
 
 /** simdnet's name for a monitored figure given in either spelling ('val_loss' -> 'valLoss'). */
 export function monitorKey(name: string): string {
-  return ALIASES[name] ?? name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  return ALIASES[name] ?? name.replace(/_([a-zA-Z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** What fit tells a built-in callback before training: the model and the figures of its epoch logs. */

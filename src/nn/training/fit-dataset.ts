@@ -8,13 +8,15 @@ import { copyBytes, gemmSplits, heapF32, heapI32, kernels, startWorkers } from '
 import type { Workspace } from '../../workspace.js';
 import { checkInteger, checkOptions, shapeText } from '../config.js';
 import { checkDistributions, checkUnitInterval, type Matrix } from '../data.js';
-import { type Objective } from '../objective.js';
+import { targetColsOf, type Objective } from '../objective.js';
 import type { Sequential } from '../sequential.js';
-import { call, checkCallbacks, EventLoopTurns, newHistory, progressFor, recordEpoch, trainStep, type EpochLogs, type FitCallbacks, type History } from './fit.js';
+import { call, checkCallbacks, checkYieldEvery, EventLoopTurns, newHistory, progressFor, recordEpoch, trainStep, type EpochLogs, type FitCallbacks, type History } from './fit.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
+import { Callback, defineAliases } from './callbacks.js';
+import { applyClassWeight, checkClassWeight, checkOnePosition, type ClassWeight } from './sample-weights.js';
 import { TrainStep } from './step.js';
 import { Plan } from '../plan.js';
-import { MetricTotals } from '../metrics.js';
+import { MetricTotals, tfjsMetricAliases } from '../metrics.js';
 
 /** One batch: `xs` samples and `ys` targets, each a Tensor, a typed or plain array (flat or nested). */
 export interface DatasetBatch {
@@ -29,8 +31,18 @@ export type BatchDataset =
   | { iterator(): Promise<{ next(): Promise<IteratorResult<DatasetBatch>> }> };
 
 export interface FitDatasetOptions {
-  /** Passes over the dataset (default 1). */
+  /** The epoch to stop before (default 1; training runs epochs initialEpoch..epochs-1, as in TensorFlow.js). */
   epochs?: number;
+  /**
+   * The epoch to start from (default 0), to resume a training: schedules, callbacks and the history see the
+   * true epoch numbers, as fit's initialEpoch. The dataset is read from its start (as tfjs does).
+   */
+  initialEpoch?: number;
+  /**
+   * A loss weight per class, { classIndex: weight } (Keras's class_weight), applied to each batch's rows by
+   * their targets as fit's classWeight; every class in the data needs one.
+   */
+  classWeight?: ClassWeight;
   /**
    * Batches per epoch. Without it an epoch is one full pass (the dataset is iterated again each epoch);
    * with it, one iterator is read across epochs (for endless or one-shot datasets), as in TensorFlow.js.
@@ -40,14 +52,18 @@ export interface FitDatasetOptions {
   validationData?: BatchDataset | [unknown, unknown];
   /** With a validation dataset: read at most this many of its batches (default: all). */
   validationBatches?: number;
+  /** With validationData [x, y]: rows per forward pass (default: the first training batch's rows). */
+  validationBatchSize?: number;
   callbacks?: FitCallbacks | FitCallbacks[];
   /** 0 silent (default), 1 one line per epoch on the console. */
   verbose?: 0 | 1;
   /** As fit's onNonFinite: 'stop' (default) restores the last finite weights and rejects; 'continue' trains on. */
   onNonFinite?: 'stop' | 'continue';
+  /** TensorFlow.js's option: only 'auto', what simdnet does (a turn of the event loop every ~20 ms of training). */
+  yieldEvery?: 'auto';
 }
 
-const FIT_DATASET_KEYS = ['epochs', 'batchesPerEpoch', 'validationData', 'validationBatches', 'callbacks', 'verbose', 'onNonFinite'];
+const FIT_DATASET_KEYS = ['epochs', 'initialEpoch', 'classWeight', 'batchesPerEpoch', 'validationData', 'validationBatches', 'validationBatchSize', 'callbacks', 'verbose', 'onNonFinite', 'yieldEvery'];
 
 export interface EvaluateDatasetOptions {
   /** Read at most this many batches (default: all). */
@@ -157,14 +173,14 @@ class BatchBuffers {
     this.#model = model;
     this.#objective = objective;
     this.#inCols = model.inputUnits;
-    this.#yCols = objective.sparse ? 1 : model.outputUnits;
+    this.#yCols = targetColsOf(objective, model.outputUnits);
     this.x = new Tensor([capacity, ...model.layers[0].inputShape]);
     owned.push(this.x);
     this.y = new Tensor([capacity, this.#yCols]);
     owned.push(this.y);
     this.x.data.fill(0);
     this.y.data.fill(0);
-    this.labels = objective.sparse ? ws.elements(capacity) : 0;
+    this.labels = objective.sparse ? ws.elements(capacity * this.#yCols) : 0;
   }
 
   #tooLarge(where: string, rows: number | string): RangeError {
@@ -205,17 +221,20 @@ class BatchBuffers {
     const objective = this.#objective;
     if (objective.sparse) {
       const d = this.y.data;
-      const classes = this.#model.outputUnits;
+      const classes = objective.classes;
+      const per = this.#yCols;
       const labels = heapI32();
-      for (let r = 0; r < rows; r++) {
-        if (!Number.isInteger(d[r]) || d[r] < 0 || d[r] >= classes) throw new RangeError(`${where}: ys row ${r} is ${d[r]}: not a class index in [0, ${classes})`);
-        labels[(this.labels >>> 2) + r] = d[r];
+      for (let i = 0; i < rows * per; i++) {
+        if (!Number.isInteger(d[i]) || d[i] < 0 || d[i] >= classes) {
+          throw new RangeError(`${where}: ys row ${Math.floor(i / per)}${per === 1 ? '' : `, position ${i % per}`} is ${d[i]}: not a class index in [0, ${classes})`);
+        }
+        labels[(this.labels >>> 2) + i] = d[i];
       }
       return rows;
     }
     const bad = kernels.firstNonFinite(this.y.ptr, rows * this.#yCols);
     if (bad >= 0) throw new RangeError(`${where}: ys row ${Math.floor(bad / this.#yCols)}, column ${bad % this.#yCols} is ${this.y.data[bad]}: data must be finite`);
-    if (objective.loss === 'categoricalCrossentropy') checkDistributions(m, `${where}: ys`);
+    if (objective.loss === 'categoricalCrossentropy') checkDistributions(m, `${where}: ys`, objective.classes);
     if (objective.loss === 'binaryCrossentropy') checkUnitInterval(m, `${where}: ys`);
     return rows;
   }
@@ -288,12 +307,14 @@ export async function evaluateDatasetModel(model: Sequential, dataset: BatchData
     const r = await evaluateBatches(plan, buffers, objective, dataset, limit, 'dataset', totals, first, it);
     const result: { loss: number; [metric: string]: number } = { loss: r.lossSum / r.rows + applyPenalties(penalizedWeights(model), false) };
     totals.report(result, false);
+    defineAliases(result, tfjsMetricAliases(objective.metrics, false), false);
     return result;
   });
 }
 
 interface Settings {
   epochs: number;
+  initialEpoch: number;
   batchesPerEpoch: number | null;
   validationBatches: number;
   callbacks: FitCallbacks[];
@@ -304,9 +325,14 @@ interface Settings {
 /** model.fitDataset: see FitDatasetOptions. Options are checked (and the first batch read) before any weight changes. */
 export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, options?: FitDatasetOptions): Promise<History> {
   model.requireCompiled('fitDataset');
+  if (options !== null && typeof options === 'object' && 'validationSplit' in options) {
+    throw new TypeError('fitDataset: validationSplit is not an option of fitDataset (nor of TensorFlow.js\'s): a dataset has no last rows to hold out; pass validationData (a dataset of batches, or [x, y])');
+  }
   const opts = checkOptions(options, FIT_DATASET_KEYS, 'fitDataset');
+  checkYieldEvery(opts.yieldEvery, 'fitDataset');
   const s: Settings = {
     epochs: checkInteger(opts.epochs ?? 1, 'fitDataset: epochs', 0),
+    initialEpoch: checkInteger(opts.initialEpoch ?? 0, 'fitDataset: initialEpoch', 0),
     batchesPerEpoch: opts.batchesPerEpoch === undefined ? null : checkInteger(opts.batchesPerEpoch, 'fitDataset: batchesPerEpoch', 1),
     validationBatches: opts.validationBatches === undefined ? Infinity : checkInteger(opts.validationBatches, 'fitDataset: validationBatches', 1),
     callbacks: checkCallbacks(opts.callbacks),
@@ -322,48 +348,67 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
   if (val !== undefined && !valIsDataset && (!Array.isArray(val) || val.length !== 2)) {
     throw new TypeError('fitDataset: validationData must be a dataset of { xs, ys } batches or [x, y]');
   }
+  const valBatchSize = opts.validationBatchSize === undefined ? null : checkInteger(opts.validationBatchSize, 'fitDataset: validationBatchSize', 1);
+  if (valBatchSize !== null && (val === undefined || valIsDataset)) {
+    throw new TypeError('fitDataset: validationBatchSize applies to validationData [x, y]; a validation dataset comes in its own batches (limit them with validationBatches)');
+  }
   const { optimizer, objective } = model.requireCompiled('fitDataset');
   let it = await iterate(dataset, 'fitDataset: dataset');
   const first = await nextBatch(it, 'dataset');
   if (first === null) throw new RangeError('fitDataset: the dataset yielded no batches');
-  const capacity = firstBatchRows(first, model, 'dataset epoch 0, batch 0');
+  const capacity = firstBatchRows(first, model, `dataset epoch ${s.initialEpoch}, batch 0`);
+  const classWeight = opts.classWeight === undefined ? null : checkClassWeight(opts.classWeight, model.outputUnits);
+  if (classWeight !== null) checkOnePosition(objective, model.outputUnits);
   model.lockFor('fitDataset');
   optimizer.lock();
   try {
     return await withWorkspace(async (ws, owned) => {
       const buffers = new BatchBuffers(model, objective, capacity, ws, owned);
       const valData = val !== undefined && !valIsDataset ? prepare(model, (val as unknown[])[0], (val as unknown[])[1], 'validation ', objective, ws, owned) : null;
-      optimizer.rateAt(0); // a schedule's first value is checked before anything changes
+      optimizer.rateAt(s.initialEpoch); // a schedule's first value is checked before anything changes
       const data: Prepared = { x: { tensor: buffers.x, rows: capacity, cols: model.inputUnits, sample: model.layers[0].inputShape, owned: false }, targets: buffers.targets, rows: capacity, userTensors: [] };
-      const step = new TrainStep(model, data, valData?.userTensors ?? [], capacity, false, s.rollback, ws);
+      // classWeight: one loss weight per row of the batch, set from its targets after each copy.
+      const rowWeights = classWeight === null ? 0 : ws.elements(capacity);
+      const step = new TrainStep(model, data, valData?.userTensors ?? [], capacity, false, s.rollback, ws, rowWeights);
       if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(capacity, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, capacity)))) {
         await startWorkers();
       }
-      const { history, keys } = newHistory(objective, val !== undefined);
+      const { history, keys, logs: newLogs } = newHistory(objective, val !== undefined);
+      // Built-in callbacks check their settings (a monitored figure this run has) before anything trains.
+      for (const c of s.callbacks) if (c instanceof Callback) c.attach({ model, epochs: s.epochs, logKeys: Object.keys(history.history) });
       const progress = progressFor(s.verbose);
       model.stopTraining = false;
-      const valTotals = val === undefined ? null : new MetricTotals(objective, model.outputUnits, capacity, ws);
-      const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd) };
-      // A validation dataset's buffers: the training ones, or planned once at its first batch if that is larger.
-      let valSet: { plan: Plan; buffers: BatchBuffers } | null = null;
-      const validateOn = async (totals: MetricTotals): Promise<{ lossSum: number; rows: number }> => {
+      const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd), yielded: s.callbacks.some((c) => c.onYield) };
+      // Validation's plan, buffers and metric totals, sized for its batches: the training ones, or planned once
+      // for validationBatchSize ([x, y]) or at a validation dataset's first batch when that is larger.
+      type ValidationSet = { plan: Plan; buffers: BatchBuffers; totals: MetricTotals };
+      const validationSet = (plan: Plan, batchBuffers: BatchBuffers): ValidationSet => ({ plan, buffers: batchBuffers, totals: new MetricTotals(objective, model.outputUnits, plan.capacity, ws) });
+      let valSet: ValidationSet | null = valData === null
+        ? null
+        : validationSet(valBatchSize === null ? step.plan : new Plan(model.layers, Math.min(valBatchSize, valData.rows), false, ws), buffers);
+      const validate = async (): Promise<{ lossSum: number; rows: number; totals: MetricTotals }> => {
+        if (valData !== null) {
+          valSet!.totals.reset();
+          return { lossSum: valSet!.plan.evaluate(objective, valData.x.tensor.ptr, valData.targets, valData.rows, valSet!.totals), rows: valData.rows, totals: valSet!.totals };
+        }
         const what = 'validation dataset';
         const vit = await iterate(val, `fitDataset: ${what}`);
         const vfirst = await nextBatch(vit, what);
         if (vfirst === null) throw new RangeError(`fitDataset: the ${what} yielded no batches`);
         if (valSet === null) {
           const rows = firstBatchRows(vfirst, model, `${what} batch 0`);
-          valSet = rows <= capacity ? { plan: step.plan, buffers } : { plan: new Plan(model.layers, rows, false, ws), buffers: new BatchBuffers(model, objective, rows, ws, owned) };
+          valSet = rows <= capacity ? validationSet(step.plan, buffers) : validationSet(new Plan(model.layers, rows, false, ws), new BatchBuffers(model, objective, rows, ws, owned));
         }
-        return evaluateBatches(valSet.plan, valSet.buffers, objective, val, s.validationBatches, what, totals, vfirst, vit);
+        valSet.totals.reset();
+        return { ...(await evaluateBatches(valSet.plan, valSet.buffers, objective, val, s.validationBatches, what, valSet.totals, vfirst, vit)), totals: valSet.totals };
       };
       let pending: unknown = first;
       const turns = new EventLoopTurns();
       await call(s.callbacks, 'onTrainBegin');
       try {
-        for (let epoch = 0; epoch < s.epochs && !model.stopTraining; epoch++) {
+        for (let epoch = s.initialEpoch; epoch < s.epochs && !model.stopTraining; epoch++) {
           await call(s.callbacks, 'onEpochBegin', epoch);
-          if (epoch > 0 && s.batchesPerEpoch === null) {
+          if (epoch > s.initialEpoch && s.batchesPerEpoch === null) {
             await it.return?.();
             it = await iterate(dataset, 'fitDataset: dataset');
           }
@@ -379,12 +424,16 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
             if (batch === null) break;
             const where = `dataset epoch ${epoch}, batch ${b}`;
             const n = buffers.load(batch, where, true);
+            if (classWeight !== null) {
+              heapF32().fill(1, rowWeights >>> 2, (rowWeights >>> 2) + n);
+              applyClassWeight(classWeight, buffers.targets, n, objective, model.outputUnits, rowWeights, `${where}: ys`);
+            }
             if (hooks.batchBegin) await call(s.callbacks, 'onBatchBegin', b);
             const result = trainStep(step, 0, n, b === 0 ? epochRate : optimizer.rateAt(epoch), where, epoch, b, history);
             lossSum += result.lossSum;
             trainedRows += n;
             if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });
-            await turns.take();
+            if ((await turns.take()) && hooks.yielded) await call(s.callbacks, 'onYield', epoch, b, { loss: result.lossSum / n, size: n });
           }
           if (trainedRows === 0) {
             throw new RangeError(
@@ -393,15 +442,12 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
             );
           }
           const seconds = (performance.now() - started) / 1000;
-          const logs: EpochLogs = { loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate };
+          const logs: EpochLogs = Object.assign(newLogs(), { loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate });
           step.metrics.report(logs, false);
-          if (val !== undefined && valTotals !== null) {
-            valTotals.reset();
-            const r = valData !== null
-              ? { lossSum: step.plan.evaluate(objective, valData.x.tensor.ptr, valData.targets, valData.rows, valTotals), rows: valData.rows }
-              : await validateOn(valTotals);
+          if (val !== undefined) {
+            const r = await validate();
             logs.valLoss = r.lossSum / r.rows + applyPenalties(penalizedWeights(model), false);
-            valTotals.report(logs, true);
+            r.totals.report(logs, true);
           }
           recordEpoch(history, keys, epoch, s.epochs, logs, progress, trainedRows, seconds);
           await call(s.callbacks, 'onEpochEnd', epoch, logs);

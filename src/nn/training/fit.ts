@@ -5,11 +5,11 @@ import { gemmSplits, startWorkers } from '../../kernel-calls.js';
 import type { Workspace } from '../../workspace.js';
 import { checkBoolean, checkInteger, checkOptions } from '../config.js';
 import { fromPairs, isPairList, type DataLike } from '../data.js';
-import { metricKey, MetricTotals } from '../metrics.js';
+import { metricKey, MetricTotals, tfjsMetricAliases } from '../metrics.js';
 import { Random, randomSeed } from '../random.js';
 import type { Sequential } from '../sequential.js';
-import type { Objective } from '../objective.js';
-import { Callback, defineAliases, EPOCH_LOGS_PROTOTYPE, HOOKS, type BatchLogs, type EpochLogs, type FitCallbacks, type History } from './callbacks.js';
+import { targetColsOf, type Objective } from '../objective.js';
+import { Callback, defineAliases, HOOKS, logsPrototype, runAliases, type BatchLogs, type EpochLogs, type FitCallbacks, type History } from './callbacks.js';
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
 import { Progress, type ProgressOutput } from './progress.js';
 import { sampleWeightBlock, type ClassWeight } from './sample-weights.js';
@@ -52,9 +52,20 @@ export interface FitOptions {
    * with NonFiniteLossError; 'continue' records the loss and trains on.
    */
   onNonFinite?: 'stop' | 'continue';
+  /** TensorFlow.js's option: only 'auto', what simdnet does (a turn of the event loop every ~20 ms of training). */
+  yieldEvery?: 'auto';
 }
 
-const FIT_KEYS = ['epochs', 'initialEpoch', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'classWeight', 'sampleWeight', 'callbacks', 'verbose', 'onNonFinite'];
+const FIT_KEYS = ['epochs', 'initialEpoch', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'classWeight', 'sampleWeight', 'callbacks', 'verbose', 'onNonFinite', 'yieldEvery'];
+
+/** tfjs's yieldEvery: simdnet's turns are tfjs's 'auto'; another setting is refused, not ignored. */
+export function checkYieldEvery(value: unknown, where: string): void {
+  if (value === undefined || value === 'auto') return;
+  throw new TypeError(
+    `${where}: yieldEvery ${JSON.stringify(value)} is not supported: simdnet gives the event loop a turn every ~20 ms of training ` +
+      "(tfjs's 'auto'; onYield is called then); pass 'auto' or leave it out",
+  );
+}
 
 /**
  * A NaN or infinite training loss, or parameter after an update (fit's default onNonFinite: 'stop').
@@ -164,6 +175,7 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
   try {
     model.requireCompiled('fit');
     const opts = checkOptions(options, FIT_KEYS, 'fit');
+    checkYieldEvery(opts.yieldEvery, 'fit');
     const settings = {
       epochs: checkInteger(opts.epochs ?? 1, 'epochs', 0),
       initialEpoch: checkInteger(opts.initialEpoch ?? 0, 'initialEpoch', 0),
@@ -196,7 +208,7 @@ export function fitModel(model: Sequential, x: unknown, y: unknown, options: Fit
         const all = prepare(model, x, y, '', objective, ws, owned, true);
         let train = all;
         let val = opts.validationData === undefined ? null : prepare(model, opts.validationData[0], opts.validationData[1], 'validation ', objective, ws, owned);
-        if (settings.validationSplit > 0) [train, val] = splitRows(all, settings.validationSplit, objective.sparse ? 1 : model.outputUnits);
+        if (settings.validationSplit > 0) [train, val] = splitRows(all, settings.validationSplit, targetColsOf(objective, model.outputUnits));
         const weights = sampleWeightBlock(opts.sampleWeight, opts.classWeight, all, train.rows, objective, model.outputUnits, ws, owned);
         optimizer.rateAt(settings.initialEpoch); // a schedule's first value is checked before anything changes
         return epochLoop(model, train, val, settings, ws, weights);
@@ -223,17 +235,19 @@ interface Settings {
 }
 
 /**
- * An empty history with an array per figure of a fit with these metrics (and validation data), and the
- * logs' keys beyond loss, speed and rate, in the order they are printed (fit and fitDataset).
+ * An empty history with an array per figure of a fit with these metrics (and validation data), the logs'
+ * keys beyond loss, speed and rate, in the order they are printed, and a new epoch logs object's prototype
+ * (fit and fitDataset). TensorFlow.js's names (val_loss, acc, val_mse, ...) read the same arrays and values.
  */
-export function newHistory(objective: Objective, withValidation: boolean): { history: History; keys: string[] } {
+export function newHistory(objective: Objective, withValidation: boolean): { history: History; keys: string[]; logs: () => EpochLogs } {
   const history: History = { epoch: [], history: { loss: [], samplesPerSecond: [], learningRate: [] } };
   const keys = objective.metrics.map((m) => metricKey(m, false));
   if (withValidation) keys.push('valLoss', ...objective.metrics.map((m) => metricKey(m, true)));
   for (const key of keys) history.history[key] = [];
-  // TensorFlow.js's names (val_loss, acc, ...) read the same arrays.
-  defineAliases(history.history, Object.keys(history.history), false);
-  return { history, keys };
+  const aliases = runAliases(Object.keys(history.history), tfjsMetricAliases(objective.metrics, withValidation));
+  defineAliases(history.history, Object.fromEntries(Object.entries(aliases).filter(([alias]) => alias !== 'lr')), false);
+  const prototype = logsPrototype(aliases);
+  return { history, keys, logs: () => Object.create(prototype) as EpochLogs };
 }
 
 /** Appends one epoch's logs to the history, and shows them when `progress` is given (fit and fitDataset). */
@@ -263,7 +277,7 @@ export function trainStep(step: TrainStep, start: number, n: number, lr: number,
 
 async function epochLoop(model: Sequential, train: Prepared, val: Prepared | null, s: Settings, ws: Workspace, weights: number): Promise<History> {
   const { objective, optimizer } = model.requireCompiled('fit');
-  const { history, keys } = newHistory(objective, val !== null);
+  const { history, keys, logs: newLogs } = newHistory(objective, val !== null);
   const figures = Object.keys(history.history);
   // Built-in callbacks check their settings (a monitored figure this fit has) before anything trains.
   for (const c of s.callbacks) if (c instanceof Callback) c.attach({ model, epochs: s.epochs, logKeys: figures });
@@ -315,7 +329,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
     }
     const seconds = (performance.now() - started) / 1000;
     // Logs read TensorFlow.js's names too (logs.val_loss, logs.acc) through the prototype's getters.
-    const logs: EpochLogs = Object.assign(Object.create(EPOCH_LOGS_PROTOTYPE) as EpochLogs, {
+    const logs: EpochLogs = Object.assign(newLogs(), {
       loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate,
     });
     step.metrics.report(logs, false);

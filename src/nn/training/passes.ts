@@ -5,10 +5,11 @@ import { Tensor } from '../../tensor.js';
 import { copyBytes, kernels, releaseGemmScratch } from '../../kernel-calls.js';
 import { Workspace } from '../../workspace.js';
 import { checkInteger, checkOptions, shapeText } from '../config.js';
-import { checkDistributions, checkFinite, checkUnitInterval, labelIndices, toMatrix, type DataLike, type Matrix } from '../data.js';
+import { checkDistributions, checkFinite, checkUnitInterval, labelIndices, sparseTargets, toMatrix, type DataLike, type Matrix } from '../data.js';
 import { lossRows } from '../losses.js';
-import { MetricTotals } from '../metrics.js';
-import type { Objective } from '../objective.js';
+import { MetricTotals, tfjsMetricAliases } from '../metrics.js';
+import { defineAliases } from './callbacks.js';
+import { targetColsOf, type Objective } from '../objective.js';
 import { Plan } from '../plan.js';
 import type { Sequential } from '../sequential.js';
 
@@ -77,24 +78,19 @@ export function prepare(
   const userTensors = x.owned ? [] : [x.tensor];
   if (objective === null) return { x, targets: 0, rows: x.rows, userTensors };
   const outputShape = model.outputShape;
-  if (objective.fused && objective.loss !== 'binaryCrossentropy' && outputShape.length > 1 && outputShape[outputShape.length - 1] !== model.outputUnits) {
-    // The fused loss takes each sample's outputs as one softmax over all its values; the output layer's
-    // softmax (predict) is one per position: the loss would not be the cross-entropy of the predictions.
-    throw new RangeError(
-      `${objective.loss} needs a softmax over the whole sample, but the last layer '${model.layers[model.layers.length - 1].name}' outputs ` +
-        `${shapeText([null, ...outputShape])} with a softmax per position; simdnet's categorical losses take rank-1 outputs (flatten before the output layer)`,
-    );
-  }
-  const y = toMatrix(yData, `${what}y`, objective.sparse ? [1] : outputShape);
+  // Outputs of [steps, classes]: the categorical losses take one distribution per position (the last axis),
+  // the sparse loss a class index per position.
+  const outCols = model.outputUnits;
+  const positions = targetColsOf(objective, outCols);
+  const y = objective.sparse ? sparseTargets(yData, `${what}y`, outputShape) : toMatrix(yData, `${what}y`, outputShape);
   if (y.owned) owned.push(y.tensor);
   else userTensors.push(y.tensor);
   if (y.rows !== x.rows) {
     throw new RangeError(`${what}x has ${x.rows} rows but ${what}y has ${y.rows}: x ${shapeText([x.rows, ...x.sample])}, y ${shapeText([y.rows, ...y.sample])}`);
   }
-  const outCols = model.outputUnits;
-  if (objective.sparse) return { x, targets: labelIndices(y, `${what}y`, outCols, ws), rows: x.rows, userTensors };
+  if (objective.sparse) return { x, targets: labelIndices(y, `${what}y`, objective.classes, ws, positions), rows: x.rows, userTensors };
   checkFinite(y, `${what}y`);
-  if (objective.loss === 'categoricalCrossentropy') checkDistributions(y, `${what}y`);
+  if (objective.loss === 'categoricalCrossentropy') checkDistributions(y, `${what}y`, objective.classes);
   if (objective.loss === 'binaryCrossentropy') checkUnitInterval(y, `${what}y`);
   if (objective.loss === 'hinge') checkSigns(y, `${what}y`);
   return { x, targets: y.tensor.ptr, rows: x.rows, userTensors };
@@ -155,6 +151,7 @@ export function evaluateModel(model: Sequential, x: DataLike, y: DataLike, optio
     const lossSum = plan.evaluate(objective, data.x.tensor.ptr, data.targets, data.rows, totals);
     const result = { loss: lossSum / data.rows + applyPenalties(penalizedWeights(model), false) } as EvaluateResult;
     totals.report(result, false);
+    defineAliases(result, tfjsMetricAliases(objective.metrics, false), false);
     return result;
   });
 }

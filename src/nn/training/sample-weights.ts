@@ -7,7 +7,7 @@ import type { Workspace } from '../../workspace.js';
 import { isPlainObject } from '../config.js';
 import { toMatrix } from '../data.js';
 import { lossRows } from '../losses.js';
-import type { Objective } from '../objective.js';
+import { positionsOf, targetColsOf, type Objective } from '../objective.js';
 import type { Tensor } from '../../tensor.js';
 import type { Prepared } from './passes.js';
 
@@ -37,20 +37,36 @@ export function sampleWeightBlock(
       f[base + r] = w;
     }
   }
-  if (classWeight !== undefined) {
-    const weights = checkClassWeight(classWeight, outCols);
-    const classOf = rowClass(data, objective, outCols);
-    for (let r = 0; r < rows; r++) {
-      const c = classOf(r);
-      const w = weights.get(c);
-      if (w === undefined) throw new RangeError(`classWeight has no weight for class ${c} (y row ${r}); give a weight for every class in the data (${[...weights.keys()].join(', ')} given)`);
-      heapF32()[base + r] *= w;
-    }
-  }
+  if (classWeight !== undefined) checkOnePosition(objective, outCols);
+  if (classWeight !== undefined) applyClassWeight(checkClassWeight(classWeight, outCols), data.targets, rows, objective, outCols, ptr, 'y');
   return ptr;
 }
 
-function checkClassWeight(value: unknown, outCols: number): Map<number, number> {
+/**
+ * Multiplies the weights of `rows` rows at `ptr` (f32) by the class weight of each row's target (targets at
+ * `targets`, as the loss takes them); `what` names the targets in errors (fitDataset: its batch).
+ */
+export function applyClassWeight(weights: ReadonlyMap<number, number>, targets: number, rows: number, objective: Objective, outCols: number, ptr: number, what: string): void {
+  const classOf = rowClass(targets, objective, outCols);
+  const base = ptr >>> 2;
+  for (let r = 0; r < rows; r++) {
+    const c = classOf(r);
+    const w = weights.get(c);
+    if (w === undefined) throw new RangeError(`classWeight has no weight for class ${c} (${what} row ${r}); give a weight for every class in the data (${[...weights.keys()].join(', ')} given)`);
+    heapF32()[base + r] *= w;
+  }
+}
+
+/** classWeight reads one class per row: not defined for outputs of several softmax positions (nor in Keras). */
+export function checkOnePosition(objective: Objective, outCols: number): void {
+  const positions = positionsOf(objective, outCols);
+  if (positions > 1) {
+    throw new RangeError(`classWeight needs one class per row, but the outputs hold ${positions} positions of ${objective.classes} classes each; weight the rows with sampleWeight instead`);
+  }
+}
+
+/** Keras's class_weight checked: a finite weight >= 0 for class indices of the model's outputs. */
+export function checkClassWeight(value: unknown, outCols: number): Map<number, number> {
   if (!isPlainObject(value) && !(value instanceof Map)) throw new TypeError('classWeight must be an object { classIndex: weight }');
   const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
   const classes = Math.max(outCols, 2);
@@ -68,8 +84,8 @@ function checkClassWeight(value: unknown, outCols: number): Map<number, number> 
  * The class of a row as Keras reads it for class_weight: the label (sparse), the argmax of a one-hot row,
  * or the rounded target of a single output.
  */
-function rowClass(data: Prepared, objective: Objective, outCols: number): (row: number) => number {
-  const targets = data.targets >>> 2;
+function rowClass(targetPtr: number, objective: Objective, outCols: number): (row: number) => number {
+  const targets = targetPtr >>> 2;
   if (objective.sparse) return (r) => heapI32()[targets + r];
   if (outCols === 1) return (r) => Math.round(heapF32()[targets + r]);
   return (r) => {
@@ -86,7 +102,7 @@ function rowClass(data: Prepared, objective: Objective, outCols: number): (row: 
  * the gradient of sum_r w_r L_r / rows (reduction 'mean') or of the sum. One loss call per row gives each L_r.
  */
 export function weightedLossRows(objective: Objective, out: number, targets: number, rows: number, cols: number, grad: number, weights: number): number {
-  const targetBytes = (objective.sparse ? 1 : cols) * 4;
+  const targetBytes = targetColsOf(objective, cols) * 4;
   const f = heapF32();
   let sum = 0;
   for (let r = 0; r < rows; r++) {

@@ -6,7 +6,7 @@ import { gatherRowsAt, heapI32, kernels } from '../../kernel-calls.js';
 import type { Workspace } from '../../workspace.js';
 import { lossRows } from '../losses.js';
 import { MetricTotals } from '../metrics.js';
-import type { Objective } from '../objective.js';
+import { targetColsOf, type Objective } from '../objective.js';
 import { leadingRows, type Optimizer } from '../optimizers/optimizer.js';
 import { Plan } from '../plan.js';
 import type { Random } from '../random.js';
@@ -68,7 +68,7 @@ export class TrainStep {
     this.plan = new Plan(model.layers, batch, true, ws);
     this.#inCols = model.inputUnits;
     this.#outCols = model.outputUnits;
-    this.#targetCols = this.#objective.sparse ? 1 : this.#outCols;
+    this.#targetCols = targetColsOf(this.#objective, this.#outCols);
     this.#indices = gathered ? ws.elements(data.rows) : 0;
     this.#xBatch = gathered ? ws.elements(batch * this.#inCols) : 0;
     this.#yBatch = gathered ? ws.elements(batch * this.#targetCols) : 0;
