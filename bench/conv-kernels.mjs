@@ -134,5 +134,7 @@ for (const batch of [128, 32]) {
     layer.dispose();
   }
 }
-const fmt = (v) => (typeof v === 'number' ? (v < 1 && v > 0 ? v.toFixed(3) : v.toFixed(2)) : v);
-console.table(rows.map((r) => Object.fromEntries(Object.entries(r).map(([key, v]) => [key, fmt(v)]))));
+const fmt = (v) => (v < 1 ? v.toFixed(3) : v.toFixed(2));
+for (const { batch, layer, ...figures } of rows) {
+  console.log(`batch ${batch}, ${layer}\n  ${Object.entries(figures).map(([key, v]) => `${key} ${fmt(v)}`).join(', ')}`);
+}

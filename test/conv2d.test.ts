@@ -400,6 +400,10 @@ describe('Conv2D and TensorFlow.js', () => {
     const keys = (c: Record<string, unknown>): string[] => Object.keys(c).filter((k) => k !== 'batch_input_shape');
     expect(keys(entries[0].config)).toEqual(keys(ownConfig));
     expect(entries[0].config).toMatchObject({ kernel_size: [3, 2], strides: [2, 2], padding: 'same', data_format: 'channels_last', dilation_rate: [1, 1], activation: 'relu', use_bias: true });
+    // tfjs-layers' default kernel initializer for Conv2D is Glorot normal (it writes it as VarianceScaling
+    // fan_avg normal scale 1), where Dense's is Glorot uniform.
+    expect(ownConfig.kernel_initializer).toMatchObject({ class_name: 'VarianceScaling', config: { distribution: 'normal', mode: 'fan_avg', scale: 1 } });
+    expect(entries[0].config.kernel_initializer).toMatchObject({ class_name: 'GlorotNormal' });
     own.dispose();
 
     const bin = readFileSync(join(dir, 'weights.bin'));

@@ -42,13 +42,7 @@ const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
 /** The wasm gemm's argument count (assembly/README.md). */
 const GEMM_ARG_COUNT = 17;
 
-/** Kernels a worker can run, by index (the names of wasm exports). */
-const OPS = ['gemm', 'sgd', 'sgdMomentum', 'adam', 'rmsprop', 'adagrad', 'sumSquaresRows', 'gatherRows', 'dropoutForward', 'dropoutBackward', 'batchNormForward',
-  'maxPoolForwardF32x4', 'maxPoolBackward', 'avgPoolForwardF32x4', 'avgPoolBackwardF32x4', 'globalAvgPoolForwardF32x4', 'globalAvgPoolBackwardF32x4',
-  'im2colNHWC', 'col2imNHWC', 'im2colTransposedC1'] as const;
 const OP_GEMM = 0;
-/** The same kernels on this thread; each returns a number or nothing. */
-const opFunctions = OPS.map((name) => kernels[name] as (...values: number[]) => number | undefined);
 
 /** setThreads accepts 1..MAX_THREADS. */
 export const MAX_THREADS = 256;
@@ -684,6 +678,11 @@ const ROW_KERNELS = {
   ],
 } as const satisfies Record<string, readonly RowArg[]>;
 export type RowKernel = keyof typeof ROW_KERNELS;
+
+/** Kernels a worker can run, by index (the names of wasm exports): the GEMM, then every row kernel above. */
+const OPS: readonly string[] = ['gemm', ...Object.keys(ROW_KERNELS)];
+/** The same kernels on this thread; each returns a number or nothing. */
+const opFunctions = OPS.map((name) => kernels[name as 'gemm' | RowKernel] as (...values: number[]) => number | undefined);
 
 /** Per row kernel, derived once from its roles: its index in OPS and the argument that holds the count. */
 interface RowSplit {

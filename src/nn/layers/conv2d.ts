@@ -10,7 +10,7 @@
 import { gemm, gemmPackBytes, kernels, parallelRows } from '../../kernel-calls.js';
 import { activation64, activationGradientRows, activationRows, SOFTMAX } from '../activations.js';
 import { checkInteger, checkOptions, shapeText, type Config } from '../config.js';
-import { initializerToTfjs } from '../initializers.js';
+import { initializers, initializerToTfjs } from '../initializers.js';
 import type { LayerBuffers, TfjsLayerJson, WeightDeclaration } from '../layer.js';
 import { regularizerToTfjs } from '../regularizers.js';
 import { KERNEL_LAYER_OPTION_KEYS, KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
@@ -84,11 +84,12 @@ function geometryOf(input: readonly number[], kernelSize: readonly number[], str
  * rows has k = n * oh * ow: the GEMM does not block k, so every pair of rows of dW streams the whole packed
  * dZ from memory. Chunks keep their slices of cols and dZ in L2. One thread, medians of 9, chunk 1024 over
  * one GEMM: [86528 x 9]ᵀ [86528 x 32] 1.60x (plain build) and 1.48x (relaxed), [15488 x 288]ᵀ [15488 x 64]
- * 1.71x and 1.88x, [3872 x 288]ᵀ [3872 x 64] 1.16x and 1.20x (2048 and 512 rows measured within ~10% of it).
+ * 1.71x and 1.88x, [3872 x 288]ᵀ [3872 x 64] 1.16x and 1.20x (2048 and 512 rows measured within ~10% of it);
+ * over conv1's transposed one-channel matrix (NN, [9 x 86528] [86528 x 32]) 1.50x and 1.74x (1024 to 4096 alike).
  */
 const DW_CHUNK_ROWS = 1024;
 
-// Arguments of the current im2col/col2im call, reused (a training step makes no per-call garbage).
+// Arguments of the current im2col / col2im call, reused (a training step makes no per-call garbage).
 const args: number[] = [];
 
 export class Conv2D extends KernelLayer {
@@ -102,7 +103,7 @@ export class Conv2D extends KernelLayer {
 
   constructor(options: Conv2DOptions) {
     const o = checkOptions(options, KEYS, 'conv2d');
-    super(o, 'conv2d');
+    super(o, 'conv2d', initializers.glorotNormal);
     this.filters = checkInteger(o.filters, `${this.name}: filters`, 1);
     this.kernelSize = checkPair(o.kernelSize, `${this.name}: kernelSize`);
     this.strides = checkPair(o.strides ?? 1, `${this.name}: strides`);
@@ -132,7 +133,7 @@ export class Conv2D extends KernelLayer {
       if (config[key] !== null && config[key] !== undefined) throw new TypeError(`${where}: Conv2D layer '${name}' has a ${key}, which simdnet does not support`);
     }
     return new Conv2D({
-      ...KernelLayer.tfjsOptions('Conv2D', config, where),
+      ...KernelLayer.tfjsOptions('Conv2D', config, where, initializers.glorotNormal),
       filters: config.filters as number,
       kernelSize: config.kernel_size as [number, number],
       strides: (config.strides ?? 1) as [number, number],

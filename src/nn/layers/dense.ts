@@ -3,7 +3,7 @@
 import { gemm, gemmPackBytes, kernels } from '../../kernel-calls.js';
 import { activation64, activationGradientRows, activationRows, SOFTMAX } from '../activations.js';
 import { checkInteger, checkOptions, checkShape, type Config } from '../config.js';
-import { initializerToTfjs } from '../initializers.js';
+import { initializers, initializerToTfjs } from '../initializers.js';
 import type { LayerBuffers, TfjsLayerJson, WeightDeclaration } from '../layer.js';
 import { regularizerToTfjs } from '../regularizers.js';
 import { KERNEL_LAYER_OPTION_KEYS, KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
@@ -22,7 +22,7 @@ export class Dense extends KernelLayer {
 
   constructor(options: DenseOptions) {
     const o = checkOptions(options, KEYS, 'dense');
-    super(o, 'dense');
+    super(o, 'dense', initializers.glorotUniform);
     this.units = checkInteger(o.units, `${this.name}: units`, 1);
   }
 
@@ -32,7 +32,7 @@ export class Dense extends KernelLayer {
 
   /** A tfjs Dense config (snake_case); its leaky activation, if any, arrives as a separate LeakyReLU layer. */
   static fromTfjs(config: Config, where: string): Dense {
-    return new Dense({ ...KernelLayer.tfjsOptions('Dense', config, where), units: config.units as number });
+    return new Dense({ ...KernelLayer.tfjsOptions('Dense', config, where, initializers.glorotUniform), units: config.units as number });
   }
 
   computeOutputShape(inputShape: readonly number[]): number[] {

@@ -40,14 +40,17 @@ export abstract class KernelLayer extends Layer {
   readonly biasRegularizer: Regularizer | null;
   readonly seed: number | undefined;
 
-  /** `o` has passed checkOptions; `where` names the factory in errors before the layer has a name. */
-  protected constructor(o: KernelLayerOptions, where: string) {
+  /**
+   * `o` has passed checkOptions; `where` names the factory in errors before the layer has a name;
+   * `defaultKernel` is the kernel initializer tfjs-layers gives this class (Dense glorotUniform, Conv2D glorotNormal).
+   */
+  protected constructor(o: KernelLayerOptions, where: string, defaultKernel: () => Initializer) {
     super(o, where);
     if (o.alpha !== undefined && o.activation !== 'leakyRelu') throw new TypeError(`${this.name}: alpha applies to activation 'leakyRelu' only`);
     this.activation = resolveActivation(o.activation ?? 'linear', o.alpha);
     if (o.useBias !== undefined && typeof o.useBias !== 'boolean') throw new TypeError(`${this.name}: useBias must be true or false`);
     this.useBias = o.useBias ?? true;
-    this.kernelInitializer = resolveInitializer(o.kernelInitializer ?? initializers.glorotUniform(), `${this.name}: kernelInitializer`);
+    this.kernelInitializer = resolveInitializer(o.kernelInitializer ?? defaultKernel(), `${this.name}: kernelInitializer`);
     this.biasInitializer = resolveInitializer(o.biasInitializer ?? initializers.zeros(), `${this.name}: biasInitializer`);
     this.kernelRegularizer = resolveRegularizer(o.kernelRegularizer, `${this.name}: kernelRegularizer`);
     this.biasRegularizer = resolveRegularizer(o.biasRegularizer, `${this.name}: biasRegularizer`);
@@ -59,7 +62,7 @@ export abstract class KernelLayer extends Layer {
    * The shared options of a tfjs config (snake_case) of class `className`: activation (one simdnet imports;
    * a leaky one arrives as a separate LeakyReLU layer), use_bias, initializers and regularizers.
    */
-  protected static tfjsOptions(className: string, config: Config, where: string): KernelLayerOptions {
+  protected static tfjsOptions(className: string, config: Config, where: string, defaultKernel: () => Initializer): KernelLayerOptions {
     const activation = config.activation ?? 'linear';
     if (typeof activation !== 'string' || !TFJS_ACTIVATIONS.includes(activation)) {
       throw new TypeError(`${where}: ${className} layer '${String(config.name)}' has activation ${JSON.stringify(activation)}; simdnet imports ${TFJS_ACTIVATIONS.join(', ')}`);
@@ -69,7 +72,7 @@ export abstract class KernelLayer extends Layer {
       trainable: config.trainable !== false,
       activation: activation as ActivationName,
       useBias: config.use_bias !== false,
-      kernelInitializer: initializerFromTfjs(config.kernel_initializer, initializers.glorotUniform()),
+      kernelInitializer: initializerFromTfjs(config.kernel_initializer, defaultKernel()),
       biasInitializer: initializerFromTfjs(config.bias_initializer, initializers.zeros()),
       kernelRegularizer: regularizerFromTfjs(config.kernel_regularizer, `${where}: ${String(config.name)}.kernel_regularizer`),
       biasRegularizer: regularizerFromTfjs(config.bias_regularizer, `${where}: ${String(config.name)}.bias_regularizer`),
