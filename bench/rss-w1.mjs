@@ -1,6 +1,7 @@
 // Peak RSS of a W1 training run, in its own process so nothing else (tfjs, the peers) is counted.
 // Prints one JSON line: peak RSS (MiB) after the first epoch and over all epochs, and the dataset's float32 bytes.
 //   node bench/rss-w1.mjs [--epochs N]
+import { existsSync, readFileSync } from 'node:fs';
 import * as sn from '../dist/index.js';
 import { WORKLOADS, loadData, simdnetModel } from './workloads.mjs';
 
@@ -9,7 +10,12 @@ const epochs = epochsArg > 0 ? Number(process.argv[epochsArg + 1]) : 4;
 const data = await loadData();
 const w = WORKLOADS.W1;
 const model = simdnetModel(w);
-const rssMiB = () => process.resourceUsage().maxRSS / 1024;
+// The process's own high-water mark (VmHWM) where /proc has it: getrusage's maxRSS (resourceUsage) keeps
+// the parent's RSS at the fork, so run from bench/run.mjs it reported the bench's RSS (692 MiB against 310).
+const rssMiB = () => {
+  const hwm = existsSync('/proc/self/status') ? /VmHWM:\s*(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8')) : null;
+  return (hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS) / 1024;
+};
 const perEpoch = [];
 await model.fit(data.train.x, data.train.y, {
   epochs, batchSize: w.batchSize, shuffle: true, seed: 1, verbose: 0,

@@ -62,3 +62,64 @@ export function runtimeLabel() {
   const runtime = globalThis.Deno ? `deno ${globalThis.Deno.version.deno}` : globalThis.Bun ? `bun ${globalThis.Bun.version}` : `node ${process.version}`;
   return { runtime, build: sn.backendInfo().relaxedSimd ? 'relaxed SIMD' : 'plain SIMD' };
 }
+
+/**
+ * Effective GFLOPS of the convnet's Conv2D layers at the workload's batch on `threads` threads, each layer's
+ * pass timed as fit runs it (forwardPass / backwardPass over planned buffers: im2col, GEMM with the bias and
+ * ReLU epilogue, then dW, db, dX and col2im), next to sn.matmul of the forward's im2col GEMM shape
+ * [n*oh*ow, kh*kw*inC] x [kh*kw*inC, outC] in the same rounds. FLOPs count 2 x the convolution's MACs:
+ * forward 2*n*oh*ow*kh*kw*inC*outC; backward that for the kernel gradient, plus that again for the input
+ * gradient, which the first layer does not compute (fit gives it none). Bias, activation and pooling are
+ * not counted (they are in the time: hence "effective").
+ */
+export async function convLayerGflops(w, threads, { warmMs, rounds, roundMs }) {
+  await sn.setThreads(threads);
+  const model = simdnetModel(w);
+  const rows = w.batchSize;
+  const random = (shape) => sn.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => Math.random() - 0.5), shape);
+  const figures = [];
+  let ordinal = 0;
+  for (const [index, layer] of model.layers.entries()) {
+    if (layer.className !== 'Conv2D') continue;
+    const [kh, kw, inC, outC] = layer.weights[0].tensor.shape;
+    const [oh, ow] = layer.outputShape;
+    const m = rows * oh * ow;
+    const patch = kh * kw * inC;
+    const withInputGradient = index > 0;
+    const x = random([rows, ...layer.inputShape]);
+    const y = sn.zeros([rows, ...layer.outputShape]);
+    const dy = random([rows, ...layer.outputShape]);
+    const dx = withInputGradient ? sn.zeros([rows, ...layer.inputShape]) : null;
+    const floats = (bytes) => sn.zeros([Math.max(1, Math.ceil(bytes / 4))]);
+    const scratch = floats(layer.scratchBytes(rows, true));
+    const pack = floats(layer.packBytes(rows));
+    const buffers = { x: x.ptr, y: y.ptr, dy: dy.ptr, dx: dx?.ptr ?? 0, scratch: scratch.ptr, pack: pack.ptr };
+    const a = random([m, patch]);
+    const b = random([patch, outC]);
+    const c = sn.zeros([m, outC]);
+    const passes = {
+      forward: () => layer.forwardPass(buffers, rows, true, false),
+      backward: () => layer.backwardPass(buffers, rows, false),
+      gemm: () => sn.matmul(a, b, { out: c }),
+    };
+    const warmUntil = performance.now() + warmMs;
+    while (performance.now() < warmUntil) Object.values(passes).forEach((pass) => pass());
+    const seconds = { forward: [], backward: [], gemm: [] };
+    for (let r = 0; r < rounds; r++) for (const [name, pass] of Object.entries(passes)) seconds[name].push(roundSeconds(pass, roundMs));
+    const forwardFlops = 2 * m * patch * outC;
+    const gflops = (flops, name) => flops / median(seconds[name]) / 1e9;
+    figures.push({
+      layer: `conv${++ordinal}`,
+      input: [...layer.inputShape],
+      output: [...layer.outputShape],
+      gemmShape: `${m}x${patch}x${outC}`,
+      forwardGflops: gflops(forwardFlops, 'forward'),
+      backwardGflops: gflops(forwardFlops * (withInputGradient ? 2 : 1), 'backward'),
+      backwardComputesInputGradient: withInputGradient,
+      gemmGflops: gflops(forwardFlops, 'gemm'),
+    });
+    for (const t of [x, y, dy, dx, scratch, pack, a, b, c]) t?.dispose();
+  }
+  model.dispose();
+  return figures;
+}

@@ -13,24 +13,37 @@ export const WORKLOADS = {
 };
 
 /**
+ * The digits convnet of the convnet issue: conv2d 32 3x3 relu, maxPooling2d 2, conv2d 64 3x3 relu,
+ * maxPooling2d 2, flatten, dropout 0.5, dense 10 softmax; NHWC input [28, 28, 1]; 'valid' padding, stride 1.
+ */
+export const CONVNET = { input: [28, 28, 1], convs: [{ filters: 32, kernelSize: 3 }, { filters: 64, kernelSize: 3 }], pool: 2, dropout: 0.5, classes: 10 };
+
+/** W5-W6: the convnet on Fashion-MNIST images. */
+export const CONV_WORKLOADS = {
+  W5: { title: 'digits convnet (conv 32 3x3, pool 2, conv 64 3x3, pool 2, dropout 0.5, dense 10), SGD 0.05, batch 128', net: CONVNET, learningRate: 0.05, batchSize: 128 },
+  W6: { title: 'inference of the W5 convnet, batch 1000', net: CONVNET, batchSize: 1000 },
+};
+
+/**
  * Fashion-MNIST from Debian's dataset-fashion-mnist, or random data of the same shape when it is absent
  * (the result says which). Pixels in [0, 1] as float32 tensors in wasm memory, labels as Int32Array.
+ * `shape` 'flat' gives x as [n, 784], 'image' as [n, 28, 28, 1]; `limit` keeps the first rows of each set.
  */
-export async function loadData() {
+export async function loadData({ shape = 'flat', limit = {} } = {}) {
   if (existsSync(FASHION_DIR)) {
-    const ds = await sn.datasets.idxFolder(FASHION_DIR);
+    const ds = await sn.datasets.idxFolder(FASHION_DIR, { shape, limit });
     return { source: `Fashion-MNIST (${FASHION_DIR})`, real: true, train: ds.train, test: ds.test, dispose: () => ds.dispose() };
   }
   let s = 1;
   const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const make = (rows) => {
     const labels = Int32Array.from({ length: rows }, () => Math.floor(rand() * 10));
-    const x = sn.tensor(Float32Array.from({ length: rows * 784 }, rand), [rows, 784]);
+    const x = sn.tensor(Float32Array.from({ length: rows * 784 }, rand), shape === 'image' ? [rows, 28, 28, 1] : [rows, 784]);
     const y = sn.oneHot(labels, 10);
     return { x, y, labels };
   };
-  const train = make(60000);
-  const test = make(10000);
+  const train = make(Math.min(60000, limit.train ?? 60000));
+  const test = make(Math.min(10000, limit.test ?? 10000));
   return {
     source: 'random data of Fashion-MNIST shape (dataset-fashion-mnist not installed)',
     real: false,
@@ -40,8 +53,19 @@ export async function loadData() {
   };
 }
 
-/** A simdnet Sequential model for a workload, seeded. */
-export function simdnetModel({ sizes, init, learningRate = 0.1 }, { seed = 1, metrics = [] } = {}) {
+/** The convnet's layers in simdnet (sn.layers, tfjs-layers' names and defaults). */
+function convnetLayers({ input, convs, pool, dropout, classes }) {
+  const layers = [];
+  convs.forEach(({ filters, kernelSize }, i) => {
+    layers.push(sn.layers.conv2d({ ...(i === 0 ? { inputShape: input } : {}), filters, kernelSize, activation: 'relu' }));
+    layers.push(sn.layers.maxPooling2d({ poolSize: pool }));
+  });
+  layers.push(sn.layers.flatten(), sn.layers.dropout({ rate: dropout }), sn.layers.dense({ units: classes, activation: 'softmax' }));
+  return layers;
+}
+
+/** An MLP's layers: `sizes` = [inputs, hidden..., classes], ReLU hidden layers, a softmax head. */
+function mlpLayers(sizes, init) {
   const kernelInitializer = init === 'uniform05' ? sn.initializers.randomUniform({ min: -0.5, max: 0.5 }) : 'glorotUniform';
   const layers = [];
   for (let i = 1; i < sizes.length; i++) {
@@ -52,7 +76,12 @@ export function simdnetModel({ sizes, init, learningRate = 0.1 }, { seed = 1, me
       kernelInitializer,
     }));
   }
-  const model = sn.sequential(layers, { seed });
+  return layers;
+}
+
+/** A simdnet Sequential model for a workload (an MLP of `sizes`, or the convnet `net`), seeded, compiled with SGD. */
+export function simdnetModel({ sizes, net, init, learningRate = 0.1 }, { seed = 1, metrics = [] } = {}) {
+  const model = sn.sequential(net ? convnetLayers(net) : mlpLayers(sizes, init), { seed });
   model.compile({ optimizer: sn.optimizers.sgd({ learningRate }), loss: 'categoricalCrossentropy', metrics });
   return model;
 }

@@ -2,12 +2,16 @@
 
 Run by bench/peers/python.mjs once per thread count, with OPENBLAS_NUM_THREADS / OMP_NUM_THREADS set and
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed from the environment. Prints one JSON object: what ran (versions,
-BLAS and its kernel from threadpoolctl) and each figure (K1 GFLOPS, W1-W3 training samples/s, W4 inference
-samples/s) for numpy and torch; a peer whose module is missing is reported as null with the reason.
+BLAS and its kernel from threadpoolctl) and each figure (K1 GFLOPS, W1-W3 and W5 training samples/s, W4 and
+W6 inference samples/s) for numpy and torch; a peer whose module is missing is reported as null with the reason.
 
-  NumPy:   the tutorials' hand-written MLP step (forward, softmax cross-entropy, backward, SGD) in float32.
-  PyTorch: torch.nn.Sequential of Linear/ReLU + CrossEntropyLoss + optim.SGD, the usual training loop.
-Both take shuffled mini-batches of a 60000 x 784 float32 set (random values: the kernels' speed does not
+  NumPy:   the tutorials' hand-written MLP step (forward, softmax cross-entropy, backward, SGD) in float32
+           (W1-W4; no convnet).
+  PyTorch: torch.nn.Sequential of Linear/ReLU + CrossEntropyLoss + optim.SGD, the usual training loop; for
+           the convnet (W5, W6) Conv2d/ReLU/MaxPool2d/Flatten/Dropout/Linear, timed in both memory formats
+           (NCHW, PyTorch's default, and channels_last, often faster on CPU: oneDNN) with the faster one kept
+           and both recorded.
+All take shuffled mini-batches of a 60000 x 784 float32 set (random values: the kernels' speed does not
 depend on them) and are timed like simdnet (bench/timing.mjs): a warm-up, then the median of rounds.
 """
 import json
@@ -17,13 +21,17 @@ import time
 
 THREADS = int(sys.argv[1])
 QUICK = "--quick" in sys.argv
-# --only=W1,K1 measures just those (the default: K1, W1-W4).
-ONLY = next((a.split("=", 1)[1].split(",") for a in sys.argv if a.startswith("--only=")), ["K1", "W1", "W2", "W3", "W4"])
+# --only=W1,K1 measures just those (the default: K1, W1-W6).
+ONLY = next((a.split("=", 1)[1].split(",") for a in sys.argv if a.startswith("--only=")), ["K1", "W1", "W2", "W3", "W4", "W5", "W6"])
 WORKLOADS = {
     "W1": {"sizes": [784, 128, 10], "lr": 0.1, "batch": 64},
     "W2": {"sizes": [784, 10, 10], "lr": 0.1, "batch": 64},
     "W3": {"sizes": [784, 512, 512, 10], "lr": 0.05, "batch": 128},
     "W4": {"sizes": [784, 128, 10], "batch": 1000},
+    # The digits convnet (bench/workloads.mjs CONVNET): conv 32 3x3 relu, max-pool 2, conv 64 3x3 relu,
+    # max-pool 2, flatten, dropout 0.5, dense 10; input 28x28x1.
+    "W5": {"lr": 0.05, "batch": 128},
+    "W6": {"batch": 1000},
 }
 TIMING = {"warm": 0.2, "rounds": 3, "round": 0.05} if QUICK else {"warm": 1.0, "rounds": 7, "round": 0.25}
 
@@ -171,6 +179,62 @@ def torch_peer(torch):
 
     if "W4" in ONLY:
         out["W4"] = wl["batch"] / median_seconds_per_call(infer)
+    out.update(torch_convnet(torch, x_all.view(60000, 1, 28, 28), y_all, rng, loss_fn))
+    return out
+
+
+def torch_convnet(torch, x_all, y_all, rng, loss_fn):
+    """W5 and W6 in each memory format: the faster under the workload's key, both under W5formats / W6formats."""
+    nn = torch.nn
+
+    def convnet(memory_format):
+        net = nn.Sequential(
+            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Dropout(0.5), nn.Linear(64 * 5 * 5, 10),
+        )
+        return net.to(memory_format=memory_format)
+
+    formats = {"nchw": torch.contiguous_format, "channels_last": torch.channels_last}
+    out = {}
+
+    def time_formats(wid, make_call):
+        """Samples/s of make_call(memory_format) in each format: the faster under wid, both under wid + 'formats'."""
+        rates = {name: WORKLOADS[wid]["batch"] / median_seconds_per_call(make_call(f)) for name, f in formats.items()}
+        out[wid] = max(rates.values())
+        out[wid + "formats"] = rates
+
+    def training_step(memory_format):
+        wl = WORKLOADS["W5"]
+        net = convnet(memory_format)
+        net.train()
+        opt = torch.optim.SGD(net.parameters(), lr=wl["lr"])
+        stream = batches(rng, 60000, wl["batch"])
+
+        def step():
+            idx = torch.from_numpy(next(stream))
+            opt.zero_grad()
+            loss = loss_fn(net(x_all[idx].contiguous(memory_format=memory_format)), y_all[idx])
+            loss.backward()
+            opt.step()
+
+        return step
+
+    def inference(memory_format):
+        net = convnet(memory_format)
+        net.eval()
+        x = x_all[: WORKLOADS["W6"]["batch"]].contiguous(memory_format=memory_format)
+
+        def infer():
+            with torch.no_grad():
+                return torch.softmax(net(x), dim=1)
+
+        return infer
+
+    if "W5" in ONLY:
+        time_formats("W5", training_step)
+    if "W6" in ONLY:
+        time_formats("W6", inference)
     return out
 
 

@@ -2,6 +2,7 @@
 // Training uses the fastest tfjs idiom we know: variables plus `optimizer.minimize` in a tight loop,
 // with the data already in tensors (no tf.data, no model.fit overhead).
 import { createRequire } from 'node:module';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { medianSecondsPerCall } from '../timing.mjs';
 
 const require = createRequire(import.meta.url);
@@ -163,4 +164,145 @@ export function secondsToAccuracy({ sizes, learningRate, batchSize, train, test,
       }
     }
   }
+}
+
+/**
+ * The digits convnet of bench/workloads.mjs (CONVNET) in tfjs ops: conv2d + bias + relu, maxPool, the same
+ * again, flatten, dropout (training only), dense; NHWC. Returns `step(x, y)` (softmax cross-entropy,
+ * optimizer.minimize, SGD), `predict(x)` and `dispose()`.
+ */
+function buildConvnet({ input, convs, pool, dropout, classes, learningRate, seed = 1 }) {
+  let s = seed >>> 0;
+  const rng = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const glorot = (shape, fanIn, fanOut) => {
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    return tf.variable(tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => (2 * rng() - 1) * limit), shape));
+  };
+  const convParams = [];
+  let [h, w, c] = input;
+  for (const { filters, kernelSize: k } of convs) {
+    convParams.push([glorot([k, k, c, filters], k * k * c, k * k * filters), tf.variable(tf.zeros([filters]))]);
+    [h, w, c] = [Math.floor((h - k + 1) / pool), Math.floor((w - k + 1) / pool), filters];
+  }
+  const flat = h * w * c;
+  const dense = [glorot([flat, classes], flat, classes), tf.variable(tf.zeros([classes]))];
+  const logits = (x, training) => {
+    let a = x;
+    for (const [kernel, bias] of convParams) a = tf.maxPool(tf.relu(tf.add(tf.conv2d(a, kernel, 1, 'valid'), bias)), pool, pool, 'valid');
+    a = tf.reshape(a, [a.shape[0], flat]);
+    if (training) a = tf.dropout(a, dropout);
+    return tf.add(tf.matMul(a, dense[0]), dense[1]);
+  };
+  const params = [...convParams.flat(), ...dense];
+  const optimizer = tf.train.sgd(learningRate);
+  return {
+    step(x, y) {
+      const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, logits(x, true)), false, params);
+      cost?.dispose();
+    },
+    predict(x) {
+      return tf.tidy(() => tf.softmax(logits(x, false)));
+    },
+    dispose() {
+      for (const p of params) p.dispose();
+      optimizer.dispose();
+    },
+  };
+}
+
+/**
+ * Convnet training samples/s at `batchSize` on the current backend: a warm-up step on `warmRows` rows (the same
+ * kernels, so the JIT and any compiled kernels are ready), then whole batches until `maxSeconds` have passed
+ * (at least `minBatches`). A backend that cannot train the net (tfjs wasm has no Conv2DBackpropFilter) gives
+ * { error } with its message instead: found by running, so a tfjs release that adds the kernel gets timed.
+ */
+export function convnetTrainSamplesPerSecond({ net, learningRate, batchSize, images, labels, warmRows = batchSize, minBatches = 1, maxSeconds = 20 }, onWarm = () => {}) {
+  const [height, width, channels] = net.input;
+  const pixels = height * width * channels;
+  const batch = (start, rows) => [
+    tf.tensor4d(images.subarray(start * pixels, (start + rows) * pixels), [rows, height, width, channels]),
+    tf.tensor2d(oneHot(labels.subarray(start, start + rows), net.classes), [rows, net.classes]),
+  ];
+  const model = buildConvnet({ ...net, learningRate });
+  const warm = batch(0, warmRows);
+  try {
+    model.step(...warm);
+  } catch (error) {
+    model.dispose();
+    return { error: String(error.message ?? error).split('\n')[0] };
+  } finally {
+    warm.forEach((t) => t.dispose());
+  }
+  onWarm();
+  // Only the steps are timed (each batch's tensors are made before its step).
+  let samples = 0;
+  let seconds = 0;
+  for (let start = 0; start + batchSize <= labels.length; start += batchSize) {
+    const [x, y] = batch(start, batchSize);
+    const t0 = performance.now();
+    model.step(x, y);
+    seconds += (performance.now() - t0) / 1000;
+    x.dispose();
+    y.dispose();
+    samples += batchSize;
+    if (samples >= minBatches * batchSize && seconds > maxSeconds) break;
+  }
+  model.dispose();
+  return { samplesPerSecond: samples / seconds, samples, seconds, warmRows };
+}
+
+/**
+ * Convnet inference samples/s at `batchSize` rows per predict call (with dataSync), timed as `timing` says,
+ * after one call on `warmRows` rows when given (for a backend too slow for timing.warmMs of full calls).
+ */
+export function convnetInferSamplesPerSecond({ net, batchSize, images, timing, warmRows = 0 }) {
+  const model = buildConvnet({ ...net, learningRate: 0 });
+  const inputs = (rows) => tf.tensor4d(images.subarray(0, rows * net.input[0] * net.input[1] * net.input[2]), [rows, ...net.input]);
+  const predict = (x) => {
+    const p = model.predict(x);
+    p.dataSync();
+    p.dispose();
+  };
+  if (warmRows > 0) {
+    const warm = inputs(warmRows);
+    predict(warm);
+    warm.dispose();
+  }
+  const x = inputs(batchSize);
+  const s = medianSecondsPerCall(() => predict(x), timing);
+  x.dispose();
+  model.dispose();
+  return batchSize / s;
+}
+
+/**
+ * convnetTrainSamplesPerSecond on `backend` in a worker thread, stopped when the timed batches have run
+ * `capSeconds` (the cpu backend takes about a minute per batch of 128 here, more when the machine is busy):
+ * { capped, samplesPerSecondBelow } when the first timed batch did not finish in time, which bounds the rate
+ * from above. Only the rows it can use go to the worker.
+ */
+export async function convnetTrainCapped(backend, capSeconds, args) {
+  const rows = Math.max(args.warmRows ?? args.batchSize, (args.minBatches ?? 1) * args.batchSize);
+  const pixels = args.net.input.reduce((a, b) => a * b);
+  const workerArgs = { ...args, images: args.images.slice(0, rows * pixels), labels: args.labels.slice(0, rows) };
+  const worker = new Worker(new URL(import.meta.url), { workerData: { backend, args: workerArgs } });
+  let timer;
+  try {
+    return await new Promise((resolve, reject) => {
+      worker.on('message', (message) => {
+        if (message === 'warm') {
+          timer = setTimeout(() => resolve({ capped: capSeconds, samplesPerSecondBelow: args.batchSize / capSeconds }), capSeconds * 1000);
+        } else resolve(message);
+      });
+      worker.once('error', reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    await worker.terminate();
+  }
+}
+
+if (!isMainThread && workerData?.backend) {
+  await useBackend(workerData.backend);
+  parentPort.postMessage(convnetTrainSamplesPerSecond(workerData.args, () => parentPort.postMessage('warm')));
 }
