@@ -5,8 +5,8 @@
 // and applies the activation, writing y (NHWC is that GEMM's row-major output). A 1x1 kernel with stride 1
 // and 'valid' padding needs no im2col: x is already the matrix; one input channel keeps the matrix
 // transposed (see Geometry.transposed). Backward: dW = colsᵀ dZ and dCols = dZ Wᵀ
-// (transposed GEMMs, no transposed copies; dW summed over chunks of rows), db = column sums of dZ, then
-// col2im adds dCols into dx.
+// (transposed GEMMs, no transposed copies; dW summed over chunks of rows, each chunk's activation gradient
+// and bias column sums computed in one pass just before), then col2im adds dCols into dx.
 import { gemm, gemmPackBytes, kernels, parallelRows } from '../../kernel-calls.js';
 import { activation64, activationGradientRows, activationRows, SOFTMAX } from '../activations.js';
 import { checkInteger, checkOptions, shapeText, type Config } from '../config.js';
@@ -260,19 +260,27 @@ export class Conv2D extends KernelLayer {
     const g = this.#geometry;
     const f = this.filters;
     const m = rows * g.oh * g.ow;
-    if (!logits && this.activation.kind !== IDENTITY) activationGradientRows(this.activation, b.y, b.dy, b.dy, m, f);
+    const act = this.activation;
+    // Softmax's gradient mixes a pixel's channels: a pass of its own. An elementwise one runs chunk by chunk
+    // below, fused with the bias gradient's column sums, each chunk just before its dW GEMM reads it.
+    if (!logits && act.kind === SOFTMAX) activationGradientRows(act, b.y, b.dy, b.dy, m, f);
+    const kind = logits || act.kind === SOFTMAX ? IDENTITY : act.kind;
     // The im2col matrix of the forward pass (x itself when direct), [m, patch] or, transposed, [patch, m].
     const cols = g.direct ? b.x : b.scratch;
     if (this.trainable) {
       const dW = this.weights[0].grad!.ptr;
+      const db = this.useBias ? this.weights[1].grad!.ptr : 0;
       for (let r0 = 0; r0 < m; r0 += DW_CHUNK_ROWS) {
         const chunk = Math.min(DW_CHUNK_ROWS, m - r0);
         const dz = b.dy + r0 * f * 4;
         const beta = r0 === 0 ? 0 : 1;
+        if (db !== 0) kernels.actBackwardColSums(kind, b.y + r0 * f * 4, dz, dz, chunk, f, act.param, db, beta);
+        else if (kind !== IDENTITY) kernels.actBackward(kind, b.y + r0 * f * 4, dz, dz, chunk * f, act.param);
         if (g.transposed) gemm(0, 0, g.patch, f, chunk, cols + r0 * 4, m, dz, f, dW, f, 0, IDENTITY, 0, b.pack, beta);
         else gemm(1, 0, g.patch, f, chunk, cols + r0 * g.patch * 4, g.patch, dz, f, dW, f, 0, IDENTITY, 0, b.pack, beta);
       }
-      if (this.useBias) kernels.colSums(b.dy, m, f, this.weights[1].grad!.ptr, 0);
+    } else if (kind !== IDENTITY) {
+      kernels.actBackward(kind, b.y, b.dy, b.dy, m * f, act.param);
     }
     if (b.dx === 0) return;
     if (g.direct) {
