@@ -7,7 +7,7 @@
 // transposed (see Geometry.transposed). Backward: dW = colsᵀ dZ and dCols = dZ Wᵀ
 // (transposed GEMMs, no transposed copies; dW summed over chunks of rows, each chunk's activation gradient
 // and bias column sums computed in one pass just before), then col2im adds dCols into dx.
-import { gemm, gemmPackBytes, kernels, parallelRows } from '../../kernel-calls.js';
+import { gemm, gemmPackBytes, getThreads, kernels, parallelRows } from '../../kernel-calls.js';
 import { activation64, activationGradientRows, activationRows, SOFTMAX } from '../activations.js';
 import { checkInteger, checkOptions, shapeText, type Config } from '../config.js';
 import { initializers, initializerToTfjs } from '../initializers.js';
@@ -88,6 +88,12 @@ function geometryOf(input: readonly number[], kernelSize: readonly number[], str
  * over conv1's transposed one-channel matrix (NN, [9 x 86528] [86528 x 32]) 1.50x and 1.74x (1024 to 4096 alike).
  */
 const DW_CHUNK_ROWS = 1024;
+
+/**
+ * The forward pass runs im2col and the GEMM over groups of images whose im2col rows take about this many
+ * bytes per thread, so that the GEMM reads them from L2 (1 MiB per core here) rather than from memory.
+ */
+const FORWARD_GROUP_BYTES = 512 << 10;
 
 // Arguments of the current im2col / col2im call, reused (a training step makes no per-call garbage).
 const args: number[] = [];
@@ -227,33 +233,47 @@ export class Conv2D extends KernelLayer {
 
   /**
    * Runs im2colNHWC, col2imNHWC or im2colTransposedC1 (the same arguments, the last with the matrix's column
-   * count in place of c) over `rows` images, split by images across the pool.
+   * count, n * oh * ow of the whole batch, in place of c) over images [first, first + count) of a batch of
+   * `rows`, split by images across the pool.
    */
-  #patches(kernel: 'im2colNHWC' | 'col2imNHWC' | 'im2colTransposedC1', from: number, to: number, rows: number): void {
+  #patches(kernel: 'im2colNHWC' | 'col2imNHWC' | 'im2colTransposedC1', from: number, to: number, rows: number, first = 0, count = rows): void {
     const g = this.#geometry;
     args.length = 15;
-    args[0] = from; args[1] = to; args[2] = 0; args[3] = rows;
+    args[0] = from; args[1] = to; args[2] = first; args[3] = count;
     if (kernel === 'im2colTransposedC1') {
       args[4] = rows * g.oh * g.ow; args[5] = g.h; args[6] = g.w;
     } else {
       args[4] = g.h; args[5] = g.w; args[6] = g.c;
     }
     args[7] = g.kh; args[8] = g.kw; args[9] = g.sy; args[10] = g.sx; args[11] = g.padTop; args[12] = g.padLeft; args[13] = g.oh; args[14] = g.ow;
-    parallelRows(kernel, rows, g.oh * g.ow * g.patch, args);
+    parallelRows(kernel, count, g.oh * g.ow * g.patch, args);
   }
 
   forwardPass(b: LayerBuffers, rows: number, _training: boolean, logits: boolean): void {
     const g = this.#geometry;
     const act = this.activation;
+    const f = this.filters;
     const m = rows * g.oh * g.ow;
-    if (!g.direct) this.#patches(g.transposed ? 'im2colTransposedC1' : 'im2colNHWC', b.x, b.scratch, rows);
     // Elementwise activations run in the GEMM epilogue; softmax (over the channels of each pixel) after it.
     const fused = logits || act.kind === SOFTMAX ? IDENTITY : act.kind;
     const bias = this.useBias ? this.weights[1].tensor.ptr : 0;
     const w = this.weights[0].tensor.ptr;
-    if (g.transposed) gemm(1, 0, m, this.filters, g.patch, b.scratch, m, w, this.filters, b.y, this.filters, bias, fused, act.param, b.pack);
-    else gemm(0, 0, m, this.filters, g.patch, g.direct ? b.x : b.scratch, g.patch, w, this.filters, b.y, this.filters, bias, fused, act.param, b.pack);
-    if (!logits && act.kind === SOFTMAX) activationRows(act, b.y, b.y, m, this.filters);
+    if (g.direct) {
+      gemm(0, 0, m, f, g.patch, b.x, g.patch, w, f, b.y, f, bias, fused, act.param, b.pack);
+    } else {
+      // im2col and the GEMM image group by image group: each group's rows of the matrix go from im2col to
+      // the GEMM through the cache. Every row lands where one im2col of the batch puts it (backward reads it).
+      const pixels = g.oh * g.ow;
+      const group = Math.max(1, Math.floor((FORWARD_GROUP_BYTES * getThreads()) / (pixels * g.patch * 4)));
+      for (let n0 = 0; n0 < rows; n0 += group) {
+        const count = Math.min(group, rows - n0);
+        const r0 = n0 * pixels;
+        this.#patches(g.transposed ? 'im2colTransposedC1' : 'im2colNHWC', b.x, b.scratch, rows, n0, count);
+        if (g.transposed) gemm(1, 0, count * pixels, f, g.patch, b.scratch + r0 * 4, m, w, f, b.y + r0 * f * 4, f, bias, fused, act.param, b.pack);
+        else gemm(0, 0, count * pixels, f, g.patch, b.scratch + r0 * g.patch * 4, g.patch, w, f, b.y + r0 * f * 4, f, bias, fused, act.param, b.pack);
+      }
+    }
+    if (!logits && act.kind === SOFTMAX) activationRows(act, b.y, b.y, m, f);
   }
 
   backwardPass(b: LayerBuffers, rows: number, logits: boolean): void {
