@@ -1,8 +1,10 @@
 // The digits convnet's conv and pooling layers, pass by pass, in two builds loaded side by side in one
 // process (each dist has its own wasm memory and pool): old and new alternate in every round, so a busy
 // machine slows both alike. Batch 128 (W5, forward with the training plan's buffers, backward) and 1000
-// (W6, inference forward). Prints each build's median ms per pass and the new/old ratio of medians.
-//   node bench/cnn-passes-paired.mjs <old dist> <new dist> [--rounds 15] [--threads 1]
+// (W6, inference forward). Prints each build's median ms per pass and the new/old ratio of medians, then
+// the same of the minima (on a machine whose other load comes and goes, the best round of each is the
+// figure least disturbed, notably with 2 threads, where a descheduled worker stalls the whole call).
+//   node bench/cnn-passes-paired.mjs <old dist> <new dist> [--rounds 15] [--threads 1] [--only 'conv1 bwd,conv2 fwd']
 import { resolve } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -12,6 +14,7 @@ const option = (name, fallback) => {
 };
 const rounds = Number(option('--rounds', '15'));
 const threads = Number(option('--threads', '1'));
+const only = option('--only', null)?.split(',');
 const builds = [];
 for (const dist of args.slice(0, 2)) {
   const sn = await import(resolve(dist, 'index.js'));
@@ -63,7 +66,8 @@ function passes({ sn, allocate, heapF32 }, batch, training) {
 
 for (const [batch, training] of [[128, true], [1000, false]]) {
   const perBuild = builds.map((build) => passes(build, batch, training));
-  const names = Object.keys(perBuild[0]);
+  const names = Object.keys(perBuild[0]).filter((name) => only === null || only.includes(name));
+  if (names.length === 0) continue;
   const times = perBuild.map(() => Object.fromEntries(names.map((n) => [n, []])));
   const calls = batch === 128 ? 4 : 1;
   for (let r = -1; r < rounds; r++) {
@@ -76,10 +80,11 @@ for (const [batch, training] of [[128, true], [1000, false]]) {
       }
     }
   }
-  console.log(`batch ${batch} (${training ? 'training' : 'inference'}), threads ${threads}, ${rounds} rounds: old ms / new ms (new/old)`);
+  console.log(`batch ${batch} (${training ? 'training' : 'inference'}), threads ${threads}, ${rounds} rounds: medians old ms / new ms (new/old); minima the same`);
   for (const name of names) {
     const [o, n] = times.map((t) => median(t[name]));
-    console.log(`  ${name.padEnd(10)} ${o.toFixed(3).padStart(8)} ${n.toFixed(3).padStart(8)}  (${(n / o).toFixed(3)})`);
+    const [oMin, nMin] = times.map((t) => Math.min(...t[name]));
+    console.log(`  ${name.padEnd(10)} ${o.toFixed(3).padStart(8)} ${n.toFixed(3).padStart(8)}  (${(n / o).toFixed(3)});  ${oMin.toFixed(3).padStart(8)} ${nMin.toFixed(3).padStart(8)}  (${(nMin / oMin).toFixed(3)})`);
   }
 }
 process.exit(0);

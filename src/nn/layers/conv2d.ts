@@ -1,10 +1,10 @@
 // Conv2D over NHWC images: y[n, oy, ox, f] = act(b[f] + sum over (ky, kx, c) of
 // x[n, oy * sy - padTop + ky, ox * sx - padLeft + kx, c] * W[ky, kx, c, f]), W [kh, kw, inC, filters] as in
-// TensorFlow.js. Forward: im2col (assembly/conv.ts) of the whole batch into the layer's scratch, then one
-// GEMM of [n * oh * ow, kh * kw * inC] by W (which is that GEMM's B as stored) whose epilogue adds the bias
-// and applies the activation, writing y (NHWC is that GEMM's row-major output). A 1x1 kernel with stride 1
-// and 'valid' padding needs no im2col: x is already the matrix; one input channel keeps the matrix
-// transposed (see Geometry.transposed). Backward: dW = colsᵀ dZ and dCols = dZ Wᵀ
+// TensorFlow.js. Forward: im2col (assembly/conv.ts) of the batch into the layer's scratch and a GEMM of
+// [n * oh * ow, kh * kw * inC] by W (which is that GEMM's B as stored) whose epilogue adds the bias and
+// applies the activation, writing y (NHWC is that GEMM's row-major output), both by groups of images
+// (FORWARD_GROUP_BYTES). A 1x1 kernel with stride 1 and 'valid' padding needs no im2col: x is already the
+// matrix; one input channel keeps the matrix transposed (see Geometry.transposed). Backward: dW = colsᵀ dZ and dCols = dZ Wᵀ
 // (transposed GEMMs, no transposed copies; dW summed over chunks of rows, each chunk's activation gradient
 // and bias column sums computed in one pass just before), then col2im adds dCols into dx.
 import { gemm, gemmPackBytes, getThreads, kernels, parallelRows } from '../../kernel-calls.js';
