@@ -575,8 +575,8 @@ describe('convolution split by images (im2col, col2im, a Conv2D layer)', () => {
   });
 
   it("a Conv2D layer's output and gradients are bit-identical on 1, 2 and 3 threads", async () => {
-    // The last two: the forward's image groups (~512 KiB of im2col rows per thread) hold 3, 7 and 11 of the
-    // 12 images on 1, 2 and 3 threads (the digits convnet's second layer), and 21, 42 and 63 of 45 (its first).
+    // The last two: on one thread the forward runs by image groups (~512 KiB of im2col rows), 3 of the 12
+    // images (the digits convnet's second layer) and 21 of 45 (its first); on more, the batch is one group.
     const CONVS = [
       { images: 9, input: [12, 11, 4], options: { filters: 21, kernelSize: 3, strides: 2, padding: 'same' as const } },
       { images: 9, input: [12, 11, 1], options: { filters: 21, kernelSize: 3, strides: 2, padding: 'same' as const } },
