@@ -21,4 +21,4 @@ export { batchNormStats, batchNormForward, batchNormBackward, batchNormMovingUpd
 export { regularize } from './regularize';
 export { scaleRowsByWeights } from './sample-weights';
 export { maxPoolForwardF32x4, maxPoolBackward, avgPoolForwardF32x4, avgPoolBackwardF32x4, globalAvgPoolForwardF32x4, globalAvgPoolBackwardF32x4 } from './pooling';
-export { im2colNHWC, col2imNHWC, im2colTransposedC1 } from './conv';
+export { im2colNHWC, col2imNHWC, im2colTransposedC1, convWeightGradients } from './conv';

@@ -172,7 +172,7 @@ describe('actBackwardColSums vs float64 reference and vs actBackward + colSums',
         const dyt = sn.tensor(dy, [n]);
         const dzt = sn.zeros([n]);
         const sums = sn.zeros([cols]);
-        kernels.actBackwardColSums(kind, yt.ptr, dyt.ptr, dzt.ptr, rows, cols, ALPHA, sums.ptr, 0);
+        kernels.actBackwardColSums(kind, yt.ptr, dyt.ptr, dzt.ptr, rows, cols, cols, ALPHA, sums.ptr, 0);
         const label = `${name} ${rows}x${cols}`;
         expectClose(dzt.data, wantDz, 4e-7, ATOL, `${label} dz`);
         // rows + 1 roundings of partial sums bounded by the sum of |dz|.
@@ -196,10 +196,23 @@ describe('actBackwardColSums vs float64 reference and vs actBackward + colSums',
         const chunkSums = sn.tensor(new Float32Array(cols).fill(123), [cols]);
         for (let r0 = 0; r0 < rows; r0 += 5) {
           const chunk = Math.min(5, rows - r0);
-          kernels.actBackwardColSums(kind, yt.ptr + r0 * cols * 4, inPlace.ptr + r0 * cols * 4, inPlace.ptr + r0 * cols * 4, chunk, cols, ALPHA, chunkSums.ptr, r0 === 0 ? 0 : 1);
+          kernels.actBackwardColSums(kind, yt.ptr + r0 * cols * 4, inPlace.ptr + r0 * cols * 4, inPlace.ptr + r0 * cols * 4, chunk, cols, cols, ALPHA, chunkSums.ptr, r0 === 0 ? 0 : 1);
         }
         expect(Array.from(inPlace.data), `${label} chunked`).toEqual(Array.from(separate.data));
         expect(Array.from(chunkSums.data), `${label} chunked`).toEqual(Array.from(separateSums.data));
+        // Column ranges (pointers a column on, rows `cols` floats apart), the last ones without sums (0): the same bits.
+        const byColumns = sn.tensor(dy, [n]);
+        const columnSums = sn.tensor(new Float32Array(cols).fill(7), [cols]);
+        const lastRange = Math.floor((cols - 1) / 6) * 6;
+        for (let c0 = 0; c0 < cols; c0 += 6) {
+          const at = c0 * 4;
+          kernels.actBackwardColSums(kind, yt.ptr + at, byColumns.ptr + at, byColumns.ptr + at, rows, Math.min(6, cols - c0), cols, ALPHA, c0 < lastRange ? columnSums.ptr + at : 0, 0);
+        }
+        expect(Array.from(byColumns.data), `${label} by columns`).toEqual(Array.from(separate.data));
+        const wantColumnSums = Array.from(separateSums.data, (v, j) => (j < lastRange ? v : 7));
+        expect(Array.from(columnSums.data), `${label} by columns`).toEqual(wantColumnSums);
+        byColumns.dispose();
+        columnSums.dispose();
         [yt, dyt, dzt, sums, separate, separateSums, inPlace, chunkSums].forEach((t) => t.dispose());
       }
     });
@@ -207,7 +220,7 @@ describe('actBackwardColSums vs float64 reference and vs actBackward + colSums',
 
   it('an unknown kind traps', () => {
     const t = sn.zeros([4]);
-    expect(() => kernels.actBackwardColSums(99, t.ptr, t.ptr, t.ptr, 1, 4, 0, t.ptr, 0)).toThrow(WebAssembly.RuntimeError);
+    expect(() => kernels.actBackwardColSums(99, t.ptr, t.ptr, t.ptr, 1, 4, 4, 0, t.ptr, 0)).toThrow(WebAssembly.RuntimeError);
     t.dispose();
   });
 });

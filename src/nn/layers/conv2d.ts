@@ -6,8 +6,9 @@
 // (FORWARD_GROUP_BYTES). A 1x1 kernel with stride 1 and 'valid' padding needs no im2col: x is already the
 // matrix; one input channel keeps the matrix transposed (see Geometry.transposed). Backward: dW = colsᵀ dZ and dCols = dZ Wᵀ
 // (transposed GEMMs, no transposed copies; dW summed over chunks of rows, each chunk's activation gradient
-// and bias column sums computed in one pass just before), then col2im adds dCols into dx.
-import { gemm, gemmPackBytes, getThreads, kernels, parallelRows } from '../../kernel-calls.js';
+// and bias column sums computed in one pass just before: convWeightGradients, split by output channels),
+// then col2im adds dCols into dx.
+import { gemm, gemmPackBytes, getThreads, kernels, parallelConvWeightGradients, parallelRows } from '../../kernel-calls.js';
 import { activation64, activationGradientRows, activationRows, SOFTMAX } from '../activations.js';
 import { checkInteger, checkOptions, shapeText, type Config } from '../config.js';
 import { initializers, initializerToTfjs } from '../initializers.js';
@@ -99,8 +100,10 @@ const DW_CHUNK_ROWS = 1024;
  */
 const FORWARD_GROUP_BYTES = 512 << 10;
 
-// Arguments of the current im2col / col2im call, reused (a training step makes no per-call garbage).
+// Arguments of the current im2col / col2im call and of convWeightGradients, reused (a training step makes
+// no per-call garbage).
 const args: number[] = [];
+const gradientArgs: number[] = new Array<number>(14).fill(0);
 
 export class Conv2D extends KernelLayer {
   static readonly className = 'Conv2D';
@@ -292,17 +295,11 @@ export class Conv2D extends KernelLayer {
     // The im2col matrix of the forward pass (x itself when direct), [m, patch] or, transposed, [patch, m].
     const cols = g.direct ? b.x : b.scratch;
     if (this.trainable) {
-      const dW = this.weights[0].grad!.ptr;
-      const db = this.useBias ? this.weights[1].grad!.ptr : 0;
-      for (let r0 = 0; r0 < m; r0 += DW_CHUNK_ROWS) {
-        const chunk = Math.min(DW_CHUNK_ROWS, m - r0);
-        const dz = b.dy + r0 * f * 4;
-        const beta = r0 === 0 ? 0 : 1;
-        if (db !== 0) kernels.actBackwardColSums(kind, b.y + r0 * f * 4, dz, dz, chunk, f, act.param, db, beta);
-        else if (kind !== IDENTITY) kernels.actBackward(kind, b.y + r0 * f * 4, dz, dz, chunk * f, act.param);
-        if (g.transposed) gemm(0, 0, g.patch, f, chunk, cols + r0 * 4, m, dz, f, dW, f, 0, IDENTITY, 0, b.pack, beta);
-        else gemm(1, 0, g.patch, f, chunk, cols + r0 * g.patch * 4, g.patch, dz, f, dW, f, 0, IDENTITY, 0, b.pack, beta);
-      }
+      gradientArgs[0] = kind; gradientArgs[1] = b.y; gradientArgs[2] = b.dy; gradientArgs[3] = m; gradientArgs[4] = f; gradientArgs[5] = f;
+      gradientArgs[6] = act.param; gradientArgs[7] = this.useBias ? this.weights[1].grad!.ptr : 0; gradientArgs[8] = cols;
+      gradientArgs[9] = g.transposed ? 1 : 0; gradientArgs[10] = g.patch; gradientArgs[11] = this.weights[0].grad!.ptr;
+      gradientArgs[12] = DW_CHUNK_ROWS; gradientArgs[13] = b.pack;
+      parallelConvWeightGradients(gradientArgs);
     } else if (kind !== IDENTITY) {
       kernels.actBackward(kind, b.y, b.dy, b.dy, m * f, act.param);
     }
