@@ -14,7 +14,7 @@ const option = (name, fallback) => {
 };
 const rounds = Number(option('--rounds', '15'));
 const threads = Number(option('--threads', '1'));
-const only = option('--only', null)?.split(',');
+const only = option('--only', null)?.split(',') ?? null;
 const builds = [];
 for (const dist of args.slice(0, 2)) {
   const sn = await import(resolve(dist, 'index.js'));
