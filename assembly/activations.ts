@@ -150,3 +150,108 @@ export function actBackward(kind: i32, y: usize, dy: usize, dx: usize, n: i32, p
       unreachable();
   }
 }
+
+/** dz = dy * f'(y) for four lanes at `at` (dy alone for the identity, whose slope is 1). */
+// @ts-ignore: decorator
+@inline
+function gradient4(kind: i32, y: usize, dy: usize, at: usize, p: v128): v128 {
+  if (kind == ACT_IDENTITY) return v128.load(dy + at);
+  return f32x4.mul(v128.load(dy + at), slope4(kind, v128.load(y + at), p));
+}
+
+// @ts-ignore: decorator
+@inline
+function backwardColSumsLoop(kind: i32, y: usize, dy: usize, dz: usize, rows: i32, cols: i32, rowFloats: i32, param: f32, sums: usize, accumulate: bool): void {
+  const p = f32x4.splat(param);
+  const rowBytes = <usize>rowFloats << 2;
+  const writes = kind != ACT_IDENTITY || dz != dy;
+  const stripEnd = (<usize>cols & ~15) << 2;
+  const vectorEnd = (<usize>cols & ~3) << 2;
+  const end = <usize>cols << 2;
+  const rowsEnd = <usize>rows * rowBytes;
+  const keep = accumulate && sums != 0;
+  // Strips of 16 columns (one cache line of a row): four independent sums in registers down the rows.
+  let column: usize = 0;
+  for (; column < stripEnd; column += 64) {
+    let s0 = keep ? v128.load(sums + column) : f32x4.splat(0);
+    let s1 = keep ? v128.load(sums + column, 16) : f32x4.splat(0);
+    let s2 = keep ? v128.load(sums + column, 32) : f32x4.splat(0);
+    let s3 = keep ? v128.load(sums + column, 48) : f32x4.splat(0);
+    for (let at = column; at < rowsEnd + column; at += rowBytes) {
+      const g0 = gradient4(kind, y, dy, at, p);
+      const g1 = gradient4(kind, y, dy, at + 16, p);
+      const g2 = gradient4(kind, y, dy, at + 32, p);
+      const g3 = gradient4(kind, y, dy, at + 48, p);
+      if (writes) {
+        v128.store(dz + at, g0);
+        v128.store(dz + at, g1, 16);
+        v128.store(dz + at, g2, 32);
+        v128.store(dz + at, g3, 48);
+      }
+      s0 = f32x4.add(s0, g0);
+      s1 = f32x4.add(s1, g1);
+      s2 = f32x4.add(s2, g2);
+      s3 = f32x4.add(s3, g3);
+    }
+    if (sums != 0) {
+      v128.store(sums + column, s0);
+      v128.store(sums + column, s1, 16);
+      v128.store(sums + column, s2, 32);
+      v128.store(sums + column, s3, 48);
+    }
+  }
+  for (; column < vectorEnd; column += 16) {
+    let s = keep ? v128.load(sums + column) : f32x4.splat(0);
+    for (let at = column; at < rowsEnd + column; at += rowBytes) {
+      const g = gradient4(kind, y, dy, at, p);
+      if (writes) v128.store(dz + at, g);
+      s = f32x4.add(s, g);
+    }
+    if (sums != 0) v128.store(sums + column, s);
+  }
+  for (; column < end; column += 4) {
+    let s: f32 = keep ? load<f32>(sums + column) : 0;
+    for (let at = column; at < rowsEnd + column; at += rowBytes) {
+      const g = kind == ACT_IDENTITY ? load<f32>(dy + at) : load<f32>(dy + at) * f32x4.extract_lane(slope4(kind, f32x4.splat(load<f32>(y + at)), p), 0);
+      if (writes) store<f32>(dz + at, g);
+      s += g;
+    }
+    if (sums != 0) store<f32>(sums + column, s);
+  }
+}
+
+/**
+ * actBackward and colSums in one pass over `cols` columns of `rows` rows (rows `rowFloats` floats apart):
+ * dz = dy * f'(y) (dz may alias dy), and the column sums of dz to `sums` (a layer's bias gradient; 0: no
+ * sums). Each column is summed from 0 in row order, as colSums does, so the sums carry colSums' bits and
+ * dz actBackward's. With `accumulate` the sums continue from `sums` (the running f32 sums of earlier rows),
+ * so calls over consecutive row ranges give the bits of one call over all of them: a layer can run it
+ * chunk by chunk, each chunk just before a GEMM reads it. Each column is computed alone (a range of
+ * columns gives their bits of the whole call). The identity kind only sums (and copies dy to dz when they
+ * differ). An unknown kind traps.
+ */
+export function actBackwardColSums(kind: i32, y: usize, dy: usize, dz: usize, rows: i32, cols: i32, rowFloats: i32, param: f32, sums: usize, accumulate: i32): void {
+  const more = accumulate != 0;
+  switch (kind) {
+    case ACT_IDENTITY:
+      backwardColSumsLoop(ACT_IDENTITY, y, dy, dz, rows, cols, rowFloats, param, sums, more);
+      break;
+    case ACT_RELU:
+      backwardColSumsLoop(ACT_RELU, y, dy, dz, rows, cols, rowFloats, param, sums, more);
+      break;
+    case ACT_LEAKY_RELU:
+      backwardColSumsLoop(ACT_LEAKY_RELU, y, dy, dz, rows, cols, rowFloats, param, sums, more);
+      break;
+    case ACT_SIGMOID:
+      backwardColSumsLoop(ACT_SIGMOID, y, dy, dz, rows, cols, rowFloats, param, sums, more);
+      break;
+    case ACT_TANH:
+      backwardColSumsLoop(ACT_TANH, y, dy, dz, rows, cols, rowFloats, param, sums, more);
+      break;
+    case ACT_STEP:
+      backwardColSumsLoop(ACT_STEP, y, dy, dz, rows, cols, rowFloats, param, sums, more);
+      break;
+    default:
+      unreachable();
+  }
+}

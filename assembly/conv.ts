@@ -12,6 +12,9 @@
 // are adjacent in NHWC memory, so when all of them are inside the image their kw * c floats are one
 // contiguous run, copied (or added) as a whole; pixels in the padding give zeros (im2col) or nothing (col2im).
 
+import { actBackwardColSums } from './activations';
+import { gemm } from './gemm';
+
 /** Copies `n` floats from src to dst: f32x4 over whole groups, scalar tail. */
 // @ts-ignore: decorator
 @inline
@@ -158,5 +161,30 @@ export function im2colTransposedC1(
         }
       }
     }
+  }
+}
+
+/**
+ * A convolution's weight and bias gradients for output channels [0, n) of `filters` (the pointers y, dz, db
+ * and dW already at the first of them), summed over chunks of `chunkRows` rows of the m = images * oh * ow
+ * rows: per chunk, dz = dy * f'(y) in place with the bias gradient's column sums (actBackwardColSums, db 0:
+ * none), then dW += colsᵀ dz of that chunk (beta 0 for the first), while the chunk is in the cache. `cols` is
+ * the forward's im2col matrix, [m, patch], or with `transposed` [patch, m]. Each output channel's dz, db
+ * and dW column depend on that channel alone, in the same order whatever the range, so the thread pool
+ * splits this by channels (its GEMMs by column panels; `pack` is the calling thread's) and any split gives
+ * the bits of one call.
+ */
+export function convWeightGradients(
+  kind: i32, y: usize, dz: usize, m: i32, n: i32, filters: i32, param: f32, db: usize,
+  cols: usize, transposed: i32, patch: i32, dW: usize, chunkRows: i32, pack: usize,
+): void {
+  const rowBytes: usize = <usize>filters << 2;
+  for (let r0 = 0; r0 < m; r0 += chunkRows) {
+    const chunk = min(chunkRows, m - r0);
+    const at = <usize>r0 * rowBytes;
+    const more = r0 == 0 ? 0 : 1;
+    actBackwardColSums(kind, y + at, dz + at, dz + at, chunk, n, filters, param, db, more);
+    if (transposed != 0) gemm(0, 0, patch, n, chunk, 1, cols + (<usize>r0 << 2), m, dz + at, filters, <f32>more, dW, filters, 0, 0, 0, pack);
+    else gemm(1, 0, patch, n, chunk, 1, cols + <usize>r0 * (<usize>patch << 2), patch, dz + at, filters, <f32>more, dW, filters, 0, 0, 0, pack);
   }
 }

@@ -5,7 +5,7 @@
 export function heapBase(): usize {
   return __heap_base;
 }
-export { actForward, actBackward } from './activations';
+export { actForward, actBackward, actBackwardColSums } from './activations';
 export { expElementwise, logElementwise } from './math';
 export { gemm, gemmPackBytes, gemmRowGranule, gemmPanelWidth } from './gemm';
 export { softmaxRows, logSoftmaxRows, softmaxBackwardRows } from './softmax';
@@ -21,4 +21,4 @@ export { batchNormStats, batchNormForward, batchNormBackward, batchNormMovingUpd
 export { regularize } from './regularize';
 export { scaleRowsByWeights } from './sample-weights';
 export { maxPoolForwardF32x4, maxPoolBackward, avgPoolForwardF32x4, avgPoolBackwardF32x4, globalAvgPoolForwardF32x4, globalAvgPoolBackwardF32x4 } from './pooling';
-export { im2colNHWC, col2imNHWC, im2colTransposedC1 } from './conv';
+export { im2colNHWC, col2imNHWC, im2colTransposedC1, convWeightGradients } from './conv';

@@ -1,17 +1,37 @@
-// Old build against new build on W1-W4, paired: each round runs every workload once in each build, in
+// Old build against new build on W1-W6, paired: each round runs every workload once in each build, in
 // alternating order, each run in its own process (node bench/paired-builds.mjs <old dist> <new dist>
-// [--rounds 5] [--threads 1,2] [--only W1,W3]). Prints the median and range of new/old per workload and thread count.
-// A run: W1-W3 train 2 epochs on Fashion-MNIST (or data of its shape) and report the second epoch's
-// samples/s; W4 predicts the test set in batches of 1000, best of 5 passes.
+// [--rounds 5] [--threads 1,2] [--only W1,W3] [--images 4096]). Prints the median and range of new/old per
+// workload and thread count. A run: W1-W3 train 2 epochs on Fashion-MNIST (or data of its shape) and report
+// the second epoch's samples/s; W4 predicts the test set in batches of 1000, best of 5 passes. W5 and W6 are
+// the digits convnet (bench/cnn-model.mjs) on the first --images training images: W5 trains 2 epochs (batch
+// 128, SGD) and reports the second; W6 predicts them in batches of 1000, best of 3 passes.
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { convnetImages, digitsConvnet } from './cnn-model.mjs';
 
 const [, script, ...args] = process.argv;
 if (args[0] === '--child') {
-  const [, dist, workload, threads] = args;
+  const [, dist, workload, threads, images] = args;
   const sn = await import(resolve(dist, 'index.js'));
   await sn.setThreads(Number(threads));
+  if (workload === 'W5' || workload === 'W6') {
+    const { x, y } = await convnetImages(sn, Number(images));
+    const model = digitsConvnet(sn);
+    let value = 0;
+    if (workload === 'W6') {
+      model.predict(x, { batchSize: 1000 }).dispose();
+      for (let pass = 0; pass < 3; pass++) {
+        const t0 = performance.now();
+        model.predict(x, { batchSize: 1000 }).dispose();
+        value = Math.max(value, x.shape[0] / ((performance.now() - t0) / 1000));
+      }
+    } else {
+      value = (await model.fit(x, y, { epochs: 2, batchSize: 128, seed: 1 })).history.samplesPerSecond[1];
+    }
+    console.log(JSON.stringify({ value }));
+    process.exit(0);
+  }
   const W = {
     W1: { sizes: [784, 128, 10], learningRate: 0.1, batchSize: 64 },
     W2: { sizes: [784, 10, 10], learningRate: 0.1, batchSize: 64, uniform: true },
@@ -54,8 +74,9 @@ const option = (name, fallback) => {
 const rounds = Number(option('--rounds', '5'));
 const threadCounts = option('--threads', '1,2').split(',').map(Number);
 const workloads = option('--only', 'W1,W2,W3,W4').split(',');
+const images = option('--images', '4096');
 const run = (dist, workload, threads) =>
-  JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', dist, workload, String(threads)], { encoding: 'utf8' }).trim().split('\n').at(-1)).value;
+  JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', dist, workload, String(threads), images], { encoding: 'utf8' }).trim().split('\n').at(-1)).value;
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 console.log(`paired: old ${oldDist}, new ${newDist}, ${rounds} rounds, ${process.version}`);
 for (const threads of threadCounts) {

@@ -3,9 +3,9 @@
 // kernels, other wasm kernels (by name) and JavaScript. The wasm keeps its name section, so kernels appear
 // under their AssemblyScript names.
 //   node bench/profile.mjs [--threads N] [--epochs N] [--workload W5]
-import { Session } from 'node:inspector/promises';
 import * as sn from '../dist/index.js';
 import { CONV_WORKLOADS, WORKLOADS, loadData, simdnetModel } from './workloads.mjs';
+import { profiled } from './sampling-profile.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -23,23 +23,7 @@ const data = w.net ? await loadData({ shape: 'image', limit: { train: 6400 } }) 
 const model = simdnetModel(w);
 await model.fit(data.train.x, data.train.y, { epochs: 1, batchSize: w.batchSize, seed: 1 }); // warm-up
 
-const session = new Session();
-session.connect();
-await session.post('Profiler.enable');
-await session.post('Profiler.setSamplingInterval', { interval: 100 });
-await session.post('Profiler.start');
-const history = await model.fit(data.train.x, data.train.y, { epochs, batchSize: w.batchSize, seed: 2 });
-const { profile } = await session.post('Profiler.stop');
-session.disconnect();
-
-const selfTime = new Map();
-const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-profile.samples.forEach((id, i) => {
-  const { functionName, url } = nodes.get(id).callFrame;
-  const name = functionName || '(anonymous)';
-  const key = url.startsWith('wasm') ? `wasm ${name}` : url ? `js ${name} (${url.split('/').slice(-2).join('/')})` : name;
-  selfTime.set(key, (selfTime.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
-});
+const { result: history, selfTime } = await profiled(() => model.fit(data.train.x, data.train.y, { epochs, batchSize: w.batchSize, seed: 2 }));
 const total = [...selfTime.values()].reduce((a, b) => a + b, 0);
 const groups = { 'GEMM (wasm)': 0, 'other kernels (wasm)': 0, JavaScript: 0, 'idle / GC / other': 0 };
 for (const [key, t] of selfTime) {

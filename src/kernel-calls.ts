@@ -5,7 +5,7 @@ import { allocate, heapF32, heapF64, heapI32, heapU8, release } from './backend/
 import { parallelGemm } from './backend/pool.js';
 
 export { kernels } from './backend/wasm.js';
-export { parallelRows, gemmSplits, startWorkers } from './backend/pool.js';
+export { parallelRows, parallelConvWeightGradients, gemmSplits, getThreads, startWorkers } from './backend/pool.js';
 export { gemmPackBytes, releaseGemmScratch } from './ops/matmul.js';
 export { gatherRowsAt } from './ops/gather.js';
 export { allocate, release, heapF32, heapF64, heapI32 };

@@ -153,6 +153,78 @@ describe('actBackward vs float64 reference', () => {
   });
 });
 
+describe('actBackwardColSums vs float64 reference and vs actBackward + colSums', () => {
+  // Shapes off the 16-column strips and the 4-column vectors, one row, and a column count that mixes all three.
+  const SHAPES = [[1, 1], [1, 16], [3, 5], [7, 3], [37, 4], [13, 17], [64, 32], [33, 64], [5, 37], [129, 50]];
+  for (const [name, kind] of kindNames) {
+    it(`${name}: dz and the column sums within the reference's tolerance, bit for bit the two separate kernels', chunked or not`, () => {
+      for (const [rows, cols] of SHAPES) {
+        const n = rows * cols;
+        const y = runForward(kind, randomValues(n, -6, 6, 300 + n));
+        const dy = randomValues(n, -2, 2, 400 + n);
+        const wantDz = Array.from(y, (v, i) => backward(kind, v, dy[i], Math.fround(ALPHA)));
+        const wantSums = Array.from({ length: cols }, (_, j) => {
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += wantDz[r * cols + j];
+          return s;
+        });
+        const yt = sn.tensor(y, [n]);
+        const dyt = sn.tensor(dy, [n]);
+        const dzt = sn.zeros([n]);
+        const sums = sn.zeros([cols]);
+        kernels.actBackwardColSums(kind, yt.ptr, dyt.ptr, dzt.ptr, rows, cols, cols, ALPHA, sums.ptr, 0);
+        const label = `${name} ${rows}x${cols}`;
+        expectClose(dzt.data, wantDz, 4e-7, ATOL, `${label} dz`);
+        // rows + 1 roundings of partial sums bounded by the sum of |dz|.
+        const abs = Array.from({ length: cols }, (_, j) => {
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += Math.abs(wantDz[r * cols + j]);
+          return s;
+        });
+        for (let j = 0; j < cols; j++) {
+          expect(Math.abs(sums.data[j] - wantSums[j]), `${label} sum ${j}`).toBeLessThanOrEqual((rows + 1) * 6e-8 * abs[j] + 1e-30);
+        }
+        // The same bits as actBackward then colSums.
+        const separate = sn.zeros([n]);
+        const separateSums = sn.zeros([cols]);
+        kernels.actBackward(kind, yt.ptr, dyt.ptr, separate.ptr, n, ALPHA);
+        kernels.colSums(separate.ptr, rows, cols, separateSums.ptr, 0);
+        expect(Array.from(dzt.data), label).toEqual(Array.from(separate.data));
+        expect(Array.from(sums.data), label).toEqual(Array.from(separateSums.data));
+        // Chunks of rows continuing the sums (accumulate = 1), in place: the bits of one call.
+        const inPlace = sn.tensor(dy, [n]);
+        const chunkSums = sn.tensor(new Float32Array(cols).fill(123), [cols]);
+        for (let r0 = 0; r0 < rows; r0 += 5) {
+          const chunk = Math.min(5, rows - r0);
+          kernels.actBackwardColSums(kind, yt.ptr + r0 * cols * 4, inPlace.ptr + r0 * cols * 4, inPlace.ptr + r0 * cols * 4, chunk, cols, cols, ALPHA, chunkSums.ptr, r0 === 0 ? 0 : 1);
+        }
+        expect(Array.from(inPlace.data), `${label} chunked`).toEqual(Array.from(separate.data));
+        expect(Array.from(chunkSums.data), `${label} chunked`).toEqual(Array.from(separateSums.data));
+        // Column ranges (pointers a column on, rows `cols` floats apart), the last ones without sums (0): the same bits.
+        const byColumns = sn.tensor(dy, [n]);
+        const columnSums = sn.tensor(new Float32Array(cols).fill(7), [cols]);
+        const lastRange = Math.floor((cols - 1) / 6) * 6;
+        for (let c0 = 0; c0 < cols; c0 += 6) {
+          const at = c0 * 4;
+          kernels.actBackwardColSums(kind, yt.ptr + at, byColumns.ptr + at, byColumns.ptr + at, rows, Math.min(6, cols - c0), cols, ALPHA, c0 < lastRange ? columnSums.ptr + at : 0, 0);
+        }
+        expect(Array.from(byColumns.data), `${label} by columns`).toEqual(Array.from(separate.data));
+        const wantColumnSums = Array.from(separateSums.data, (v, j) => (j < lastRange ? v : 7));
+        expect(Array.from(columnSums.data), `${label} by columns`).toEqual(wantColumnSums);
+        byColumns.dispose();
+        columnSums.dispose();
+        [yt, dyt, dzt, sums, separate, separateSums, inPlace, chunkSums].forEach((t) => t.dispose());
+      }
+    });
+  }
+
+  it('an unknown kind traps', () => {
+    const t = sn.zeros([4]);
+    expect(() => kernels.actBackwardColSums(99, t.ptr, t.ptr, t.ptr, 1, 4, 4, 0, t.ptr, 0)).toThrow(WebAssembly.RuntimeError);
+    t.dispose();
+  });
+});
+
 describe('backward formulas vs central finite differences of the forward', () => {
   // Points away from the kinks of relu/leaky/step; h = 1e-6 in float64 gives ~1e-9 truncation error.
   const points = [-3.1, -1.7, -0.4, -0.05, 0.05, 0.3, 1.2, 2.9];

@@ -154,6 +154,10 @@ describe('Conv2D forward and backward against the float64 reference', () => {
     // 1224 and 1352 im2col rows: dW is summed over chunks of 1024 rows (the second transposed, one channel).
     { rows: 4, input: [20, 19, 2], filters: 10, kernelSize: 3 },
     { rows: 2, input: [28, 28, 1], filters: 4, kernelSize: 3 },
+    // On one thread the forward runs im2col and the GEMM by groups of images of ~512 KiB of im2col rows: 3
+    // groups each (the digits convnet's second layer, 3 images per group; its first, transposed, 21).
+    { rows: 7, input: [13, 13, 32], filters: 64, kernelSize: 3 },
+    { rows: 45, input: [28, 28, 1], filters: 8, kernelSize: 3 },
   ];
 
   for (const c of CASES) {

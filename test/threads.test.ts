@@ -575,12 +575,21 @@ describe('convolution split by images (im2col, col2im, a Conv2D layer)', () => {
   });
 
   it("a Conv2D layer's output and gradients are bit-identical on 1, 2 and 3 threads", async () => {
-    for (const channels of [4, 1]) {
-      const x = sn.tensor(randomValues(9 * 12 * 11 * channels, 6), [9, 12, 11, channels]);
+    // The last two: on one thread the forward runs by image groups (~512 KiB of im2col rows), 3 of the 12
+    // images (the digits convnet's second layer) and 21 of 45 (its first); on more, the batch is one group.
+    const CONVS = [
+      { images: 9, input: [12, 11, 4], options: { filters: 21, kernelSize: 3, strides: 2, padding: 'same' as const } },
+      { images: 9, input: [12, 11, 1], options: { filters: 21, kernelSize: 3, strides: 2, padding: 'same' as const } },
+      { images: 12, input: [13, 13, 32], options: { filters: 64, kernelSize: 3 } },
+      { images: 45, input: [28, 28, 1], options: { filters: 32, kernelSize: 3 } },
+    ];
+    for (const { images, input, options } of CONVS) {
+      const channels = input[2];
+      const x = sn.tensor(randomValues(images * input[0] * input[1] * channels, 6), [images, ...input]);
       const results: number[][] = [];
       for (const threads of [1, 2, 3]) {
         await sn.setThreads(threads);
-        const layer = sn.layers.conv2d({ inputShape: [12, 11, channels], filters: 21, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', seed: 3 });
+        const layer = sn.layers.conv2d({ inputShape: input, ...options, activation: 'relu', seed: 3 });
         const y = layer.forward(x);
         const dy = sn.tensor(randomValues(y.size, 7), y.shape);
         const dx = layer.backward(dy);
@@ -589,8 +598,8 @@ describe('convolution split by images (im2col, col2im, a Conv2D layer)', () => {
         layer.dispose();
       }
       x.dispose();
-      expect(results[1], `${channels} channels, 2 threads`).toEqual(results[0]);
-      expect(results[2], `${channels} channels, 3 threads`).toEqual(results[0]);
+      expect(results[1], `${input.join('x')}, 2 threads`).toEqual(results[0]);
+      expect(results[2], `${input.join('x')}, 3 threads`).toEqual(results[0]);
     }
     await sn.setThreads(1);
   });

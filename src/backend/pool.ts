@@ -586,6 +586,38 @@ export function parallelGemm(
   runShares(OP_GEMM, helpers, gemmArgs, GEMM_ARG_COUNT, gemmUnitBytes, byColumns ? 3 : 2, 1, 16);
 }
 
+/** convWeightGradients' arguments (assembly/README.md): its channel count, and the pointers that advance by a channel. */
+const CONV_GRADIENT_ARG_COUNT = 14;
+const CONV_GRADIENT_CHANNELS_ARG = 4;
+const CONV_GRADIENT_PACK_ARG = 13;
+const CONV_GRADIENT_CHANNEL_POINTERS = [1, 2, 7, 11];
+const convGradientUnitBytes: number[] = new Array<number>(CONV_GRADIENT_ARG_COUNT).fill(0);
+for (const j of CONV_GRADIENT_CHANNEL_POINTERS) convGradientUnitBytes[j] = 4;
+
+/**
+ * The wasm convWeightGradients (same arguments) split by output channels, in column panels, across the
+ * ready workers and the caller when its dW GEMMs (patch x filters x m multiply-adds) pass the GEMM
+ * threshold: each thread sums its channels' dz, db and dW over all the chunks in one call, where splitting
+ * each chunk's GEMM would synchronize per chunk (conv1 of the digits convnet: 85 chunks of 1024 rows per
+ * batch of 128). Each channel is computed alone, so the result is bit-identical to one thread. Workers pack
+ * into their own scratch; the caller's `pack` fits its share.
+ */
+export function parallelConvWeightGradients(args: readonly number[]): void {
+  const op = OPS.indexOf('convWeightGradients');
+  const [, , , m, filters, , , , , , patch, , chunkRows] = args;
+  const helpers = gemmSplits(patch, filters, m) && Math.floor(filters / PANEL_COLUMNS) >= 2 ? helpersFor(filters, PANEL_COLUMNS) : 0;
+  if (helpers === 0) {
+    opFunctions[op](...args);
+    return;
+  }
+  planShares(filters, helpers + 1, PANEL_COLUMNS);
+  for (let w = 0; w < helpers; w++) shareScratch[w] = shareSlots[w].reserveScratch(kernels.gemmPackBytes(patch, shareUnits[w + 1], Math.min(chunkRows, m), 0));
+  callOp = op;
+  callByColumns = true;
+  callSizes[0] = patch; callSizes[1] = filters; callSizes[2] = m;
+  runShares(op, helpers, args, CONV_GRADIENT_ARG_COUNT, convGradientUnitBytes, CONV_GRADIENT_CHANNELS_ARG, 1, CONV_GRADIENT_PACK_ARG);
+}
+
 /** How a share of rows [first, first + count) changes an argument of a row kernel (cols: floats per row). */
 const enum RowArg {
   /** The same in every share. */
@@ -679,10 +711,10 @@ const ROW_KERNELS = {
 } as const satisfies Record<string, readonly RowArg[]>;
 export type RowKernel = keyof typeof ROW_KERNELS;
 
-/** Kernels a worker can run, by index (the names of wasm exports): the GEMM, then every row kernel above. */
-const OPS: readonly string[] = ['gemm', ...Object.keys(ROW_KERNELS)];
+/** Kernels a worker can run, by index (the names of wasm exports): the GEMM, Conv2D's weight gradients, then every row kernel above. */
+const OPS: readonly string[] = ['gemm', 'convWeightGradients', ...Object.keys(ROW_KERNELS)];
 /** The same kernels on this thread; each returns a number or nothing. */
-const opFunctions = OPS.map((name) => kernels[name as 'gemm' | RowKernel] as (...values: number[]) => number | undefined);
+const opFunctions = OPS.map((name) => kernels[name as 'gemm' | 'convWeightGradients' | RowKernel] as (...values: number[]) => number | undefined);
 
 /** Per row kernel, derived once from its roles: its index in OPS and the argument that holds the count. */
 interface RowSplit {
