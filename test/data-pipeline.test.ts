@@ -4,6 +4,7 @@
 // same accuracy).
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +89,47 @@ describe('sources', () => {
     x.dispose();
     await expect(sn.data.idx(join(DIGITS, 'train-images-idx3-ubyte.gz'), labelsFile).take(1).toArray()).rejects.toThrow(/holds 2000 labels but .*train-images.* holds 8000 images/);
     expect(() => sn.data.idx(images, labelsFile, { flat: true } as never)).toThrow(/unknown option 'flat'/);
+  });
+
+  it('data.idx(...).batch(n) gives loadIdx\'s floats and labels whatever the item size against the read and gunzip chunks', async () => {
+    const dir = tmp();
+    const header = (dims: number[], type = 0x08): Uint8Array => {
+      const h = new DataView(new ArrayBuffer(4 + 4 * dims.length));
+      h.setUint8(2, type);
+      h.setUint8(3, dims.length);
+      dims.forEach((d, i) => h.setUint32(4 + 4 * i, d));
+      return new Uint8Array(h.buffer);
+    };
+    // Items of 3 bytes (many per chunk, edges mid-item), of 150x150 (22,500 bytes: one spans two or three
+    // 16 KiB gunzip chunks), and of 1100x1000 (larger than a 1 MiB read); gzipped and raw; batches of 4 and 7.
+    for (const [count, h, w] of [[2001, 1, 3], [9, 150, 150], [2, 1100, 1000]]) {
+      const pixels = Uint8Array.from({ length: count * h * w }, (_, i) => (i * 7 + (i >> 9)) & 255);
+      const labelBytes = Uint8Array.from({ length: count }, (_, i) => (i * 3) % 10);
+      const image = Buffer.concat([header([count, h, w]), pixels]);
+      const label = Buffer.concat([header([count]), labelBytes]);
+      for (const gz of [false, true]) {
+        const imagesFile = join(dir, `i-${count}-${gz}`);
+        const labelsFile = join(dir, `l-${count}-${gz}`);
+        writeFileSync(imagesFile, gz ? gzipSync(image) : image);
+        writeFileSync(labelsFile, gz ? gzipSync(label) : label);
+        const expected = await sn.io.loadIdxImages(imagesFile);
+        for (const size of [4, 7]) {
+          let rows = 0;
+          for await (const b of sn.data.idx(imagesFile, labelsFile).batch(size)) {
+            const xs = b.xs as sn.Block;
+            const n = xs.shape[0];
+            const want = expected.data.subarray(rows * h * w, (rows + n) * h * w);
+            let mismatches = xs.data.length === want.length ? 0 : -1;
+            for (let i = 0; i < want.length && mismatches >= 0; i++) if (xs.data[i] !== want[i]) mismatches++;
+            expect(mismatches, `${count} items of ${h}x${w}, gzip ${gz}, batch ${size}, rows ${rows}..`).toBe(0);
+            expect(Array.from((b.ys as sn.Block).data)).toEqual(Array.from(labelBytes.subarray(rows, rows + n)));
+            rows += n;
+          }
+          expect(rows).toBe(count);
+        }
+        expected.dispose();
+      }
+    }
   });
 
   it('data.csv: header, label column, delimiter, quotes, defaults; bad rows name the file and line', async () => {

@@ -3,7 +3,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { checkOptions } from '../nn/config.js';
 import { Dataset, type Block } from './dataset.js';
-import { idxItems } from './idx.js';
+import { idxRuns, type IdxRun } from './idx.js';
 import { openRegularFile } from './safe-read.js';
 
 export interface IdxDataOptions {
@@ -45,11 +45,11 @@ async function* idxRows(
 ): AsyncGenerator<IdxElement | { xs: Block; ys: Block }, void, undefined> {
     let labelCount = -1;
     let imageDims: readonly number[] = [];
-    const labels = idxItems(labelsFile, (dims) => {
+    const labels = idxRuns(labelsFile, (dims) => {
       if (dims.length !== 1) throw new Error(`${labelsFile}: labels must have 1 dimension, the file has [${dims.join(', ')}]`);
       labelCount = dims[0];
     });
-    const images = idxItems(imagesFile, (dims) => {
+    const images = idxRuns(imagesFile, (dims) => {
       if (dims.length < 2) throw new Error(`${imagesFile}: images need at least 2 dimensions (count and pixels), the file has [${dims.join(', ')}]`);
       imageDims = dims;
     });
@@ -64,28 +64,47 @@ async function* idxRows(
         if (batchSize > 0) return { xs: { data: xs.subarray(0, n * (xs.length / group)), shape: [n, ...sampleShape()] }, ys: { data: ys.subarray(0, n * yCols), shape: classes === undefined ? [n] : [n, yCols] } };
         return { xs: layout === 'image' ? { data: xs, shape: sampleShape() } : xs, ys: classes === undefined ? ys[0] : ys };
       };
-      for (let i = 0; ; i++) {
-        const [label, image] = await Promise.all([labels.next(), images.next()]);
-        if (i === 0 && labelCount !== imageDims[0] && labelCount >= 0 && imageDims.length > 0) {
-          throw new RangeError(`${labelsFile} holds ${labelCount} labels but ${imagesFile} holds ${imageDims[0]} images`);
+      // The current run of each file and how many of its items are used; a run is read when the last is used up.
+      let labelRun: IdxRun = { bytes: new Uint8Array(0), items: 0, itemBytes: 1 };
+      let imageRun: IdxRun = labelRun;
+      let labelsUsed = 0;
+      let imagesUsed = 0;
+      for (let i = 0; ; ) {
+        const needLabels = labelsUsed === labelRun.items;
+        const needImages = imagesUsed === imageRun.items;
+        if (needLabels || needImages) {
+          const [label, image] = await Promise.all([needLabels ? labels.next() : undefined, needImages ? images.next() : undefined]);
+          if (i === 0 && labelCount !== imageDims[0] && labelCount >= 0 && imageDims.length > 0) {
+            throw new RangeError(`${labelsFile} holds ${labelCount} labels but ${imagesFile} holds ${imageDims[0]} images`);
+          }
+          if (label?.done === true || image?.done === true) break;
+          if (label !== undefined) [labelRun, labelsUsed] = [label.value, 0];
+          if (image !== undefined) [imageRun, imagesUsed] = [image.value, 0];
         }
-        if (label.done || image.done) break;
-        const pixels = image.value;
+        const pixels = imageRun.itemBytes;
         if (n === 0) {
           // A new block per element or batch: what was yielded is the consumer's to keep.
-          xs = new Float32Array(group * pixels.length);
+          xs = new Float32Array(group * pixels);
           ys = new Float32Array(group * yCols);
         }
-        const at = n * pixels.length;
+        const take = Math.min(labelRun.items - labelsUsed, imageRun.items - imagesUsed, group - n);
         // Same expression as loadIdxImages, so a pixel byte maps to the same float32 in both.
-        for (let p = 0; p < pixels.length; p++) xs[at + p] = pixels[p] / 255;
-        const c = label.value[0];
-        if (classes === undefined) ys[n] = c;
-        else {
-          if (c >= classes) throw new RangeError(`${labelsFile}: label ${c} of item ${i} is not below oneHot's ${classes} classes`);
-          ys[n * yCols + c] = 1;
+        const source = imageRun.bytes.subarray(imagesUsed * pixels, (imagesUsed + take) * pixels);
+        const at = n * pixels;
+        for (let p = 0; p < source.length; p++) xs[at + p] = source[p] / 255;
+        for (let k = 0; k < take; k++) {
+          const c = labelRun.bytes[labelsUsed + k];
+          if (classes === undefined) ys[n + k] = c;
+          else {
+            if (c >= classes) throw new RangeError(`${labelsFile}: label ${c} of item ${i + k} is not below oneHot's ${classes} classes`);
+            ys[(n + k) * yCols + c] = 1;
+          }
         }
-        if (++n === group) {
+        labelsUsed += take;
+        imagesUsed += take;
+        i += take;
+        n += take;
+        if (n === group) {
           yield emit();
           n = 0;
         }
