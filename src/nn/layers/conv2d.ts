@@ -14,11 +14,12 @@ import { checkInteger, checkOptions, shapeText, type Config } from '../config.js
 import { initializers, initializerToTfjs } from '../initializers.js';
 import type { LayerBuffers, TfjsLayerJson, WeightDeclaration } from '../layer.js';
 import { regularizerToTfjs } from '../regularizers.js';
+import { checkPair, windowAxis, type WindowPadding } from './windows.js';
 import { KERNEL_LAYER_OPTION_KEYS, KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
 
 const IDENTITY = 0;
 
-export type Conv2DPadding = 'valid' | 'same';
+export type Conv2DPadding = WindowPadding;
 
 export interface Conv2DOptions extends KernelLayerOptions {
   /** Output channels. */
@@ -36,22 +37,6 @@ export interface Conv2DOptions extends KernelLayerOptions {
 }
 
 const KEYS = [...KERNEL_LAYER_OPTION_KEYS, 'filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate'];
-
-/** n or [a, b] of whole numbers >= 1, as a pair. */
-function checkPair(value: unknown, what: string): [number, number] {
-  const pair = typeof value === 'number' ? [value, value] : value;
-  if (!Array.isArray(pair) || pair.length !== 2 || pair.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new RangeError(`${what} must be a whole number >= 1 or a pair of them [height, width], got ${JSON.stringify(value)}`);
-  }
-  return [pair[0], pair[1]];
-}
-
-/** Output size and padding before, along one axis (TensorFlow's rule for 'same': the extra pad goes after). */
-function outputAndPad(size: number, kernel: number, stride: number, padding: Conv2DPadding): [number, number] {
-  if (padding === 'valid') return [Math.floor((size - kernel) / stride) + 1, 0];
-  const out = Math.ceil(size / stride);
-  return [out, Math.floor(Math.max((out - 1) * stride + kernel - size, 0) / 2)];
-}
 
 /** Sizes of one convolution, and how its im2col matrix is laid out. */
 interface Geometry {
@@ -74,8 +59,8 @@ function geometryOf(input: readonly number[], kernelSize: readonly number[], str
   const [h, w, c] = input;
   const [kh, kw] = kernelSize;
   const [sy, sx] = strides;
-  const [oh, padTop] = outputAndPad(h, kh, sy, padding);
-  const [ow, padLeft] = outputAndPad(w, kw, sx, padding);
+  const { out: oh, padBefore: padTop } = windowAxis(h, kh, sy, padding);
+  const { out: ow, padBefore: padLeft } = windowAxis(w, kw, sx, padding);
   const direct = kh === 1 && kw === 1 && sy === 1 && sx === 1 && padding === 'valid';
   return { h, w, c, kh, kw, sy, sx, oh, ow, padTop, padLeft, patch: kh * kw * c, direct, transposed: c === 1 && !direct };
 }
@@ -164,7 +149,7 @@ export class Conv2D extends KernelLayer {
     if (this.padding === 'valid' && (h < kh || w < kw)) {
       throw new RangeError(`${this.name}: input ${h}x${w} is smaller than the ${kh}x${kw} kernel with 'valid' padding (use padding 'same' or a smaller kernelSize)`);
     }
-    return [outputAndPad(h, kh, this.strides[0], this.padding)[0], outputAndPad(w, kw, this.strides[1], this.padding)[0], this.filters];
+    return [windowAxis(h, kh, this.strides[0], this.padding).out, windowAxis(w, kw, this.strides[1], this.padding).out, this.filters];
   }
 
   weightDeclarations(inputShape: readonly number[]): WeightDeclaration[] {

@@ -8,8 +8,9 @@
 import { parallelRows } from '../../kernel-calls.js';
 import { checkOptions, shapeText, type Config } from '../config.js';
 import { Layer, LAYER_OPTION_KEYS, type LayerBuffers, type LayerOptions, type TfjsLayerJson } from '../layer.js';
+import { checkPair, windowAxis, type WindowPadding } from './windows.js';
 
-export type PoolingPadding = 'valid' | 'same';
+export type PoolingPadding = WindowPadding;
 
 export interface Pooling2DOptions extends LayerOptions {
   /** Window [height, width], or one size for both; default 2. */
@@ -33,15 +34,6 @@ const GLOBAL_POOLING_KEYS = [...LAYER_OPTION_KEYS, 'dataFormat'];
 // Arguments of the current kernel call, reused (a training step makes no per-call garbage).
 const args: number[] = [];
 
-/** A size or [height, width] pair of whole numbers >= 1, as [height, width]. */
-function checkPair(value: unknown, what: string): [number, number] {
-  const pair = typeof value === 'number' ? [value, value] : value;
-  if (!Array.isArray(pair) || pair.length !== 2 || pair.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new RangeError(`${what} must be a whole number >= 1 or a [height, width] pair of them, got ${JSON.stringify(value)}`);
-  }
-  return [pair[0], pair[1]];
-}
-
 function checkDataFormat(value: unknown, where: string): void {
   if (value !== undefined && value !== 'channelsLast') {
     throw new RangeError(`${where}: dataFormat must be 'channelsLast' (simdnet's images are NHWC), got ${JSON.stringify(value)}`);
@@ -54,13 +46,6 @@ function imageShape(inputShape: readonly number[], name: string): [number, numbe
     throw new RangeError(`${name} expects images [height, width, channels] per sample (NHWC), got input shape ${shapeText(inputShape)}; add a reshape layer first`);
   }
   return [inputShape[0], inputShape[1], inputShape[2]];
-}
-
-/** Output length and padding before, along one axis (TensorFlow's rule, see the top of this file). */
-export function poolingAxis(size: number, pool: number, stride: number, padding: PoolingPadding): { out: number; padBefore: number } {
-  if (padding === 'valid') return { out: Math.floor((size - pool) / stride) + 1, padBefore: 0 };
-  const out = Math.ceil(size / stride);
-  return { out, padBefore: Math.floor(Math.max((out - 1) * stride + pool - size, 0) / 2) };
 }
 
 /** tfjs's data_format for channels last. */
@@ -120,8 +105,8 @@ abstract class Pooling2D extends Layer {
 
   computeOutputShape(inputShape: readonly number[]): number[] {
     const [height, width, channels] = imageShape(inputShape, this.name);
-    const rows = poolingAxis(height, this.poolSize[0], this.strides[0], this.padding);
-    const cols = poolingAxis(width, this.poolSize[1], this.strides[1], this.padding);
+    const rows = windowAxis(height, this.poolSize[0], this.strides[0], this.padding);
+    const cols = windowAxis(width, this.poolSize[1], this.strides[1], this.padding);
     if (rows.out < 1 || cols.out < 1) {
       throw new RangeError(
         `${this.name}: poolSize ${shapeText(this.poolSize)} is larger than the input image ${height}x${width} with padding 'valid' (use padding 'same' or a smaller poolSize)`,
@@ -145,8 +130,8 @@ abstract class Pooling2D extends Layer {
     if (this.#geometry === null) {
       const [height, width, channels] = this.inputShape;
       const [outHeight, outWidth] = this.outputShape;
-      const padTop = poolingAxis(height, this.poolSize[0], this.strides[0], this.padding).padBefore;
-      const padLeft = poolingAxis(width, this.poolSize[1], this.strides[1], this.padding).padBefore;
+      const padTop = windowAxis(height, this.poolSize[0], this.strides[0], this.padding).padBefore;
+      const padLeft = windowAxis(width, this.poolSize[1], this.strides[1], this.padding).padBefore;
       this.#geometry = [height, width, channels, outHeight, outWidth, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], padTop, padLeft];
     }
     return this.#geometry;
