@@ -16,6 +16,7 @@ export { unaryOp } from './unary';
 export { transpose } from './transpose';
 export { sumSquaresRows, sgd, sgdMomentum, adam, rmsprop, adagrad } from './optim';
 export { gatherRows } from './gather';
+export { pixelsToFloats } from './pixels';
 export { dropoutForward, dropoutBackward } from './dropout';
 export { batchNormStats, batchNormForward, batchNormBackward, batchNormMovingUpdate } from './batchnorm';
 export { regularize } from './regularize';

@@ -56,10 +56,12 @@ const rates = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
 await timed(runs['fit (in memory, shuffled)']); // warm-up (workers, JIT)
 for (let r = 0; r < rounds; r++) for (const [name, run] of Object.entries(runs)) rates[name].push(await timed(run));
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-const base = median(rates['fit (in memory, shuffled)']);
-console.log(`W1, one epoch of ${rows} rows from ${dir}, ${sn.getThreads()} thread(s), median of ${rounds} paired rounds (wall time incl. reading):`);
+const base = rates['fit (in memory, shuffled)'];
+console.log(`W1, one epoch of ${rows} rows from ${dir}, ${sn.getThreads()} thread(s), ${rounds} paired rounds (wall time incl. reading); x fit: the median (range) of each round's ratio:`);
 for (const [name, v] of Object.entries(rates)) {
-  console.log(`  ${name.padEnd(44)} ${Math.round(median(v)).toString().padStart(7)} samples/s  (${(median(v) / base).toFixed(3)} x fit)`);
+  const ratios = v.map((rate, r) => rate / base[r]);
+  const range = `${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)}`;
+  console.log(`  ${name.padEnd(44)} ${Math.round(median(v)).toString().padStart(7)} samples/s  ${median(ratios).toFixed(3)} x fit (${range})`);
 }
 data.dispose();
 process.exit(0);

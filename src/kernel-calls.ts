@@ -3,8 +3,9 @@
 // memory only through this module and through Tensors. Argument orders: assembly/README.md.
 import { allocate, heapF32, heapF64, heapI32, heapU8, release } from './backend/allocator.js';
 import { parallelGemm } from './backend/pool.js';
+import { kernels } from './backend/wasm.js';
 
-export { kernels } from './backend/wasm.js';
+export { kernels };
 export { parallelRows, parallelConvWeightGradients, gemmSplits, getThreads, startWorkers } from './backend/pool.js';
 export { gemmPackBytes, releaseGemmScratch } from './ops/matmul.js';
 export { gatherRowsAt } from './ops/gather.js';
@@ -20,6 +21,17 @@ export function gemm(
   bias: number, act: number, actParam: number, pack: number, beta = 0,
 ): void {
   parallelGemm(transA, transB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
+}
+
+/**
+ * Writes pixel bytes as floats b / 255 to the wasm memory at byte offset `dst` (bytes.length floats): the
+ * bytes are copied to the end of that span and converted in place (pixelsToFloats), so no JavaScript float
+ * array is made and no wasm memory is borrowed.
+ */
+export function writePixels(bytes: Uint8Array, dst: number): void {
+  const src = dst + 3 * bytes.length;
+  heapU8().set(bytes, src);
+  kernels.pixelsToFloats(src, dst, bytes.length);
 }
 
 /** Copies `bytes` bytes from `src` to `dst` inside the wasm memory (a native memmove, no allocation). */

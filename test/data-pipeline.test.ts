@@ -100,9 +100,9 @@ describe('sources', () => {
       dims.forEach((d, i) => h.setUint32(4 + 4 * i, d));
       return new Uint8Array(h.buffer);
     };
-    // Items of 3 bytes (many per chunk, edges mid-item), of 150x150 (22,500 bytes: one spans two or three
-    // 16 KiB gunzip chunks), and of 1100x1000 (larger than a 1 MiB read); gzipped and raw; batches of 4 and 7.
-    for (const [count, h, w] of [[2001, 1, 3], [9, 150, 150], [2, 1100, 1000]]) {
+    // Items of 3 bytes (many per chunk, edges mid-item), of 150x150 (22,500 bytes: the 12th spans two
+    // 256 KiB gunzip chunks), and of 1100x1000 (larger than a 1 MiB read); gzipped and raw; batches of 4 and 7.
+    for (const [count, h, w] of [[2001, 1, 3], [25, 150, 150], [2, 1100, 1000]]) {
       const pixels = Uint8Array.from({ length: count * h * w }, (_, i) => (i * 7 + (i >> 9)) & 255);
       const labelBytes = Uint8Array.from({ length: count }, (_, i) => (i * 3) % 10);
       const image = Buffer.concat([header([count, h, w]), pixels]);

@@ -96,7 +96,7 @@ describe('damaged IDX files get an error naming the file and the problem, and al
   });
 });
 
-describe('streaming: files larger than a read or gunzip chunk (1 MiB / 16 KiB)', () => {
+describe('streaming: files larger than a read or gunzip chunk (1 MiB / 256 KiB)', () => {
   // 2,701 images of 28x28 = 2,117,584 bytes: three reads, and read and gunzip chunk edges fall mid-image.
   const dims = [2701, 28, 28];
   const values = bytes(2701 * 784);

@@ -4,6 +4,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { checkOptions } from '../nn/config.js';
 import { Dataset, type Block } from './dataset.js';
 import { idxRuns, type IdxRun } from './idx.js';
+import { PixelBlock } from '../nn/data.js';
 import { openRegularFile } from './safe-read.js';
 
 export interface IdxDataOptions {
@@ -56,12 +57,15 @@ async function* idxRows(
     try {
       const group = Math.max(1, batchSize);
       const yCols = classes ?? 1;
-      let xs = new Float32Array(0);
+      // A batch keeps its pixel bytes (PixelBlock: fitDataset converts them inside the wasm memory); a lone
+      // element is a float array.
+      let bytes = new Uint8Array(0);
       let ys = new Float32Array(0);
       let n = 0;
       const sampleShape = (): number[] => (layout === 'image' ? [...imageDims.slice(1), 1] : [imageDims.slice(1).reduce((a, b) => a * b, 1)]);
       const emit = (): IdxElement | { xs: Block; ys: Block } => {
-        if (batchSize > 0) return { xs: { data: xs.subarray(0, n * (xs.length / group)), shape: [n, ...sampleShape()] }, ys: { data: ys.subarray(0, n * yCols), shape: classes === undefined ? [n] : [n, yCols] } };
+        if (batchSize > 0) return { xs: new PixelBlock(bytes.subarray(0, n * (bytes.length / group)), [n, ...sampleShape()]), ys: { data: ys.subarray(0, n * yCols), shape: classes === undefined ? [n] : [n, yCols] } };
+        const xs = new PixelBlock(bytes, sampleShape()).data;
         return { xs: layout === 'image' ? { data: xs, shape: sampleShape() } : xs, ys: classes === undefined ? ys[0] : ys };
       };
       // The current run of each file and how many of its items are used; a run is read when the last is used up.
@@ -84,14 +88,12 @@ async function* idxRows(
         const pixels = imageRun.itemBytes;
         if (n === 0) {
           // A new block per element or batch: what was yielded is the consumer's to keep.
-          xs = new Float32Array(group * pixels);
+          bytes = new Uint8Array(group * pixels);
           ys = new Float32Array(group * yCols);
         }
         const take = Math.min(labelRun.items - labelsUsed, imageRun.items - imagesUsed, group - n);
-        // Same expression as loadIdxImages, so a pixel byte maps to the same float32 in both.
         const source = imageRun.bytes.subarray(imagesUsed * pixels, (imagesUsed + take) * pixels);
-        const at = n * pixels;
-        for (let p = 0; p < source.length; p++) xs[at + p] = source[p] / 255;
+        bytes.set(source, n * pixels);
         for (let k = 0; k < take; k++) {
           const c = labelRun.bytes[labelsUsed + k];
           if (classes === undefined) ys[n + k] = c;

@@ -8,6 +8,7 @@
 // consumes (zlib's stream pauses while its output is unread), so it stops one chunk past the declared length.
 import type { FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import { writePixels } from '../kernel-calls.js';
 import { Tensor } from '../tensor.js';
 import { openRegularFile } from './safe-read.js';
 
@@ -26,11 +27,13 @@ const MAX_HEADER_BYTES = 4 + 4 * 255;
 /** Bytes read per step, through one reused buffer: large enough to amortize the async calls. */
 const READ_CHUNK_BYTES = 1 << 20;
 /**
- * zlib's output chunk. Each one is a new Buffer, garbage once copied out; smaller chunks let the garbage
- * collector free them sooner (measured on Fashion-MNIST's 47 MB: ~8 MiB above a raw load's peak RSS at
- * 16 KiB, ~17 MiB at 64 KiB, for ~10% more time).
+ * zlib's output chunk. zlib inflates on libuv's thread pool one chunk per job, and the next job is queued
+ * from the main thread when the last one is collected, so between two training steps it advances one chunk.
+ * With 16 KiB chunks, a W1 fitDataset over the gzipped Fashion-MNIST files sat idle for 22-24% of its epoch
+ * waiting for data; with 256 KiB, 2.5% (V8's sampling profile, one thread). Peak RSS of loading those files
+ * whole (datasets.idxFolder): 297 MiB at 16 KiB, 291-317 at 256 KiB, within run-to-run noise.
  */
-const GUNZIP_CHUNK_BYTES = 1 << 14;
+const GUNZIP_CHUNK_BYTES = 1 << 18;
 /** RFC 1952: a gzip member is at least a 10-byte header and an 8-byte trailer (CRC32, ISIZE). */
 const GZIP_MIN_BYTES = 18;
 /** ISIZE is the uncompressed length modulo 2^32 (RFC 1952, section 2.3.1). */
@@ -465,12 +468,8 @@ export async function streamIdxImages(file: string, options: IdxReadOptions, che
     }
     return {
       wanted: n * features,
-      write: (pixels, at) => {
-        // Re-derived per chunk: another allocation during the await may have grown (replaced) the memory.
-        const data = x.data;
-        // Same expression as the digits loader, so a pixel byte maps to the same float32 in every dataset.
-        for (let i = 0; i < pixels.length; i++) data[at + i] = pixels[i] / 255;
-      },
+      // Converted inside the wasm memory, as fitDataset converts sn.data.idx's batches: the same float32 b / 255.
+      write: (pixels, at) => writePixels(pixels, x.ptr + at * 4),
       result: () => x,
       dispose: () => x.dispose(),
     };

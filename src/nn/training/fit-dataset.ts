@@ -7,7 +7,7 @@ import { Tensor } from '../../tensor.js';
 import { copyBytes, gemmSplits, heapF32, heapI32, kernels, startWorkers } from '../../kernel-calls.js';
 import type { Workspace } from '../../workspace.js';
 import { checkInteger, checkOptions, shapeText } from '../config.js';
-import { checkDistributions, checkUnitInterval, type Matrix } from '../data.js';
+import { checkDistributions, checkUnitInterval, PixelBlock, type Matrix } from '../data.js';
 import { targetColsOf, type Objective } from '../objective.js';
 import type { Sequential } from '../sequential.js';
 import { call, checkCallbacks, checkYieldEvery, EventLoopTurns, newHistory, progressFor, recordEpoch, trainStep, type EpochLogs, type FitCallbacks, type History } from './fit.js';
@@ -124,6 +124,11 @@ function writeValues(value: unknown, at: number, limit: number, what: string, to
     if (value.size > limit) throw overflow(String(value.size));
     copyBytes(at * 4, value.ptr, value.size * 4);
     return value.size;
+  }
+  if (value instanceof PixelBlock) {
+    if (value.bytes.length > limit) throw overflow(String(value.bytes.length));
+    value.writeTo(at);
+    return value.bytes.length;
   }
   if (isTfjsTensor(value)) value = value.dataSync();
   else if (isBlock(value)) {
