@@ -1,8 +1,8 @@
 // GEMM: C = act(alpha * op(A) * op(B) + beta * C + bias), row-major f32 (ABI in README.md).
 //
 // Structure (after the GotoBLAS/BLIS decomposition, without its k blocking): rows of C are taken in blocks
-// whose slice of A fits in L2; within a block C is swept in column panels (16, 8 or 4 columns in the plain
-// build, 8 or 4 in the relaxed one); each panel of op(B) is read either straight from B (NN, few rows) or
+// whose slice of A fits in L2; within a block C is swept in column panels (16, 8 or 4 columns for the
+// 2x16 tile, 8 or 4 for the 6x8 one); each panel of op(B) is read either straight from B (NN, few rows) or
 // from a packed copy (k rows of `width` contiguous floats), then each tile of rows runs a register-blocked
 // micro-kernel over the whole k, so the accumulators never leave registers and the epilogue (alpha, beta,
 // bias, activation) is applied once, on the finished tile, while it is still in registers.
@@ -11,7 +11,7 @@
 // holds 8 accumulators, 4 B vectors, 2 broadcast A values and one product = 15. Fixed-width wasm SIMD has
 // no FMA, so every 4 multiply-adds cost an f32x4.mul and an f32x4.add. The relaxed-SIMD build uses
 // f32x4.relaxed_madd, which V8 lowers to one FMA (madd below), and a 6x8 tile (12 accumulators, see
-// tile6x8PackedN). bench/peak-probe.mjs measures both instruction mixes' ceilings next to the GEMM figures.
+// tile6x8PackedN) except for transposed A (see runsWideTile). bench/peak-probe.mjs measures both instruction mixes' ceilings next to the GEMM figures.
 //
 // Determinism: every element of C is accumulated as acc = 0; acc = madd(acc, a[i,p], b[p,j]) for
 // p = 0..k-1, then scaled and finished by the same epilogue code, whichever tile, panel width or packing
@@ -21,22 +21,39 @@ import { activation4 } from './activations';
 import { ACT_IDENTITY, ACT_LAST, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_STEP, ACT_TANH } from './activation-kinds.generated';
 
 /**
- * The tile the fast path computes: TILE_ROWS rows of C by PANEL_WIDTH columns. The relaxed (FMA) build runs
- * 6x8 (tile6x8PackedN/T: 12 accumulators, more FMAs in flight than 4 cycles of latency x 2 pipes);
- * the plain build 2x16 (tile2x16PackedN/T), which measured best for mul + add. The thread pool reads both
+ * The tiles the fast path computes. The relaxed (FMA) build runs 6x8 (tile6x8PackedN/T: 12 accumulators,
+ * more FMAs in flight than 4 cycles of latency x 2 pipes) on 8-column panels, the plain build 2x16
+ * (tile2x16PackedN/T, which measured best for mul + add) on 16-column panels. The thread pool reads them
  * through gemmRowGranule and gemmPanelWidth, so its shares hold whole tiles.
  */
 const TILE_ROWS: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 2;
 const PANEL_WIDTH: i32 = ASC_FEATURE_RELAXED_SIMD ? 8 : 16;
+/** The 2x16 tile's panel, the widest any call packs (it sizes the pack scratch). */
+const WIDE_PANEL: i32 = 16;
 
-/** Rows of C one fast-path tile computes: row shares that are multiples of it run no edge tiles. */
+/**
+ * Whether a call runs the 2x16 tile on 16-column panels: always in the plain build, and in the relaxed build
+ * for transposed A (weight gradients: A^T B with k the batch), where the FMA 2x16 tile measured faster than
+ * 6x8 (AMD EPYC Zen 4, Node 24, one process alternating the two builds, medians of 21 rounds: 784x128 from
+ * k = 64, 1.08x on one thread and 1.16x on two; W1 training 1.05-1.08x). NN calls keep 6x8 (512^3: 1.08x).
+ */
+// @ts-ignore: decorator
+@inline
+function runsWideTile(transA: i32): bool {
+  return !ASC_FEATURE_RELAXED_SIMD || transA != 0;
+}
+
+/**
+ * Rows of C one fast-path tile computes (6 or 2; 6 is even, so row shares that are multiples of it hold
+ * whole 2x16 tiles too): row shares that are multiples of it run no edge tiles.
+ */
 export function gemmRowGranule(): i32 {
   return TILE_ROWS;
 }
 
-/** Columns of C in one panel: splitting n at multiples of it keeps every panel whole. */
-export function gemmPanelWidth(): i32 {
-  return PANEL_WIDTH;
+/** Columns of C in one panel of a call with this transA: splitting n at multiples of it keeps every panel whole. */
+export function gemmPanelWidth(transA: i32): i32 {
+  return runsWideTile(transA) ? WIDE_PANEL : PANEL_WIDTH;
 }
 
 /** NN calls with at least this many rows pack B: contiguous panels beat strided rows (cache sets, TLB). */
@@ -50,14 +67,14 @@ function packsWholeB(m: i32, transB: i32): bool {
 }
 
 /**
- * Bytes of `pack` scratch that gemm needs for these sizes: all of op(B) packed (n rounded up to the panel
- * width, x k) when B is packed and m spans several row blocks, one packed panel (panel width x k) when B
+ * Bytes of `pack` scratch that gemm needs for these sizes (for either transA): all of op(B) packed (n rounded
+ * up to the widest panel, x k) when B is packed and m spans several row blocks, one widest panel (x k) when B
  * is packed for one block, the zero-padded last n % 4 columns (4 x k) when only those are, else 0.
  */
 export function gemmPackBytes(m: i32, n: i32, k: i32, transB: i32): i32 {
   if (m <= 0 || n <= 0 || k <= 0) return 0;
   if (packsWholeB(m, transB)) {
-    return m > rowsPerBlock(k) ? ((n + PANEL_WIDTH - 1) & -PANEL_WIDTH) * (k << 2) : PANEL_WIDTH * (k << 2);
+    return m > rowsPerBlock(k) ? ((n + WIDE_PANEL - 1) & -WIDE_PANEL) * (k << 2) : WIDE_PANEL * (k << 2);
   }
   if ((n & 3) != 0) return k << 4;
   return 0;
@@ -91,6 +108,8 @@ export function gemm(
   const aKStep: usize = transA != 0 ? <usize>lda << 2 : 4;
   const cRowStep: usize = <usize>ldc << 2;
   const packAll = packsWholeB(m, transB);
+  const wide = runsWideTile(transA);
+  const fullWidth = wide ? WIDE_PANEL : PANEL_WIDTH;
   // Rows are taken in blocks whose slice of A stays in L2 while every panel of B passes over it. With
   // several blocks, the first packs all of op(B) side by side in `pack` and the others reuse it: packing
   // per block cost ~4% of a 1000x784x128 GEMM (14.6 us per 784x128 copy against 4.4 us per row).
@@ -100,7 +119,7 @@ export function gemm(
     const i1 = m - i0 > blockRows ? i0 + blockRows : m;
     let j0 = 0;
     while (j0 < n) {
-      const width = panelWidth(n - j0, packAll);
+      const width = panelWidth(n - j0, packAll, wide);
       const valid = n - j0 < width ? n - j0 : width;
       const packed = packAll || valid < width;
       let panel: usize;
@@ -120,12 +139,12 @@ export function gemm(
       let cRow = c + <usize>i0 * cRowStep + (<usize>j0 << 2);
       const biasAt: usize = bias != 0 ? bias + (<usize>j0 << 2) : 0;
       let i = i0;
-      if (packed && width == PANEL_WIDTH) {
+      if (packed && width == fullWidth) {
         // The fast tiles; rows left over (fewer than the tile needs) go to the general kernels below.
         while (true) {
           const left = i1 - i;
           const a0 = a + <usize>i * aRowStep;
-          if (ASC_FEATURE_RELAXED_SIMD) {
+          if (!wide) {
             // 6, 4 or 2 rows (an odd last row goes to the general kernel): the row-pair guards skip the others.
             if (left < 2) break;
             const rows = left >= 6 ? 6 : left & ~1;
@@ -158,16 +177,16 @@ export function gemm(
 }
 
 /**
- * Width of the panel that starts `left` columns before the right edge of C. Packed: the build's panel
- * width while it fits; a narrower right edge is padded to it in the relaxed build, and in the plain build
- * when wider than 8 (the unrolled tile on zeros beats the one-step 8- and 4-column kernels: n = 10, plain
+ * Width of the panel that starts `left` columns before the right edge of C. Packed: the call's tile's panel
+ * width (16 when `wide`, else 8) while it fits; a narrower right edge is padded to it for the 6x8 tile, and
+ * for the 2x16 tile when wider than 8 (the unrolled tile on zeros beats the one-step 8- and 4-column kernels: n = 10, plain
  * 2x16: 17 -> 24 GFLOPS at 64x128x10, best of 30 samples; relaxed 6x8, against the 2x16 FMA kernel it
  * replaced, paired medians: 8 + 4 columns 0.84x at 64x128x10 and 0.73x at 64x784x10, padded 1.01x and 1.02x). B read in place (few rows): 16, 8 or 4 columns.
  */
 // @ts-ignore: decorator
 @inline
-function panelWidth(left: i32, packAll: bool): i32 {
-  if (packAll && (left >= PANEL_WIDTH || ASC_FEATURE_RELAXED_SIMD || left > 8)) return PANEL_WIDTH;
+function panelWidth(left: i32, packAll: bool, wide: bool): i32 {
+  if (packAll && (!wide || left > 8)) return wide ? WIDE_PANEL : PANEL_WIDTH;
   return left >= 16 ? 16 : left >= 8 ? 8 : 4;
 }
 

@@ -140,9 +140,10 @@ const COMBOS = [
 ] as const;
 const label = (c: { transA: boolean; transB: boolean }): string => `${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}`;
 
-/** The loaded build's fast tile (assembly/gemm.ts): rows per tile and columns per panel. */
+/** The loaded build's fast tiles (assembly/gemm.ts): rows per tile, and columns per panel by transA. */
 const TILE_ROWS = kernels.gemmRowGranule();
-const PANEL = kernels.gemmPanelWidth();
+const PANEL = kernels.gemmPanelWidth(0);
+const PANEL_T = kernels.gemmPanelWidth(1);
 /** Rows per block for k = 784 (256 KiB of A): whole tiles. */
 const BLOCK_ROWS_784 = Math.floor(65536 / 784) - (Math.floor(65536 / 784) % TILE_ROWS);
 
@@ -200,15 +201,16 @@ describe('gemm kernel against the float64 reference', () => {
     for (const combo of COMBOS) expectMatches(makeCase(256, 256, 256, { ...combo, alpha: 0.5, beta: -1 }));
   });
 
-  it('exports its tile: 6x8 on FMA (relaxed build), 2x16 on mul + add (plain build)', () => {
-    expect([TILE_ROWS, PANEL]).toEqual(sn.backendInfo().relaxedSimd ? [6, 8] : [2, 16]);
+  it('exports its tiles: 6x8 on FMA (relaxed build) with 2x16 for transposed A, 2x16 on mul + add (plain build)', () => {
+    expect([TILE_ROWS, PANEL, PANEL_T]).toEqual(sn.backendInfo().relaxedSimd ? [6, 8, 16] : [2, 16, 16]);
   });
 
   it('every edge tile: m = 1..3 tiles + 0..tile-1 rows, n = 1..2 panels + 0..panel-1 columns, k across the 4-step unroll', () => {
     for (const combo of COMBOS) {
       let index = 0;
+      const panel = combo.transA ? PANEL_T : PANEL;
       for (let m = 8; m <= 3 * TILE_ROWS + TILE_ROWS - 1; m++) {
-        for (const n of [PANEL - 1, PANEL, PANEL + 1, PANEL + 3, 2 * PANEL - 1, 2 * PANEL + PANEL / 2, 2 * PANEL + 5]) {
+        for (const n of [panel - 1, panel, panel + 1, panel + 3, 2 * panel - 1, 2 * panel + panel / 2, 2 * panel + 5]) {
           for (const k of [37, 64, 66]) {
             index++;
             const g = makeCase(m, n, k, {
@@ -356,12 +358,13 @@ describe('gemm packing scratch', () => {
   it('gemmPackBytes: all of op(B) when packed over several row blocks, one panel when packed for one, the n % 4 tail alone otherwise, else 0', () => {
     // k = 784: blocks of 82 rows in the plain build, 78 in the relaxed one (256 KiB of A, whole tiles).
     expect(BLOCK_ROWS_784).toBe(sn.backendInfo().relaxedSimd ? 78 : 82);
-    const panelBytes = PANEL * 784 * 4;
+    // One panel of the widest tile (2x16), which any transA may run.
+    const panelBytes = 16 * 784 * 4;
     expect(gemmPackBytes(BLOCK_ROWS_784, 128, 784, false)).toBe(panelBytes);
     expect(gemmPackBytes(BLOCK_ROWS_784 + 1, 128, 784, false)).toBe(128 * 784 * 4);
     expect(gemmPackBytes(1000, 45, 784, true)).toBe(48 * 784 * 4);
     expect(gemmPackBytes(1000, 41, 784, true)).toBe(48 * 784 * 4);
-    expect(gemmPackBytes(1000, 36, 784, true)).toBe((PANEL === 8 ? 40 : 48) * 784 * 4);
+    expect(gemmPackBytes(1000, 36, 784, true)).toBe(48 * 784 * 4);
     expect(gemmPackBytes(64, 128, 784, false)).toBe(panelBytes);
     expect(gemmPackBytes(2, 128, 784, true)).toBe(panelBytes);
     expect(gemmPackBytes(2, 128, 784, false)).toBe(0);

@@ -121,7 +121,7 @@ const SHAPES: [number, number, number][] = [
 ];
 /** The loaded build's GEMM tile (assembly/gemm.ts), which the pool's shares follow: rows per tile, columns per panel. */
 const TILE_ROWS = kernels.gemmRowGranule();
-const PANEL = kernels.gemmPanelWidth();
+const PANEL = [kernels.gemmPanelWidth(0), kernels.gemmPanelWidth(1)];
 const EPILOGUES = [
   { alpha: 1, beta: 0, bias: false, act: KINDS.linear, actParam: 0 },
   { alpha: -0.5, beta: 0.75, bias: true, act: KINDS.leakyRelu, actParam: 0.3 },
@@ -197,7 +197,7 @@ describe('GEMM split across threads', () => {
             const split = setup.run(pool.parallelGemm);
             expect(firstDifference(split, single), `${m}x${n}x${k} transA=${transA} transB=${transB} epilogue ${e}`).toBe(-1);
             // Split when there are two whole tiles of rows or two whole panels of columns to share.
-            if (Math.floor(m / TILE_ROWS) >= 2 || Math.floor(n / PANEL) >= 2) splits++;
+            if (Math.floor(m / TILE_ROWS) >= 2 || Math.floor(n / PANEL[transA ? 1 : 0]) >= 2) splits++;
             if (m * n * k < 100_000) expectNearReference(split, g, setup.ldc, setup.reference());
             setup.free();
           }

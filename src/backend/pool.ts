@@ -78,11 +78,12 @@ const LOSSES_TO_PAUSE = 3;
 const MIN_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 2000;
 /**
- * The GEMM kernel's tile, as the loaded build exports it (assembly/gemm.ts): rows of C per tile (GEMM row
- * shares are whole tiles, the last one excepted) and columns per panel (column shares are whole panels).
+ * The GEMM kernel's tiles, as the loaded build exports them (assembly/gemm.ts): rows of C per tile (GEMM row
+ * shares are whole tiles, the last one excepted) and columns per panel, by transA (column shares are whole
+ * panels).
  */
 const GEMM_ROW_GRANULE = kernels.gemmRowGranule();
-const PANEL_COLUMNS = kernels.gemmPanelWidth();
+const PANEL_COLUMNS = [kernels.gemmPanelWidth(0), kernels.gemmPanelWidth(1)];
 /** Row kernels compute each row alone; shares of them keep even row counts (the last one excepted). */
 const ROW_GRANULE = 2;
 /**
@@ -321,13 +322,13 @@ export function getThreads(): number {
 }
 
 /** Whether a GEMM of these sizes is big enough to be split across threads (guard and readiness aside). */
-export function gemmSplits(m: number, n: number, k: number): boolean {
-  return (Math.floor(m / GEMM_ROW_GRANULE) >= 2 || Math.floor(n / PANEL_COLUMNS) >= 2) && m * n * k >= gemmMinMacs && getThreads() > 1;
+export function gemmSplits(m: number, n: number, k: number, transA = 0): boolean {
+  return (Math.floor(m / GEMM_ROW_GRANULE) >= 2 || Math.floor(n / PANEL_COLUMNS[transA]) >= 2) && m * n * k >= gemmMinMacs && getThreads() > 1;
 }
 
 /** Whether a split GEMM goes by column panels of C rather than by rows (see COLUMN_SPLIT_ROWS). */
-function splitsByColumns(m: number, n: number): boolean {
-  return m < columnSplitRows * getThreads() && Math.floor(n / PANEL_COLUMNS) >= 2;
+function splitsByColumns(m: number, n: number, transA: number): boolean {
+  return m < columnSplitRows * getThreads() && Math.floor(n / PANEL_COLUMNS[transA]) >= 2;
 }
 
 /**
@@ -550,9 +551,9 @@ export function parallelGemm(
   alpha: number, a: number, lda: number, b: number, ldb: number,
   beta: number, c: number, ldc: number, bias: number, act: number, actParam: number, pack: number,
 ): void {
-  const byColumns = splitsByColumns(m, n);
-  const granule = byColumns ? PANEL_COLUMNS : GEMM_ROW_GRANULE;
-  const helpers = gemmSplits(m, n, k) ? helpersFor(byColumns ? n : m, granule) : 0;
+  const byColumns = splitsByColumns(m, n, transA);
+  const granule = byColumns ? PANEL_COLUMNS[transA] : GEMM_ROW_GRANULE;
+  const helpers = gemmSplits(m, n, k, transA) ? helpersFor(byColumns ? n : m, granule) : 0;
   if (helpers === 0) {
     kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
     return;
@@ -604,13 +605,15 @@ for (const j of CONV_GRADIENT_CHANNEL_POINTERS) convGradientUnitBytes[j] = 4;
  */
 export function parallelConvWeightGradients(args: readonly number[]): void {
   const op = OPS.indexOf('convWeightGradients');
-  const [, , , m, filters, , , , , , patch, , chunkRows] = args;
-  const helpers = gemmSplits(patch, filters, m) && Math.floor(filters / PANEL_COLUMNS) >= 2 ? helpersFor(filters, PANEL_COLUMNS) : 0;
+  const [, , , m, filters, , , , , transposed, patch, , chunkRows] = args;
+  // Its dW GEMMs are cols^T dz (transA), or cols dz when the im2col matrix is stored transposed.
+  const panel = PANEL_COLUMNS[transposed !== 0 ? 0 : 1];
+  const helpers = gemmSplits(patch, filters, m) && Math.floor(filters / panel) >= 2 ? helpersFor(filters, panel) : 0;
   if (helpers === 0) {
     opFunctions[op](...args);
     return;
   }
-  planShares(filters, helpers + 1, PANEL_COLUMNS);
+  planShares(filters, helpers + 1, panel);
   for (let w = 0; w < helpers; w++) shareScratch[w] = shareSlots[w].reserveScratch(kernels.gemmPackBytes(patch, shareUnits[w + 1], Math.min(chunkRows, m), 0));
   callOp = op;
   callByColumns = true;
