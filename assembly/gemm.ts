@@ -44,11 +44,13 @@ function runsWideTile(transA: i32): bool {
 }
 
 /**
- * Rows of C one fast-path tile computes (6 or 2; 6 is even, so row shares that are multiples of it hold
- * whole 2x16 tiles too): row shares that are multiples of it run no edge tiles.
+ * Rows in which the thread pool cuts a GEMM's row shares: pairs, the smallest block every fast path runs
+ * whole (the 6x8 kernel runs 6-, 4- and 2-row tiles). Pairs balance short splits: 64 rows on two threads
+ * are 32 + 32, where whole 6-row tiles gave 30 + 34 and the larger share set the pace (W2, 784-10-10, on
+ * two threads: 1.05x, paired in one process, 15 rounds).
  */
 export function gemmRowGranule(): i32 {
-  return TILE_ROWS;
+  return 2;
 }
 
 /** Columns of C in one panel of a call with this transA: splitting n at multiples of it keeps every panel whole. */

@@ -120,7 +120,9 @@ const SHAPES: [number, number, number][] = [
   [64, 128, 784],
 ];
 /** The loaded build's GEMM tile (assembly/gemm.ts), which the pool's shares follow: rows per tile, columns per panel. */
-const TILE_ROWS = kernels.gemmRowGranule();
+/** The GEMM's row-share granule, and its tile's rows (which set its row blocks). */
+const ROW_GRANULE = kernels.gemmRowGranule();
+const TILE_ROWS = sn.backendInfo().relaxedSimd ? 6 : 2;
 const PANEL = [kernels.gemmPanelWidth(0), kernels.gemmPanelWidth(1)];
 const EPILOGUES = [
   { alpha: 1, beta: 0, bias: false, act: KINDS.linear, actParam: 0 },
@@ -197,7 +199,7 @@ describe('GEMM split across threads', () => {
             const split = setup.run(pool.parallelGemm);
             expect(firstDifference(split, single), `${m}x${n}x${k} transA=${transA} transB=${transB} epilogue ${e}`).toBe(-1);
             // Split when there are two whole tiles of rows or two whole panels of columns to share.
-            if (Math.floor(m / TILE_ROWS) >= 2 || Math.floor(n / PANEL[transA ? 1 : 0]) >= 2) splits++;
+            if (Math.floor(m / ROW_GRANULE) >= 2 || Math.floor(n / PANEL[transA ? 1 : 0]) >= 2) splits++;
             if (m * n * k < 100_000) expectNearReference(split, g, setup.ldc, setup.reference());
             setup.free();
           }
@@ -668,8 +670,8 @@ describe('worker failures', () => {
       const c = allocate(m * n * 4);
       const pack = allocate(kernels.gemmPackBytes(m, n, k, 0));
       const top = backend.memory.buffer.byteLength; // after the allocations, which may grow the memory
-      // The worker's share starts at the whole tile (or panel) nearest the middle.
-      const firstRow = TILE_ROWS * Math.round(m / (2 * TILE_ROWS));
+      // The worker's share starts at the row pair (or panel) nearest the middle.
+      const firstRow = ROW_GRANULE * Math.round(m / (2 * ROW_GRANULE));
       const a = split === 'rows' ? top - firstRow * k * 4 : inside; // the worker's rows of A past the end
       const b = split === 'rows' ? inside : top - (k - 1) * n * 4 - 512 * 4; // columns 512.. of B's last row past the end
       // Only read past the end (A or B), never written: the caller's share stays inside memory.

@@ -78,9 +78,9 @@ const LOSSES_TO_PAUSE = 3;
 const MIN_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 2000;
 /**
- * The GEMM kernel's tiles, as the loaded build exports them (assembly/gemm.ts): rows of C per tile (GEMM row
- * shares are whole tiles, the last one excepted) and columns per panel, by transA (column shares are whole
- * panels).
+ * The GEMM kernel's split units, as the loaded build exports them (assembly/gemm.ts): rows of C that its
+ * tiles run whole (row shares are multiples, the last one excepted) and columns per panel, by transA (column
+ * shares are whole panels).
  */
 const GEMM_ROW_GRANULE = kernels.gemmRowGranule();
 const PANEL_COLUMNS = [kernels.gemmPanelWidth(0), kernels.gemmPanelWidth(1)];
