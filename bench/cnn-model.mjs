@@ -4,17 +4,27 @@ import { existsSync } from 'node:fs';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
+/**
+ * The digits convnet of the convnet issue: conv2d 32 3x3 relu, maxPooling2d 2, conv2d 64 3x3 relu,
+ * maxPooling2d 2, flatten, dropout 0.5, dense 10 softmax; NHWC input [28, 28, 1]; 'valid' padding, stride 1.
+ * The peers (bench/peers) build the same net from this description.
+ */
+export const CONVNET = { input: [28, 28, 1], convs: [{ filters: 32, kernelSize: 3 }, { filters: 64, kernelSize: 3 }], pool: 2, dropout: 0.5, classes: 10 };
+
+/** The layers of convnet `net` in the simdnet module `sn` (tfjs-layers' names and defaults). */
+export function convnetLayers(sn, { input, convs, pool, dropout, classes } = CONVNET) {
+  const layers = [];
+  convs.forEach(({ filters, kernelSize }, i) => {
+    layers.push(sn.layers.conv2d({ ...(i === 0 ? { inputShape: input } : {}), filters, kernelSize, activation: 'relu' }));
+    layers.push(sn.layers.maxPooling2d({ poolSize: pool }));
+  });
+  layers.push(sn.layers.flatten(), sn.layers.dropout({ rate: dropout }), sn.layers.dense({ units: classes, activation: 'softmax' }));
+  return layers;
+}
+
 /** The convnet in the simdnet module `sn`, seeded and compiled (SGD, categorical cross-entropy). */
 export function digitsConvnet(sn, { seed = 1, learningRate = 0.01 } = {}) {
-  const model = sn.sequential([
-    sn.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
-    sn.layers.maxPooling2d({ poolSize: 2 }),
-    sn.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    sn.layers.maxPooling2d({ poolSize: 2 }),
-    sn.layers.flatten(),
-    sn.layers.dropout({ rate: 0.5 }),
-    sn.layers.dense({ units: 10, activation: 'softmax' }),
-  ], { seed });
+  const model = sn.sequential(convnetLayers(sn), { seed });
   model.compile({ optimizer: sn.optimizers.sgd({ learningRate }), loss: 'categoricalCrossentropy' });
   return model;
 }

@@ -1,6 +1,7 @@
 // The benchmark workloads of the performance issue, shared by bench/run.mjs and bench/rss-w1.mjs.
 import { existsSync } from 'node:fs';
 import * as sn from '../dist/index.js';
+import { CONVNET, convnetLayers } from './cnn-model.mjs';
 
 export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 
@@ -11,12 +12,6 @@ export const WORKLOADS = {
   W3: { title: '784-512-512-10, SGD 0.05, batch 128', sizes: [784, 512, 512, 10], init: 'glorot', learningRate: 0.05, batchSize: 128 },
   W4: { title: 'inference of the W1 model, batch 1000', sizes: [784, 128, 10], batchSize: 1000 },
 };
-
-/**
- * The digits convnet of the convnet issue: conv2d 32 3x3 relu, maxPooling2d 2, conv2d 64 3x3 relu,
- * maxPooling2d 2, flatten, dropout 0.5, dense 10 softmax; NHWC input [28, 28, 1]; 'valid' padding, stride 1.
- */
-export const CONVNET = { input: [28, 28, 1], convs: [{ filters: 32, kernelSize: 3 }, { filters: 64, kernelSize: 3 }], pool: 2, dropout: 0.5, classes: 10 };
 
 /** W5-W6: the convnet on Fashion-MNIST images. */
 export const CONV_WORKLOADS = {
@@ -53,17 +48,6 @@ export async function loadData({ shape = 'flat', limit = {} } = {}) {
   };
 }
 
-/** The convnet's layers in simdnet (sn.layers, tfjs-layers' names and defaults). */
-function convnetLayers({ input, convs, pool, dropout, classes }) {
-  const layers = [];
-  convs.forEach(({ filters, kernelSize }, i) => {
-    layers.push(sn.layers.conv2d({ ...(i === 0 ? { inputShape: input } : {}), filters, kernelSize, activation: 'relu' }));
-    layers.push(sn.layers.maxPooling2d({ poolSize: pool }));
-  });
-  layers.push(sn.layers.flatten(), sn.layers.dropout({ rate: dropout }), sn.layers.dense({ units: classes, activation: 'softmax' }));
-  return layers;
-}
-
 /** An MLP's layers: `sizes` = [inputs, hidden..., classes], ReLU hidden layers, a softmax head. */
 function mlpLayers(sizes, init) {
   const kernelInitializer = init === 'uniform05' ? sn.initializers.randomUniform({ min: -0.5, max: 0.5 }) : 'glorotUniform';
@@ -81,7 +65,7 @@ function mlpLayers(sizes, init) {
 
 /** A simdnet Sequential model for a workload (an MLP of `sizes`, or the convnet `net`), seeded, compiled with SGD. */
 export function simdnetModel({ sizes, net, init, learningRate = 0.1 }, { seed = 1, metrics = [] } = {}) {
-  const model = sn.sequential(net ? convnetLayers(net) : mlpLayers(sizes, init), { seed });
+  const model = sn.sequential(net ? convnetLayers(sn, net) : mlpLayers(sizes, init), { seed });
   model.compile({ optimizer: sn.optimizers.sgd({ learningRate }), loss: 'categoricalCrossentropy', metrics });
   return model;
 }

@@ -28,7 +28,7 @@ WORKLOADS = {
     "W2": {"sizes": [784, 10, 10], "lr": 0.1, "batch": 64},
     "W3": {"sizes": [784, 512, 512, 10], "lr": 0.05, "batch": 128},
     "W4": {"sizes": [784, 128, 10], "batch": 1000},
-    # The digits convnet (bench/workloads.mjs CONVNET): conv 32 3x3 relu, max-pool 2, conv 64 3x3 relu,
+    # The digits convnet (bench/cnn-model.mjs CONVNET): conv 32 3x3 relu, max-pool 2, conv 64 3x3 relu,
     # max-pool 2, flatten, dropout 0.5, dense 10; input 28x28x1.
     "W5": {"lr": 0.05, "batch": 128},
     "W6": {"batch": 1000},

@@ -167,7 +167,7 @@ export function secondsToAccuracy({ sizes, learningRate, batchSize, train, test,
 }
 
 /**
- * The digits convnet of bench/workloads.mjs (CONVNET) in tfjs ops: conv2d + bias + relu, maxPool, the same
+ * The digits convnet of bench/cnn-model.mjs (CONVNET) in tfjs ops: conv2d + bias + relu, maxPool, the same
  * again, flatten, dropout (training only), dense; NHWC. Returns `step(x, y)` (softmax cross-entropy,
  * optimizer.minimize, SGD), `predict(x)` and `dispose()`.
  */
