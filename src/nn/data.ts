@@ -1,7 +1,7 @@
 // Turning user data (Tensors, flat typed arrays with a known row width, { data, shape }, nested arrays)
 // into [rows, cols] float blocks in the wasm memory, and checking values before training touches weights.
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
-import { heapI32, kernels, writePixels } from '../kernel-calls.js';
+import { heapI32, kernels } from '../kernel-calls.js';
 import type { Workspace } from '../workspace.js';
 
 /** Data accepted for x and y: a Tensor, nested arrays, a flat (typed) array of whole rows, or { data, shape }. */
@@ -21,8 +21,8 @@ export interface Matrix {
 
 /**
  * A { data, shape } block of image pixels kept as their bytes b (sn.data.idx's batches). `data` is the
- * float32 b / 255 array, made on first read; fitDataset never reads it: `writeTo` converts the bytes inside
- * the wasm memory. Making that array in JavaScript (a 200 KB allocation and a scalar loop per W1 batch) took
+ * float32 b / 255 array, made on first read; fitDataset never reads it: it converts the bytes inside the
+ * wasm memory (writePixels), and skips the finiteness scan those floats cannot fail. Making that array in JavaScript (a 200 KB allocation and a scalar loop per W1 batch) took
  * a fifth of a streamed W1 epoch.
  */
 export class PixelBlock {
@@ -37,11 +37,6 @@ export class PixelBlock {
       this.#data = data;
     }
     return this.#data;
-  }
-
-  /** Writes the floats to the wasm memory from f32 element `at` (bytes.length of them). */
-  writeTo(at: number): void {
-    writePixels(this.bytes, at * 4);
   }
 }
 

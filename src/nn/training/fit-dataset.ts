@@ -4,7 +4,7 @@
 // one pair of wasm buffers planned per call for the first batch's rows. Nothing is allocated per batch,
 // so the data itself never has to fit in the wasm memory: only one batch of it at a time.
 import { Tensor } from '../../tensor.js';
-import { copyBytes, gemmSplits, heapF32, heapI32, kernels, startWorkers } from '../../kernel-calls.js';
+import { copyBytes, gemmSplits, heapF32, heapI32, kernels, startWorkers, writePixels } from '../../kernel-calls.js';
 import type { Workspace } from '../../workspace.js';
 import { checkInteger, checkOptions, shapeText } from '../config.js';
 import { checkDistributions, checkUnitInterval, PixelBlock, type Matrix } from '../data.js';
@@ -127,7 +127,7 @@ function writeValues(value: unknown, at: number, limit: number, what: string, to
   }
   if (value instanceof PixelBlock) {
     if (value.bytes.length > limit) throw overflow(String(value.bytes.length));
-    value.writeTo(at);
+    writePixels(value.bytes, at * 4);
     return value.bytes.length;
   }
   if (isTfjsTensor(value)) value = value.dataSync();
@@ -218,7 +218,8 @@ class BatchBuffers {
     if (yCount !== rows * this.#yCols) {
       throw new RangeError(`${where}: ys holds ${yCount} values, expected ${rows * this.#yCols} (${rows} rows of ${this.#yCols}) for the ${rows} samples of xs`);
     }
-    if (training) {
+    // Floats made from pixel bytes (b / 255) are finite by construction.
+    if (training && !(xs instanceof PixelBlock)) {
       const bad = kernels.firstNonFinite(this.x.ptr, rows * this.#inCols);
       if (bad >= 0) throw new RangeError(`${where}: xs row ${Math.floor(bad / this.#inCols)}, column ${bad % this.#inCols} is ${this.x.data[bad]}: data must be finite`);
     }
