@@ -27,9 +27,15 @@ import { ACT_IDENTITY, ACT_LAST, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_STEP
  * through gemmRowGranule and gemmPanelWidth, so its shares hold whole tiles.
  */
 const TILE_ROWS: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 2;
-const PANEL_WIDTH: i32 = ASC_FEATURE_RELAXED_SIMD ? 8 : 16;
 /** The 2x16 tile's panel, the widest any call packs (it sizes the pack scratch). */
 const WIDE_PANEL: i32 = 16;
+
+/** Columns per packed panel of a call: the 2x16 tile's 16 when `wide`, else the 6x8 tile's 8. */
+// @ts-ignore: decorator
+@inline
+function fullPanel(wide: bool): i32 {
+  return wide ? WIDE_PANEL : 8;
+}
 
 /**
  * Whether a call runs the 2x16 tile on 16-column panels: always in the plain build, and in the relaxed build
@@ -55,7 +61,7 @@ export function gemmRowGranule(): i32 {
 
 /** Columns of C in one panel of a call with this transA: splitting n at multiples of it keeps every panel whole. */
 export function gemmPanelWidth(transA: i32): i32 {
-  return runsWideTile(transA) ? WIDE_PANEL : PANEL_WIDTH;
+  return fullPanel(runsWideTile(transA));
 }
 
 /** NN calls with at least this many rows pack B: contiguous panels beat strided rows (cache sets, TLB). */
@@ -111,7 +117,7 @@ export function gemm(
   const cRowStep: usize = <usize>ldc << 2;
   const packAll = packsWholeB(m, transB);
   const wide = runsWideTile(transA);
-  const fullWidth = wide ? WIDE_PANEL : PANEL_WIDTH;
+  const fullWidth = fullPanel(wide);
   // Rows are taken in blocks whose slice of A stays in L2 while every panel of B passes over it. With
   // several blocks, the first packs all of op(B) side by side in `pack` and the others reuse it: packing
   // per block cost ~4% of a 1000x784x128 GEMM (14.6 us per 784x128 copy against 4.4 us per row).
@@ -188,7 +194,7 @@ export function gemm(
 // @ts-ignore: decorator
 @inline
 function panelWidth(left: i32, packAll: bool, wide: bool): i32 {
-  if (packAll && (!wide || left > 8)) return wide ? WIDE_PANEL : PANEL_WIDTH;
+  if (packAll && (!wide || left > 8)) return fullPanel(wide);
   return left >= 16 ? 16 : left >= 8 ? 8 : 4;
 }
 
