@@ -1,6 +1,6 @@
 // Thread-pool benchmark: GEMM and the row kernels (optimizer update, gather) on 1 thread vs split across
 // the pool, the per-dispatch overhead, the split/no-split break-evens that set the pool's thresholds, and
-// short GEMMs split by rows vs by column panels (src/backend/pool.ts).
+// GEMMs split by rows vs by column panels, in one chunk per thread vs several (src/backend/pool.ts).
 //   npm run build && node bench/threads.mjs [threads] [adaptive]
 // Timings on a shared 2-core machine are noisy: each size alternates the two variants in rounds and
 // reports medians. Needs the built package (dist/).
@@ -113,21 +113,34 @@ for (const [m, n, k] of shapes) {
 console.log(`pool threshold: GEMMs of at least ${defaultThreshold} multiply-adds are split`);
 console.log('target: >= 1.8x at 512x512x512 on 2 threads of an otherwise idle 2-core machine');
 
-// Short GEMMs: split by 16-column panels (the pool's choice below 64 rows per thread) vs by rows.
-const defaultColumnSplit = pool.setGemmColumnSplit(0);
+// Split GEMMs by rows vs by column panels (the pool's choice when every thread gets a panel), then one
+// chunk per thread vs the pool's chunks per thread (threads claim chunks as they get free).
 console.log('\nm x n x k        by rows    by columns  columns / rows');
-for (const [m, n, k] of [[64, 128, 784], [32, 128, 784], [64, 512, 784], [128, 512, 784]]) {
+for (const [m, n, k] of [[64, 128, 784], [32, 128, 784], [64, 512, 784], [128, 512, 784], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1000, 128, 784]]) {
   const { args, free } = problem(m, n, k);
-  const splitBy = (rowsPerShare) => () => {
-    pool.setGemmColumnSplit(rowsPerShare);
+  const splitBy = (columns) => () => {
+    pool.setGemmSplitByColumns(columns);
     pool.parallelGemm(...args);
   };
-  const { single: byRows, split: byColumns } = compareCalls(splitBy(0), splitBy(1e9), 15, callsFor(m * n * k));
+  const { single: byRows, split: byColumns } = compareCalls(splitBy(false), splitBy(true), 15, callsFor(m * n * k));
   console.log(`${`${m}x${n}x${k}`.padEnd(16)} ${byRows.toFixed(4).padStart(9)} ms ${byColumns.toFixed(4).padStart(9)} ms  ${(byRows / byColumns).toFixed(2)}x`);
   free();
 }
-pool.setGemmColumnSplit(defaultColumnSplit);
-console.log(`pool: GEMMs with fewer than ${defaultColumnSplit} rows per thread are split by columns`);
+pool.setGemmSplitByColumns(true);
+const [chunksPerThread, chunkedMinMacs] = pool.setGemmChunking(1, 0);
+console.log(`\nm x n x k        1 chunk/thread  ${chunksPerThread} chunks/thread  speed-up`);
+for (const [m, n, k] of [[64, 128, 784], [784, 128, 64], [256, 256, 256], [512, 512, 512], [1000, 128, 784]]) {
+  const { args, free } = problem(m, n, k);
+  const chunked = (perThread) => () => {
+    pool.setGemmChunking(perThread, 0);
+    pool.parallelGemm(...args);
+  };
+  const { single: one, split: many } = compareCalls(chunked(1), chunked(chunksPerThread), 15, callsFor(m * n * k));
+  console.log(`${`${m}x${n}x${k}`.padEnd(16)} ${one.toFixed(4).padStart(9)} ms ${many.toFixed(4).padStart(12)} ms  ${(one / many).toFixed(2)}x`);
+  free();
+}
+pool.setGemmChunking(chunksPerThread, chunkedMinMacs);
+console.log(`pool: GEMMs of at least ${chunkedMinMacs} multiply-adds are cut into ${chunksPerThread} chunks per thread`);
 
 // Row kernels: the SGD update of a rows x 128 weight matrix, and a gather of rows of 784 floats (a
 // Fashion-MNIST batch), on one thread vs split. Sets the pool's byte threshold for row kernels.

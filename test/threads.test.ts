@@ -190,20 +190,25 @@ describe('GEMM split across threads', () => {
       await sn.setThreads(threads);
       const start = pool.poolStatus();
       let splits = 0;
-      for (const [m, n, k] of SHAPES) {
-        for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
-          for (const [e, epilogue] of EPILOGUES.entries()) {
-            const g: Case = { transA, transB, m, n, k, pad: e === 1 ? 3 : 0, ...epilogue };
-            const setup = setUp(g);
-            const single = setup.run(kernels.gemm);
-            const split = setup.run(pool.parallelGemm);
-            expect(firstDifference(split, single), `${m}x${n}x${k} transA=${transA} transB=${transB} epilogue ${e}`).toBe(-1);
-            // Split when there are two whole tiles of rows or two whole panels of columns to share.
-            if (Math.floor(m / ROW_GRANULE) >= 2 || Math.floor(n / PANEL[transA ? 1 : 0]) >= 2) splits++;
-            if (m * n * k < 100_000) expectNearReference(split, g, setup.ldc, setup.reference());
-            setup.free();
+      // One chunk per thread, and 4 per thread (what large GEMMs get), claimed by whichever thread is free.
+      for (const perThread of [1, 4]) {
+        const previousChunking = pool.setGemmChunking(perThread, 0);
+        for (const [m, n, k] of SHAPES) {
+          for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+            for (const [e, epilogue] of EPILOGUES.entries()) {
+              const g: Case = { transA, transB, m, n, k, pad: e === 1 ? 3 : 0, ...epilogue };
+              const setup = setUp(g);
+              const single = setup.run(kernels.gemm);
+              const split = setup.run(pool.parallelGemm);
+              expect(firstDifference(split, single), `${m}x${n}x${k} transA=${transA} transB=${transB} epilogue ${e}`).toBe(-1);
+              // Split when there are two whole tiles of rows or two whole panels of columns to share.
+              if (Math.floor(m / ROW_GRANULE) >= 2 || Math.floor(n / PANEL[transA ? 1 : 0]) >= 2) splits++;
+              if (m * n * k < 100_000 && perThread === 1) expectNearReference(split, g, setup.ldc, setup.reference());
+              setup.free();
+            }
           }
         }
+        pool.setGemmChunking(...previousChunking);
       }
       expect(pool.poolStatus().parallelCalls - start.parallelCalls).toBe(splits);
       // Workers really computed shares of checked results (the caller computes a share nobody claimed yet).
@@ -609,13 +614,21 @@ describe('convolution split by images (im2col, col2im, a Conv2D layer)', () => {
 
 describe('pool tuning setters', () => {
   it('reject a value that is not a count >= 0, naming the setter, and keep the old value', () => {
-    for (const setter of [pool.setGemmThreshold, pool.setRowsThreshold, pool.setGemmColumnSplit]) {
+    for (const setter of [pool.setGemmThreshold, pool.setRowsThreshold]) {
       const current = setter(123);
       for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
         expect(() => setter(bad)).toThrow(new RegExp(`^${setter.name}: ${bad} is not a count >= 0$`));
       }
       expect(setter(current)).toBe(123);
     }
+  });
+
+  it('setGemmChunking rejects a chunk count below 1 or a bad threshold, naming it, and keeps the old values', () => {
+    const current = pool.setGemmChunking(3, 1000);
+    expect(() => pool.setGemmChunking(0, 1000)).toThrow(/^setGemmChunking: 0 is not a chunk count >= 1$/);
+    expect(() => pool.setGemmChunking(2.5, 1000)).toThrow(/^setGemmChunking: 2.5 is not a chunk count >= 1$/);
+    expect(() => pool.setGemmChunking(2, -1)).toThrow(/^setGemmChunking: -1 is not a count >= 0$/);
+    expect(pool.setGemmChunking(...current)).toEqual([3, 1000]);
   });
 });
 
@@ -670,14 +683,17 @@ describe('worker failures', () => {
       const c = allocate(m * n * 4);
       const pack = allocate(kernels.gemmPackBytes(m, n, k, 0));
       const top = backend.memory.buffer.byteLength; // after the allocations, which may grow the memory
-      // The worker's share starts at the row pair (or panel) nearest the middle.
+      // From the row pair nearest the middle on (the columns from 512 on), the operand lies past the end.
       const firstRow = ROW_GRANULE * Math.round(m / (2 * ROW_GRANULE));
       const a = split === 'rows' ? top - firstRow * k * 4 : inside; // the worker's rows of A past the end
       const b = split === 'rows' ? inside : top - (k - 1) * n * 4 - 512 * 4; // columns 512.. of B's last row past the end
       // Only read past the end (A or B), never written: the caller's share stays inside memory.
       const call = () => pool.parallelGemm(0, 0, m, n, k, 1, a, k, b, n, 0, c, n, 0, 0, 0, pack);
       const messages: string[] = [];
-      // The caller computes a share itself when the worker has not claimed it yet; then the caller traps.
+      // One chunk per thread: the caller claims the first, the worker (when awake) the second, which traps;
+      // when the caller claims both, its own error is the one thrown.
+      const previousChunking = pool.setGemmChunking(1, 0);
+      pool.setGemmSplitByColumns(split === 'columns');
       for (let attempt = 0; attempt < 30 && !messages.some((s) => s.includes('worker')); attempt++) {
         let message = 'no error';
         try {
@@ -688,6 +704,8 @@ describe('worker failures', () => {
         expect(message).toMatch(/out of bounds/);
         messages.push(message);
       }
+      pool.setGemmChunking(...previousChunking);
+      pool.setGemmSplitByColumns(true);
       const where = split === 'rows' ? `rows ${firstRow}\\.\\.${m - 1} of a ${m}x1024x${k} GEMM` : 'columns 512\\.\\.1023 of a 64x1024x1024 GEMM';
       expect(messages.find((s) => s.includes('worker'))).toMatch(new RegExp(`^simdnet thread pool: worker \\d+ \\(${where}\\): RuntimeError: .*out of bounds`));
       [inside, c, pack].forEach(release);

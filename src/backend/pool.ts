@@ -1,15 +1,17 @@
 // The thread pool: persistent workers that instantiate the same wasm module over the ONE shared
 // WebAssembly.Memory, driven synchronously so that `matmul` stays a plain function call. It splits GEMM
-// (parallelGemm: by rows of C, or by its column panels when it has few rows) and the row kernels
-// (parallelRows: optimizer updates, row gather) by rows.
+// (parallelGemm: by column panels of C, or by its rows when it has few columns) and the row kernels
+// (parallelRows: optimizer updates, row gather, pooling, im2col) by rows.
 //
-// Dispatch: each worker has a control block (its own SharedArrayBuffer, layout in worker.ts). The caller
-// writes a job's arguments, marks it POSTED, bumps the worker's sequence number and Atomics.notify()s it,
-// then computes its own share. Next it takes back every job no worker has claimed yet (compare-exchange
-// POSTED -> CANCELLED) and computes it too, and finally Atomics.wait()s (allowed on the main thread in Node,
-// Deno and Bun) for the claimed ones to be DONE or FAILED. Taking back unclaimed work bounds a call by
-// about its one-thread time when a worker is slow to wake (a sleeping vCPU took ~270 us here) or has
-// exited; idle workers also poll briefly before they sleep, so back-to-back calls find them awake.
+// Dispatch: a split call is cut into chunks, described in the call block (one SharedArrayBuffer, layout in
+// worker.ts), and each worker has a control block (its own SharedArrayBuffer). The caller writes the call
+// block, marks each worker's job POSTED, bumps its sequence number and Atomics.notify()s it, then claims
+// and runs chunks itself until none is left (runChunks; a woken worker does the same). Next it takes back
+// every job no worker has claimed yet (compare-exchange POSTED -> CANCELLED: that worker never ran), and
+// finally Atomics.wait()s (allowed on the main thread in Node, Deno and Bun) for the claimed ones to be DONE
+// or FAILED. So a call takes about its one-thread time at worst, when a worker is slow to wake (a sleeping
+// vCPU took ~270 us here) or has exited; idle workers also poll briefly before they sleep, so back-to-back
+// calls find them awake.
 //
 // Workers start asynchronously (from setThreads, from startWorkers -- fit calls it before its first
 // epoch -- or lazily, on the first call big enough to split); until one reports ready in its control block
@@ -21,23 +23,24 @@ import type { Worker as NodeWorker } from 'node:worker_threads';
 import { backend, kernels } from './wasm.js';
 import { allocate, release } from './allocator.js';
 import { environmentVariable } from './environment.js';
-import { JobState, workerMain, type ControlLayout, type WorkerInit } from './worker.js';
+import { CallLimits, CallSlot, JobState, callViews, runChunks, workerMain, type ControlLayout, type WorkerInit } from './worker.js';
 
 const LAYOUT: ControlLayout = {
   ready: 0,
   sequence: 1,
   state: 2,
-  op: 3,
-  argCount: 4,
-  errorLength: 5,
-  result: 6,
-  // Arguments start on their own 64-byte cache line, after the flags.
-  argsByteOffset: 64,
-  maxArgs: 24,
-  errorByteOffset: 64 + 24 * 8,
+  result: 3,
+  chunk: 4,
+  chunksRun: 5,
+  errorLength: 6,
+  // The scratch pointer starts on its own 64-byte cache line, after the flags.
+  scratchByteOffset: 64,
+  errorByteOffset: 128,
   maxErrorLength: 512,
 };
 const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
+/** The call block: header, arguments, their per-unit steps, chunk boundaries (worker.ts). */
+const CALL_BYTES = CallLimits.HeaderInts * 4 + CallLimits.MaxArgs * 16 + (CallLimits.MaxChunks + 1) * 4;
 
 /** The wasm gemm's argument count (assembly/README.md). */
 const GEMM_ARG_COUNT = 17;
@@ -51,8 +54,8 @@ const WORKER_SPIN_MICROS = 200;
 /** The caller polls this long for the workers' results before sleeping. */
 const CALLER_SPIN_MS = 0.05;
 /**
- * A claimed job still running this long (plus 100x the caller's time for its own share, as equal shares
- * take about equally long) has lost its worker mid-job: the call fails instead of hanging.
+ * A claimed job still running this long (plus 100x the caller's time for its own chunks, as the threads
+ * finish within a chunk of each other) has lost its worker mid-job: the call fails instead of hanging.
  */
 const RUN_TIMEOUT_MS = 10_000;
 /** Longest single Atomics.wait of the caller, so it rechecks the time-out. */
@@ -70,8 +73,8 @@ const DEFAULT_GEMM_MIN_MACS = 1 << 17;
  */
 const DEFAULT_ROWS_MIN_BYTES = 1 << 16;
 // Oversubscription guard. When other processes keep the cores busy, a worker is often descheduled
-// mid-share and the caller sits waiting for it, so a split runs slower than one thread would. A split
-// call that took longer than the caller's own share times the number of shares (about the one-thread
+// mid-chunk and the caller sits waiting for it, so a split runs slower than one thread would. A split
+// call that took longer than the caller's time per chunk times the number of chunks (about the one-thread
 // time) is a loss; LOSSES_TO_PAUSE losses in a row pause splitting for a back-off that doubles from
 // MIN_PAUSE_MS up to MAX_PAUSE_MS, and a call that wins resets it.
 const LOSSES_TO_PAUSE = 3;
@@ -79,22 +82,32 @@ const MIN_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 2000;
 /**
  * The GEMM kernel's split units, as the loaded build exports them (assembly/gemm.ts): rows of C that its
- * tiles run whole (row shares are multiples, the last one excepted) and columns per panel, by transA (column
- * shares are whole panels).
+ * tiles run whole (row chunks are multiples, the last one excepted) and columns per panel, by transA (column
+ * chunks are whole panels).
  */
 const GEMM_ROW_GRANULE = kernels.gemmRowGranule();
 const PANEL_COLUMNS = [kernels.gemmPanelWidth(0), kernels.gemmPanelWidth(1)];
-/** Row kernels compute each row alone; shares of them keep even row counts (the last one excepted). */
+/** Row kernels compute each row alone; chunks of them keep even row counts (the last one excepted). */
 const ROW_GRANULE = 2;
 /**
- * GEMMs whose row shares would be shorter than this are split by column panels instead: every thread
- * then packs only its own panels of op(B) and runs each over all the rows, where a row split makes every
- * thread pack all of op(B) for few rows. Measured on 2 threads (bench/threads.mjs, two runs), column over
- * row split: 1.10-1.13x at 64x128x784, 1.10-1.20x at 32x128x784, 1.06-1.10x at 64x512x784, 0.99-1.00x at
- * 128x512x784.
+ * GEMMs with at least one column panel per thread are split by column panels of C, others by rows. A
+ * column chunk packs only its own panels of op(B) and runs them over all the rows; a row chunk packs all
+ * of op(B) for its rows, so row chunks repeat the packing. Measured on 2 threads of AMD EPYC Zen 4 (Node
+ * 24, one process alternating the two, medians of 15 rounds), columns in 4 chunks per thread over rows
+ * in one per thread: 1.00x at 512^3, 1.00x at 1000x128x784, 1.09x at 256^3, 1.22x at 128^3; row chunks
+ * cost 0.95x at 512^3 and 0.82x at 256^3 in 4 chunks per thread.
  */
-const COLUMN_SPLIT_ROWS = 64;
-let columnSplitRows = COLUMN_SPLIT_ROWS;
+let splitByColumns = true;
+/**
+ * GEMMs of at least CHUNKED_MIN_MACS multiply-adds are cut into CHUNKS_PER_THREAD chunks per thread, which
+ * the threads claim as they get free: a thread the host slows down (another tenant on its core; two
+ * threads ran their equal shares 1.34x apart in the same call) takes fewer chunks instead of holding the
+ * call up. Smaller GEMMs get one chunk per thread: a chunk costs a claim and a kernel call.
+ */
+const CHUNKS_PER_THREAD = 4;
+const CHUNKED_MIN_MACS = 1 << 22;
+let chunksPerThread = CHUNKS_PER_THREAD;
+let chunkedMinMacs = CHUNKED_MIN_MACS;
 
 const ENV_VARIABLE = 'SIMDNET_THREADS';
 
@@ -131,11 +144,11 @@ let requestedThreads = Math.min(MAX_THREADS, threadsFromEnvironment() ?? availab
 // Workers
 
 // One way to start workers that works in Node, Deno and Bun alike (all tried): node:worker_threads with a
-// data: URL module holding workerMain's source. A worker *file* needs --allow-read in Deno (with either
+// data: URL module holding the source of worker.ts's functions. A worker *file* needs --allow-read in Deno (with either
 // Worker API), and Deno's web Worker cannot be unref'd, so it would keep the process alive.
 const WORKER_URL = new URL(
   'data:text/javascript,' +
-    encodeURIComponent(`import { parentPort } from 'node:worker_threads';\n(${workerMain.toString()})(parentPort);\n`),
+    encodeURIComponent(`import { parentPort } from 'node:worker_threads';\n${callViews}\n${runChunks}\n(${workerMain})(parentPort);\n`),
 );
 
 let workerThreads: Promise<typeof import('node:worker_threads')> | null = null;
@@ -145,7 +158,8 @@ let nextWorkerId = 1;
 class Slot {
   readonly id = nextWorkerId++;
   readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
-  readonly args = new Float64Array(this.control.buffer, LAYOUT.argsByteOffset, LAYOUT.maxArgs);
+  /** The pointer this worker's chunks get for the call's scratch argument (its own `scratch`). */
+  readonly scratchArgument = new Float64Array(this.control.buffer, LAYOUT.scratchByteOffset, 1);
   readonly errorText = new Uint16Array(this.control.buffer, LAYOUT.errorByteOffset, LAYOUT.maxErrorLength);
   worker: NodeWorker | null = null;
   /** Set when the pool lets this worker go: fewer threads wanted, or it stopped responding. */
@@ -185,6 +199,7 @@ class Slot {
       module: backend.module,
       memory: backend.memory,
       control: this.control.buffer as SharedArrayBuffer,
+      call: CALL.header.buffer as SharedArrayBuffer,
       layout: LAYOUT,
       ops: OPS,
       spinMicros: WORKER_SPIN_MICROS,
@@ -257,12 +272,13 @@ export class SplitGuard {
 
   /**
    * A split call took `elapsedMs`; one thread would have taken about `oneThreadMs`. Only a call whose every
-   * share ran on a worker (`allSharesClaimed`) can lose to oversubscription (a descheduled worker the caller
-   * waits for). A share the caller took back ran at one-thread speed: neutral, not a loss; counting it would
-   * make an idle pool, whose workers had gone to sleep, pause itself, sleep again and never split.
+   * worker's job was claimed (`allJobsClaimed`) can lose to oversubscription (a descheduled worker the
+   * caller waits for). A job the caller took back left its chunks to the running threads: neutral, not a
+   * loss; counting it would make an idle pool, whose workers had gone to sleep, pause itself, sleep again
+   * and never split.
    */
-  record(elapsedMs: number, oneThreadMs: number, now: number, allSharesClaimed = true): void {
-    if (!allSharesClaimed) return;
+  record(elapsedMs: number, oneThreadMs: number, now: number, allJobsClaimed = true): void {
+    if (!allJobsClaimed) return;
     if (elapsedMs <= oneThreadMs) {
       this.#losses = 0;
       this.#pauseMs = MIN_PAUSE_MS;
@@ -326,9 +342,9 @@ export function gemmSplits(m: number, n: number, k: number, transA = 0): boolean
   return (Math.floor(m / GEMM_ROW_GRANULE) >= 2 || Math.floor(n / PANEL_COLUMNS[transA]) >= 2) && m * n * k >= gemmMinMacs && getThreads() > 1;
 }
 
-/** Whether a split GEMM goes by column panels of C rather than by rows (see COLUMN_SPLIT_ROWS). */
-function splitsByColumns(m: number, n: number, transA: number): boolean {
-  return m < columnSplitRows * getThreads() && Math.floor(n / PANEL_COLUMNS[transA]) >= 2;
+/** Whether a split GEMM goes by column panels of C rather than by rows (see splitByColumns). */
+function splitsByColumns(n: number, transA: number): boolean {
+  return splitByColumns && Math.floor(n / PANEL_COLUMNS[transA]) >= getThreads();
 }
 
 /**
@@ -354,14 +370,16 @@ export function releaseWorkerScratch(): void {
   for (const slot of slots) slot.releaseScratch();
 }
 
-// One split call's shares live in these module-level arrays, reused by every call, so a split call
-// allocates nothing in JavaScript (a training step makes no per-op garbage). Share 0 is the caller's;
-// share w + 1 is worker shareSlots[w]'s.
+// One split call lives in the call block CALL (its arguments and chunks, read by every thread) and in these
+// module-level arrays, reused by every call, so a split call allocates nothing in JavaScript (a training
+// step makes no per-op garbage). Worker w of the call is shareSlots[w].
+const CALL = callViews(new SharedArrayBuffer(CALL_BYTES));
 const shareSlots: Slot[] = [];
-const shareFirst: number[] = [];
-const shareUnits: number[] = [];
-const shareScratch: number[] = [];
 const shareClaimed: boolean[] = [];
+/** The caller's chunk progress (runChunks' `progress`) and its argument list. */
+const callerProgress = new Int32Array(2);
+const callArgs: number[] = [];
+let generation = 0;
 
 /** Puts up to `max` workers ready for a job now into shareSlots and returns how many; starts the pool on first need. */
 function collectReadyWorkers(max: number): number {
@@ -375,11 +393,9 @@ function collectReadyWorkers(max: number): number {
   return count;
 }
 
-/** Posts the job whose `argCount` arguments the caller wrote into slot.args. */
-function post(slot: Slot, op: number, argCount: number): void {
+/** Posts a job: run chunks of the call in the call block. */
+function post(slot: Slot): void {
   const { control } = slot;
-  control[LAYOUT.op] = op;
-  control[LAYOUT.argCount] = argCount;
   control[LAYOUT.errorLength] = 0;
   Atomics.store(control, LAYOUT.state, JobState.Posted);
   Atomics.add(control, LAYOUT.sequence, 1);
@@ -416,89 +432,95 @@ function awaitJob(slot: Slot, callerMs: number): string | null {
 // ---------------------------------------------------------------------------------------------------
 // Kernels, split by rows (or GEMM by column panels)
 
-// A split call runs one kernel over units [0, units) of its operands, rows (or a GEMM's columns): share i
-// covers units [shareFirst[i], shareFirst[i] + shareUnits[i]), with boundaries on whole granules (row
-// tiles, column panels; row pairs for the row kernels) and sizes within a granule of each other. Its arguments follow from the whole
-// call's: argument j advances by unitBytes[j] bytes per unit (a pointer of 0, "none", stays 0), argument
-// `countArg` becomes the share's units times `countPerUnit`, and the others are the same in every share.
-// The kernels split this way compute each row (each element of C) from its own inputs alone, in the same
-// order whichever share holds it, so any split gives the bits one thread gives.
-//
-// The same rows go to the same threads in every call with the same row count: the optimizer update of a
-// weight matrix is split like the GEMM that computed its gradient (dW = X^T dZ, by rows of dW), so each
-// thread updates the rows it has just written, in its own cache.
+// A split call runs one kernel over units [0, units) of its operands, rows (or a GEMM's columns), cut into
+// chunks of whole granules (row pairs, column panels) whose sizes are within a granule of each other.
+// Every thread -- the caller and each worker -- claims chunks from the call block until none is left
+// (runChunks), so a thread slowed down by the host (another tenant on its core) takes fewer chunks instead
+// of holding the whole call up. Chunk arguments follow from the whole call's: argument j advances by
+// unitBytes[j] bytes per unit (a pointer of 0, "none", stays 0), argument `countArg` becomes the chunk's
+// units times `countPerUnit`, and the others are the same in every chunk. The kernels split this way
+// compute each row (each element of C) from its own inputs alone, in the same order whichever chunk holds
+// it, so any split gives the bits one thread gives.
 
-/** Where a split call's arguments come from, refilled by each call (no per-call garbage). */
-const callArgs: number[] = [];
-const gemmArgs: number[] = [];
-const gemmUnitBytes: number[] = [];
 /** What the split call computes, for error messages: a GEMM's m, n, k, or a row kernel's rows and columns. */
 const callSizes = [0, 0, 0];
-let callOp = 0;
 let callByColumns = false;
+const gemmArgs: number[] = [];
+const gemmUnitBytes: number[] = [];
+const rowBytes: number[] = [];
 
-/** "rows 32..63 of a 64x1024x1024 GEMM", for the share [first, first + count). */
-function describeShare(first: number, count: number): string {
+/** "rows 32..63 of a 64x1024x1024 GEMM", for chunk `chunk` of the call in the call block. */
+function describeChunk(chunk: number): string {
   const [rows, n, k] = callSizes;
-  const what = callOp === OP_GEMM ? `a ${rows}x${n}x${k} GEMM` : `${OPS[callOp]} over ${rows} rows of ${n}`;
-  return `${callOp === OP_GEMM && callByColumns ? 'columns' : 'rows'} ${first}..${first + count - 1} of ${what}`;
+  const op = CALL.header[CallSlot.Op];
+  const what = op === OP_GEMM ? `a ${rows}x${n}x${k} GEMM` : `${OPS[op]} over ${rows} rows of ${n}`;
+  const first = CALL.first[chunk];
+  return `${op === OP_GEMM && callByColumns ? 'columns' : 'rows'} ${first}..${CALL.first[chunk + 1] - 1} of ${what}`;
 }
 
-/** Share i's arguments, into `target` (a worker's argument block or the caller's argument list). */
-function writeShareArguments(
-  target: { [j: number]: number }, i: number, args: readonly number[], argCount: number,
-  unitBytes: readonly number[], countArg: number, countPerUnit: number, indexArg = -1,
-): void {
-  const first = shareFirst[i];
-  for (let j = 0; j < argCount; j++) {
-    const value = args[j];
-    // A 0 pointer means "none" and stays 0; the index argument starts at 0 and moves with the share.
-    target[j] = j === countArg ? shareUnits[i] * countPerUnit : unitBytes[j] === 0 || (value === 0 && j !== indexArg) ? value : value + first * unitBytes[j];
-  }
+/**
+ * Cuts `units` (rows or columns) into at most `chunks` chunks of whole granules (the last takes the rest)
+ * in the call block, and returns how many.
+ */
+function planChunks(units: number, chunks: number, granule: number): number {
+  const count = Math.max(1, Math.min(chunks, Math.floor(units / granule), CallLimits.MaxChunks));
+  for (let i = 0; i < count; i++) CALL.first[i] = granule * Math.round((i * units) / (granule * count));
+  CALL.first[count] = units;
+  CALL.header[CallSlot.Chunks] = count;
+  return count;
 }
 
-/** Splits `units` (rows or columns) into `shares` shares of whole granules (the last takes the rest). */
-function planShares(units: number, shares: number, granule = ROW_GRANULE): void {
-  for (let i = 0; i < shares; i++) {
-    const first = granule * Math.round((i * units) / (granule * shares));
-    const next = i + 1 === shares ? units : granule * Math.round(((i + 1) * units) / (granule * shares));
-    shareFirst[i] = first;
-    shareUnits[i] = next - first;
-  }
+/** The most units any chunk in the call block has (what a worker's scratch must fit). */
+function largestChunk(): number {
+  let largest = 0;
+  for (let i = 0; i < CALL.header[CallSlot.Chunks]; i++) largest = Math.max(largest, CALL.first[i + 1] - CALL.first[i]);
+  return largest;
 }
 
-/** How many workers take a share of a call of `units` that is big enough to split (0: run it on the caller). */
-function helpersFor(units: number, granule = ROW_GRANULE): number {
+/** How many workers take part in a call of `units` that is big enough to split (0: run it on the caller). */
+function helpersFor(units: number, granule: number): number {
   if (adaptive && !guard.allows(performance.now())) return 0;
   return collectReadyWorkers(Math.floor(units / granule) - 1);
 }
 
+/** Chunks for a split GEMM-like call with `threads` threads and `macs` multiply-adds (see CHUNKS_PER_THREAD). */
+function gemmChunks(threads: number, macs: number): number {
+  return macs >= chunkedMinMacs ? threads * chunksPerThread : threads;
+}
+
 /**
- * Runs kernel OPS[op] over `helpers` + 1 shares planned by planShares: posts the workers' shares, computes
- * the caller's, takes back the shares no worker has claimed and computes them too, then waits for the
- * claimed ones. Argument `scratchArg` (-1: none) is per thread: worker w gets shareScratch[w], the caller
- * keeps the call's. Returns the bitwise OR of the shares' results (0 for kernels that return nothing).
+ * Runs kernel OPS[op] over the chunks planned by planChunks on `helpers` workers and the caller: writes
+ * the call block, posts the workers' jobs, runs chunks on the caller until none is left, takes back the
+ * jobs no worker has claimed, then waits for the claimed ones. Argument `scratchArg` (-1: none) is per
+ * thread: worker w's chunks get its `scratch` (reserved by the caller, to fit any chunk), the caller's
+ * keep the call's. Returns the bitwise OR of the chunks' results (0 for kernels that return nothing).
  */
-function runShares(
+function runChunked(
   op: number, helpers: number, args: readonly number[], argCount: number,
   unitBytes: readonly number[], countArg: number, countPerUnit: number, scratchArg: number, indexArg = -1,
 ): number {
-  const run = opFunctions[op];
-  for (let w = 0; w < helpers; w++) {
-    const slot = shareSlots[w];
-    writeShareArguments(slot.args, w + 1, args, argCount, unitBytes, countArg, countPerUnit, indexArg);
-    if (scratchArg >= 0) slot.args[scratchArg] = shareScratch[w];
-    post(slot, op, argCount);
+  const { header } = CALL;
+  header[CallSlot.Op] = op;
+  header[CallSlot.ArgCount] = argCount;
+  header[CallSlot.CountArg] = countArg;
+  header[CallSlot.CountPerUnit] = countPerUnit;
+  header[CallSlot.IndexArg] = indexArg;
+  header[CallSlot.ScratchArg] = scratchArg;
+  for (let j = 0; j < argCount; j++) {
+    CALL.args[j] = args[j];
+    CALL.unitBytes[j] = unitBytes[j];
   }
+  generation = (generation + 1) & 0x7fff;
+  header[CallSlot.Generation] = generation;
+  Atomics.store(header, CallSlot.Claim, generation << 16);
+  for (let w = 0; w < helpers; w++) post(shareSlots[w]);
   parallelCalls++;
-  const shares = helpers + 1;
-  callArgs.length = argCount;
   let result = 0;
   const start = performance.now();
   let callerError: unknown = null;
+  callerProgress[1] = 0;
   try {
-    writeShareArguments(callArgs, 0, args, argCount, unitBytes, countArg, countPerUnit, indexArg);
-    result |= run(...callArgs) ?? 0;
+    result = runChunks(CALL, generation, opFunctions, scratchArg >= 0 ? args[scratchArg] : 0, callerProgress, callArgs);
   } catch (error) {
     callerError = error;
   }
@@ -508,15 +530,7 @@ function runShares(
   for (let w = 0; w < helpers; w++) {
     shareClaimed[w] = !takeBack(shareSlots[w]);
     if (shareClaimed[w]) claimedCount++;
-    else if (callerError === null) {
-      takenBack++;
-      try {
-        writeShareArguments(callArgs, w + 1, args, argCount, unitBytes, countArg, countPerUnit, indexArg);
-        result |= run(...callArgs) ?? 0;
-      } catch (error) {
-        callerError = error;
-      }
-    }
+    else takenBack++;
   }
   let failures: string[] | null = null;
   for (let w = 0; w < helpers; w++) {
@@ -527,23 +541,23 @@ function runShares(
       workerShares++;
       result |= slot.control[LAYOUT.result];
     } else {
-      const first = shareFirst[w + 1];
-      (failures ??= []).push(`worker ${slot.id} (${describeShare(first, shareUnits[w + 1])}): ${failure}`);
+      (failures ??= []).push(`worker ${slot.id} (${describeChunk(slot.control[LAYOUT.chunk])}): ${failure}`);
     }
   }
   if (callerError !== null) throw callerError;
   if (failures !== null) throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
-  if (adaptive) {
+  if (adaptive && callerProgress[1] > 0) {
     const end = performance.now();
-    guard.record(end - start, callerMs * shares, end, claimedCount === helpers);
+    // The caller's time per chunk times the chunks: about the one-thread time.
+    guard.record(end - start, (callerMs * header[CallSlot.Chunks]) / callerProgress[1], end, claimedCount === helpers);
   }
   return result;
 }
 
 /**
  * The wasm gemm (same arguments, assembly/README.md), split across the ready workers and the calling thread
- * when it has at least the threshold's multiply-adds: by rows of C, or by column panels of C when the
- * row shares would be shorter than COLUMN_SPLIT_ROWS. The kernel computes every element of C the same way
+ * when it has at least the threshold's multiply-adds: by column panels of C when every thread gets one,
+ * else by rows (see splitByColumns), in chunks (see CHUNKS_PER_THREAD). The kernel computes every element of C the same way
  * whatever rows and panels a call covers, so the result is bit-identical to one thread.
  */
 export function parallelGemm(
@@ -551,26 +565,25 @@ export function parallelGemm(
   alpha: number, a: number, lda: number, b: number, ldb: number,
   beta: number, c: number, ldc: number, bias: number, act: number, actParam: number, pack: number,
 ): void {
-  const byColumns = splitsByColumns(m, n, transA);
+  const byColumns = splitsByColumns(n, transA);
   const granule = byColumns ? PANEL_COLUMNS[transA] : GEMM_ROW_GRANULE;
   const helpers = gemmSplits(m, n, k, transA) ? helpersFor(byColumns ? n : m, granule) : 0;
   if (helpers === 0) {
     kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
     return;
   }
-  planShares(byColumns ? n : m, helpers + 1, granule);
-  // Each worker packs op(B) panels into its own persistent scratch, grown here when a share needs more
-  // (so a training loop allocates nothing after its first batches). The caller's `pack` fits any share it
-  // computes (gemmPackBytes never decreases with m, and a column share keeps n's remainder mod 4).
+  planChunks(byColumns ? n : m, gemmChunks(helpers + 1, m * n * k), granule);
+  // Each worker packs op(B) panels into its own persistent scratch, grown here when a chunk needs more
+  // (so a training loop allocates nothing after its first batches). The caller's `pack` fits any chunk it
+  // computes (gemmPackBytes never decreases with m, and a column chunk keeps n's remainder mod 4).
   // Reserved before posting anything, so a failed allocation leaves no job running.
-  for (let w = 0; w < helpers; w++) {
-    const share = shareUnits[w + 1];
-    shareScratch[w] = shareSlots[w].reserveScratch(byColumns ? kernels.gemmPackBytes(m, share, k, transB) : kernels.gemmPackBytes(share, n, k, transB));
-  }
+  const largest = largestChunk();
+  const scratchBytes = byColumns ? kernels.gemmPackBytes(m, largest, k, transB) : kernels.gemmPackBytes(largest, n, k, transB);
+  for (let w = 0; w < helpers; w++) shareSlots[w].scratchArgument[0] = shareSlots[w].reserveScratch(scratchBytes);
   gemmArgs[0] = transA; gemmArgs[1] = transB; gemmArgs[2] = m; gemmArgs[3] = n; gemmArgs[4] = k; gemmArgs[5] = alpha;
   gemmArgs[6] = a; gemmArgs[7] = lda; gemmArgs[8] = b; gemmArgs[9] = ldb; gemmArgs[10] = beta; gemmArgs[11] = c;
   gemmArgs[12] = ldc; gemmArgs[13] = bias; gemmArgs[14] = act; gemmArgs[15] = actParam; gemmArgs[16] = pack;
-  // Bytes each pointer advances per row (or per column) of a share.
+  // Bytes each pointer advances per row (or per column) of a chunk.
   gemmUnitBytes.length = GEMM_ARG_COUNT;
   gemmUnitBytes.fill(0);
   if (byColumns) {
@@ -581,10 +594,9 @@ export function parallelGemm(
     gemmUnitBytes[6] = transA !== 0 ? 4 : lda * 4; // a row of op(A)
     gemmUnitBytes[11] = ldc * 4; // a row of C
   }
-  callOp = OP_GEMM;
   callByColumns = byColumns;
   callSizes[0] = m; callSizes[1] = n; callSizes[2] = k;
-  runShares(OP_GEMM, helpers, gemmArgs, GEMM_ARG_COUNT, gemmUnitBytes, byColumns ? 3 : 2, 1, 16);
+  runChunked(OP_GEMM, helpers, gemmArgs, GEMM_ARG_COUNT, gemmUnitBytes, byColumns ? 3 : 2, 1, 16);
 }
 
 /** convWeightGradients' arguments (assembly/README.md): its channel count, and the pointers that advance by a channel. */
@@ -601,7 +613,7 @@ for (const j of CONV_GRADIENT_CHANNEL_POINTERS) convGradientUnitBytes[j] = 4;
  * threshold: each thread sums its channels' dz, db and dW over all the chunks in one call, where splitting
  * each chunk's GEMM would synchronize per chunk (conv1 of the digits convnet: 85 chunks of 1024 rows per
  * batch of 128). Each channel is computed alone, so the result is bit-identical to one thread. Workers pack
- * into their own scratch; the caller's `pack` fits its share.
+ * into their own scratch; the caller's `pack` fits any chunk.
  */
 export function parallelConvWeightGradients(args: readonly number[]): void {
   const op = OPS.indexOf('convWeightGradients');
@@ -613,17 +625,17 @@ export function parallelConvWeightGradients(args: readonly number[]): void {
     opFunctions[op](...args);
     return;
   }
-  planShares(filters, helpers + 1, panel);
-  for (let w = 0; w < helpers; w++) shareScratch[w] = shareSlots[w].reserveScratch(kernels.gemmPackBytes(patch, shareUnits[w + 1], Math.min(chunkRows, m), 0));
-  callOp = op;
+  planChunks(filters, gemmChunks(helpers + 1, patch * filters * m), panel);
+  const scratchBytes = kernels.gemmPackBytes(patch, largestChunk(), Math.min(chunkRows, m), 0);
+  for (let w = 0; w < helpers; w++) shareSlots[w].scratchArgument[0] = shareSlots[w].reserveScratch(scratchBytes);
   callByColumns = true;
   callSizes[0] = patch; callSizes[1] = filters; callSizes[2] = m;
-  runShares(op, helpers, args, CONV_GRADIENT_ARG_COUNT, convGradientUnitBytes, CONV_GRADIENT_CHANNELS_ARG, 1, CONV_GRADIENT_PACK_ARG);
+  runChunked(op, helpers, args, CONV_GRADIENT_ARG_COUNT, convGradientUnitBytes, CONV_GRADIENT_CHANNELS_ARG, 1, CONV_GRADIENT_PACK_ARG);
 }
 
-/** How a share of rows [first, first + count) changes an argument of a row kernel (cols: floats per row). */
+/** How a chunk of rows [first, first + count) changes an argument of a row kernel (cols: floats per row). */
 const enum RowArg {
-  /** The same in every share. */
+  /** The same in every chunk. */
   Same,
   /** A pointer to rows of `cols` floats: += first * cols * 4 (a 0 pointer, "none", stays 0). */
   Rows,
@@ -631,17 +643,17 @@ const enum RowArg {
   PerRow,
   /** A pointer to one 8-byte (f64) entry per row: += first * 8. */
   PerRow64,
-  /** The share's float count: count * cols. */
+  /** The chunk's float count: count * cols. */
   FloatCount,
-  /** The share's row count. */
+  /** The chunk's row count. */
   RowCount,
-  /** The index of the share's first float (dropout's `start`, which keys its random stream): first * cols. */
+  /** The index of the chunk's first float (dropout's `start`, which keys its random stream): first * cols. */
   FloatIndex,
-  /** A row length in floats for the OtherRows pointers (the same in every share): pooling's input images. */
+  /** A row length in floats for the OtherRows pointers (the same in every chunk): pooling's input images. */
   OtherCols,
   /** A pointer to rows of OtherCols floats (an operand whose rows are not `cols` long): += first * OtherCols * 4. */
   OtherRows,
-  /** The index of the share's first row (im2col's first image): first. */
+  /** The index of the chunk's first row (im2col's first image): first. */
   RowIndex,
 }
 
@@ -673,9 +685,9 @@ const ROW_KERNELS = {
   adagrad: [RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Same, RowArg.Rows, RowArg.Rows],
   // (x, out, rows, cols): one f64 sum of squares per row
   sumSquaresRows: [RowArg.Rows, RowArg.PerRow64, RowArg.RowCount, RowArg.Same],
-  // (src, cols, idx, count, dst): dst rows follow the share, src rows are wherever idx points
+  // (src, cols, idx, count, dst): dst rows follow the chunk, src rows are wherever idx points
   gatherRows: [RowArg.Same, RowArg.Same, RowArg.PerRow, RowArg.RowCount, RowArg.Rows],
-  // (x, y, mask, n, rate, seed, start): the mask of element i is keyed by start + i, so a share keeps its bits
+  // (x, y, mask, n, rate, seed, start): the mask of element i is keyed by start + i, so a chunk keeps its bits
   dropoutForward: [RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount, RowArg.Same, RowArg.Same, RowArg.FloatIndex],
   // (dy, mask, dx, n)
   dropoutBackward: [RowArg.Rows, RowArg.Rows, RowArg.Rows, RowArg.FloatCount],
@@ -738,8 +750,6 @@ function rowSplitOf(name: RowKernel): RowSplit {
 }
 const ROW_SPLITS = Object.fromEntries((Object.keys(ROW_KERNELS) as RowKernel[]).map((name) => [name, rowSplitOf(name)])) as Record<RowKernel, RowSplit>;
 
-const rowBytes: number[] = [];
-
 /** Whether a row kernel over `rows` rows of `cols` floats is big enough to be split (guard and readiness aside). */
 export function rowsSplit(rows: number, cols: number): boolean {
   return Math.floor(rows / ROW_GRANULE) >= 2 && rows * cols * 4 >= rowsMinBytes && getThreads() > 1;
@@ -747,25 +757,24 @@ export function rowsSplit(rows: number, cols: number): boolean {
 
 /**
  * Runs the wasm kernel `name` with `args` over `rows` rows of `cols` floats, split by rows across the ready
- * workers and the caller when it has at least the threshold's bytes; returns the bitwise OR of the shares'
+ * workers and the caller when it has at least the threshold's bytes; returns the bitwise OR of the chunks'
  * results (the optimizer kernels' "not finite" flag). Row kernels compute each row from that row alone, so
  * the result is bit-identical to one thread.
  */
 export function parallelRows(name: RowKernel, rows: number, cols: number, args: readonly number[]): number {
   const { op, roles, countArg, countsFloats, indexArg, otherColsArg } = ROW_SPLITS[name];
-  const helpers = rowsSplit(rows, cols) ? helpersFor(rows) : 0;
+  const helpers = rowsSplit(rows, cols) ? helpersFor(rows, ROW_GRANULE) : 0;
   if (helpers === 0) return opFunctions[op](...args) ?? 0;
-  planShares(rows, helpers + 1);
+  planChunks(rows, helpers + 1, ROW_GRANULE);
   rowBytes.length = roles.length;
   for (let j = 0; j < roles.length; j++) {
     const role = roles[j];
     rowBytes[j] = role === RowArg.Rows ? cols * 4 : role === RowArg.PerRow ? 4 : role === RowArg.PerRow64 ? 8 : role === RowArg.FloatIndex ? cols : role === RowArg.RowIndex ? 1 : 0;
     if (role === RowArg.OtherRows) rowBytes[j] = args[otherColsArg] * 4;
   }
-  callOp = op;
   callByColumns = false;
   callSizes[0] = rows; callSizes[1] = cols;
-  return runShares(op, helpers, args, roles.length, rowBytes, countArg, countsFloats ? cols : 1, -1, indexArg);
+  return runChunked(op, helpers, args, roles.length, rowBytes, countArg, countsFloats ? cols : 1, -1, indexArg);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -777,7 +786,7 @@ export interface PoolStatus {
   readyWorkers: number;
   /** Calls split across threads so far. */
   parallelCalls: number;
-  /** Shares of those calls computed by workers, and shares the caller took back unclaimed. */
+  /** Jobs of those calls run by workers (each claims one or more chunks), and jobs the caller took back unclaimed. */
   workerShares: number;
   takenBack: number;
   /** Times the oversubscription guard paused splitting (since setAdaptiveSplitting was last called). */
@@ -835,9 +844,21 @@ export function setRowsThreshold(minBytes: number): number {
   return previous;
 }
 
-/** Sets the row count per share below which GEMMs are split by columns (0: never); returns the previous one. */
-export function setGemmColumnSplit(rowsPerShare: number): number {
-  const previous = columnSplitRows;
-  columnSplitRows = checkCount('setGemmColumnSplit', rowsPerShare);
+/**
+ * Sets how many chunks per thread GEMMs of at least `minMacs` multiply-adds are cut into (1: one chunk per
+ * thread); returns the previous [perThread, minMacs].
+ */
+export function setGemmChunking(perThread: number, minMacs: number): [number, number] {
+  const previous: [number, number] = [chunksPerThread, chunkedMinMacs];
+  if (!Number.isInteger(perThread) || perThread < 1) throw new RangeError(`setGemmChunking: ${perThread} is not a chunk count >= 1`);
+  chunkedMinMacs = checkCount('setGemmChunking', minMacs);
+  chunksPerThread = perThread;
+  return previous;
+}
+
+/** Sets whether GEMMs are split by column panels when each thread gets one (the default) or always by rows; returns the previous setting. */
+export function setGemmSplitByColumns(on: boolean): boolean {
+  const previous = splitByColumns;
+  splitByColumns = on;
   return previous;
 }

@@ -1,8 +1,8 @@
-// The body of every pool worker. pool.ts starts each worker from the source text of `workerMain` (a
-// data: URL module), not from this file's URL: a worker file needs --allow-read in Deno, a data: URL needs
-// no permission in Node, Deno or Bun. So `workerMain` must stay self-contained: it may use only its
-// parameter, globals and JobState (a const enum: tsc inlines its values), never an import or another
-// binding of this module.
+// The body of every pool worker. pool.ts starts each worker from the source text of this file's three
+// functions (a data: URL module), not from this file's URL: a worker file needs --allow-read in Deno, a
+// data: URL needs no permission in Node, Deno or Bun. So `callViews`, `runChunks` and `workerMain` must
+// stay self-contained: they may use only their parameters, globals, each other and the const enums below
+// (tsc inlines their values), never an import or another binding of this module.
 
 /** The part of node:worker_threads' parentPort a worker uses. */
 export interface WorkerPort {
@@ -18,24 +18,22 @@ export interface ControlLayout {
   readonly sequence: number;
   /** A JobState: the caller posts, the worker claims (or finds the job cancelled) and finishes it. */
   readonly state: number;
-  /** Index into `WorkerInit.ops` of the kernel to run. */
-  readonly op: number;
-  /** How many of the float64 arguments the kernel takes. */
-  readonly argCount: number;
-  /** The kernel's return value (0 when it returns nothing). */
+  /** The bitwise OR of the kernel's return values over the chunks this worker ran (0 when it returns nothing). */
   readonly result: number;
+  /** The chunk this worker is running, then ran last (after a failure: the one that failed), and how many it ran. */
+  readonly chunk: number;
+  readonly chunksRun: number;
   /** Length of the error text of a failed job. */
   readonly errorLength: number;
-  /** Byte offset of the float64 arguments, and how many fit. */
-  readonly argsByteOffset: number;
-  readonly maxArgs: number;
+  /** Byte offset of the float64 pointer to this worker's own scratch (for the call's scratch argument). */
+  readonly scratchByteOffset: number;
   /** Byte offset of the UTF-16 error text, and how many code units fit. */
   readonly errorByteOffset: number;
   readonly maxErrorLength: number;
 }
 
 /** Job states. A worker claims a job (compare-exchange POSTED -> RUNNING); the caller takes back one that is
- * still unclaimed when it has finished its own share (POSTED -> CANCELLED) and computes it itself. */
+ * still unclaimed when the call's chunks are all taken (POSTED -> CANCELLED), so it never runs. */
 export const enum JobState {
   Idle = 0,
   Posted = 1,
@@ -45,11 +43,100 @@ export const enum JobState {
   Cancelled = 5,
 }
 
+/**
+ * The call block: one SharedArrayBuffer per pool that describes the split call in progress. Its header
+ * (Int32) holds these slots; then come the call's arguments (float64), the bytes each argument advances
+ * per unit of a chunk (float64), and the chunk boundaries (Int32: chunk i covers units
+ * [first[i], first[i + 1])).
+ */
+export const enum CallSlot {
+  /** (generation << 16) | the next unclaimed chunk: threads claim chunks by compare-exchange on it. */
+  Claim = 0,
+  /** The call's generation (15 bits): a claim word of another generation belongs to an earlier call. */
+  Generation = 1,
+  Chunks = 2,
+  Op = 3,
+  ArgCount = 4,
+  /** The argument that holds the chunk's count (its units times CountPerUnit). */
+  CountArg = 5,
+  CountPerUnit = 6,
+  /** The argument that holds an index that moves with the chunk (-1: none); it may be 0 and still move. */
+  IndexArg = 7,
+  /** The argument that is each thread's own scratch pointer (-1: none). */
+  ScratchArg = 8,
+}
+
+export const enum CallLimits {
+  HeaderInts = 16,
+  MaxArgs = 24,
+  MaxChunks = 64,
+}
+
+/** Views of a call block. */
+export interface CallViews {
+  readonly header: Int32Array;
+  readonly args: Float64Array;
+  readonly unitBytes: Float64Array;
+  readonly first: Int32Array;
+}
+
+/** The call block's views over `buffer` (callBlockBytes() bytes). */
+export function callViews(buffer: SharedArrayBuffer): CallViews {
+  const argsAt = CallLimits.HeaderInts * 4;
+  const unitsAt = argsAt + CallLimits.MaxArgs * 8;
+  const firstAt = unitsAt + CallLimits.MaxArgs * 8;
+  return {
+    header: new Int32Array(buffer, 0, CallLimits.HeaderInts),
+    args: new Float64Array(buffer, argsAt, CallLimits.MaxArgs),
+    unitBytes: new Float64Array(buffer, unitsAt, CallLimits.MaxArgs),
+    first: new Int32Array(buffer, firstAt, CallLimits.MaxChunks + 1),
+  };
+}
+
+/**
+ * Claims chunks of the call in `call` one at a time until none is left (or the call is no longer the one of
+ * `generation`) and runs each: argument j advances by unitBytes[j] per unit from the chunk's first one (a 0
+ * pointer, "none", stays 0), the count argument becomes the chunk's units times CountPerUnit, the scratch
+ * argument becomes `scratch`. `progress[0]` holds the chunk running (so a failure can name it), `progress[1]`
+ * counts the chunks run. Returns the bitwise OR of the kernel's results. Both the caller and every worker run this.
+ */
+export function runChunks(
+  call: CallViews, generation: number, ops: readonly ((...values: number[]) => unknown)[], scratch: number,
+  progress: Int32Array, callArgs: number[],
+): number {
+  const { header, args, unitBytes, first } = call;
+  const run = ops[header[CallSlot.Op]];
+  const argCount = header[CallSlot.ArgCount];
+  const countArg = header[CallSlot.CountArg];
+  const indexArg = header[CallSlot.IndexArg];
+  const scratchArg = header[CallSlot.ScratchArg];
+  const chunks = header[CallSlot.Chunks];
+  callArgs.length = argCount;
+  let result = 0;
+  for (;;) {
+    const claim = Atomics.load(header, CallSlot.Claim);
+    const chunk = claim & 0xffff;
+    if (claim >>> 16 !== generation || chunk >= chunks) return result;
+    if (Atomics.compareExchange(header, CallSlot.Claim, claim, claim + 1) !== claim) continue;
+    progress[0] = chunk;
+    const from = first[chunk];
+    for (let j = 0; j < argCount; j++) {
+      const value = args[j];
+      callArgs[j] = j === countArg ? (first[chunk + 1] - from) * header[CallSlot.CountPerUnit]
+        : unitBytes[j] === 0 || (value === 0 && j !== indexArg) ? value : value + from * unitBytes[j];
+    }
+    if (scratchArg >= 0) callArgs[scratchArg] = scratch;
+    result |= Number(run(...callArgs) ?? 0);
+    progress[1]++;
+  }
+}
+
 /** The one message a worker receives, right after it starts. */
 export interface WorkerInit {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
   readonly control: SharedArrayBuffer;
+  readonly call: SharedArrayBuffer;
   readonly layout: ControlLayout;
   /** Names of the kernel exports the worker may be asked to run (by index). */
   readonly ops: readonly string[];
@@ -57,13 +144,15 @@ export interface WorkerInit {
   readonly spinMicros: number;
 }
 
-/** Runs a pool worker: waits for jobs in the control block and runs them on the shared memory, forever. */
+/** Runs a pool worker: waits for jobs in the control block and runs chunks of the call block's call, forever. */
 export function workerMain(port: WorkerPort): void {
   port.once('message', (init) => {
     const { layout } = init;
     const control = new Int32Array(init.control);
-    const args = new Float64Array(init.control, layout.argsByteOffset, layout.maxArgs);
+    const scratch = new Float64Array(init.control, layout.scratchByteOffset, 1);
     const errorText = new Uint16Array(init.control, layout.errorByteOffset, layout.maxErrorLength);
+    const progress = control.subarray(layout.chunk, layout.chunk + 2);
+    const call = callViews(init.call);
     // The same compiled code over the same memory: the instance differs only in its (stateless) globals.
     const exports = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports;
     const ops = init.ops.map((name) => exports[name] as (...values: number[]) => unknown);
@@ -79,13 +168,12 @@ export function workerMain(port: WorkerPort): void {
       while (Atomics.load(control, layout.sequence) === seen && performance.now() < spinUntil);
       while (Atomics.load(control, layout.sequence) === seen) Atomics.wait(control, layout.sequence, seen);
       seen = Atomics.load(control, layout.sequence);
-      // A job the caller took back (it computed that share itself) must not run a second time.
+      // A job the caller took back (all chunks were taken) must not run.
       if (Atomics.compareExchange(control, layout.state, JobState.Posted, JobState.Running) !== JobState.Posted) continue;
       let outcome = JobState.Done;
+      progress[1] = 0;
       try {
-        callArgs.length = control[layout.argCount];
-        for (let i = 0; i < callArgs.length; i++) callArgs[i] = args[i];
-        control[layout.result] = Number(ops[control[layout.op]](...callArgs) ?? 0);
+        control[layout.result] = runChunks(call, call.header[CallSlot.Generation], ops, scratch[0], progress, callArgs);
       } catch (error) {
         const text = String(error instanceof Error ? `${error.name}: ${error.message}` : error);
         const length = Math.min(text.length, errorText.length);
