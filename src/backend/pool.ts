@@ -273,14 +273,15 @@ export class SplitGuard {
   }
 
   /**
-   * A split call took `elapsedMs`; one thread would have taken about `oneThreadMs`. Only a call whose every
-   * worker's job was claimed (`allJobsClaimed`) can lose to oversubscription (a descheduled worker the
-   * caller waits for). A job the caller took back left its chunks to the running threads: neutral, not a
-   * loss; counting it would make an idle pool, whose workers had gone to sleep, pause itself, sleep again
-   * and never split.
+   * A split call took `elapsedMs`; one thread would have taken about `oneThreadMs`. Only a call in which
+   * every worker ran chunks (`everyWorkerRan`) can lose to oversubscription (a descheduled worker the caller
+   * waits for). A call whose chunks the caller ran alone, because a worker woke too late to find one (or
+   * never claimed its job), ran at one-thread speed: neutral, not a loss. Counting it made W1's first
+   * two-thread epoch pause splitting three times, and one bench run in three ran W1 at one thread's speed;
+   * it would also make an idle pool, whose workers had gone to sleep, pause itself, sleep again and never split.
    */
-  record(elapsedMs: number, oneThreadMs: number, now: number, allJobsClaimed = true): void {
-    if (!allJobsClaimed) return;
+  record(elapsedMs: number, oneThreadMs: number, now: number, everyWorkerRan = true): void {
+    if (!everyWorkerRan) return;
     if (elapsedMs <= oneThreadMs) {
       this.#losses = 0;
       this.#pauseMs = MIN_PAUSE_MS;
@@ -528,12 +529,11 @@ function runChunked(
   }
   const callerMs = performance.now() - start;
   // Every job is taken back or waited for before anything is thrown: no worker may touch the outputs afterwards.
-  let claimedCount = 0;
   for (let w = 0; w < helpers; w++) {
     shareClaimed[w] = !takeBack(shareSlots[w]);
-    if (shareClaimed[w]) claimedCount++;
-    else takenBack++;
+    if (!shareClaimed[w]) takenBack++;
   }
+  let workersThatRan = 0;
   let failures: string[] | null = null;
   for (let w = 0; w < helpers; w++) {
     if (!shareClaimed[w]) continue;
@@ -542,6 +542,7 @@ function runChunked(
     if (failure === null) {
       workerShares++;
       result |= slot.control[LAYOUT.result];
+      if (slot.control[LAYOUT.chunksRun] > 0) workersThatRan++;
     } else {
       (failures ??= []).push(`worker ${slot.id} (${describeChunk(slot.control[LAYOUT.chunk])}): ${failure}`);
     }
@@ -551,7 +552,7 @@ function runChunked(
   if (adaptive && callerProgress[1] > 0) {
     const end = performance.now();
     // The caller's time per chunk times the chunks: about the one-thread time.
-    guard.record(end - start, (callerMs * header[CallSlot.Chunks]) / callerProgress[1], end, claimedCount === helpers);
+    guard.record(end - start, (callerMs * header[CallSlot.Chunks]) / callerProgress[1], end, workersThatRan === helpers);
   }
   return result;
 }
