@@ -1,6 +1,8 @@
-// Elementwise activations, forward and backward (see README.md for the ABI). Each kind has its own loop:
-// the per-kind helpers are inlined with a constant kind, so the optimizer removes the switch from the
-// loop body. Tails run the lane code on a splatted vector, so results never depend on position mod 4.
+// Elementwise activations, forward and backward (see README.md for the ABI): the lanes of each kind, and
+// the loops over them. The kernels actForward, actBackward and actBackwardColSums (and the GEMM epilogue's
+// activate) are generated at build from the activation table (activation-dispatch.generated.ts): one case
+// per kind calls a loop below with a constant kind, so the optimizer removes the kind tests from the loop
+// body. Tails run the lane code on a splatted vector, so results never depend on position mod 4.
 import { ACT_IDENTITY, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_STEP, ACT_TANH } from './activation-kinds.generated';
 import { sigmoid4, tanh4 } from './math';
 
@@ -29,7 +31,7 @@ export function activation4(kind: i32, x: v128, param: v128): v128 {
     case ACT_STEP:
       // Heaviside with H(0) = 0, as in the perceptron's "1 if w.x + b > 0 else 0".
       return v128.or(v128.and(f32x4.gt(x, f32x4.splat(0.0)), f32x4.splat(1.0)), nanLanes(x));
-    default: // ACT_IDENTITY (actForward rejects unknown kinds before getting here)
+    default: // ACT_IDENTITY (the generated dispatch traps on unknown kinds before getting here)
       return x;
   }
 }
@@ -58,9 +60,14 @@ function slope4(kind: i32, y: v128, param: v128): v128 {
   }
 }
 
+/** y = f(x) over n floats (y == x allowed). */
 // @ts-ignore: decorator
 @inline
-function forwardLoop(kind: i32, x: usize, y: usize, n: i32, param: f32): void {
+export function forwardLoop(kind: i32, x: usize, y: usize, n: i32, param: f32): void {
+  if (kind == ACT_IDENTITY) {
+    if (x != y) memory.copy(y, x, <usize>n << 2);
+    return;
+  }
   const p = f32x4.splat(param);
   // Two vectors per iteration: V8 re-materializes each v128 constant once per iteration, so this halves
   // that cost for the exp-based kinds (measured 1.5x faster for exp4). Both loads precede the stores (y == x).
@@ -82,9 +89,14 @@ function forwardLoop(kind: i32, x: usize, y: usize, n: i32, param: f32): void {
   }
 }
 
+/** dx = dy * f'(x), with f' computed from the saved output y (dx may alias dy or y). */
 // @ts-ignore: decorator
 @inline
-function backwardLoop(kind: i32, y: usize, dy: usize, dx: usize, n: i32, param: f32): void {
+export function backwardLoop(kind: i32, y: usize, dy: usize, dx: usize, n: i32, param: f32): void {
+  if (kind == ACT_IDENTITY) {
+    if (dx != dy) memory.copy(dx, dy, <usize>n << 2);
+    return;
+  }
   const p = f32x4.splat(param);
   const vectorEnd = (<usize>n & ~3) << 2;
   let offset: usize = 0;
@@ -99,58 +111,6 @@ function backwardLoop(kind: i32, y: usize, dy: usize, dx: usize, n: i32, param: 
   }
 }
 
-/** y = f(x) over n floats (y == x allowed). An unknown kind traps. */
-export function actForward(kind: i32, x: usize, y: usize, n: i32, param: f32): void {
-  switch (kind) {
-    case ACT_IDENTITY:
-      if (x != y) memory.copy(y, x, <usize>n << 2);
-      break;
-    case ACT_RELU:
-      forwardLoop(ACT_RELU, x, y, n, param);
-      break;
-    case ACT_LEAKY_RELU:
-      forwardLoop(ACT_LEAKY_RELU, x, y, n, param);
-      break;
-    case ACT_SIGMOID:
-      forwardLoop(ACT_SIGMOID, x, y, n, param);
-      break;
-    case ACT_TANH:
-      forwardLoop(ACT_TANH, x, y, n, param);
-      break;
-    case ACT_STEP:
-      forwardLoop(ACT_STEP, x, y, n, param);
-      break;
-    default:
-      unreachable();
-  }
-}
-
-/** dx = dy * f'(x), with f' computed from the saved output y (dx may alias dy or y). Unknown kind traps. */
-export function actBackward(kind: i32, y: usize, dy: usize, dx: usize, n: i32, param: f32): void {
-  switch (kind) {
-    case ACT_IDENTITY:
-      if (dx != dy) memory.copy(dx, dy, <usize>n << 2);
-      break;
-    case ACT_RELU:
-      backwardLoop(ACT_RELU, y, dy, dx, n, param);
-      break;
-    case ACT_LEAKY_RELU:
-      backwardLoop(ACT_LEAKY_RELU, y, dy, dx, n, param);
-      break;
-    case ACT_SIGMOID:
-      backwardLoop(ACT_SIGMOID, y, dy, dx, n, param);
-      break;
-    case ACT_TANH:
-      backwardLoop(ACT_TANH, y, dy, dx, n, param);
-      break;
-    case ACT_STEP:
-      backwardLoop(ACT_STEP, y, dy, dx, n, param);
-      break;
-    default:
-      unreachable();
-  }
-}
-
 /** dz = dy * f'(y) for four lanes at `at` (dy alone for the identity, whose slope is 1). */
 // @ts-ignore: decorator
 @inline
@@ -159,9 +119,19 @@ function gradient4(kind: i32, y: usize, dy: usize, at: usize, p: v128): v128 {
   return f32x4.mul(v128.load(dy + at), slope4(kind, v128.load(y + at), p));
 }
 
+/**
+ * actBackward and colSums in one pass over `cols` columns of `rows` rows (rows `rowFloats` floats apart):
+ * dz = dy * f'(y) (dz may alias dy), and the column sums of dz to `sums` (a layer's bias gradient; 0: no
+ * sums). Each column is summed from 0 in row order, as colSums does, so the sums carry colSums' bits and
+ * dz actBackward's. With `accumulate` the sums continue from `sums` (the running f32 sums of earlier rows),
+ * so calls over consecutive row ranges give the bits of one call over all of them: a layer can run it
+ * chunk by chunk, each chunk just before a GEMM reads it. Each column is computed alone (a range of
+ * columns gives their bits of the whole call). The identity kind only sums (and copies dy to dz when they
+ * differ).
+ */
 // @ts-ignore: decorator
 @inline
-function backwardColSumsLoop(kind: i32, y: usize, dy: usize, dz: usize, rows: i32, cols: i32, rowFloats: i32, param: f32, sums: usize, accumulate: bool): void {
+export function backwardColSumsLoop(kind: i32, y: usize, dy: usize, dz: usize, rows: i32, cols: i32, rowFloats: i32, param: f32, sums: usize, accumulate: bool): void {
   const p = f32x4.splat(param);
   const rowBytes = <usize>rowFloats << 2;
   const writes = kind != ACT_IDENTITY || dz != dy;
@@ -217,41 +187,5 @@ function backwardColSumsLoop(kind: i32, y: usize, dy: usize, dz: usize, rows: i3
       s += g;
     }
     if (sums != 0) store<f32>(sums + column, s);
-  }
-}
-
-/**
- * actBackward and colSums in one pass over `cols` columns of `rows` rows (rows `rowFloats` floats apart):
- * dz = dy * f'(y) (dz may alias dy), and the column sums of dz to `sums` (a layer's bias gradient; 0: no
- * sums). Each column is summed from 0 in row order, as colSums does, so the sums carry colSums' bits and
- * dz actBackward's. With `accumulate` the sums continue from `sums` (the running f32 sums of earlier rows),
- * so calls over consecutive row ranges give the bits of one call over all of them: a layer can run it
- * chunk by chunk, each chunk just before a GEMM reads it. Each column is computed alone (a range of
- * columns gives their bits of the whole call). The identity kind only sums (and copies dy to dz when they
- * differ). An unknown kind traps.
- */
-export function actBackwardColSums(kind: i32, y: usize, dy: usize, dz: usize, rows: i32, cols: i32, rowFloats: i32, param: f32, sums: usize, accumulate: i32): void {
-  const more = accumulate != 0;
-  switch (kind) {
-    case ACT_IDENTITY:
-      backwardColSumsLoop(ACT_IDENTITY, y, dy, dz, rows, cols, rowFloats, param, sums, more);
-      break;
-    case ACT_RELU:
-      backwardColSumsLoop(ACT_RELU, y, dy, dz, rows, cols, rowFloats, param, sums, more);
-      break;
-    case ACT_LEAKY_RELU:
-      backwardColSumsLoop(ACT_LEAKY_RELU, y, dy, dz, rows, cols, rowFloats, param, sums, more);
-      break;
-    case ACT_SIGMOID:
-      backwardColSumsLoop(ACT_SIGMOID, y, dy, dz, rows, cols, rowFloats, param, sums, more);
-      break;
-    case ACT_TANH:
-      backwardColSumsLoop(ACT_TANH, y, dy, dz, rows, cols, rowFloats, param, sums, more);
-      break;
-    case ACT_STEP:
-      backwardColSumsLoop(ACT_STEP, y, dy, dz, rows, cols, rowFloats, param, sums, more);
-      break;
-    default:
-      unreachable();
   }
 }

@@ -12,7 +12,7 @@
 // are adjacent in NHWC memory, so when all of them are inside the image their kw * c floats are one
 // contiguous run, copied (or added) as a whole; pixels in the padding give zeros (im2col) or nothing (col2im).
 
-import { actBackwardColSums } from './activations';
+import { actBackwardColSums } from './activation-dispatch.generated';
 import { gemm } from './gemm';
 
 /** Copies `n` floats from src to dst: f32x4 over whole groups, scalar tail. */

@@ -18,7 +18,8 @@
 // computed it. A lone last row runs the 2-row kernel with its row doubled. So splitting the m rows, or the
 // n columns at panel boundaries, across calls (threads, which run the same build) gives bit-identical C.
 import { activation4 } from './activations';
-import { ACT_IDENTITY, ACT_LAST, ACT_LEAKY_RELU, ACT_RELU, ACT_SIGMOID, ACT_STEP, ACT_TANH } from './activation-kinds.generated';
+import { activate } from './activation-dispatch.generated';
+import { ACT_IDENTITY, ACT_LAST, ACT_RELU } from './activation-kinds.generated';
 
 /**
  * The tiles the fast path computes. The relaxed (FMA) build runs 6x8 (tile6x8PackedN/T: 12 accumulators,
@@ -864,34 +865,14 @@ function loadLanes(at: usize, lanes: i32): v128 {
   return v;
 }
 
-/** ReLU inlined (the layers' usual activation: one pmax), any other kind through activate. */
+/**
+ * ReLU inlined (the layers' usual activation: one pmax), any other kind through the generated `activate`:
+ * the lane code of actForward, so a fused epilogue gives the very bits of a separate activation pass.
+ */
 // @ts-ignore: decorator
 @inline
 function activateFast(kind: i32, v: v128, param: f32): v128 {
   return kind == ACT_RELU ? activation4(ACT_RELU, v, f32x4.splat(0)) : activate(kind, v, param);
-}
-
-/**
- * The activation on four lanes: the lane code of actForward (assembly/activations.ts), so a fused
- * epilogue gives the very bits of a separate activation pass. One case per kind keeps each inlined
- * body specialized.
- */
-function activate(kind: i32, v: v128, param: f32): v128 {
-  const p = f32x4.splat(param);
-  switch (kind) {
-    case ACT_RELU:
-      return activation4(ACT_RELU, v, p);
-    case ACT_LEAKY_RELU:
-      return activation4(ACT_LEAKY_RELU, v, p);
-    case ACT_SIGMOID:
-      return activation4(ACT_SIGMOID, v, p);
-    case ACT_TANH:
-      return activation4(ACT_TANH, v, p);
-    case ACT_STEP:
-      return activation4(ACT_STEP, v, p);
-    default:
-      return v;
-  }
 }
 
 // Packing: `width` columns of op(B) starting at column j0 into pack[p * width + jj], columns at or past

@@ -5,7 +5,7 @@
 export function heapBase(): usize {
   return __heap_base;
 }
-export { actForward, actBackward, actBackwardColSums } from './activations';
+export { actForward, actBackward, actBackwardColSums } from './activation-dispatch.generated';
 export { expElementwise, logElementwise } from './math';
 export { gemm, gemmPackBytes, gemmRowGranule, gemmPanelWidth } from './gemm';
 export { softmaxRows, logSoftmaxRows, softmaxBackwardRows } from './softmax';

@@ -1,6 +1,7 @@
-// The one table of activations. Everything else derives from it: the kernels' codes (scripts/build-wasm.mjs
-// writes assembly/activation-kinds.generated.ts from this file at build, so the GEMM epilogue's bound
-// follows it), the names layers accept, the float64 references gradCheck uses, the TensorFlow.js names and
+// The one table of activations. Everything else derives from it: the kernels' codes and their dispatch on
+// the kind (scripts/build-wasm.mjs writes assembly/activation-kinds.generated.ts and
+// activation-dispatch.generated.ts from this file at build, so the GEMM epilogue's bound and cases follow
+// it), the names layers accept, the float64 references gradCheck uses, the TensorFlow.js names and
 // which loss fuses with which output. This file imports nothing: the build script evaluates it on its own.
 // Adding an activation: one row here, its lanes in assembly/activations.ts (activation4 and slope4), and
 // its reference below.
