@@ -544,13 +544,13 @@ function runChunked(
     const slot = shareSlots[w];
     const failure = awaitJob(slot, callerMs);
     if (failure === null) {
-      workerShares++;
       result |= slot.control[LAYOUT.result];
       if (slot.control[LAYOUT.chunksRun] > 0) workersThatRan++;
     } else {
       (failures ??= []).push(`worker ${slot.id} (${describeChunk(slot.control[LAYOUT.chunk])}): ${failure}`);
     }
   }
+  workerShares += workersThatRan;
   if (callerError !== null) throw callerError;
   if (failures !== null) throw new Error(`simdnet thread pool: ${failures.join('; ')}`);
   if (adaptive && callerProgress[1] > 0) {
@@ -793,7 +793,7 @@ export interface PoolStatus {
   readyWorkers: number;
   /** Calls split across threads so far. */
   parallelCalls: number;
-  /** Jobs of those calls run by workers (each claims one or more chunks), and jobs the caller took back unclaimed. */
+  /** Jobs of those calls in which a worker ran chunks (one or more), and jobs the caller took back unclaimed. */
   workerShares: number;
   takenBack: number;
   /** Times the oversubscription guard paused splitting (since setAdaptiveSplitting was last called). */
