@@ -693,19 +693,22 @@ describe('worker failures', () => {
       // One chunk per thread: the caller claims the first, the worker (when awake) the second, which traps;
       // when the caller claims both, its own error is the one thrown.
       const previousChunking = pool.setGemmChunking(1, 0);
-      pool.setGemmSplitByColumns(split === 'columns');
-      for (let attempt = 0; attempt < 30 && !messages.some((s) => s.includes('worker')); attempt++) {
-        let message = 'no error';
-        try {
-          call();
-        } catch (error) {
-          message = (error as Error).message;
+      const previousByColumns = pool.setGemmSplitByColumns(split === 'columns');
+      try {
+        for (let attempt = 0; attempt < 30 && !messages.some((s) => s.includes('worker')); attempt++) {
+          let message = 'no error';
+          try {
+            call();
+          } catch (error) {
+            message = (error as Error).message;
+          }
+          expect(message).toMatch(/out of bounds/);
+          messages.push(message);
         }
-        expect(message).toMatch(/out of bounds/);
-        messages.push(message);
+      } finally {
+        pool.setGemmChunking(...previousChunking);
+        pool.setGemmSplitByColumns(previousByColumns);
       }
-      pool.setGemmChunking(...previousChunking);
-      pool.setGemmSplitByColumns(true);
       const where = split === 'rows' ? `rows ${firstRow}\\.\\.${m - 1} of a ${m}x1024x${k} GEMM` : 'columns 512\\.\\.1023 of a 64x1024x1024 GEMM';
       expect(messages.find((s) => s.includes('worker'))).toMatch(new RegExp(`^simdnet thread pool: worker \\d+ \\(${where}\\): RuntimeError: .*out of bounds`));
       [inside, c, pack].forEach(release);

@@ -39,8 +39,6 @@ const LAYOUT: ControlLayout = {
   maxErrorLength: 512,
 };
 const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
-/** The call block: header, arguments, their per-unit steps, chunk boundaries (worker.ts). */
-const CALL_BYTES = CallLimits.HeaderInts * 4 + CallLimits.MaxArgs * 16 + (CallLimits.MaxChunks + 1) * 4;
 
 /** The wasm gemm's argument count (assembly/README.md). */
 const GEMM_ARG_COUNT = 17;
@@ -92,13 +90,13 @@ const ROW_GRANULE = 2;
 /**
  * GEMMs with at least one column panel per thread are split by column panels of C, others by rows. A
  * column chunk packs only its own panels of op(B) and runs them over all the rows; a row chunk packs all
- * of op(B) for its rows, so row chunks repeat the packing. Weight gradients (A transposed: X^T dZ) go by
- * rows all the same (when there are rows for every thread): there every column chunk would read all of X, the layer's input, where a row chunk
- * reads its own part and packs dZ, which is small (W1 on two threads against build 1a66609, in the same
- * minutes: 1.020 and 1.011 by rows, 0.969 by columns; medians of 21 epochs). Measured on 2 threads of AMD EPYC Zen 4 (Node
- * 24, one process alternating the two, medians of 15 rounds), columns in 4 chunks per thread over rows
- * in one per thread: 1.00x at 512^3, 1.00x at 1000x128x784, 1.09x at 256^3, 1.22x at 128^3; row chunks
- * cost 0.95x at 512^3 and 0.82x at 256^3 in 4 chunks per thread.
+ * of op(B) for its rows, so row chunks repeat the packing. Measured on 2 threads of AMD EPYC Zen 4 (Node
+ * 24, one process alternating the two, medians of 15 rounds), columns in 4 chunks per thread over rows in
+ * one per thread: 1.00x at 512^3, 1.00x at 1000x128x784, 1.09x at 256^3, 1.22x at 128^3; row chunks cost
+ * 0.95x at 512^3 and 0.82x at 256^3 in 4 chunks per thread. Weight gradients (A transposed: X^T dZ) go by
+ * rows all the same when every thread gets rows: every column chunk would read all of X, the layer's
+ * input, where a row chunk reads its own part and packs dZ, which is small (W1 on two threads against
+ * build 1a66609, in the same minutes: 1.020 and 1.011 by rows, 0.969 by columns; medians of 21 epochs).
  */
 let splitByColumns = true;
 /**
@@ -350,8 +348,8 @@ export function gemmSplits(m: number, n: number, k: number, transA = 0): boolean
 
 /** Whether a split GEMM goes by column panels of C rather than by rows (see splitByColumns). */
 function splitsByColumns(m: number, n: number, transA: number): boolean {
-  const rowsShare = transA !== 0 && m >= GEMM_ROW_GRANULE * getThreads();
-  return splitByColumns && !rowsShare && Math.floor(n / PANEL_COLUMNS[transA]) >= getThreads();
+  const weightGradientByRows = transA !== 0 && m >= GEMM_ROW_GRANULE * getThreads();
+  return splitByColumns && !weightGradientByRows && Math.floor(n / PANEL_COLUMNS[transA]) >= getThreads();
 }
 
 /**
@@ -380,7 +378,7 @@ export function releaseWorkerScratch(): void {
 // One split call lives in the call block CALL (its arguments and chunks, read by every thread) and in these
 // module-level arrays, reused by every call, so a split call allocates nothing in JavaScript (a training
 // step makes no per-op garbage). Worker w of the call is shareSlots[w].
-const CALL = callViews(new SharedArrayBuffer(CALL_BYTES));
+const CALL = callViews(new SharedArrayBuffer(CallLimits.Bytes));
 const shareSlots: Slot[] = [];
 const shareClaimed: boolean[] = [];
 /** The caller's chunk progress (runChunks' `progress`) and its argument list. */
@@ -461,26 +459,24 @@ function describeChunk(chunk: number): string {
   const [rows, n, k] = callSizes;
   const op = CALL.header[CallSlot.Op];
   const what = op === OP_GEMM ? `a ${rows}x${n}x${k} GEMM` : `${OPS[op]} over ${rows} rows of ${n}`;
+  if (chunk < 0) return `before its first chunk of ${what}`;
   const first = CALL.first[chunk];
   return `${op === OP_GEMM && callByColumns ? 'columns' : 'rows'} ${first}..${CALL.first[chunk + 1] - 1} of ${what}`;
 }
 
 /**
  * Cuts `units` (rows or columns) into at most `chunks` chunks of whole granules (the last takes the rest)
- * in the call block, and returns how many.
+ * in the call block, and returns the most units a chunk has (what a worker's scratch must fit).
  */
 function planChunks(units: number, chunks: number, granule: number): number {
   const count = Math.max(1, Math.min(chunks, Math.floor(units / granule), CallLimits.MaxChunks));
-  for (let i = 0; i < count; i++) CALL.first[i] = granule * Math.round((i * units) / (granule * count));
   CALL.first[count] = units;
-  CALL.header[CallSlot.Chunks] = count;
-  return count;
-}
-
-/** The most units any chunk in the call block has (what a worker's scratch must fit). */
-function largestChunk(): number {
   let largest = 0;
-  for (let i = 0; i < CALL.header[CallSlot.Chunks]; i++) largest = Math.max(largest, CALL.first[i + 1] - CALL.first[i]);
+  for (let i = count - 1; i >= 0; i--) {
+    CALL.first[i] = granule * Math.round((i * units) / (granule * count));
+    largest = Math.max(largest, CALL.first[i + 1] - CALL.first[i]);
+  }
+  CALL.header[CallSlot.Chunks] = count;
   return largest;
 }
 
@@ -579,12 +575,11 @@ export function parallelGemm(
     kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
     return;
   }
-  planChunks(byColumns ? n : m, gemmChunks(helpers + 1, m * n * k), granule);
+  const largest = planChunks(byColumns ? n : m, gemmChunks(helpers + 1, m * n * k), granule);
   // Each worker packs op(B) panels into its own persistent scratch, grown here when a chunk needs more
   // (so a training loop allocates nothing after its first batches). The caller's `pack` fits any chunk it
   // computes (gemmPackBytes never decreases with m, and a column chunk keeps n's remainder mod 4).
   // Reserved before posting anything, so a failed allocation leaves no job running.
-  const largest = largestChunk();
   const scratchBytes = byColumns ? kernels.gemmPackBytes(m, largest, k, transB) : kernels.gemmPackBytes(largest, n, k, transB);
   for (let w = 0; w < helpers; w++) shareSlots[w].scratchArgument[0] = shareSlots[w].reserveScratch(scratchBytes);
   gemmArgs[0] = transA; gemmArgs[1] = transB; gemmArgs[2] = m; gemmArgs[3] = n; gemmArgs[4] = k; gemmArgs[5] = alpha;
@@ -632,8 +627,8 @@ export function parallelConvWeightGradients(args: readonly number[]): void {
     opFunctions[op](...args);
     return;
   }
-  planChunks(filters, gemmChunks(helpers + 1, patch * filters * m), panel);
-  const scratchBytes = kernels.gemmPackBytes(patch, largestChunk(), Math.min(chunkRows, m), 0);
+  const largest = planChunks(filters, gemmChunks(helpers + 1, patch * filters * m), panel);
+  const scratchBytes = kernels.gemmPackBytes(patch, largest, Math.min(chunkRows, m), 0);
   for (let w = 0; w < helpers; w++) shareSlots[w].scratchArgument[0] = shareSlots[w].reserveScratch(scratchBytes);
   callByColumns = true;
   callSizes[0] = patch; callSizes[1] = filters; callSizes[2] = m;

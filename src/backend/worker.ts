@@ -20,7 +20,10 @@ export interface ControlLayout {
   readonly state: number;
   /** The bitwise OR of the kernel's return values over the chunks this worker ran (0 when it returns nothing). */
   readonly result: number;
-  /** The chunk this worker is running, then ran last (after a failure: the one that failed), and how many it ran. */
+  /**
+   * The chunk this worker is running, then ran last (after a failure: the one that failed; -1 before its
+   * first of the job), and how many it ran: runChunks' `progress`, so chunksRun is chunk + 1.
+   */
   readonly chunk: number;
   readonly chunksRun: number;
   /** Length of the error text of a failed job. */
@@ -70,6 +73,11 @@ export const enum CallLimits {
   HeaderInts = 16,
   MaxArgs = 24,
   MaxChunks = 64,
+  ArgsByteOffset = HeaderInts * 4,
+  UnitBytesByteOffset = ArgsByteOffset + MaxArgs * 8,
+  FirstByteOffset = UnitBytesByteOffset + MaxArgs * 8,
+  /** The call block's size. */
+  Bytes = FirstByteOffset + (MaxChunks + 1) * 4,
 }
 
 /** Views of a call block. */
@@ -80,16 +88,13 @@ export interface CallViews {
   readonly first: Int32Array;
 }
 
-/** The call block's views over `buffer` (callBlockBytes() bytes). */
+/** The call block's views over `buffer` (CallLimits.Bytes bytes). */
 export function callViews(buffer: SharedArrayBuffer): CallViews {
-  const argsAt = CallLimits.HeaderInts * 4;
-  const unitsAt = argsAt + CallLimits.MaxArgs * 8;
-  const firstAt = unitsAt + CallLimits.MaxArgs * 8;
   return {
     header: new Int32Array(buffer, 0, CallLimits.HeaderInts),
-    args: new Float64Array(buffer, argsAt, CallLimits.MaxArgs),
-    unitBytes: new Float64Array(buffer, unitsAt, CallLimits.MaxArgs),
-    first: new Int32Array(buffer, firstAt, CallLimits.MaxChunks + 1),
+    args: new Float64Array(buffer, CallLimits.ArgsByteOffset, CallLimits.MaxArgs),
+    unitBytes: new Float64Array(buffer, CallLimits.UnitBytesByteOffset, CallLimits.MaxArgs),
+    first: new Int32Array(buffer, CallLimits.FirstByteOffset, CallLimits.MaxChunks + 1),
   };
 }
 
@@ -171,6 +176,7 @@ export function workerMain(port: WorkerPort): void {
       // A job the caller took back (all chunks were taken) must not run.
       if (Atomics.compareExchange(control, layout.state, JobState.Posted, JobState.Running) !== JobState.Posted) continue;
       let outcome = JobState.Done;
+      progress[0] = -1;
       progress[1] = 0;
       try {
         control[layout.result] = runChunks(call, call.header[CallSlot.Generation], ops, scratch[0], progress, callArgs);
