@@ -2,7 +2,7 @@
 // the batch size) and, when `grad` (or `probs`) is not 0, writes the gradient of that sum times gradScale.
 // Per-element terms are computed in f32 lanes and accumulated in f64 lanes (two f64x2 accumulators, then
 // the tail), in an order fixed by the length alone.
-import { exp4, expScalar, log1p4, log4, sigmoid4, widenHigh, widenLow } from './math';
+import { exp4, log1p4, log4, sigmoid4, widenHigh, widenLow } from './math';
 import { rowExpSum, rowMax } from './softmax';
 
 // @ts-ignore: decorator
@@ -28,7 +28,10 @@ function clip4(p: v128, eps: f32): v128 {
 @inline
 function softmaxCrossEntropyRow(x: usize, y: usize, cols: i32, probs: usize, grad: usize, gradScale: f32): f64 {
   const m = rowMax(x, cols);
-  const s = rowExpSum(x, cols, m, 0);
+  // The terms e^(x - m) are kept where p will go (probs, else grad), and p = term / s is computed from
+  // them: the same bits as evaluating e^(x - m) again, at half the exps.
+  const terms = probs != 0 ? probs : grad;
+  const s = rowExpSum(x, cols, m, terms);
   const logS = Math.log(<f64>s);
   const m4 = f32x4.splat(m);
   const s4 = f32x4.splat(s);
@@ -44,8 +47,8 @@ function softmaxCrossEntropyRow(x: usize, y: usize, cols: i32, probs: usize, gra
     // A label of 0 contributes nothing, even against a logit of -Inf (0 * -Inf would be NaN): a masked-out
     // class has probability 0 and a finite loss, as in the sparse kernel.
     sumYZ4 = f32x4.add(sumYZ4, v128.and(f32x4.mul(label, z), f32x4.ne(label, f32x4.splat(0.0))));
-    if (probs != 0 || grad != 0) {
-      const p = f32x4.div(exp4(z), s4);
+    if (terms != 0) {
+      const p = f32x4.div(v128.load(terms + offset), s4);
       if (probs != 0) v128.store(probs + offset, p);
       if (grad != 0) v128.store(grad + offset, f32x4.mul(f32x4.sub(p, label), scale4));
     }
@@ -60,8 +63,8 @@ function softmaxCrossEntropyRow(x: usize, y: usize, cols: i32, probs: usize, gra
     const label = load<f32>(y + offset);
     sumY += label;
     if (label != 0) sumYZ += <f64>(label * z);
-    if (probs != 0 || grad != 0) {
-      const p = expScalar(z) / s;
+    if (terms != 0) {
+      const p = load<f32>(terms + offset) / s;
       if (probs != 0) store<f32>(probs + offset, p);
       if (grad != 0) store<f32>(grad + offset, (p - label) * gradScale);
     }
@@ -98,32 +101,32 @@ export function sparseSoftmaxCrossEntropy(logits: usize, labelIdx: usize, rows: 
     const x = logits + at;
     const label = load<i32>(labelIdx + (<usize>r << 2));
     const m = rowMax(x, cols);
-    const s = rowExpSum(x, cols, m, 0);
-    if (label < 0 || label >= cols) {
+    // As in softmaxCrossEntropyRow: the terms e^(x - m) are kept where p will go and divided by s there.
+    const terms = probs != 0 ? probs + at : grad != 0 ? grad + at : 0;
+    const s = rowExpSum(x, cols, m, terms);
+    const inRange = label >= 0 && label < cols;
+    if (!inRange) {
       loss += NaN;
     } else {
       loss += Math.log(<f64>s) - <f64>(load<f32>(x + (<usize>label << 2)) - m);
     }
-    if (probs == 0 && grad == 0) continue;
-    const m4 = f32x4.splat(m);
+    if (terms == 0) continue;
+    const labelAt = <usize>label << 2;
+    // Read before the pass below overwrites it: the label's entry of the gradient is (p - 1) * gradScale.
+    const labelP = inRange ? load<f32>(terms + labelAt) / s : 0;
     const s4 = f32x4.splat(s);
     let offset: usize = 0;
     for (; offset < vectorEnd; offset += 16) {
-      const p = f32x4.div(exp4(f32x4.sub(v128.load(x + offset), m4)), s4);
+      const p = f32x4.div(v128.load(terms + offset), s4);
       if (probs != 0) v128.store(probs + at + offset, p);
       if (grad != 0) v128.store(grad + at + offset, f32x4.mul(p, scale4));
     }
     for (; offset < end; offset += 4) {
-      const p = expScalar(load<f32>(x + offset) - m) / s;
+      const p = load<f32>(terms + offset) / s;
       if (probs != 0) store<f32>(probs + at + offset, p);
       if (grad != 0) store<f32>(grad + at + offset, p * gradScale);
     }
-    if (grad != 0 && label >= 0 && label < cols) {
-      // The label's entry is (p - 1) * gradScale; p recomputed by the same lane code, so it is identical.
-      const labelAt = <usize>label << 2;
-      const p = expScalar(load<f32>(x + labelAt) - m) / s;
-      store<f32>(grad + at + labelAt, (p - 1) * gradScale);
-    }
+    if (grad != 0 && inRange) store<f32>(grad + at + labelAt, (labelP - 1) * gradScale);
   }
   return loss;
 }

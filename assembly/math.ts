@@ -1,6 +1,6 @@
 // SIMD transcendental functions on f32x4 shared by the elementwise, softmax and loss kernels.
-// Every scalar variant runs the very same lane code on a splatted vector, so an element's result never
-// depends on its position modulo 4 (the tail of an array gives bit-identical values to the lanes).
+// The kernels run an array's tail through the same lane code (on a splat or a partly filled vector), so an
+// element's result never depends on its position modulo 4.
 
 /** f32 lanes 0,1 (widenLow) or 2,3 (widenHigh) as an f64x2, for f64 accumulators. */
 // @ts-ignore: decorator
@@ -65,13 +65,6 @@ export function exp4(x: v128): v128 {
   const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
   const s2 = i32x4.shl(i32x4.add(n2, bias), 23);
   return f32x4.mul(f32x4.mul(y, s1), s2);
-}
-
-/** e^x for one value: the lane code on a splat, so it equals exp4 bit for bit. */
-// @ts-ignore: decorator
-@inline
-export function expScalar(x: f32): f32 {
-  return f32x4.extract_lane(exp4(f32x4.splat(x)), 0);
 }
 
 /**

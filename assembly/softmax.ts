@@ -2,7 +2,7 @@
 // to a positive power: softmax(x) = e^(x - m) / sum e^(x - m) with m = max x. A NaN anywhere in a row (or
 // +Inf, since Inf - Inf is NaN) gives a NaN row, as in TensorFlow.js. Sums run in a fixed order that
 // depends only on cols, so a row's result does not depend on where it sits in memory.
-import { exp4, expScalar } from './math';
+import { exp4 } from './math';
 
 /** max over one row; NaN if any element is NaN (f32x4.max and f32.max propagate NaN). */
 // @ts-ignore: decorator
@@ -20,7 +20,7 @@ export function rowMax(row: usize, cols: i32): f32 {
 
 /**
  * sum of e^(x - m) over one row; when `out` is not 0 the terms are also stored there (out == row allowed).
- * Four lane partial sums, then the tail, in that fixed order.
+ * Four lane partial sums, then the tail's terms one by one, in that fixed order.
  */
 // @ts-ignore: decorator
 @inline
@@ -46,11 +46,29 @@ export function rowExpSum(row: usize, cols: i32, m: f32, out: usize): f32 {
     s4 = f32x4.add(s4, e);
   }
   let s = (f32x4.extract_lane(s4, 0) + f32x4.extract_lane(s4, 1)) + (f32x4.extract_lane(s4, 2) + f32x4.extract_lane(s4, 3));
-  const end = <usize>cols << 2;
-  for (; offset < end; offset += 4) {
-    const e = expScalar(load<f32>(row + offset) - m);
-    if (out != 0) store<f32>(out + offset, e);
-    s += e;
+  // The last cols % 4 terms come from one exp4 (its other lanes hold e^0, unused) instead of one exp4 per
+  // term, each waiting on the last. exp4 works lane by lane, so every term has the bits a lone evaluation
+  // gives, and they are added in the same order as before.
+  const tail = cols & 3;
+  if (tail != 0) {
+    const at = row + offset;
+    let t = f32x4.replace_lane(m4, 0, load<f32>(at));
+    if (tail > 1) t = f32x4.replace_lane(t, 1, load<f32>(at, 4));
+    if (tail > 2) t = f32x4.replace_lane(t, 2, load<f32>(at, 8));
+    const e = exp4(f32x4.sub(t, m4));
+    const e0 = f32x4.extract_lane(e, 0);
+    const e1 = f32x4.extract_lane(e, 1);
+    const e2 = f32x4.extract_lane(e, 2);
+    s += e0;
+    if (out != 0) store<f32>(out + offset, e0);
+    if (tail > 1) {
+      s += e1;
+      if (out != 0) store<f32>(out + offset, e1, 4);
+    }
+    if (tail > 2) {
+      s += e2;
+      if (out != 0) store<f32>(out + offset, e2, 8);
+    }
   }
   return s;
 }
