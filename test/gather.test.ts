@@ -32,6 +32,22 @@ describe('gatherRows', () => {
     });
   }
 
+  // The kernel copies eight rows side by side, then one at a time: counts around and across that block.
+  for (const count of [1, 7, 8, 9, 16, 17, 64]) {
+    it(`copies ${count} rows of 784 and of 3 (blocks of eight and the rows after them), bit for bit`, () => {
+      for (const cols of [784, 3]) {
+        const rows = 23;
+        const src = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i) * 1e3);
+        // A NaN with a payload: copied as bits, never as a float value.
+        new Uint32Array(src.buffer)[5 * cols + 1] = 0x7fc00001;
+        const idx = Array.from({ length: count }, (_, r) => (r * 17 + 5) % rows);
+        const got = runGather(src, cols, idx);
+        // The reference on the bit patterns (as integers), so the NaN's payload is compared too.
+        expect(Array.from(new Uint32Array(got.buffer))).toEqual(gatherRows(new Uint32Array(src.buffer), cols, idx));
+      }
+    });
+  }
+
   it('copies nothing for count 0 or cols 0', () => {
     expect(runGather(new Float32Array([1, 2, 3]), 3, []).length).toBe(0);
     expect(runGather(new Float32Array(0), 0, [0, 0]).length).toBe(0);
