@@ -148,7 +148,7 @@ export function gemm(
       let cRow = c + <usize>i0 * cRowStep + (<usize>j0 << 2);
       const biasAt: usize = bias != 0 ? bias + (<usize>j0 << 2) : 0;
       let i = i0;
-      if (packed && width == fullWidth) {
+      if (packed && (width == fullWidth || !wide)) {
         // The fast tiles; rows left over (fewer than the tile needs) go to the general kernels below.
         while (true) {
           const left = i1 - i;
@@ -157,7 +157,8 @@ export function gemm(
             // 6, 4 or 2 rows (an odd last row goes to the general kernel): the row-pair guards skip the others.
             if (left < 2) break;
             const rows = left >= 6 ? 6 : left & ~1;
-            if (transA != 0) tile6x8PackedT(a0, aKStep, rows, panel, k, cRow, cRowStep, valid, alpha, beta, biasAt, act, actParam);
+            if (width == 4) tile6x4PackedN(a0, aRowStep, rows, panel, k, cRow, cRowStep, valid, alpha, beta, biasAt, act, actParam);
+            else if (transA != 0) tile6x8PackedT(a0, aKStep, rows, panel, k, cRow, cRowStep, valid, alpha, beta, biasAt, act, actParam);
             else tile6x8PackedN(a0, aRowStep, rows, panel, k, cRow, cRowStep, valid, alpha, beta, biasAt, act, actParam);
             i += rows;
             cRow += cRowStep * <usize>rows;
@@ -186,16 +187,18 @@ export function gemm(
 }
 
 /**
- * Width of the panel that starts `left` columns before the right edge of C. Packed: the call's tile's panel
- * width (16 when `wide`, else 8) while it fits; a narrower right edge is padded to it for the 6x8 tile, and
- * for the 2x16 tile when wider than 8 (the unrolled tile on zeros beats the one-step 8- and 4-column kernels: n = 10, plain
- * 2x16: 17 -> 24 GFLOPS at 64x128x10, best of 30 samples; relaxed 6x8, against the 2x16 FMA kernel it
- * replaced, paired medians: 8 + 4 columns 0.84x at 64x128x10 and 0.73x at 64x784x10, padded 1.01x and 1.02x). B read in place (few rows): 16, 8 or 4 columns.
+ * Width of the panel that starts `left` columns before the right edge of C. Packed, 6x8 tile: 8, or 4 for a
+ * right edge of 1-4 columns (tile6x4PackedN; a padded 8-column panel instead measured 1.14x slower at
+ * 64x784x10 and 1.17x at 64x784x12, one thread, paired medians of 21 rounds), 5-7 padded to 8. Packed,
+ * 2x16 tile: 16, a right edge wider than 8 padded to it (the unrolled tile on zeros beats the one-step 8-
+ * and 4-column kernels: n = 10, plain 2x16: 17 -> 24 GFLOPS at 64x128x10, best of 30 samples). B read in
+ * place (few rows): 16, 8 or 4 columns.
  */
 // @ts-ignore: decorator
 @inline
 function panelWidth(left: i32, packAll: bool, wide: bool): i32 {
-  if (packAll && (!wide || left > 8)) return fullPanel(wide);
+  if (packAll && !wide) return left > 4 ? 8 : 4;
+  if (packAll && left > 8) return WIDE_PANEL;
   return left >= 16 ? 16 : left >= 8 ? 8 : 4;
 }
 
@@ -511,6 +514,116 @@ function tile6x8PackedN(
     }
   }
   finishTile6x8(s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, rows, c, cRowStep, valid, alpha, beta, bias, act, actParam);
+}
+
+/**
+ * The 6x8 tile's right-edge twin for a last panel of 1-4 columns (a 4-column packed panel, 16 bytes per k):
+ * six accumulators, one per row, so n = 10 computes 12 columns instead of 16; k unrolled by 4 with an exit
+ * test per step, as in the 2x16 tile (see its comment) and the 6x8 one. Each element of C follows
+ * the same madd chain and epilogue (finish4) as in the 8-column panel it replaces, so the bits are the same.
+ */
+function tile6x4PackedN(
+  a: usize, aRowStep: usize, rows: i32, b: usize, k: i32,
+  c: usize, cRowStep: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0), s4 = f32x4.splat(0), s5 = f32x4.splat(0);
+  let x: v128, b0: v128;
+  let a0 = a, a1 = a + aRowStep, a2 = a1 + aRowStep, a3 = a2 + aRowStep, a4 = a3 + aRowStep, a5 = a4 + aRowStep;
+  if (k > 0) {
+    const bEnd = b + (<usize>k << 4);
+    while (true) {
+      b0 = v128.load(b, 0);
+      x = v128.load32_splat(a0, 0);
+      s0 = madd(s0, x, b0);
+      x = v128.load32_splat(a1, 0);
+      s1 = madd(s1, x, b0);
+      if (rows > 2) {
+        x = v128.load32_splat(a2, 0);
+        s2 = madd(s2, x, b0);
+        x = v128.load32_splat(a3, 0);
+        s3 = madd(s3, x, b0);
+        if (rows > 4) {
+          x = v128.load32_splat(a4, 0);
+          s4 = madd(s4, x, b0);
+          x = v128.load32_splat(a5, 0);
+          s5 = madd(s5, x, b0);
+        }
+      }
+      if (b + 16 == bEnd) break;
+      b0 = v128.load(b, 16);
+      x = v128.load32_splat(a0, 4);
+      s0 = madd(s0, x, b0);
+      x = v128.load32_splat(a1, 4);
+      s1 = madd(s1, x, b0);
+      if (rows > 2) {
+        x = v128.load32_splat(a2, 4);
+        s2 = madd(s2, x, b0);
+        x = v128.load32_splat(a3, 4);
+        s3 = madd(s3, x, b0);
+        if (rows > 4) {
+          x = v128.load32_splat(a4, 4);
+          s4 = madd(s4, x, b0);
+          x = v128.load32_splat(a5, 4);
+          s5 = madd(s5, x, b0);
+        }
+      }
+      if (b + 32 == bEnd) break;
+      b0 = v128.load(b, 32);
+      x = v128.load32_splat(a0, 8);
+      s0 = madd(s0, x, b0);
+      x = v128.load32_splat(a1, 8);
+      s1 = madd(s1, x, b0);
+      if (rows > 2) {
+        x = v128.load32_splat(a2, 8);
+        s2 = madd(s2, x, b0);
+        x = v128.load32_splat(a3, 8);
+        s3 = madd(s3, x, b0);
+        if (rows > 4) {
+          x = v128.load32_splat(a4, 8);
+          s4 = madd(s4, x, b0);
+          x = v128.load32_splat(a5, 8);
+          s5 = madd(s5, x, b0);
+        }
+      }
+      if (b + 48 == bEnd) break;
+      b0 = v128.load(b, 48);
+      x = v128.load32_splat(a0, 12);
+      s0 = madd(s0, x, b0);
+      x = v128.load32_splat(a1, 12);
+      s1 = madd(s1, x, b0);
+      if (rows > 2) {
+        x = v128.load32_splat(a2, 12);
+        s2 = madd(s2, x, b0);
+        x = v128.load32_splat(a3, 12);
+        s3 = madd(s3, x, b0);
+        if (rows > 4) {
+          x = v128.load32_splat(a4, 12);
+          s4 = madd(s4, x, b0);
+          x = v128.load32_splat(a5, 12);
+          s5 = madd(s5, x, b0);
+        }
+      }
+      a0 += 16;
+      a1 += 16;
+      a2 += 16;
+      a3 += 16;
+      a4 += 16;
+      a5 += 16;
+      b += 64;
+      if (b == bEnd) break;
+    }
+  }
+  const c1 = c + cRowStep;
+  const c2 = rows > 2 ? c1 + cRowStep : 0;
+  const c3 = rows > 2 ? c2 + cRowStep : 0;
+  const c4 = rows > 4 ? c3 + cRowStep : 0;
+  const c5 = rows > 4 ? c4 + cRowStep : 0;
+  finish4(s0, c, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s1, c1, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s2, c2, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s3, c3, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s4, c4, bias, 0, valid, alpha, beta, act, actParam);
+  finish4(s5, c5, bias, 0, valid, alpha, beta, act, actParam);
 }
 
 /** Columns a .. a + 4 (rows - 1) of the stored A (op(A) = A^T: consecutive k are aKStep bytes apart). */

@@ -207,7 +207,7 @@ describe('gemm kernel against the float64 reference', () => {
     expect(kernels.gemmRowGranule()).toBe(2);
   });
 
-  it('every edge tile: m = 1..3 tiles + 0..tile-1 rows, n = 1..2 panels + 0..panel-1 columns, k across the 4-step unroll', () => {
+  it('every edge tile: m = 1..3 tiles + 0..tile-1 rows, n = 1..2 panels + 0..panel-1 columns (the 6x4 tile on an edge of 1-4), k across the 4-step unroll', () => {
     for (const combo of COMBOS) {
       let index = 0;
       const panel = combo.transA ? PANEL_T : PANEL;
