@@ -28,6 +28,12 @@ import { ACT_IDENTITY, ACT_LAST, ACT_RELU } from './activation-kinds.generated';
  * through gemmRowGranule and gemmPanelWidth, so its shares hold whole tiles.
  */
 const TILE_ROWS: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 2;
+/**
+ * Narrower weight gradients run the 6x8 family (6x8 and 6x4 tiles), which measured faster there (784 x n
+ * from k = 64, one thread, paired medians of 21 rounds): 1.28x at n = 10, 1.27x at 24, 1.18x at 40, 1.03x
+ * at 48, 0.99x at 64, 0.97-1.00x at 128; W2 training 1.10x on one thread, 1.08x on two.
+ */
+const WIDE_T_MIN_COLUMNS: i32 = 64;
 /** The 2x16 tile's panel, the widest any call packs (it sizes the pack scratch). */
 const WIDE_PANEL: i32 = 16;
 
@@ -40,14 +46,16 @@ function fullPanel(wide: bool): i32 {
 
 /**
  * Whether a call runs the 2x16 tile on 16-column panels: always in the plain build, and in the relaxed build
- * for transposed A (weight gradients: A^T B with k the batch), where the FMA 2x16 tile measured faster than
- * 6x8 (AMD EPYC Zen 4, Node 24, one process alternating the two builds, medians of 21 rounds: 784x128 from
- * k = 64, 1.08x on one thread and 1.16x on two; W1 training 1.05-1.08x). NN calls keep 6x8 (512^3: 1.08x).
+ * for transposed A (weight gradients: A^T B with k the batch) from WIDE_T_MIN_COLUMNS columns, where the FMA
+ * 2x16 tile measured as fast as 6x8 or faster (AMD EPYC Zen 4, Node 24, one process alternating the two
+ * builds, medians of 21 rounds: 784x128 from k = 64, 1.08x on one thread and 1.16x on two, W1 training
+ * 1.05-1.08x, in an earlier session; 1.00x and 1.03x this one, and W1 on two threads 1.04x). NN calls keep
+ * 6x8 (512^3: 1.08x).
  */
 // @ts-ignore: decorator
 @inline
-function runsWideTile(transA: i32): bool {
-  return !ASC_FEATURE_RELAXED_SIMD || transA != 0;
+function runsWideTile(transA: i32, n: i32): bool {
+  return !ASC_FEATURE_RELAXED_SIMD || (transA != 0 && n >= WIDE_T_MIN_COLUMNS);
 }
 
 /**
@@ -62,7 +70,7 @@ export function gemmRowGranule(): i32 {
 
 /** Columns of C in one panel of a call with this transA: splitting n at multiples of it keeps every panel whole. */
 export function gemmPanelWidth(transA: i32): i32 {
-  return fullPanel(runsWideTile(transA));
+  return fullPanel(runsWideTile(transA, i32.MAX_VALUE));
 }
 
 /** NN calls with at least this many rows pack B: contiguous panels beat strided rows (cache sets, TLB). */
@@ -117,7 +125,7 @@ export function gemm(
   const aKStep: usize = transA != 0 ? <usize>lda << 2 : 4;
   const cRowStep: usize = <usize>ldc << 2;
   const packAll = packsWholeB(m, transB);
-  const wide = runsWideTile(transA);
+  const wide = runsWideTile(transA, n);
   const fullWidth = fullPanel(wide);
   // Rows are taken in blocks whose slice of A stays in L2 while every panel of B passes over it. With
   // several blocks, the first packs all of op(B) side by side in `pack` and the others reuse it: packing
@@ -157,8 +165,10 @@ export function gemm(
             // 6, 4 or 2 rows (an odd last row goes to the general kernel): the row-pair guards skip the others.
             if (left < 2) break;
             const rows = left >= 6 ? 6 : left & ~1;
-            if (width == 4) tile6x4PackedN(a0, aRowStep, rows, panel, k, cRow, cRowStep, valid, alpha, beta, biasAt, act, actParam);
-            else if (transA != 0) tile6x8PackedT(a0, aKStep, rows, panel, k, cRow, cRowStep, valid, alpha, beta, biasAt, act, actParam);
+            if (width == 4) {
+              if (transA != 0) tile6x4PackedT(a0, aKStep, rows, panel, k, cRow, cRowStep, valid, alpha, beta, biasAt, act, actParam);
+              else tile6x4PackedN(a0, aRowStep, rows, panel, k, cRow, cRowStep, valid, alpha, beta, biasAt, act, actParam);
+            } else if (transA != 0) tile6x8PackedT(a0, aKStep, rows, panel, k, cRow, cRowStep, valid, alpha, beta, biasAt, act, actParam);
             else tile6x8PackedN(a0, aRowStep, rows, panel, k, cRow, cRowStep, valid, alpha, beta, biasAt, act, actParam);
             i += rows;
             cRow += cRowStep * <usize>rows;
@@ -613,6 +623,110 @@ function tile6x4PackedN(
       if (b == bEnd) break;
     }
   }
+  finishTile6x4(s0, s1, s2, s3, s4, s5, rows, c, cRowStep, valid, alpha, beta, bias, act, actParam);
+}
+
+/** tile6x4PackedN for transposed A (op(A) = A^T: rows are consecutive floats, k steps aKStep bytes). */
+function tile6x4PackedT(
+  a: usize, aKStep: usize, rows: i32, b: usize, k: i32,
+  c: usize, cRowStep: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0), s4 = f32x4.splat(0), s5 = f32x4.splat(0);
+  let x: v128, b0: v128;
+  let a0 = a, a1 = a + aKStep, a2 = a1 + aKStep, a3 = a2 + aKStep;
+  const aStep4 = aKStep << 2;
+  if (k > 0) {
+    const bEnd = b + (<usize>k << 4);
+    while (true) {
+      b0 = v128.load(b, 0);
+      x = v128.load32_splat(a0, 0);
+      s0 = madd(s0, x, b0);
+      x = v128.load32_splat(a0, 4);
+      s1 = madd(s1, x, b0);
+      if (rows > 2) {
+        x = v128.load32_splat(a0, 8);
+        s2 = madd(s2, x, b0);
+        x = v128.load32_splat(a0, 12);
+        s3 = madd(s3, x, b0);
+        if (rows > 4) {
+          x = v128.load32_splat(a0, 16);
+          s4 = madd(s4, x, b0);
+          x = v128.load32_splat(a0, 20);
+          s5 = madd(s5, x, b0);
+        }
+      }
+      if (b + 16 == bEnd) break;
+      b0 = v128.load(b, 16);
+      x = v128.load32_splat(a1, 0);
+      s0 = madd(s0, x, b0);
+      x = v128.load32_splat(a1, 4);
+      s1 = madd(s1, x, b0);
+      if (rows > 2) {
+        x = v128.load32_splat(a1, 8);
+        s2 = madd(s2, x, b0);
+        x = v128.load32_splat(a1, 12);
+        s3 = madd(s3, x, b0);
+        if (rows > 4) {
+          x = v128.load32_splat(a1, 16);
+          s4 = madd(s4, x, b0);
+          x = v128.load32_splat(a1, 20);
+          s5 = madd(s5, x, b0);
+        }
+      }
+      if (b + 32 == bEnd) break;
+      b0 = v128.load(b, 32);
+      x = v128.load32_splat(a2, 0);
+      s0 = madd(s0, x, b0);
+      x = v128.load32_splat(a2, 4);
+      s1 = madd(s1, x, b0);
+      if (rows > 2) {
+        x = v128.load32_splat(a2, 8);
+        s2 = madd(s2, x, b0);
+        x = v128.load32_splat(a2, 12);
+        s3 = madd(s3, x, b0);
+        if (rows > 4) {
+          x = v128.load32_splat(a2, 16);
+          s4 = madd(s4, x, b0);
+          x = v128.load32_splat(a2, 20);
+          s5 = madd(s5, x, b0);
+        }
+      }
+      if (b + 48 == bEnd) break;
+      b0 = v128.load(b, 48);
+      x = v128.load32_splat(a3, 0);
+      s0 = madd(s0, x, b0);
+      x = v128.load32_splat(a3, 4);
+      s1 = madd(s1, x, b0);
+      if (rows > 2) {
+        x = v128.load32_splat(a3, 8);
+        s2 = madd(s2, x, b0);
+        x = v128.load32_splat(a3, 12);
+        s3 = madd(s3, x, b0);
+        if (rows > 4) {
+          x = v128.load32_splat(a3, 16);
+          s4 = madd(s4, x, b0);
+          x = v128.load32_splat(a3, 20);
+          s5 = madd(s5, x, b0);
+        }
+      }
+      a0 += aStep4;
+      a1 += aStep4;
+      a2 += aStep4;
+      a3 += aStep4;
+      b += 64;
+      if (b == bEnd) break;
+    }
+  }
+  finishTile6x4(s0, s1, s2, s3, s4, s5, rows, c, cRowStep, valid, alpha, beta, bias, act, actParam);
+}
+
+/** Epilogue of a 6x4 tile: finish4 per row (the 6x8 tile's first four columns take the same path when valid <= 4). */
+// @ts-ignore: decorator
+@inline
+function finishTile6x4(
+  s0: v128, s1: v128, s2: v128, s3: v128, s4: v128, s5: v128,
+  rows: i32, c: usize, cRowStep: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
   const c1 = c + cRowStep;
   const c2 = rows > 2 ? c1 + cRowStep : 0;
   const c3 = rows > 2 ? c2 + cRowStep : 0;

@@ -207,12 +207,15 @@ describe('gemm kernel against the float64 reference', () => {
     expect(kernels.gemmRowGranule()).toBe(2);
   });
 
-  it('every edge tile: m = 1..3 tiles + 0..tile-1 rows, n = 1..2 panels + 0..panel-1 columns (the 6x4 tile on an edge of 1-4), k across the 4-step unroll', () => {
+  it('every edge tile: m = 1..3 tiles + 0..tile-1 rows, n = 1..2 panels + 0..panel-1 columns (the 6x4 tile on an edge of 1-4) and around 64 for transposed A, k across the 4-step unroll', () => {
     for (const combo of COMBOS) {
       let index = 0;
       const panel = combo.transA ? PANEL_T : PANEL;
       for (let m = 8; m <= 3 * TILE_ROWS + TILE_ROWS - 1; m++) {
-        for (const n of [panel - 1, panel, panel + 1, panel + 3, 2 * panel - 1, 2 * panel + panel / 2, 2 * panel + 5]) {
+        // Transposed A runs the 6x8 family below 64 columns and the 2x16 tile from 64 (WIDE_T_MIN_COLUMNS in
+        // assembly/gemm.ts): both sides' right edges.
+        const wideT = combo.transA ? [63, 65, 67, 72, 79] : [];
+        for (const n of [panel - 1, panel, panel + 1, panel + 3, 2 * panel - 1, 2 * panel + panel / 2, 2 * panel + 5, ...wideT]) {
           for (const k of [37, 64, 66]) {
             index++;
             const g = makeCase(m, n, k, {
