@@ -28,11 +28,7 @@ import { ACT_IDENTITY, ACT_LAST, ACT_RELU } from './activation-kinds.generated';
  * through gemmRowGranule and gemmPanelWidth, so its shares hold whole tiles.
  */
 const TILE_ROWS: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 2;
-/**
- * Narrower weight gradients run the 6x8 family (6x8 and 6x4 tiles), which measured faster there (784 x n
- * from k = 64, one thread, paired medians of 21 rounds): 1.28x at n = 10, 1.27x at 24, 1.18x at 40, 1.03x
- * at 48, 0.99x at 64, 0.97-1.00x at 128; W2 training 1.10x on one thread, 1.08x on two.
- */
+/** Transposed-A calls with at least this many columns run the 2x16 tile in the relaxed build (runsWideTile). */
 const WIDE_T_MIN_COLUMNS: i32 = 64;
 /** The 2x16 tile's panel, the widest any call packs (it sizes the pack scratch). */
 const WIDE_PANEL: i32 = 16;
@@ -45,12 +41,13 @@ function fullPanel(wide: bool): i32 {
 }
 
 /**
- * Whether a call runs the 2x16 tile on 16-column panels: always in the plain build, and in the relaxed build
- * for transposed A (weight gradients: A^T B with k the batch) from WIDE_T_MIN_COLUMNS columns, where the FMA
- * 2x16 tile measured as fast as 6x8 or faster (AMD EPYC Zen 4, Node 24, one process alternating the two
- * builds, medians of 21 rounds: 784x128 from k = 64, 1.08x on one thread and 1.16x on two, W1 training
- * 1.05-1.08x, in an earlier session; 1.00x and 1.03x this one, and W1 on two threads 1.04x). NN calls keep
- * 6x8 (512^3: 1.08x).
+ * Whether a call runs the 2x16 tile on 16-column panels: always in the plain build; in the relaxed build for
+ * transposed A (weight gradients: A^T B with k the batch) of at least WIDE_T_MIN_COLUMNS columns. There the
+ * FMA 2x16 tile measured as fast as the 6x8 family or faster (AMD EPYC Zen 4, Node 24, 784x128 from k = 64,
+ * paired medians of 21 rounds: 1.00-1.08x on one thread, 1.03-1.16x on two; W1 training on two threads
+ * 1.04x), and below it slower, as the 6x8 family computes fewer padded columns (784 x n from k = 64, one
+ * thread: 6x8 family 1.28x at n = 10, 1.27x at 24, 1.18x at 40, 1.03x at 48, 0.99x at 64; W2 training 1.10x
+ * on one thread, 1.08x on two). NN calls run the 6x8 family (512^3: 1.08x).
  */
 // @ts-ignore: decorator
 @inline
@@ -68,7 +65,10 @@ export function gemmRowGranule(): i32 {
   return 2;
 }
 
-/** Columns of C in one panel of a call with this transA: splitting n at multiples of it keeps every panel whole. */
+/**
+ * Columns of C in the widest panel a call with this transA can run: splitting n at multiples of it keeps
+ * every panel whole (a narrow transposed-A call's 8-column panels too, 16 being a multiple of 8).
+ */
 export function gemmPanelWidth(transA: i32): i32 {
   return fullPanel(runsWideTile(transA, i32.MAX_VALUE));
 }
@@ -156,6 +156,7 @@ export function gemm(
       let cRow = c + <usize>i0 * cRowStep + (<usize>j0 << 2);
       const biasAt: usize = bias != 0 ? bias + (<usize>j0 << 2) : 0;
       let i = i0;
+      // The 6x8 family runs every packed panel (8 or 4 columns), the 2x16 tile only full 16-column ones.
       if (packed && (width == fullWidth || !wide)) {
         // The fast tiles; rows left over (fewer than the tile needs) go to the general kernels below.
         while (true) {

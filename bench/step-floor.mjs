@@ -2,7 +2,7 @@
 // and the step time the performance issue's targets allow (the best NumPy/PyTorch step over the target
 // ratio: W1 1.3x, W2 1.5x), all in one run. The parts: the step's GEMMs (forward and backward, exact shapes
 // and transposes, through the pool as training calls them), the 64-row gather from the 60000-row set, and
-// the SGD update with its rollback copy; then the three in step order, and the whole step (one epoch of fit
+// the SGD update of the weight matrices with its rollback copy (the biases' updates are in the rest); then the three in step order, and the whole step (one epoch of fit
 // over the steps). The GEMMs' floor is their flops at the FMA probe's speed on every thread: no tile beats a
 // register-only loop. What is left of the budget after the parts is what everything else may take
 // (loss, metrics, bias sums, activation slopes, JavaScript, handing work to the pool).
@@ -12,6 +12,7 @@ import { parallelRows } from '../dist/backend/pool.js';
 import { kernels } from '../dist/backend/wasm.js';
 import { allocate, heapF32, heapI32 } from '../dist/backend/allocator.js';
 import { gemm, gatherRowsAt } from '../dist/kernel-calls.js';
+import { ACTIVATION_TABLE } from '../dist/activation-table.js';
 import { compileProbes, measureProbes, probeRunners } from './peak-probe.mjs';
 import { bestPeer, pythonPeers } from './peers/python.mjs';
 import { medianSecondsPerCall } from './timing.mjs';
@@ -25,8 +26,9 @@ const option = (name, fallback) => {
 const threads = option('--threads', sn.getThreads());
 const rounds = option('--rounds', 15);
 const TARGETS = { W1: 1.3, W2: 1.5 };
-const RELU = 1;
-const IDENTITY = 0;
+const kindOf = (name) => ACTIVATION_TABLE.find((row) => row.name === name).code;
+const RELU = kindOf('relu');
+const IDENTITY = kindOf('linear');
 await sn.setThreads(threads);
 
 const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
@@ -112,9 +114,11 @@ for (const [id, ratio] of Object.entries(TARGETS)) {
   const budget = (w.batchSize * 1e6) / peer.value / ratio;
   const f = (v) => v.toFixed(1);
   console.log(`${id} (${w.sizes.join('-')}, batch ${w.batchSize}, ${(parts.flops / 1e6).toFixed(2)} MFLOP per step):`);
-  console.log(`  whole step ${f(us.step)} (${Math.round((w.batchSize * 1e6) / us.step)} samples/s); best peer ${peer.who} ${Math.round(peer.value)} samples/s: ${ratio}x of it allows ${f(budget)}`);
+  const samplesPerSecond = Math.round((w.batchSize * 1e6) / us.step);
+  const allowed = Number.isFinite(budget) ? `best peer ${peer.who} ${Math.round(peer.value)} samples/s: ${ratio}x of it allows ${f(budget)}` : 'no peer figure';
+  console.log(`  whole step ${f(us.step)} (${samplesPerSecond} samples/s); ${allowed}`);
   console.log(`  GEMMs ${f(us.gemms)} (${(parts.flops / us.gemms / 1e3).toFixed(1)} GFLOPS; at the probe on ${threads} thread(s): ${f(floor)}), gather ${f(us.gather)}, SGD ${f(us.sgd)}, the three in step order ${f(us.together)}`);
-  console.log(`  budget left after the three: ${f(budget - us.together)}; after the GEMMs at the probe, the gather and SGD: ${f(budget - floor - us.gather - us.sgd)}`);
+  if (Number.isFinite(budget)) console.log(`  budget left after the three: ${f(budget - us.together)}; after the GEMMs at the probe, the gather and SGD: ${f(budget - floor - us.gather - us.sgd)}`);
   model.dispose();
 }
 data.dispose();
