@@ -20,7 +20,8 @@ function runGather(src: Float32Array, cols: number, idx: number[]): Float32Array
 }
 
 describe('gatherRows', () => {
-  for (const cols of [1, 3, 4, 5, 13, 1000]) {
+  // 2500 floats: rows of 10,000 bytes, whose touch pass (touchRows) steps over three 4 KiB pages.
+  for (const cols of [1, 3, 4, 5, 13, 1000, 2500]) {
     it(`copies rows of ${cols} by repeated and out-of-order indices, exactly`, () => {
       const rows = 7;
       const src = Float32Array.from({ length: rows * cols }, (_, i) => (i * 0.37) % 5 - 2);
