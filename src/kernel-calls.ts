@@ -6,7 +6,7 @@ import { parallelGemm } from './backend/pool.js';
 import { kernels } from './backend/wasm.js';
 
 export { kernels };
-export { parallelRows, parallelConvWeightGradients, gemmSplits, getThreads, startWorkers } from './backend/pool.js';
+export { parallelRows, parallelConvWeightGradients, gemmSplits, getThreads, startWorkers, startBackgroundRows, finishBackground } from './backend/pool.js';
 export { gemmPackBytes, releaseGemmScratch } from './ops/matmul.js';
 export { gatherRowsAt } from './ops/gather.js';
 export { allocate, release, heapF32, heapF64, heapI32 };

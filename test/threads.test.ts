@@ -422,11 +422,127 @@ describe('row kernels split across threads (optimizer updates, gather)', () => {
     };
     for (const optimizer of [() => sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }), () => sn.optimizers.adam()]) {
       const one = await train(1, optimizer);
-      const before = pool.poolStatus().parallelCalls;
+      const before = pool.poolStatus();
       const two = await train(2, optimizer);
-      expect(pool.poolStatus().parallelCalls).toBeGreaterThan(before);
+      expect(pool.poolStatus().parallelCalls).toBeGreaterThan(before.parallelCalls);
+      // The next batch's inputs were gathered in the background (TrainStep's prefetch) on 2 threads.
+      expect(pool.poolStatus().backgroundJobs).toBeGreaterThan(before.backgroundJobs);
       expect(two).toEqual(one);
     }
+  });
+});
+
+describe('the background job (the gather of the next batch during a training step)', () => {
+  /** A 64-row gather of 784 floats from 300 rows, in wasm memory; `expected` is what dst must hold after it. */
+  function gatherJob(indexOf = (r: number) => (r * 37 + 11) % 300) {
+    const [sourceRows, cols, count] = [300, 784, 64];
+    const src = allocate(sourceRows * cols * 4);
+    heapF32().set(randomValues(sourceRows * cols, 8), src / 4);
+    const idx = allocate(count * 4);
+    const indices = Array.from({ length: count }, (_, r) => indexOf(r));
+    new Int32Array(heapU8().buffer, idx, count).set(indices);
+    const dst = allocate(count * cols * 4);
+    heapF32().fill(-1, dst / 4, dst / 4 + count * cols);
+    const expected = indices.flatMap((i) => (i < sourceRows ? Array.from(heapF32().subarray(src / 4 + i * cols, src / 4 + (i + 1) * cols)) : []));
+    return {
+      args: [src, cols, idx, count, dst], count, cols, expected,
+      result: () => Array.from(heapF32().subarray(dst / 4, dst / 4 + count * cols)),
+      free: () => [src, idx, dst].forEach(release),
+    };
+  }
+
+  it('runs on a worker while split GEMMs go on (their bits unchanged), and finishBackground collects it', async () => {
+    await sn.setThreads(2);
+    const g = setUp({ transA: false, transB: false, m: 64, n: 128, k: 100, pad: 0, ...EPILOGUES[1] });
+    const single = g.run(kernels.gemm);
+    const job = gatherJob();
+    const posted = pool.poolStatus().backgroundJobs;
+    const ticket = pool.startBackgroundRows('gatherRows', job.count, job.cols, job.args);
+    expect(ticket).toBeGreaterThan(0);
+    expect(pool.poolStatus().backgroundJobs).toBe(posted + 1);
+    // Split calls post to the same worker meanwhile: it claims their chunks once the gather is done.
+    for (let i = 0; i < 5; i++) expect(firstDifference(g.run(pool.parallelGemm), single)).toBe(-1);
+    pool.finishBackground(ticket);
+    expect(job.result()).toEqual(job.expected);
+    pool.finishBackground(ticket); // already collected: a no-op
+    job.free();
+    g.free();
+  });
+
+  it('posts no second job while one is pending (its owner runs the kernel itself), and none on one thread', async () => {
+    await sn.setThreads(2);
+    const job = gatherJob();
+    const other = gatherJob((r) => (r * 7 + 1) % 300);
+    const ticket = pool.startBackgroundRows('gatherRows', job.count, job.cols, job.args);
+    expect(ticket).toBeGreaterThan(0);
+    expect(pool.startBackgroundRows('gatherRows', other.count, other.cols, other.args)).toBe(0);
+    pool.finishBackground(0); // another owner's "no job": leaves the pending one alone
+    pool.finishBackground(ticket);
+    expect(job.result()).toEqual(job.expected);
+    const second = pool.startBackgroundRows('gatherRows', other.count, other.cols, other.args);
+    expect(second).toBeGreaterThan(ticket);
+    pool.finishBackground(second);
+    expect(other.result()).toEqual(other.expected);
+    await sn.setThreads(1);
+    const posted = pool.poolStatus().backgroundJobs;
+    expect(pool.startBackgroundRows('gatherRows', job.count, job.cols, job.args)).toBe(0);
+    expect(pool.poolStatus().backgroundJobs).toBe(posted);
+    job.free();
+    other.free();
+  });
+
+  it('setThreads lets a pending job end before it retires the worker: nothing is lost', async () => {
+    await sn.setThreads(2);
+    const job = gatherJob();
+    const ticket = pool.startBackgroundRows('gatherRows', job.count, job.cols, job.args);
+    expect(ticket).toBeGreaterThan(0);
+    await sn.setThreads(1);
+    pool.finishBackground(ticket);
+    expect(job.result()).toEqual(job.expected);
+    job.free();
+  });
+
+  it('a job that traps throws from finishBackground, naming the job and the thread; the pool keeps working', async () => {
+    await sn.setThreads(2);
+    const pastTheEnd = Math.ceil(backend.memory.buffer.byteLength / (784 * 4));
+    const bad = gatherJob((r) => (r < 32 ? r : pastTheEnd));
+    const ticket = pool.startBackgroundRows('gatherRows', bad.count, bad.cols, bad.args);
+    expect(ticket).toBeGreaterThan(0);
+    expect(() => pool.finishBackground(ticket)).toThrow(
+      /^simdnet thread pool: background gatherRows over 64 rows of 784: (worker \d+|the calling thread): RuntimeError: .*out of bounds/,
+    );
+    pool.finishBackground(ticket); // reported once
+    bad.free();
+    const job = gatherJob();
+    const next = pool.startBackgroundRows('gatherRows', job.count, job.cols, job.args);
+    expect(next).toBeGreaterThan(0);
+    pool.finishBackground(next);
+    expect(job.result()).toEqual(job.expected);
+    job.free();
+  });
+
+  it('fit leaves no job pending when a callback stops training or throws mid-epoch', async () => {
+    await sn.setThreads(2);
+    const [rows, inputs] = [256, 96];
+    const x = randomValues(rows * inputs, 9);
+    const labels = Array.from({ length: rows }, (_, i) => i % 5);
+    const model = sn.sequential([sn.layers.dense({ inputShape: [inputs], units: 40, activation: 'relu' }), sn.layers.dense({ units: 5, activation: 'softmax' })], { seed: 3 });
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const job = gatherJob();
+    const posted = pool.poolStatus().backgroundJobs;
+    await model.fit({ data: x, shape: [rows, inputs] }, labels, { epochs: 2, batchSize: 32, seed: 1, callbacks: { onBatchEnd: (b) => { if (b === 3) model.stopTraining = true; } } });
+    expect(pool.poolStatus().backgroundJobs).toBeGreaterThan(posted);
+    // A job left pending would make this return 0.
+    const ticket = pool.startBackgroundRows('gatherRows', job.count, job.cols, job.args);
+    expect(ticket).toBeGreaterThan(0);
+    pool.finishBackground(ticket);
+    await expect(model.fit({ data: x, shape: [rows, inputs] }, labels, { epochs: 1, batchSize: 32, callbacks: { onBatchEnd: (b) => { if (b === 2) throw new Error('stop here'); } } })).rejects.toThrow('stop here');
+    const last = pool.startBackgroundRows('gatherRows', job.count, job.cols, job.args);
+    expect(last).toBeGreaterThan(0);
+    pool.finishBackground(last);
+    expect(job.result()).toEqual(job.expected);
+    job.free();
+    model.dispose();
   });
 });
 

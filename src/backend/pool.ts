@@ -11,7 +11,8 @@
 // finally Atomics.wait()s (allowed on the main thread in Node, Deno and Bun) for the claimed ones to be DONE
 // or FAILED. So a call takes about its one-thread time at worst, when a worker is slow to wake (a sleeping
 // vCPU took ~270 us here) or has exited; idle workers also poll briefly before they sleep, so back-to-back
-// calls find them awake.
+// calls find them awake. A worker's control block has two job lanes: the split call's, and one background
+// job's (startBackgroundRows: a row kernel the caller does not wait for), which the worker runs in turn.
 //
 // Workers start asynchronously (from setThreads, from startWorkers -- fit calls it before its first
 // epoch -- or lazily, on the first call big enough to split); until one reports ready in its control block
@@ -23,22 +24,22 @@ import type { Worker as NodeWorker } from 'node:worker_threads';
 import { backend, kernels } from './wasm.js';
 import { allocate, release } from './allocator.js';
 import { environmentVariable } from './environment.js';
-import { CallLimits, CallSlot, JobState, callViews, runChunks, workerMain, type ControlLayout, type WorkerInit } from './worker.js';
+import { CallBlock, CallLimits, CallSlot, JobState, callViews, runChunks, workerMain, type ControlLayout, type WorkerInit } from './worker.js';
 
 const LAYOUT: ControlLayout = {
   ready: 0,
   sequence: 1,
-  state: 2,
-  result: 3,
-  chunk: 4,
-  chunksRun: 5,
-  errorLength: 6,
+  // By CallBlock: the split call's lane, then the background job's.
+  lanes: [
+    { state: 2, result: 3, chunk: 4, chunksRun: 5, errorLength: 6, errorByteOffset: 128 },
+    { state: 8, result: 9, chunk: 10, chunksRun: 11, errorLength: 12, errorByteOffset: 1152 },
+  ],
   // The scratch pointer starts on its own 64-byte cache line, after the flags.
   scratchByteOffset: 64,
-  errorByteOffset: 128,
   maxErrorLength: 512,
 };
-const CONTROL_BYTES = LAYOUT.errorByteOffset + LAYOUT.maxErrorLength * 2;
+const SPLIT_LANE = LAYOUT.lanes[CallBlock.Split];
+const CONTROL_BYTES = LAYOUT.lanes[CallBlock.Background].errorByteOffset + LAYOUT.maxErrorLength * 2;
 
 /** The wasm gemm's argument count (assembly/README.md). */
 const GEMM_ARG_COUNT = 17;
@@ -163,7 +164,8 @@ class Slot {
   readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
   /** The pointer this worker's chunks get for the call's scratch argument (its own `scratch`). */
   readonly scratchArgument = new Float64Array(this.control.buffer, LAYOUT.scratchByteOffset, 1);
-  readonly errorText = new Uint16Array(this.control.buffer, LAYOUT.errorByteOffset, LAYOUT.maxErrorLength);
+  /** Each lane's error text, by CallBlock. */
+  readonly errorTexts = LAYOUT.lanes.map((lane) => new Uint16Array(this.control.buffer, lane.errorByteOffset, LAYOUT.maxErrorLength));
   worker: NodeWorker | null = null;
   /** Set when the pool lets this worker go: fewer threads wanted, or it stopped responding. */
   retired = false;
@@ -203,6 +205,7 @@ class Slot {
       memory: backend.memory,
       control: this.control.buffer as SharedArrayBuffer,
       call: CALL.header.buffer as SharedArrayBuffer,
+      background: BACKGROUND.header.buffer as SharedArrayBuffer,
       layout: LAYOUT,
       ops: OPS,
       spinMicros: WORKER_SPIN_MICROS,
@@ -330,6 +333,8 @@ export function setThreads(count: number): Promise<void> {
     throw new RangeError(`setThreads: count must be a whole number from 1 to ${MAX_THREADS}, got ${count}`);
   }
   requestedThreads = count;
+  // The background job's worker may be retired below: its job ends first.
+  settleBackground();
   return resize();
 }
 
@@ -386,7 +391,10 @@ const callerProgress = new Int32Array(2);
 const callArgs: number[] = [];
 let generation = 0;
 
-/** Puts up to `max` workers ready for a job now into shareSlots and returns how many; starts the pool on first need. */
+/**
+ * Puts up to `max` workers ready for a job now into shareSlots and returns how many; starts the pool on
+ * first need. A worker running the background job is ready too: it claims its share once that job ends.
+ */
 function collectReadyWorkers(max: number): number {
   // Lazily started workers have no one awaiting them: a failure to start only means fewer threads.
   if (!started && getThreads() > 1) resize().catch(() => {});
@@ -398,30 +406,32 @@ function collectReadyWorkers(max: number): number {
   return count;
 }
 
-/** Posts a job: run chunks of the call in the call block. */
-function post(slot: Slot): void {
+/** Posts a job in lane `block`: run chunks of the call in that call block. */
+function post(slot: Slot, block: CallBlock): void {
   const { control } = slot;
-  control[LAYOUT.errorLength] = 0;
-  Atomics.store(control, LAYOUT.state, JobState.Posted);
+  const lane = LAYOUT.lanes[block];
+  control[lane.errorLength] = 0;
+  Atomics.store(control, lane.state, JobState.Posted);
   Atomics.add(control, LAYOUT.sequence, 1);
   Atomics.notify(control, LAYOUT.sequence);
 }
 
 /** Takes a posted job back if no worker has claimed it yet; a cancelled job never runs. */
-function takeBack(slot: Slot): boolean {
-  return Atomics.compareExchange(slot.control, LAYOUT.state, JobState.Posted, JobState.Cancelled) === JobState.Posted;
+function takeBack(slot: Slot, block: CallBlock): boolean {
+  return Atomics.compareExchange(slot.control, LAYOUT.lanes[block].state, JobState.Posted, JobState.Cancelled) === JobState.Posted;
 }
 
 /** Waits for a claimed job; returns null when it is done, else why it failed. */
-function awaitJob(slot: Slot, callerMs: number): string | null {
+function awaitJob(slot: Slot, block: CallBlock, callerMs: number): string | null {
   const { control } = slot;
+  const lane = LAYOUT.lanes[block];
   const start = performance.now();
   const spinUntil = start + CALLER_SPIN_MS;
   for (;;) {
-    const state = Atomics.load(control, LAYOUT.state);
+    const state = Atomics.load(control, lane.state);
     if (state === JobState.Done) return null;
     if (state === JobState.Failed) {
-      return String.fromCharCode(...slot.errorText.subarray(0, control[LAYOUT.errorLength]));
+      return String.fromCharCode(...slot.errorTexts[block].subarray(0, control[lane.errorLength]));
     }
     const now = performance.now();
     if (now < spinUntil) continue;
@@ -430,7 +440,7 @@ function awaitJob(slot: Slot, callerMs: number): string | null {
       slot.retire(true);
       return `still running after ${Math.round(now - start)} ms (the worker died mid-job); it is being replaced`;
     }
-    Atomics.wait(control, LAYOUT.state, state, WAIT_SLICE_MS);
+    Atomics.wait(control, lane.state, state, WAIT_SLICE_MS);
   }
 }
 
@@ -516,7 +526,7 @@ function runChunked(
   generation = (generation + 1) & 0x7fff;
   header[CallSlot.Generation] = generation;
   Atomics.store(header, CallSlot.Claim, generation << 16);
-  for (let w = 0; w < helpers; w++) post(shareSlots[w]);
+  for (let w = 0; w < helpers; w++) post(shareSlots[w], CallBlock.Split);
   parallelCalls++;
   let result = 0;
   const start = performance.now();
@@ -530,7 +540,7 @@ function runChunked(
   const callerMs = performance.now() - start;
   // Every job is taken back or waited for before anything is thrown: no worker may touch the outputs afterwards.
   for (let w = 0; w < helpers; w++) {
-    shareClaimed[w] = !takeBack(shareSlots[w]);
+    shareClaimed[w] = !takeBack(shareSlots[w], CallBlock.Split);
     if (!shareClaimed[w]) takenBack++;
   }
   let workersThatRan = 0;
@@ -538,12 +548,12 @@ function runChunked(
   for (let w = 0; w < helpers; w++) {
     if (!shareClaimed[w]) continue;
     const slot = shareSlots[w];
-    const failure = awaitJob(slot, callerMs);
+    const failure = awaitJob(slot, CallBlock.Split, callerMs);
     if (failure === null) {
-      result |= slot.control[LAYOUT.result];
-      if (slot.control[LAYOUT.chunksRun] > 0) workersThatRan++;
+      result |= slot.control[SPLIT_LANE.result];
+      if (slot.control[SPLIT_LANE.chunksRun] > 0) workersThatRan++;
     } else {
-      (failures ??= []).push(`worker ${slot.id} (${describeChunk(slot.control[LAYOUT.chunk])}): ${failure}`);
+      (failures ??= []).push(`worker ${slot.id} (${describeChunk(slot.control[SPLIT_LANE.chunk])}): ${failure}`);
     }
   }
   workerShares += workersThatRan;
@@ -757,6 +767,16 @@ export function rowsSplit(rows: number, cols: number): boolean {
   return Math.floor(rows / ROW_GRANULE) >= 2 && rows * cols * 4 >= rowsMinBytes && getThreads() > 1;
 }
 
+/** How far each argument of a row kernel (`split`, rows of `cols` floats) advances per row, into `out`. */
+function rowUnitBytes({ roles, otherColsArg }: RowSplit, cols: number, args: readonly number[], out: number[]): void {
+  out.length = roles.length;
+  for (let j = 0; j < roles.length; j++) {
+    const role = roles[j];
+    out[j] = role === RowArg.Rows ? cols * 4 : role === RowArg.PerRow ? 4 : role === RowArg.PerRow64 ? 8 : role === RowArg.FloatIndex ? cols : role === RowArg.RowIndex ? 1 : 0;
+    if (role === RowArg.OtherRows) out[j] = args[otherColsArg] * 4;
+  }
+}
+
 /**
  * Runs the wasm kernel `name` with `args` over `rows` rows of `cols` floats, split by rows across the ready
  * workers and the caller when it has at least the threshold's bytes; returns the bitwise OR of the chunks'
@@ -764,19 +784,112 @@ export function rowsSplit(rows: number, cols: number): boolean {
  * the result is bit-identical to one thread.
  */
 export function parallelRows(name: RowKernel, rows: number, cols: number, args: readonly number[]): number {
-  const { op, roles, countArg, countsFloats, indexArg, otherColsArg } = ROW_SPLITS[name];
+  const { op, roles, countArg, countsFloats, indexArg } = ROW_SPLITS[name];
   const helpers = rowsSplit(rows, cols) ? helpersFor(rows, ROW_GRANULE) : 0;
   if (helpers === 0) return opFunctions[op](...args) ?? 0;
   planChunks(rows, helpers + 1, ROW_GRANULE);
-  rowBytes.length = roles.length;
-  for (let j = 0; j < roles.length; j++) {
-    const role = roles[j];
-    rowBytes[j] = role === RowArg.Rows ? cols * 4 : role === RowArg.PerRow ? 4 : role === RowArg.PerRow64 ? 8 : role === RowArg.FloatIndex ? cols : role === RowArg.RowIndex ? 1 : 0;
-    if (role === RowArg.OtherRows) rowBytes[j] = args[otherColsArg] * 4;
-  }
+  rowUnitBytes(ROW_SPLITS[name], cols, args, rowBytes);
   callByColumns = false;
   callSizes[0] = rows; callSizes[1] = cols;
   return runChunked(op, helpers, args, roles.length, rowBytes, countArg, countsFloats ? cols : 1, -1, indexArg);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One background job
+
+// A row kernel a worker runs while the caller goes on with other work, e.g. the gather of the next
+// mini-batch during a training step (step.ts): on two threads a 64-row gather of 784 floats costs W2's step
+// a fifth of its time, and nothing else uses the worker between its split GEMMs. The job lives in its own
+// call block (BACKGROUND) and its own lane of the worker's control block, so split calls go on posting to
+// that worker. It runs the job in chunks of BACKGROUND_CHUNK_ROWS rows and a split call's job between two of
+// them, so a split call waits at most a chunk for its worker; whatever is left when the owner collects
+// the job, the owner's thread runs itself. There is at most one: another owner (a second fit interleaved with the first) gets
+// none meanwhile and runs its kernel itself. The owner collects its job with finishBackground before
+// reading what it wrote, and keeps the job's operands alive and unwritten until then.
+
+const BACKGROUND = callViews(new SharedArrayBuffer(CallLimits.Bytes));
+/** Rows per chunk of the background job: 8 rows of 784 floats gather in about 2.5 us. */
+const BACKGROUND_CHUNK_ROWS = 8;
+const backgroundUnitBytes: number[] = [];
+/** The pending job's ticket (0: none), its worker (null once it ended), its description for errors, and how it ended. */
+let backgroundTicket = 0;
+let backgroundSlot: Slot | null = null;
+let backgroundJob = '';
+let backgroundFailure: string | null = null;
+let backgroundGeneration = 0;
+let backgroundPosted = 0;
+let backgroundTakenBack = 0;
+
+/**
+ * Posts kernel `name` over `rows` rows of `cols` floats with `args` to a ready worker and returns the job's
+ * ticket for finishBackground, or returns 0 and runs nothing (one thread, no worker ready, splitting paused
+ * by the guard, another job pending): the caller then runs the kernel itself.
+ */
+export function startBackgroundRows(name: RowKernel, rows: number, cols: number, args: readonly number[]): number {
+  if (backgroundTicket !== 0 || getThreads() <= 1 || (adaptive && !guard.allows(performance.now()))) return 0;
+  const slot = slots.find((s) => s.isReady);
+  if (slot === undefined) return 0;
+  const split = ROW_SPLITS[name];
+  const { header } = BACKGROUND;
+  header[CallSlot.Op] = split.op;
+  header[CallSlot.ArgCount] = split.roles.length;
+  header[CallSlot.CountArg] = split.countArg;
+  header[CallSlot.CountPerUnit] = split.countsFloats ? cols : 1;
+  header[CallSlot.IndexArg] = split.indexArg;
+  header[CallSlot.ScratchArg] = -1;
+  const chunkRows = Math.max(BACKGROUND_CHUNK_ROWS, Math.ceil(rows / CallLimits.MaxChunks));
+  const chunks = Math.ceil(rows / chunkRows);
+  header[CallSlot.Chunks] = chunks;
+  for (let i = 0; i <= chunks; i++) BACKGROUND.first[i] = Math.min(rows, i * chunkRows);
+  rowUnitBytes(split, cols, args, backgroundUnitBytes);
+  for (let j = 0; j < split.roles.length; j++) {
+    BACKGROUND.args[j] = args[j];
+    BACKGROUND.unitBytes[j] = backgroundUnitBytes[j];
+  }
+  backgroundGeneration = (backgroundGeneration + 1) & 0x7fff;
+  header[CallSlot.Generation] = backgroundGeneration;
+  Atomics.store(header, CallSlot.Claim, backgroundGeneration << 16);
+  backgroundSlot = slot;
+  backgroundJob = `${name} over ${rows} rows of ${cols}`;
+  backgroundFailure = null;
+  backgroundPosted++;
+  post(slot, CallBlock.Background);
+  backgroundTicket = backgroundPosted;
+  return backgroundTicket;
+}
+
+/**
+ * Ends the background job without throwing: runs its chunks no thread has claimed here (all of them if the
+ * worker never took the job), then waits for the worker's; a failure is kept for the owner's finishBackground.
+ */
+function settleBackground(): void {
+  const slot = backgroundSlot;
+  if (slot === null) return;
+  backgroundSlot = null;
+  const workerHasIt = !takeBack(slot, CallBlock.Background);
+  if (!workerHasIt) backgroundTakenBack++;
+  callerProgress[1] = 0;
+  try {
+    runChunks(BACKGROUND, backgroundGeneration, opFunctions, 0, callerProgress, callArgs);
+  } catch (error) {
+    backgroundFailure = `the calling thread: ${String(error)}`;
+  }
+  // Waited for even after a failure here: no worker may touch the outputs once this returns.
+  const failure = workerHasIt ? awaitJob(slot, CallBlock.Background, 0) : null;
+  if (failure !== null) backgroundFailure ??= `worker ${slot.id}: ${failure}`;
+}
+
+/**
+ * Waits for the job of `ticket` (startBackgroundRows' return; 0 or an ended job: nothing to do) and throws
+ * if it failed: after this, what it wrote may be read.
+ */
+export function finishBackground(ticket: number): void {
+  if (ticket === 0 || ticket !== backgroundTicket) return;
+  settleBackground();
+  backgroundTicket = 0;
+  const failure = backgroundFailure;
+  backgroundFailure = null;
+  if (failure !== null) throw new Error(`simdnet thread pool: background ${backgroundJob}: ${failure}`);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -793,6 +906,9 @@ export interface PoolStatus {
   takenBack: number;
   /** Times the oversubscription guard paused splitting (since setAdaptiveSplitting was last called). */
   pauses: number;
+  /** Background jobs posted to a worker, and those the caller took back unclaimed and ran itself. */
+  backgroundJobs: number;
+  backgroundTakenBack: number;
 }
 
 export function poolStatus(): PoolStatus {
@@ -804,6 +920,8 @@ export function poolStatus(): PoolStatus {
     workerShares,
     takenBack,
     pauses: guard.pauses,
+    backgroundJobs: backgroundPosted,
+    backgroundTakenBack,
   };
 }
 

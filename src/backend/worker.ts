@@ -10,12 +10,11 @@ export interface WorkerPort {
   postMessage(message: unknown): void;
 }
 
-/** Slots of a worker's control block (an Int32Array over its own SharedArrayBuffer). */
-export interface ControlLayout {
-  /** 1 once the worker has instantiated the module and waits for jobs. */
-  readonly ready: number;
-  /** Bumped by the caller for each job; the worker sleeps on it. */
-  readonly sequence: number;
+/**
+ * One job lane of a worker's control block: the slots of the job that runs the call in one call block
+ * (CallBlock). A worker holds a split call's job and the background job at once, and runs them in turn.
+ */
+export interface LaneLayout {
   /** A JobState: the caller posts, the worker claims (or finds the job cancelled) and finishes it. */
   readonly state: number;
   /** The bitwise OR of the kernel's return values over the chunks this worker ran (0 when it returns nothing). */
@@ -26,12 +25,22 @@ export interface ControlLayout {
    */
   readonly chunk: number;
   readonly chunksRun: number;
-  /** Length of the error text of a failed job. */
+  /** Length of the error text of a failed job, and the byte offset of that UTF-16 text. */
   readonly errorLength: number;
+  readonly errorByteOffset: number;
+}
+
+/** Slots of a worker's control block (an Int32Array over its own SharedArrayBuffer). */
+export interface ControlLayout {
+  /** 1 once the worker has instantiated the module and waits for jobs. */
+  readonly ready: number;
+  /** Bumped by the caller for each job; the worker sleeps on it. */
+  readonly sequence: number;
+  /** The job lanes, by CallBlock. */
+  readonly lanes: readonly LaneLayout[];
   /** Byte offset of the float64 pointer to this worker's own scratch (for the call's scratch argument). */
   readonly scratchByteOffset: number;
-  /** Byte offset of the UTF-16 error text, and how many code units fit. */
-  readonly errorByteOffset: number;
+  /** How many code units of error text each lane holds. */
   readonly maxErrorLength: number;
 }
 
@@ -69,6 +78,12 @@ export const enum CallSlot {
   ScratchArg = 8,
 }
 
+/** The call blocks (and job lanes): the split call in progress, and the one background job (pool.ts, startBackgroundRows). */
+export const enum CallBlock {
+  Split = 0,
+  Background = 1,
+}
+
 export const enum CallLimits {
   HeaderInts = 16,
   MaxArgs = 24,
@@ -100,14 +115,15 @@ export function callViews(buffer: SharedArrayBuffer): CallViews {
 
 /**
  * Claims chunks of the call in `call` one at a time until none is left (or the call is no longer the one of
- * `generation`) and runs each: argument j advances by unitBytes[j] per unit from the chunk's first one (a 0
- * pointer, "none", stays 0), the count argument becomes the chunk's units times CountPerUnit, the scratch
- * argument becomes `scratch`. `progress[0]` holds the chunk running (so a failure can name it), `progress[1]`
- * counts the chunks run. Returns the bitwise OR of the kernel's results. Both the caller and every worker run this.
+ * `generation`, or `progress[1]` reaches `maxRun`) and runs each: argument j advances by unitBytes[j] per
+ * unit from the chunk's first one (a 0 pointer, "none", stays 0), the count argument becomes the chunk's
+ * units times CountPerUnit, the scratch argument becomes `scratch`. `progress[0]` holds the chunk running
+ * (so a failure can name it), `progress[1]` counts the chunks run. Returns the bitwise OR of the kernel's
+ * results. Both the caller and every worker run this.
  */
 export function runChunks(
   call: CallViews, generation: number, ops: readonly ((...values: number[]) => unknown)[], scratch: number,
-  progress: Int32Array, callArgs: number[],
+  progress: Int32Array, callArgs: number[], maxRun = Infinity,
 ): number {
   const { header, args, unitBytes, first } = call;
   const run = ops[header[CallSlot.Op]];
@@ -118,7 +134,7 @@ export function runChunks(
   const chunks = header[CallSlot.Chunks];
   callArgs.length = argCount;
   let result = 0;
-  for (;;) {
+  while (progress[1] < maxRun) {
     const claim = Atomics.load(header, CallSlot.Claim);
     const chunk = claim & 0xffff;
     if (claim >>> 16 !== generation || chunk >= chunks) return result;
@@ -134,6 +150,7 @@ export function runChunks(
     result |= Number(run(...callArgs) ?? 0);
     progress[1]++;
   }
+  return result;
 }
 
 /** The one message a worker receives, right after it starts. */
@@ -142,6 +159,7 @@ export interface WorkerInit {
   readonly memory: WebAssembly.Memory;
   readonly control: SharedArrayBuffer;
   readonly call: SharedArrayBuffer;
+  readonly background: SharedArrayBuffer;
   readonly layout: ControlLayout;
   /** Names of the kernel exports the worker may be asked to run (by index). */
   readonly ops: readonly string[];
@@ -149,19 +167,59 @@ export interface WorkerInit {
   readonly spinMicros: number;
 }
 
-/** Runs a pool worker: waits for jobs in the control block and runs chunks of the call block's call, forever. */
+/**
+ * Runs a pool worker: waits for jobs in the control block and runs each lane's posted job (chunks of the
+ * call in that lane's call block), forever. The background job goes one chunk at a time, and a split call's
+ * job posted meanwhile runs between two of its chunks: the caller is waiting for that one.
+ */
 export function workerMain(port: WorkerPort): void {
   port.once('message', (init) => {
     const { layout } = init;
     const control = new Int32Array(init.control);
     const scratch = new Float64Array(init.control, layout.scratchByteOffset, 1);
-    const errorText = new Uint16Array(init.control, layout.errorByteOffset, layout.maxErrorLength);
-    const progress = control.subarray(layout.chunk, layout.chunk + 2);
-    const call = callViews(init.call);
+    const lanes = layout.lanes.map((lane, block) => ({
+      lane,
+      call: callViews(block === CallBlock.Split ? init.call : init.background),
+      errorText: new Uint16Array(init.control, lane.errorByteOffset, layout.maxErrorLength),
+      progress: control.subarray(lane.chunk, lane.chunk + 2),
+    }));
     // The same compiled code over the same memory: the instance differs only in its (stateless) globals.
     const exports = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports;
     const ops = init.ops.map((name) => exports[name] as (...values: number[]) => unknown);
     const callArgs: number[] = [];
+    /**
+     * Runs the lane's job if one is posted (a job the caller took back must not run). `yields`: one chunk at a
+     * time, with the split lane's job, if one was posted meanwhile, run before each.
+     */
+    const runJob = ({ lane, call, errorText, progress }: (typeof lanes)[number], yields: boolean): void => {
+      if (Atomics.compareExchange(control, lane.state, JobState.Posted, JobState.Running) !== JobState.Posted) return;
+      let outcome = JobState.Done;
+      progress[0] = -1;
+      progress[1] = 0;
+      try {
+        const generation = call.header[CallSlot.Generation];
+        if (!yields) {
+          control[lane.result] = runChunks(call, generation, ops, scratch[0], progress, callArgs);
+        } else {
+          let result = 0;
+          // Until a round claims no chunk.
+          for (let ran = -1; progress[1] > ran; ) {
+            runJob(lanes[CallBlock.Split], false);
+            ran = progress[1];
+            result |= runChunks(call, generation, ops, scratch[0], progress, callArgs, ran + 1);
+          }
+          control[lane.result] = result;
+        }
+      } catch (error) {
+        const text = String(error instanceof Error ? `${error.name}: ${error.message}` : error);
+        const length = Math.min(text.length, errorText.length);
+        for (let i = 0; i < length; i++) errorText[i] = text.charCodeAt(i);
+        control[lane.errorLength] = length;
+        outcome = JobState.Failed;
+      }
+      Atomics.store(control, lane.state, outcome);
+      Atomics.notify(control, lane.state);
+    };
     // Read before announcing readiness: the caller may post the first job the moment it sees `ready`.
     let seen = Atomics.load(control, layout.sequence);
     Atomics.store(control, layout.ready, 1);
@@ -172,23 +230,10 @@ export function workerMain(port: WorkerPort): void {
       const spinUntil = performance.now() + init.spinMicros / 1000;
       while (Atomics.load(control, layout.sequence) === seen && performance.now() < spinUntil);
       while (Atomics.load(control, layout.sequence) === seen) Atomics.wait(control, layout.sequence, seen);
+      // Read before the lanes: a job posted after this read bumps the sequence again, so it is not missed.
       seen = Atomics.load(control, layout.sequence);
-      // A job the caller took back (all chunks were taken) must not run.
-      if (Atomics.compareExchange(control, layout.state, JobState.Posted, JobState.Running) !== JobState.Posted) continue;
-      let outcome = JobState.Done;
-      progress[0] = -1;
-      progress[1] = 0;
-      try {
-        control[layout.result] = runChunks(call, call.header[CallSlot.Generation], ops, scratch[0], progress, callArgs);
-      } catch (error) {
-        const text = String(error instanceof Error ? `${error.name}: ${error.message}` : error);
-        const length = Math.min(text.length, errorText.length);
-        for (let i = 0; i < length; i++) errorText[i] = text.charCodeAt(i);
-        control[layout.errorLength] = length;
-        outcome = JobState.Failed;
-      }
-      Atomics.store(control, layout.state, outcome);
-      Atomics.notify(control, layout.state);
+      runJob(lanes[CallBlock.Split], false);
+      runJob(lanes[CallBlock.Background], true);
     }
   });
 }

@@ -263,10 +263,13 @@ export function recordEpoch(history: History, keys: readonly string[], epoch: nu
   });
 }
 
-/** One step (fit and fitDataset); a StepFailure becomes the NonFiniteLossError that carries the history. */
-export function trainStep(step: TrainStep, start: number, n: number, lr: number, where: string, epoch: number, batch: number, history: History): StepResult {
+/**
+ * One step (fit and fitDataset); a StepFailure becomes the NonFiniteLossError that carries the history.
+ * `nextRows`: see TrainStep.run.
+ */
+export function trainStep(step: TrainStep, start: number, n: number, lr: number, where: string, epoch: number, batch: number, history: History, nextRows = 0): StepResult {
   try {
-    return step.run(start, n, lr, where);
+    return step.run(start, n, lr, where, nextRows);
   } catch (e) {
     if (e instanceof StepFailure) {
       throw new NonFiniteLossError(`${e.message}. Lower the learning rate, check the data, or pass onNonFinite: 'continue'`, epoch, batch, history);
@@ -303,47 +306,53 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   const batchLogs: BatchLogs = { loss: 0, size: 0 };
   const turns = new EventLoopTurns();
   await call(s.callbacks, 'onTrainBegin');
-  for (let epoch = s.initialEpoch; epoch < s.epochs && !model.stopTraining; epoch++) {
-    await call(s.callbacks, 'onEpochBegin', epoch);
-    progress?.startEpoch();
-    const started = performance.now();
-    step.shuffle(random);
-    const epochRate = optimizer.rateAt(epoch);
-    let lossSum = 0;
-    step.metrics.reset();
-    let trainedRows = 0;
-    for (let b = 0; b < batchesPerEpoch && !model.stopTraining; b++) {
-      if (hooks.batchBegin) await call(s.callbacks, 'onBatchBegin', b);
-      const start = b * batch;
-      const n = Math.min(batch, rows - start);
-      const result = trainStep(step, start, n, b === 0 ? epochRate : optimizer.rateAt(epoch), `epoch ${epoch}, batch ${b} (rows ${start}-${start + n - 1})`, epoch, b, history);
-      lossSum += result.lossSum;
-      trainedRows += n;
-      if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });
-      progress?.batch(epoch + 1, s.epochs, trainedRows, rows, lossSum / trainedRows);
-      if ((await turns.take()) && hooks.yielded) {
-        batchLogs.loss = result.lossSum / n;
-        batchLogs.size = n;
-        await call(s.callbacks, 'onYield', epoch, b, batchLogs);
+  try {
+    for (let epoch = s.initialEpoch; epoch < s.epochs && !model.stopTraining; epoch++) {
+      await call(s.callbacks, 'onEpochBegin', epoch);
+      progress?.startEpoch();
+      const started = performance.now();
+      step.shuffle(random);
+      const epochRate = optimizer.rateAt(epoch);
+      let lossSum = 0;
+      step.metrics.reset();
+      let trainedRows = 0;
+      for (let b = 0; b < batchesPerEpoch && !model.stopTraining; b++) {
+        if (hooks.batchBegin) await call(s.callbacks, 'onBatchBegin', b);
+        const start = b * batch;
+        const n = Math.min(batch, rows - start);
+        const nextRows = b + 1 < batchesPerEpoch ? Math.min(batch, rows - start - n) : 0;
+        const result = trainStep(step, start, n, b === 0 ? epochRate : optimizer.rateAt(epoch), `epoch ${epoch}, batch ${b} (rows ${start}-${start + n - 1})`, epoch, b, history, nextRows);
+        lossSum += result.lossSum;
+        trainedRows += n;
+        if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });
+        progress?.batch(epoch + 1, s.epochs, trainedRows, rows, lossSum / trainedRows);
+        if ((await turns.take()) && hooks.yielded) {
+          batchLogs.loss = result.lossSum / n;
+          batchLogs.size = n;
+          await call(s.callbacks, 'onYield', epoch, b, batchLogs);
+        }
       }
-    }
-    const seconds = (performance.now() - started) / 1000;
-    // Logs read TensorFlow.js's names too (logs.val_loss, logs.acc) through the prototype's getters.
-    const logs: EpochLogs = Object.assign(newLogs(), {
-      loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate,
-    });
-    step.metrics.report(logs, false);
-    if (val !== null && valTotals !== null) {
-      for (const t of val.userTensors) {
-        if (t.disposed) throw new Error(`epoch ${epoch}: a validation tensor given to fit (${t}) was disposed during training; fit stopped before using it`);
+      const seconds = (performance.now() - started) / 1000;
+      // Logs read TensorFlow.js's names too (logs.val_loss, logs.acc) through the prototype's getters.
+      const logs: EpochLogs = Object.assign(newLogs(), {
+        loss: lossSum / trainedRows, samplesPerSecond: trainedRows / Math.max(seconds, 1e-9), learningRate: epochRate,
+      });
+      step.metrics.report(logs, false);
+      if (val !== null && valTotals !== null) {
+        for (const t of val.userTensors) {
+          if (t.disposed) throw new Error(`epoch ${epoch}: a validation tensor given to fit (${t}) was disposed during training; fit stopped before using it`);
+        }
+        valTotals.reset();
+        const valLossSum = step.plan.evaluate(objective, val.x.tensor.ptr + (val.firstRow ?? 0) * model.inputUnits * 4, val.targets, val.rows, valTotals);
+        logs.valLoss = valLossSum / val.rows + applyPenalties(penalizedWeights(model), false);
+        valTotals.report(logs, true);
       }
-      valTotals.reset();
-      const valLossSum = step.plan.evaluate(objective, val.x.tensor.ptr + (val.firstRow ?? 0) * model.inputUnits * 4, val.targets, val.rows, valTotals);
-      logs.valLoss = valLossSum / val.rows + applyPenalties(penalizedWeights(model), false);
-      valTotals.report(logs, true);
+      recordEpoch(history, keys, epoch, s.epochs, logs, progress, trainedRows, seconds);
+      await call(s.callbacks, 'onEpochEnd', epoch, logs);
     }
-    recordEpoch(history, keys, epoch, s.epochs, logs, progress, trainedRows, seconds);
-    await call(s.callbacks, 'onEpochEnd', epoch, logs);
+  } finally {
+    // A batch gathered in the background for a step that did not run (stopTraining, a callback threw).
+    step.settle();
   }
   await call(s.callbacks, 'onTrainEnd', history);
   return history;

@@ -1,8 +1,10 @@
 // One training step as data: gather the batch, forward, loss (fused with the output activation), backward,
 // weight penalties, one fused optimizer pass per parameter that also saves the rollback copy and checks
 // finiteness. Everything it touches is planned once per fit by the constructor: a step allocates nothing.
+// On two threads or more, a worker gathers the next batch's inputs into a second buffer while the step
+// after its forward pass runs on the caller (the pool's background job).
 import { Tensor } from '../../tensor.js';
-import { gatherRowsAt, heapI32, kernels } from '../../kernel-calls.js';
+import { finishBackground, gatherRowsAt, heapI32, kernels, startBackgroundRows } from '../../kernel-calls.js';
 import type { Workspace } from '../../workspace.js';
 import { lossRows } from '../losses.js';
 import { MetricTotals } from '../metrics.js';
@@ -34,7 +36,14 @@ export class TrainStep {
   readonly #targetCols: number;
   readonly #outCols: number;
   readonly #indices: number;
-  readonly #xBatch: number;
+  /** Two input batches: the one being trained (#current) and the next, gathered in the background. */
+  readonly #xBatches: readonly [number, number];
+  #current = 0;
+  /** The background gather of the next batch into the other buffer: its pool ticket (0: none), first row and rows. */
+  #prefetchTicket = 0;
+  #prefetchedStart = 0;
+  #prefetchedRows = 0;
+  readonly #prefetchArgs = [0, 0, 0, 0, 0];
   readonly #yBatch: number;
   /** Per-row loss weights of the data (0 = none) and the batch's share of them when rows are gathered. */
   readonly #weights: number;
@@ -70,7 +79,7 @@ export class TrainStep {
     this.#outCols = model.outputUnits;
     this.#targetCols = targetColsOf(this.#objective, this.#outCols);
     this.#indices = gathered ? ws.elements(data.rows) : 0;
-    this.#xBatch = gathered ? ws.elements(batch * this.#inCols) : 0;
+    this.#xBatches = gathered ? [ws.elements(batch * this.#inCols), ws.elements(batch * this.#inCols)] : [0, 0];
     this.#yBatch = gathered ? ws.elements(batch * this.#targetCols) : 0;
     this.#weights = weights;
     this.#weightBatch = gathered && weights !== 0 ? ws.elements(batch) : 0;
@@ -98,8 +107,31 @@ export class TrainStep {
     random.shuffle(heap, base, rows);
   }
 
-  /** Trains on rows [start, start + n) of this epoch's order with learning rate `lr`. */
-  run(start: number, n: number, lr: number, where: string): StepResult {
+  /**
+   * Trains on rows [start, start + n) of this epoch's order with learning rate `lr`; `nextRows` > 0: the
+   * next call trains on the `nextRows` rows after these, which a worker may gather meanwhile.
+   */
+  run(start: number, n: number, lr: number, where: string, nextRows = 0): StepResult {
+    try {
+      return this.#run(start, n, lr, where, nextRows);
+    } catch (e) {
+      this.settle();
+      throw e;
+    }
+  }
+
+  /** Ends a background gather still running (fit stopped before the batch it was for); its errors are moot. */
+  settle(): void {
+    const ticket = this.#prefetchTicket;
+    this.#prefetchTicket = 0;
+    try {
+      finishBackground(ticket);
+    } catch {
+      // The batch it gathered is never used.
+    }
+  }
+
+  #run(start: number, n: number, lr: number, where: string, nextRows: number): StepResult {
     const data = this.#data;
     for (const t of this.#userTensors) {
       if (t.disposed) throw new Error(`${where}: a tensor given to fit (${t}) was disposed during training; fit stopped before using it`);
@@ -110,10 +142,18 @@ export class TrainStep {
     let weightPtr = 0;
     if (this.#indices !== 0) {
       const at = this.#indices + start * 4;
-      gatherRowsAt(data.x.tensor.ptr, this.#inCols, at, n, this.#xBatch);
+      if (this.#prefetchTicket !== 0 && this.#prefetchedStart === start && this.#prefetchedRows === n) {
+        const ticket = this.#prefetchTicket;
+        this.#prefetchTicket = 0;
+        finishBackground(ticket);
+        this.#current ^= 1;
+      } else {
+        this.settle();
+        gatherRowsAt(data.x.tensor.ptr, this.#inCols, at, n, this.#xBatches[this.#current]);
+      }
       gatherRowsAt(data.targets, this.#targetCols, at, n, this.#yBatch);
       if (this.#weights !== 0) gatherRowsAt(this.#weights, 1, at, n, this.#weightBatch);
-      xPtr = this.#xBatch;
+      xPtr = this.#xBatches[this.#current];
       yPtr = this.#yBatch;
       weightPtr = this.#weightBatch;
     } else {
@@ -125,6 +165,7 @@ export class TrainStep {
     snapshot?.beforeForward();
     const plan = this.plan;
     const out = plan.forward(xPtr, n, true, objective.fused);
+    if (nextRows > 0 && this.#indices !== 0) this.#prefetch(start + n, nextRows);
     const dataLoss = weightPtr === 0
       ? lossRows(objective, out, yPtr, n, this.#outCols, plan.outputGrad, objective.reduction)
       : weightedLossRows(objective, out, yPtr, n, this.#outCols, plan.outputGrad, weightPtr);
@@ -151,6 +192,19 @@ export class TrainStep {
     if (snapshot !== null && !finite) this.#failOnNonFiniteParameter(snapshot, where);
     this.#result.lossSum = lossSum;
     return this.#result;
+  }
+
+  /** Posts the gather of rows [start, start + rows) into the other input buffer to a worker, if one is free. */
+  #prefetch(start: number, rows: number): void {
+    const args = this.#prefetchArgs;
+    args[0] = this.#data.x.tensor.ptr;
+    args[1] = this.#inCols;
+    args[2] = this.#indices + start * 4;
+    args[3] = rows;
+    args[4] = this.#xBatches[this.#current ^ 1];
+    this.#prefetchTicket = startBackgroundRows('gatherRows', rows, this.#inCols, args);
+    this.#prefetchedStart = start;
+    this.#prefetchedRows = rows;
   }
 
   #failOnNonFiniteParameter(snapshot: Snapshot, where: string): never {
