@@ -1,8 +1,10 @@
 // How short W1's and W2's training steps can get: the parts of one step timed alone against the whole step
 // and the step time the performance issue's targets allow (the best NumPy/PyTorch step over the target
 // ratio: W1 1.3x, W2 1.5x), all in one run. The parts: the step's GEMMs (forward and backward, exact shapes
-// and transposes, through the pool as training calls them), the 64-row gather from the 60000-row set, and
-// the SGD update of the weight matrices with its rollback copy (the biases' updates are in the rest); then the three in step order, and the whole step (one epoch of fit
+// and transposes, through the pool as training calls them), the 64-row gather from the 60000-row set (split
+// as a call; on two threads fit gathers the next batch in the background instead, so the whole step pays
+// only what that does not hide), and the SGD update of the weight matrices with its rollback copy (the
+// biases' updates are in the rest); then the three in step order, and the whole step (one epoch of fit
 // over the steps). The GEMMs' floor is their flops at the FMA probe's speed on every thread: no tile beats a
 // register-only loop. What is left of the budget after the parts is what everything else may take
 // (loss, metrics, bias sums, activation slopes, JavaScript, handing work to the pool).
