@@ -798,14 +798,15 @@ export function parallelRows(name: RowKernel, rows: number, cols: number, args: 
 // One background job
 
 // A row kernel a worker runs while the caller goes on with other work, e.g. the gather of the next
-// mini-batch during a training step (step.ts): on two threads a 64-row gather of 784 floats costs W2's step
-// a fifth of its time, and nothing else uses the worker between its split GEMMs. The job lives in its own
+// mini-batch during a training step (step.ts): on two threads a split 64-row gather of 784 floats took a
+// fifth of W2's step, and nothing else uses the worker between its split GEMMs. The job lives in its own
 // call block (BACKGROUND) and its own lane of the worker's control block, so split calls go on posting to
-// that worker. It runs the job in chunks of BACKGROUND_CHUNK_ROWS rows and a split call's job between two of
-// them, so a split call waits at most a chunk for its worker; whatever is left when the owner collects
-// the job, the owner's thread runs itself. There is at most one: another owner (a second fit interleaved with the first) gets
-// none meanwhile and runs its kernel itself. The owner collects its job with finishBackground before
-// reading what it wrote, and keeps the job's operands alive and unwritten until then.
+// that worker. It runs the job in chunks of BACKGROUND_CHUNK_ROWS rows and a split call's job between two
+// of them, so a split call waits at most a chunk for its worker. When the owner collects the job
+// (finishBackground), its thread runs the chunks still unclaimed and waits for the worker's; only then may
+// it read what the job wrote, and until then it keeps the job's operands alive and unwritten. There is at
+// most one job: another owner (a second fit interleaved with the first) gets none meanwhile and runs its
+// kernel itself.
 
 const BACKGROUND = callViews(new SharedArrayBuffer(CallLimits.Bytes));
 /** Rows per chunk of the background job: 8 rows of 784 floats gather in about 2.5 us. */
