@@ -24,7 +24,7 @@ import type { Worker as NodeWorker } from 'node:worker_threads';
 import { backend, kernels } from './wasm.js';
 import { allocate, release } from './allocator.js';
 import { environmentVariable } from './environment.js';
-import { CallBlock, CallLimits, CallSlot, JobState, callViews, runChunks, workerMain, type ControlLayout, type WorkerInit } from './worker.js';
+import { CallBlock, CallLimits, CallSlot, JobState, callViews, runChunks, workerMain, type CallViews, type ControlLayout, type WorkerInit } from './worker.js';
 
 const LAYOUT: ControlLayout = {
   ready: 0,
@@ -502,6 +502,29 @@ function gemmChunks(threads: number, macs: number): number {
 }
 
 /**
+ * Writes a call into call block `call` (its chunks are planned apart) and opens it to claims under
+ * `callGeneration`: runChunks' arguments and roles, as runChunked describes them.
+ */
+function writeCall(
+  call: CallViews, callGeneration: number, op: number, args: readonly number[], argCount: number,
+  unitBytes: readonly number[], countArg: number, countPerUnit: number, scratchArg: number, indexArg: number,
+): void {
+  const { header } = call;
+  header[CallSlot.Op] = op;
+  header[CallSlot.ArgCount] = argCount;
+  header[CallSlot.CountArg] = countArg;
+  header[CallSlot.CountPerUnit] = countPerUnit;
+  header[CallSlot.IndexArg] = indexArg;
+  header[CallSlot.ScratchArg] = scratchArg;
+  for (let j = 0; j < argCount; j++) {
+    call.args[j] = args[j];
+    call.unitBytes[j] = unitBytes[j];
+  }
+  header[CallSlot.Generation] = callGeneration;
+  Atomics.store(header, CallSlot.Claim, callGeneration << 16);
+}
+
+/**
  * Runs kernel OPS[op] over the chunks planned by planChunks on `helpers` workers and the caller: writes
  * the call block, posts the workers' jobs, runs chunks on the caller until none is left, takes back the
  * jobs no worker has claimed, then waits for the claimed ones. Argument `scratchArg` (-1: none) is per
@@ -512,20 +535,9 @@ function runChunked(
   op: number, helpers: number, args: readonly number[], argCount: number,
   unitBytes: readonly number[], countArg: number, countPerUnit: number, scratchArg: number, indexArg = -1,
 ): number {
-  const { header } = CALL;
-  header[CallSlot.Op] = op;
-  header[CallSlot.ArgCount] = argCount;
-  header[CallSlot.CountArg] = countArg;
-  header[CallSlot.CountPerUnit] = countPerUnit;
-  header[CallSlot.IndexArg] = indexArg;
-  header[CallSlot.ScratchArg] = scratchArg;
-  for (let j = 0; j < argCount; j++) {
-    CALL.args[j] = args[j];
-    CALL.unitBytes[j] = unitBytes[j];
-  }
   generation = (generation + 1) & 0x7fff;
-  header[CallSlot.Generation] = generation;
-  Atomics.store(header, CallSlot.Claim, generation << 16);
+  writeCall(CALL, generation, op, args, argCount, unitBytes, countArg, countPerUnit, scratchArg, indexArg);
+  const { header } = CALL;
   for (let w = 0; w < helpers; w++) post(shareSlots[w], CallBlock.Split);
   parallelCalls++;
   let result = 0;
@@ -769,7 +781,6 @@ export function rowsSplit(rows: number, cols: number): boolean {
 
 /** How far each argument of a row kernel (`split`, rows of `cols` floats) advances per row, into `out`. */
 function rowUnitBytes({ roles, otherColsArg }: RowSplit, cols: number, args: readonly number[], out: number[]): void {
-  out.length = roles.length;
   for (let j = 0; j < roles.length; j++) {
     const role = roles[j];
     out[j] = role === RowArg.Rows ? cols * 4 : role === RowArg.PerRow ? 4 : role === RowArg.PerRow64 ? 8 : role === RowArg.FloatIndex ? cols : role === RowArg.RowIndex ? 1 : 0;
@@ -812,10 +823,12 @@ const BACKGROUND = callViews(new SharedArrayBuffer(CallLimits.Bytes));
 /** Rows per chunk of the background job: 8 rows of 784 floats gather in about 2.5 us. */
 const BACKGROUND_CHUNK_ROWS = 8;
 const backgroundUnitBytes: number[] = [];
-/** The pending job's ticket (0: none), its worker (null once it ended), its description for errors, and how it ended. */
+/** The pending job's ticket (0: none), its worker (null once it ended), its kernel and rows, and how it ended. */
 let backgroundTicket = 0;
 let backgroundSlot: Slot | null = null;
-let backgroundJob = '';
+let backgroundKernel: RowKernel = 'gatherRows';
+let backgroundRows = 0;
+let backgroundCols = 0;
 let backgroundFailure: string | null = null;
 let backgroundGeneration = 0;
 let backgroundPosted = 0;
@@ -828,30 +841,27 @@ let backgroundTakenBack = 0;
  */
 export function startBackgroundRows(name: RowKernel, rows: number, cols: number, args: readonly number[]): number {
   if (backgroundTicket !== 0 || getThreads() <= 1 || (adaptive && !guard.allows(performance.now()))) return 0;
-  const slot = slots.find((s) => s.isReady);
-  if (slot === undefined) return 0;
+  // A loop, not slots.find and its closure: a training step posts a job per batch and makes no garbage.
+  let slot: Slot | null = null;
+  for (const s of slots) {
+    if (s.isReady) {
+      slot = s;
+      break;
+    }
+  }
+  if (slot === null) return 0;
   const split = ROW_SPLITS[name];
-  const { header } = BACKGROUND;
-  header[CallSlot.Op] = split.op;
-  header[CallSlot.ArgCount] = split.roles.length;
-  header[CallSlot.CountArg] = split.countArg;
-  header[CallSlot.CountPerUnit] = split.countsFloats ? cols : 1;
-  header[CallSlot.IndexArg] = split.indexArg;
-  header[CallSlot.ScratchArg] = -1;
   const chunkRows = Math.max(BACKGROUND_CHUNK_ROWS, Math.ceil(rows / CallLimits.MaxChunks));
   const chunks = Math.ceil(rows / chunkRows);
-  header[CallSlot.Chunks] = chunks;
+  BACKGROUND.header[CallSlot.Chunks] = chunks;
   for (let i = 0; i <= chunks; i++) BACKGROUND.first[i] = Math.min(rows, i * chunkRows);
   rowUnitBytes(split, cols, args, backgroundUnitBytes);
-  for (let j = 0; j < split.roles.length; j++) {
-    BACKGROUND.args[j] = args[j];
-    BACKGROUND.unitBytes[j] = backgroundUnitBytes[j];
-  }
   backgroundGeneration = (backgroundGeneration + 1) & 0x7fff;
-  header[CallSlot.Generation] = backgroundGeneration;
-  Atomics.store(header, CallSlot.Claim, backgroundGeneration << 16);
+  writeCall(BACKGROUND, backgroundGeneration, split.op, args, split.roles.length, backgroundUnitBytes, split.countArg, split.countsFloats ? cols : 1, -1, split.indexArg);
   backgroundSlot = slot;
-  backgroundJob = `${name} over ${rows} rows of ${cols}`;
+  backgroundKernel = name;
+  backgroundRows = rows;
+  backgroundCols = cols;
   backgroundFailure = null;
   backgroundPosted++;
   post(slot, CallBlock.Background);
@@ -890,7 +900,7 @@ export function finishBackground(ticket: number): void {
   backgroundTicket = 0;
   const failure = backgroundFailure;
   backgroundFailure = null;
-  if (failure !== null) throw new Error(`simdnet thread pool: background ${backgroundJob}: ${failure}`);
+  if (failure !== null) throw new Error(`simdnet thread pool: background ${backgroundKernel} over ${backgroundRows} rows of ${backgroundCols}: ${failure}`);
 }
 
 // ---------------------------------------------------------------------------------------------------
