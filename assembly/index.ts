@@ -17,6 +17,7 @@ export { transpose } from './transpose';
 export { sumSquaresRows, sgd, sgdMomentum, adam, rmsprop, adagrad } from './optim';
 export { gatherRows } from './gather';
 export { pixelsToFloats } from './pixels';
+export { inflateStateBytes, inflateStart, inflateRun, inflateOutputEnd, inflateInputEnd, crc32TableBytes, crc32Tables, crc32 } from './inflate';
 export { dropoutForward, dropoutBackward } from './dropout';
 export { batchNormStats, batchNormForward, batchNormBackward, batchNormMovingUpdate } from './batchnorm';
 export { regularize } from './regularize';

@@ -6,9 +6,13 @@
 // in JavaScript memory. The length the header declares is checked before anything is allocated (for gzip,
 // also against the most the compressed size can inflate to), and inflation runs only as far as the reader
 // consumes (zlib's stream pauses while its output is unread), so it stops one chunk past the declared length.
+// A gzipped images file, once its header is checked that way, is inflated by the wasm kernels inside the
+// tensor it fills (gunzipIntoImages), without zlib's output chunks.
 import type { FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { writePixels } from '../kernel-calls.js';
+import { kernels, writePixels } from '../kernel-calls.js';
+import { heapU8 } from '../backend/allocator.js';
+import { GUNZIP_INPUT_PADDING, gunzipInMemory, gunzipStateBytes } from './gunzip.js';
 import { Tensor } from '../tensor.js';
 import { openRegularFile } from './safe-read.js';
 
@@ -215,6 +219,12 @@ class IdxByteStream {
     }
   }
 
+  /** Stops inflating and yields the file as stored, from its first byte, through one reused buffer. */
+  async *storedBytes(): AsyncGenerator<Uint8Array, void, undefined> {
+    await this.#chunks.return();
+    yield* this.#raw();
+  }
+
   /** The next chunk of uncompressed bytes (valid until the next call), or null at the end. */
   async next(): Promise<Uint8Array | null> {
     const pending = this.#pending.pop();
@@ -281,6 +291,11 @@ interface IdxSink<T> {
   result(): T;
   /** Frees what the sink allocated (on an error). */
   dispose(): void;
+  /**
+   * For a gzip file: fills the sink from the stored bytes by other means than the stream, returning false
+   * (before reading anything) where it cannot.
+   */
+  fillFromGzip?(stream: IdxByteStream, header: IdxHeader): Promise<boolean>;
 }
 
 /**
@@ -394,6 +409,7 @@ export async function* idxRuns(file: string, onHeader: (dims: readonly number[])
 /** Copies the data after the header into `sink`, checking where the data ends; disposes the sink on error. */
 async function fill<T>(stream: IdxByteStream, header: IdxHeader, sink: IdxSink<T>, file: string): Promise<T> {
   try {
+    if (stream.gzip && sink.fillFromGzip && (await sink.fillFromGzip(stream, header))) return sink.result();
     for (let at = 0; at < sink.wanted; ) {
       const chunk = await stream.next();
       // Possible although the length was checked: a gzip trailer can lie, a file can shrink while it is read.
@@ -466,14 +482,45 @@ export async function streamIdxImages(file: string, options: IdxReadOptions, che
     } catch (cause) {
       throw new RangeError(`${file}: ${n} images of ${features} pixels: ${(cause as Error).message}`, { cause });
     }
+    const wanted = n * features;
     return {
-      wanted: n * features,
+      wanted,
       // Converted inside the wasm memory, as fitDataset converts sn.data.idx's batches: the same float32 b / 255.
       write: (pixels, at) => writePixels(pixels, x.ptr + at * 4),
       result: () => x,
       dispose: () => x.dispose(),
+      fillFromGzip: (stream, header) => gunzipIntoImages(stream, header, x, wanted, file),
     };
   });
+}
+
+/**
+ * Inflates a gzip IDX file of images inside the tensor's own memory, which holds 4 bytes per wanted pixel:
+ * the stored file at its start, the kernels' state after it, and the inflated content (header, then the
+ * wanted pixels) at its end, where pixelsToFloats turns the bytes into floats in place. node:zlib's output
+ * chunks were garbage of 25-33 MiB at the peak of loading Fashion-MNIST (bench/rss-w1.mjs: 317-320 MiB
+ * from the gzipped files as Debian installs them, 305 MiB from the same files stored raw). False where the
+ * stored file does not fit before the content (a `limit` of a few images), and the stream fills the tensor.
+ */
+async function gunzipIntoImages(stream: IdxByteStream, header: IdxHeader, x: Tensor, wanted: number, file: string): Promise<boolean> {
+  const outputBytes = header.headerBytes + wanted;
+  const output = x.ptr + 4 * wanted - outputBytes;
+  const state = (x.ptr + stream.fileSize + GUNZIP_INPUT_PADDING + 7) & ~7;
+  if (state + gunzipStateBytes() > output) return false;
+  let stored = 0;
+  for await (const chunk of stream.storedBytes()) {
+    const take = Math.min(chunk.length, stream.fileSize - stored);
+    heapU8().set(chunk.subarray(0, take), x.ptr + stored);
+    stored += take;
+    if (stored === stream.fileSize) break;
+  }
+  heapU8().fill(0, x.ptr + stored, x.ptr + stored + GUNZIP_INPUT_PADDING);
+  const { length, complete } = await gunzipInMemory(file, x.ptr, stored, output, outputBytes, state);
+  if (!complete && wanted === header.count) throw extraBytesError(header, length + 1, file, false);
+  if (complete && wanted === header.count) checkIdxLength(header, length, file);
+  if (complete && length < outputBytes) throw truncatedError(header, length, file);
+  kernels.pixelsToFloats(output + header.headerBytes, x.ptr, wanted);
+  return true;
 }
 
 /** Labels of an IDX file (1 dimension) as class indices, streamed from the file. */
