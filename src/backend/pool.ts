@@ -24,7 +24,7 @@ import type { Worker as NodeWorker } from 'node:worker_threads';
 import { backend, kernels } from './wasm.js';
 import { allocate, release } from './allocator.js';
 import { environmentVariable } from './environment.js';
-import { CallBlock, CallLimits, CallSlot, JobState, callViews, runChunks, workerMain, type CallViews, type ControlLayout, type WorkerInit } from './worker.js';
+import { CallBlock, CallLimits, CallSlot, JobState, callKernel, callViews, runChunks, workerMain, type CallViews, type ControlLayout, type WorkerInit } from './worker.js';
 
 const LAYOUT: ControlLayout = {
   ready: 0,
@@ -152,7 +152,7 @@ let requestedThreads = Math.min(MAX_THREADS, threadsFromEnvironment() ?? availab
 // Worker API), and Deno's web Worker cannot be unref'd, so it would keep the process alive.
 const WORKER_URL = new URL(
   'data:text/javascript,' +
-    encodeURIComponent(`import { parentPort } from 'node:worker_threads';\n${callViews}\n${runChunks}\n(${workerMain})(parentPort);\n`),
+    encodeURIComponent(`import { parentPort } from 'node:worker_threads';\n${callViews}\n${callKernel}\n${runChunks}\n(${workerMain})(parentPort);\n`),
 );
 
 let workerThreads: Promise<typeof import('node:worker_threads')> | null = null;
@@ -381,14 +381,20 @@ export function releaseWorkerScratch(): void {
 }
 
 // One split call lives in the call block CALL (its arguments and chunks, read by every thread) and in these
-// module-level arrays, reused by every call, so a split call allocates nothing in JavaScript (a training
-// step makes no per-op garbage). Worker w of the call is shareSlots[w].
+// module-level arrays, reused by every call, so a split call allocates next to nothing in JavaScript (the
+// kernel's arguments go through callArgs: see callKernel). Worker w of the call is shareSlots[w].
 const CALL = callViews(new SharedArrayBuffer(CallLimits.Bytes));
 const shareSlots: Slot[] = [];
 const shareClaimed: boolean[] = [];
 /** The caller's chunk progress (runChunks' `progress`) and its argument list. */
 const callerProgress = new Int32Array(2);
-const callArgs: number[] = [];
+const callArgs = new Float64Array(CallLimits.MaxArgs);
+
+/** Runs kernel OPS[op] with `args` on the calling thread alone (through callArgs, as callKernel says why). */
+function callUnsplit(op: number, args: readonly number[]): number {
+  for (let j = 0; j < args.length; j++) callArgs[j] = args[j];
+  return callKernel(opFunctions[op], callArgs);
+}
 let generation = 0;
 
 /**
@@ -399,9 +405,9 @@ function collectReadyWorkers(max: number): number {
   // Lazily started workers have no one awaiting them: a failure to start only means fewer threads.
   if (!started && getThreads() > 1) resize().catch(() => {});
   let count = 0;
-  for (const slot of slots) {
-    if (count === max) break;
-    if (slot.isReady) shareSlots[count++] = slot;
+  // An index loop: a for-of here allocated an iterator result per call in the sampling heap profile.
+  for (let i = 0; i < slots.length && count < max; i++) {
+    if (slots[i].isReady) shareSlots[count++] = slots[i];
   }
   return count;
 }
@@ -646,7 +652,7 @@ export function parallelConvWeightGradients(args: readonly number[]): void {
   const panel = PANEL_COLUMNS[transposed !== 0 ? 0 : 1];
   const helpers = gemmSplits(patch, filters, m) && Math.floor(filters / panel) >= 2 ? helpersFor(filters, panel) : 0;
   if (helpers === 0) {
-    opFunctions[op](...args);
+    callUnsplit(op, args);
     return;
   }
   const largest = planChunks(filters, gemmChunks(helpers + 1, patch * filters * m), panel);
@@ -797,7 +803,7 @@ function rowUnitBytes({ roles, otherColsArg }: RowSplit, cols: number, args: rea
 export function parallelRows(name: RowKernel, rows: number, cols: number, args: readonly number[]): number {
   const { op, roles, countArg, countsFloats, indexArg } = ROW_SPLITS[name];
   const helpers = rowsSplit(rows, cols) ? helpersFor(rows, ROW_GRANULE) : 0;
-  if (helpers === 0) return opFunctions[op](...args) ?? 0;
+  if (helpers === 0) return callUnsplit(op, args);
   planChunks(rows, helpers + 1, ROW_GRANULE);
   rowUnitBytes(ROW_SPLITS[name], cols, args, rowBytes);
   callByColumns = false;

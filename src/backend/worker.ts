@@ -123,7 +123,7 @@ export function callViews(buffer: SharedArrayBuffer): CallViews {
  */
 export function runChunks(
   call: CallViews, generation: number, ops: readonly ((...values: number[]) => unknown)[], scratch: number,
-  progress: Int32Array, callArgs: number[], maxRun = Infinity,
+  progress: Int32Array, callArgs: Float64Array, maxRun = Infinity,
 ): number {
   const { header, args, unitBytes, first } = call;
   const run = ops[header[CallSlot.Op]];
@@ -132,7 +132,6 @@ export function runChunks(
   const indexArg = header[CallSlot.IndexArg];
   const scratchArg = header[CallSlot.ScratchArg];
   const chunks = header[CallSlot.Chunks];
-  callArgs.length = argCount;
   let result = 0;
   while (progress[1] < maxRun) {
     const claim = Atomics.load(header, CallSlot.Claim);
@@ -147,10 +146,20 @@ export function runChunks(
         : unitBytes[j] === 0 || (value === 0 && j !== indexArg) ? value : value + from * unitBytes[j];
     }
     if (scratchArg >= 0) callArgs[scratchArg] = scratch;
-    result |= Number(run(...callArgs) ?? 0);
+    result |= callKernel(run, callArgs);
     progress[1]++;
   }
   return result;
+}
+
+/**
+ * Calls kernel `run` with the arguments in `c` (CallLimits.MaxArgs of them; a kernel ignores those past its
+ * arity) and returns its result as a number (0 for none). One by one from a Float64Array: spreading a
+ * JavaScript array of doubles into the call boxed every argument, garbage on every call that grew V8's
+ * young generation on each thread (bench/rss-w1.mjs).
+ */
+export function callKernel(run: (...values: number[]) => unknown, c: Float64Array): number {
+  return Number(run(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22], c[23]) ?? 0);
 }
 
 /** The one message a worker receives, right after it starts. */
@@ -186,7 +195,7 @@ export function workerMain(port: WorkerPort): void {
     // The same compiled code over the same memory: the instance differs only in its (stateless) globals.
     const exports = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports;
     const ops = init.ops.map((name) => exports[name] as (...values: number[]) => unknown);
-    const callArgs: number[] = [];
+    const callArgs = new Float64Array(CallLimits.MaxArgs);
     /**
      * Runs the lane's job if one is posted (a job the caller took back must not run). `yields`: one chunk at a
      * time, with the split lane's job, if one was posted meanwhile, run before each.

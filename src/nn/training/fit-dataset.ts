@@ -288,7 +288,7 @@ async function evaluateBatches(
       const n = buffers.load(batch, `${what} batch ${b}`, false);
       lossSum += plan.evaluate(objective, buffers.x.ptr, buffers.targets, n, totals);
       rows += n;
-      await turns.take();
+      if (turns.due()) await turns.take();
     }
   } finally {
     await it.return?.();
@@ -439,7 +439,10 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
             lossSum += result.lossSum;
             trainedRows += n;
             if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });
-            if ((await turns.take()) && hooks.yielded) await call(s.callbacks, 'onYield', epoch, b, { loss: result.lossSum / n, size: n });
+            if (turns.due()) {
+              await turns.take();
+              if (hooks.yielded) await call(s.callbacks, 'onYield', epoch, b, { loss: result.lossSum / n, size: n });
+            }
           }
           if (trainedRows === 0) {
             throw new RangeError(

@@ -13,7 +13,7 @@ import { Callback, defineAliases, HOOKS, logsPrototype, runAliases, type BatchLo
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
 import { Progress, type ProgressOutput } from './progress.js';
 import { sampleWeightBlock, type ClassWeight } from './sample-weights.js';
-import { StepFailure, TrainStep, type StepResult } from './step.js';
+import { StepFailure, TrainStep, type StepPlace, type StepResult } from './step.js';
 
 export type { BatchLogs, EpochLogs, FitCallbacks, History } from './callbacks.js';
 
@@ -94,12 +94,27 @@ function yieldToEventLoop(): Promise<void> {
 /** Gives the event loop a turn when YIELD_INTERVAL_MS passed since the last one (fit, fitDataset, evaluateDataset). */
 export class EventLoopTurns {
   #last = performance.now();
-  /** Yields when YIELD_INTERVAL_MS have passed since the last turn; true when it did. */
-  async take(): Promise<boolean> {
-    if (performance.now() - this.#last < YIELD_INTERVAL_MS) return false;
+  /** Whether YIELD_INTERVAL_MS have passed since the last turn: a check, where an async call made a promise per batch. */
+  due(): boolean {
+    return performance.now() - this.#last >= YIELD_INTERVAL_MS;
+  }
+
+  /** Gives the event loop its turn. */
+  async take(): Promise<void> {
     await yieldToEventLoop();
     this.#last = performance.now();
-    return true;
+  }
+}
+
+/** Where fit's step is, for its errors: one object updated every step, made text only when a message needs it. */
+class BatchPlace {
+  epoch = 0;
+  batch = 0;
+  start = 0;
+  rows = 0;
+
+  toString(): string {
+    return `epoch ${this.epoch}, batch ${this.batch} (rows ${this.start}-${this.start + this.rows - 1})`;
   }
 }
 
@@ -267,7 +282,7 @@ export function recordEpoch(history: History, keys: readonly string[], epoch: nu
  * One step (fit and fitDataset); a StepFailure becomes the NonFiniteLossError that carries the history.
  * `nextRows`: see TrainStep.run.
  */
-export function trainStep(step: TrainStep, start: number, n: number, lr: number, where: string, epoch: number, batch: number, history: History, nextRows = 0): StepResult {
+export function trainStep(step: TrainStep, start: number, n: number, lr: number, where: StepPlace, epoch: number, batch: number, history: History, nextRows = 0): StepResult {
   try {
     return step.run(start, n, lr, where, nextRows);
   } catch (e) {
@@ -305,6 +320,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   const hooks = { batchBegin: s.callbacks.some((c) => c.onBatchBegin), batchEnd: s.callbacks.some((c) => c.onBatchEnd), yielded: s.callbacks.some((c) => c.onYield) };
   const batchLogs: BatchLogs = { loss: 0, size: 0 };
   const turns = new EventLoopTurns();
+  const place = new BatchPlace();
   await call(s.callbacks, 'onTrainBegin');
   try {
     for (let epoch = s.initialEpoch; epoch < s.epochs && !model.stopTraining; epoch++) {
@@ -321,15 +337,22 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
         const start = b * batch;
         const n = Math.min(batch, rows - start);
         const nextRows = b + 1 < batchesPerEpoch ? Math.min(batch, rows - start - n) : 0;
-        const result = trainStep(step, start, n, b === 0 ? epochRate : optimizer.rateAt(epoch), `epoch ${epoch}, batch ${b} (rows ${start}-${start + n - 1})`, epoch, b, history, nextRows);
+        place.epoch = epoch;
+        place.batch = b;
+        place.start = start;
+        place.rows = n;
+        const result = trainStep(step, start, n, b === 0 ? epochRate : optimizer.rateAt(epoch), place, epoch, b, history, nextRows);
         lossSum += result.lossSum;
         trainedRows += n;
         if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });
         progress?.batch(epoch + 1, s.epochs, trainedRows, rows, lossSum / trainedRows);
-        if ((await turns.take()) && hooks.yielded) {
-          batchLogs.loss = result.lossSum / n;
-          batchLogs.size = n;
-          await call(s.callbacks, 'onYield', epoch, b, batchLogs);
+        if (turns.due()) {
+          await turns.take();
+          if (hooks.yielded) {
+            batchLogs.loss = result.lossSum / n;
+            batchLogs.size = n;
+            await call(s.callbacks, 'onYield', epoch, b, batchLogs);
+          }
         }
       }
       const seconds = (performance.now() - started) / 1000;

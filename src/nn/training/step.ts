@@ -20,6 +20,9 @@ import { Snapshot } from './snapshot.js';
 /** Why a step stopped training (fit turns it into a NonFiniteLossError with the history). */
 export class StepFailure extends Error {}
 
+/** Where a step is, for its error messages: text, or an object whose toString builds the text only when needed. */
+export type StepPlace = string | { toString(): string };
+
 /** The outcome of one step: its loss sum over the batch's samples (penalty included per sample). */
 export interface StepResult {
   lossSum: number;
@@ -111,7 +114,7 @@ export class TrainStep {
    * Trains on rows [start, start + n) of this epoch's order with learning rate `lr`; `nextRows` > 0: the
    * next call trains on the `nextRows` rows after these, which a worker may gather meanwhile.
    */
-  run(start: number, n: number, lr: number, where: string, nextRows = 0): StepResult {
+  run(start: number, n: number, lr: number, where: StepPlace, nextRows = 0): StepResult {
     try {
       return this.#run(start, n, lr, where, nextRows);
     } catch (e) {
@@ -131,7 +134,7 @@ export class TrainStep {
     }
   }
 
-  #run(start: number, n: number, lr: number, where: string, nextRows: number): StepResult {
+  #run(start: number, n: number, lr: number, where: StepPlace, nextRows: number): StepResult {
     const data = this.#data;
     for (const t of this.#userTensors) {
       if (t.disposed) throw new Error(`${where}: a tensor given to fit (${t}) was disposed during training; fit stopped before using it`);
@@ -207,7 +210,7 @@ export class TrainStep {
     this.#prefetchedRows = rows;
   }
 
-  #failOnNonFiniteParameter(snapshot: Snapshot, where: string): never {
+  #failOnNonFiniteParameter(snapshot: Snapshot, where: StepPlace): never {
     const names = this.#model.paramNames;
     for (let i = 0; i < this.#weightPtrs.length; i++) {
       const at = kernels.firstNonFinite(this.#weightPtrs[i], this.#sizes[i]);
