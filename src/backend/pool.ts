@@ -847,14 +847,9 @@ let backgroundTakenBack = 0;
  */
 export function startBackgroundRows(name: RowKernel, rows: number, cols: number, args: readonly number[]): number {
   if (backgroundTicket !== 0 || getThreads() <= 1 || (adaptive && !guard.allows(performance.now()))) return 0;
-  // A loop, not slots.find and its closure: a training step posts a job per batch and makes no garbage.
+  // Not collectReadyWorkers: that starts the pool on first need, and a job nobody waits for must not.
   let slot: Slot | null = null;
-  for (const s of slots) {
-    if (s.isReady) {
-      slot = s;
-      break;
-    }
-  }
+  for (let i = 0; i < slots.length && slot === null; i++) if (slots[i].isReady) slot = slots[i];
   if (slot === null) return 0;
   const split = ROW_SPLITS[name];
   const chunkRows = Math.max(BACKGROUND_CHUNK_ROWS, Math.ceil(rows / CallLimits.MaxChunks));
