@@ -1087,10 +1087,9 @@ function finishPartial(
 // @ts-ignore: decorator
 @inline
 function loadLanes(at: usize, lanes: i32): v128 {
-  let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(at));
-  if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(at, 4));
-  if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(at, 8));
-  return v;
+  if (lanes == 1) return v128.load32_zero(at);
+  const v = v128.load64_zero(at);
+  return lanes == 2 ? v : f32x4.replace_lane(v, 2, load<f32>(at, 8));
 }
 
 /**
@@ -1106,15 +1105,40 @@ function activateFast(kind: i32, v: v128, param: f32): v128 {
 // Packing: `width` columns of op(B) starting at column j0 into pack[p * width + jj], columns at or past
 // `valid` zero-filled (their lanes are computed but never stored).
 
-/** op(B) = B: row p of the panel is a contiguous run of B's row p. */
+/**
+ * op(B) = B: row p of the panel is a contiguous run of B's row p. Whole panels (all but a right edge) are
+ * copied with one branch per row. With the general per-group loop for every panel, packing took ~10% of a
+ * 64x784x128 GEMM (m x k x n), ~15% of 32x784x128 and ~12% of 64x784x10 (one thread, against the same GEMMs
+ * with packing skipped); this loop made them 1.056x, 1.09x and 1.035x faster (AMD EPYC Zen 4, Node 24, one
+ * process alternating the builds, medians of 31 rounds, two runs).
+ */
 function packRows(b: usize, ldb: i32, j0: i32, width: i32, valid: i32, k: i32, pack: usize): void {
   const rowStep: usize = <usize>ldb << 2;
   const panelStep: usize = <usize>width << 2;
-  const wholeGroups: usize = <usize>(valid & ~3) << 2;
-  const tail = valid & 3;
+  const end = pack + <usize>k * panelStep;
   let src = b + (<usize>j0 << 2);
   let dst = pack;
-  for (let p = 0; p < k; p++) {
+  if (valid == width) {
+    if (width == 16) {
+      for (; dst < end; dst += 64, src += rowStep) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        v128.store(dst, v128.load(src, 32), 32);
+        v128.store(dst, v128.load(src, 48), 48);
+      }
+    } else if (width == 8) {
+      for (; dst < end; dst += 32, src += rowStep) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+      }
+    } else {
+      for (; dst < end; dst += 16, src += rowStep) v128.store(dst, v128.load(src));
+    }
+    return;
+  }
+  const wholeGroups: usize = <usize>(valid & ~3) << 2;
+  const tail = valid & 3;
+  for (; dst < end; dst += panelStep, src += rowStep) {
     let q: usize = 0;
     for (; q < wholeGroups; q += 16) v128.store(dst + q, v128.load(src + q));
     if (tail != 0) {
@@ -1122,8 +1146,6 @@ function packRows(b: usize, ldb: i32, j0: i32, width: i32, valid: i32, k: i32, p
       q += 16;
     }
     for (; q < panelStep; q += 16) v128.store(dst + q, f32x4.splat(0));
-    src += rowStep;
-    dst += panelStep;
   }
 }
 
