@@ -86,8 +86,6 @@ function memberDataStart(start: number, end: number, crcTables: number, file: st
   return at;
 }
 
-const readU32 = (bytes: Uint8Array, at: number): number => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
-
 /**
  * Inflates the gzip data at `input` (`inputBytes` bytes, then GUNZIP_INPUT_PADDING readable bytes) into
  * `output`, at most `outputBytes` bytes, using the state block at `state` (gunzipStateBytes, 8-byte aligned),
@@ -120,10 +118,12 @@ export async function gunzipInMemory(file: string, input: number, inputBytes: nu
     // The CRC is checked as soon as its 4 bytes are there, before the length, as zlib does.
     const trailer = kernels.inflateInputEnd(state);
     const bytes = heapU8();
+    // The trailer's CRC-32 and length are little-endian u32s (RFC 1952, 2.3.1), read as idx.ts reads ISIZE.
+    const trailerWords = new DataView(bytes.buffer, bytes.byteOffset);
     if (trailer + 4 > end) throw corrupt(file, 'unexpected end of file');
-    if (crc >>> 0 !== readU32(bytes, trailer)) throw corrupt(file, 'incorrect data check');
+    if (crc >>> 0 !== trailerWords.getUint32(trailer, true)) throw corrupt(file, 'incorrect data check');
     if (trailer + 8 > end) throw corrupt(file, 'unexpected end of file');
-    if ((memberEnd - out) >>> 0 !== readU32(bytes, trailer + 4)) throw corrupt(file, 'incorrect length check');
+    if ((memberEnd - out) >>> 0 !== trailerWords.getUint32(trailer + 4, true)) throw corrupt(file, 'incorrect length check');
     out = memberEnd;
     at = trailer + 8;
     if (at >= end || bytes[at] === 0) return { length: out - output, complete: true };

@@ -14,7 +14,7 @@ import { call, checkCallbacks, checkYieldEvery, EventLoopTurns, newHistory, prog
 import { applyPenalties, penalizedWeights, prepare, withWorkspace, type Prepared } from './passes.js';
 import { Callback, defineAliases } from './callbacks.js';
 import { applyClassWeight, checkClassWeight, checkOnePosition, type ClassWeight } from './sample-weights.js';
-import { TrainStep } from './step.js';
+import { TrainStep, type StepPlace } from './step.js';
 import { Plan } from '../plan.js';
 import { MetricTotals, tfjsMetricAliases } from '../metrics.js';
 
@@ -262,6 +262,16 @@ function firstBatchRows(batch: unknown, model: Sequential, where: string): numbe
 }
 
 /** Reads the next batch, or null at the end; `what` names the dataset in errors. */
+/** Where fitDataset's step is: its text names the batch in data errors and step failures. */
+class DatasetPlace implements StepPlace {
+  epoch = 0;
+  batch = 0;
+
+  toString(): string {
+    return `dataset epoch ${this.epoch}, batch ${this.batch}`;
+  }
+}
+
 async function nextBatch(it: BatchIterator, what: string): Promise<unknown> {
   let r: IteratorResult<DatasetBatch>;
   try {
@@ -410,6 +420,7 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
       };
       let pending: unknown = first;
       const turns = new EventLoopTurns();
+      const place = new DatasetPlace();
       await call(s.callbacks, 'onTrainBegin');
       try {
         for (let epoch = s.initialEpoch; epoch < s.epochs && !model.stopTraining; epoch++) {
@@ -428,14 +439,16 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
             const batch = pending ?? (await nextBatch(it, `dataset (epoch ${epoch}, batch ${b})`));
             pending = null;
             if (batch === null) break;
-            const where = `dataset epoch ${epoch}, batch ${b}`;
+            place.epoch = epoch;
+            place.batch = b;
+            const where = place.toString();
             const n = buffers.load(batch, where, true);
             if (classWeight !== null) {
               heapF32().fill(1, rowWeights >>> 2, (rowWeights >>> 2) + n);
               applyClassWeight(classWeight, buffers.targets, n, objective, model.outputUnits, rowWeights, `${where}: ys`);
             }
             if (hooks.batchBegin) await call(s.callbacks, 'onBatchBegin', b);
-            const result = trainStep(step, 0, n, b === 0 ? epochRate : optimizer.rateAt(epoch), where, epoch, b, history);
+            const result = trainStep(step, 0, n, b === 0 ? epochRate : optimizer.rateAt(epoch), place, history);
             lossSum += result.lossSum;
             trainedRows += n;
             if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });

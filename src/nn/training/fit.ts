@@ -107,7 +107,7 @@ export class EventLoopTurns {
 }
 
 /** Where fit's step is, for its errors: one object updated every step, made text only when a message needs it. */
-class BatchPlace {
+class BatchPlace implements StepPlace {
   epoch = 0;
   batch = 0;
   start = 0;
@@ -282,12 +282,12 @@ export function recordEpoch(history: History, keys: readonly string[], epoch: nu
  * One step (fit and fitDataset); a StepFailure becomes the NonFiniteLossError that carries the history.
  * `nextRows`: see TrainStep.run.
  */
-export function trainStep(step: TrainStep, start: number, n: number, lr: number, where: StepPlace, epoch: number, batch: number, history: History, nextRows = 0): StepResult {
+export function trainStep(step: TrainStep, start: number, n: number, lr: number, where: StepPlace, history: History, nextRows = 0): StepResult {
   try {
     return step.run(start, n, lr, where, nextRows);
   } catch (e) {
     if (e instanceof StepFailure) {
-      throw new NonFiniteLossError(`${e.message}. Lower the learning rate, check the data, or pass onNonFinite: 'continue'`, epoch, batch, history);
+      throw new NonFiniteLossError(`${e.message}. Lower the learning rate, check the data, or pass onNonFinite: 'continue'`, where.epoch, where.batch, history);
     }
     throw e;
   }
@@ -341,7 +341,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
         place.batch = b;
         place.start = start;
         place.rows = n;
-        const result = trainStep(step, start, n, b === 0 ? epochRate : optimizer.rateAt(epoch), place, epoch, b, history, nextRows);
+        const result = trainStep(step, start, n, b === 0 ? epochRate : optimizer.rateAt(epoch), place, history, nextRows);
         lossSum += result.lossSum;
         trainedRows += n;
         if (hooks.batchEnd) await call(s.callbacks, 'onBatchEnd', b, { loss: result.lossSum / n, size: n });

@@ -20,8 +20,12 @@ import { Snapshot } from './snapshot.js';
 /** Why a step stopped training (fit turns it into a NonFiniteLossError with the history). */
 export class StepFailure extends Error {}
 
-/** Where a step is, for its error messages: text, or an object whose toString builds the text only when needed. */
-export type StepPlace = string | { toString(): string };
+/** Where a step is: its epoch and batch (for NonFiniteLossError), and its text for messages, built only when one needs it. */
+export interface StepPlace {
+  readonly epoch: number;
+  readonly batch: number;
+  toString(): string;
+}
 
 /** The outcome of one step: its loss sum over the batch's samples (penalty included per sample). */
 export interface StepResult {
