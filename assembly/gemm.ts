@@ -13,10 +13,16 @@
 // f32x4.relaxed_madd, which V8 lowers to one FMA (madd below), and a 6x8 tile (12 accumulators, see
 // tile6x8PackedN) except for transposed A (see runsWideTile). bench/peak-probe.mjs measures both instruction mixes' ceilings next to the GEMM figures.
 //
+// Narrow C (a few columns, as in a classifier's last layer) runs instead the dot tile (tile2x5Dot): k in the
+// SIMD lanes, each element a dot product of a row of A with a packed column of op(B); see runsDotTile.
+//
 // Determinism: every element of C is accumulated as acc = 0; acc = madd(acc, a[i,p], b[p,j]) for
 // p = 0..k-1, then scaled and finished by the same epilogue code, whichever tile, panel width or packing
 // computed it. A lone last row runs the 2-row kernel with its row doubled. So splitting the m rows, or the
 // n columns at panel boundaries, across calls (threads, which run the same build) gives bit-identical C.
+// The dot tile sums in another order (four lane chains, then (l0 + l2) + (l1 + l3)), but whether it runs
+// depends on transA, n and k alone, so row splits keep their bits; it runs for n <= 10, which the pool
+// never splits by columns (that needs a panel of 8 or 16 columns per thread).
 import { activation4 } from './activations';
 import { activate } from './activation-dispatch.generated';
 import { ACT_IDENTITY, ACT_LAST, ACT_RELU } from './activation-kinds.generated';
@@ -32,6 +38,19 @@ const TILE_ROWS: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 2;
 const WIDE_T_MIN_COLUMNS: i32 = 64;
 /** The 2x16 tile's panel, the widest any call packs (it sizes the pack scratch). */
 const WIDE_PANEL: i32 = 16;
+/** Columns of C per dot tile (tile2x5Dot): 10 accumulators, two A rows and one B vector fit V8's 15 registers. */
+const DOT_COLUMNS: i32 = 5;
+/**
+ * The n (bit n set) for which a call with op(A) = A runs the dot tile rather than the panels, and the least k
+ * for it (shorter rows leave its horizontal sums and packing too large a share). Measured per build on AMD
+ * EPYC Zen 4, Node 24, one process alternating the builds, medians of 31 rounds, m = 64, k = 784, time of the
+ * dot tile over the panels: relaxed (FMA) build n = 1-3: 0.89x, 4: 0.99x, 5: 0.66x, 6-8: 1.23-1.37x, 9: 0.78x,
+ * 10: 0.77x, 11-12: 1.15-1.21x, 13-15: 0.97-0.98x; k = 64: 1.02x, 96: 0.91x. Plain build: n = 2-7: 0.29-0.56x,
+ * 8: 1.04x, 9-10: 0.71-0.72x, 11-15: 1.02-1.06x; k = 48: 0.92x. The relaxed set leaves out the near ties (4,
+ * 13-15), the dot tile's padding of n up to a multiple of 5 decides the rest.
+ */
+const DOT_N_SET: i32 = ASC_FEATURE_RELAXED_SIMD ? 0b110_0010_1110 : 0b110_1111_1110;
+const DOT_MIN_K: i32 = ASC_FEATURE_RELAXED_SIMD ? 96 : 48;
 
 /** Columns per packed panel of a call: the 2x16 tile's 16 when `wide`, else the 6x8 tile's 8. */
 // @ts-ignore: decorator
@@ -86,10 +105,19 @@ function packsWholeB(m: i32, transB: i32): bool {
 /**
  * Bytes of `pack` scratch that gemm needs for these sizes (for either transA): all of op(B) packed (n rounded
  * up to the widest panel, x k) when B is packed and m spans several row blocks, one widest panel (x k) when B
- * is packed for one block, the zero-padded last n % 4 columns (4 x k) when only those are, else 0.
+ * is packed for one block, the zero-padded last n % 4 columns (4 x k) when only those are, else 0; at least
+ * the dot tile's packed columns when it may run (runsDotTile, whatever transA).
  */
 export function gemmPackBytes(m: i32, n: i32, k: i32, transB: i32): i32 {
   if (m <= 0 || n <= 0 || k <= 0) return 0;
+  const panels = panelPackBytes(m, n, k, transB);
+  return runsDotTile(n, k) ? max(panels, dotPackBytes(n, k)) : panels;
+}
+
+/** The panels' share of gemmPackBytes (see there). */
+// @ts-ignore: decorator
+@inline
+function panelPackBytes(m: i32, n: i32, k: i32, transB: i32): i32 {
   if (packsWholeB(m, transB)) {
     return m > rowsPerBlock(k) ? ((n + WIDE_PANEL - 1) & -WIDE_PANEL) * (k << 2) : WIDE_PANEL * (k << 2);
   }
@@ -120,6 +148,10 @@ export function gemm(
   if (<u32>act > <u32>ACT_LAST) unreachable();
   if (m <= 0 || n <= 0) return;
   if (k < 0) k = 0;
+  if (transA == 0 && runsDotTile(n, k)) {
+    gemmDot(transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
+    return;
+  }
   // op(A)[i, p] lives at a + i * aRowStep + p * aKStep.
   const aRowStep: usize = transA != 0 ? 4 : <usize>lda << 2;
   const aKStep: usize = transA != 0 ? <usize>lda << 2 : 4;
@@ -1191,4 +1223,179 @@ function packTransposed(b: usize, ldb: i32, j0: i32, width: i32, valid: i32, k: 
       }
     }
   }
+}
+
+// The dot tile, for narrow C. With n = 10 the panels compute 8 + 4 columns, and the 4-column tile keeps
+// only 6 products in flight; here the lanes run along k, so every lane is useful for any n, and the tile is
+// 2 rows x 5 columns: 10 accumulators, each step loading two A vectors and five B vectors.
+
+/** Whether a call with op(A) = A runs the dot tile (see DOT_N_SET). */
+// @ts-ignore: decorator
+@inline
+function runsDotTile(n: i32, k: i32): bool {
+  return n < 32 && ((DOT_N_SET >>> n) & 1) != 0 && k >= DOT_MIN_K;
+}
+
+/** Bytes of the dot tile's packed columns: n rounded up to DOT_COLUMNS, each k rounded up to 4 floats. */
+// @ts-ignore: decorator
+@inline
+function dotPackBytes(n: i32, k: i32): i32 {
+  return ((n + DOT_COLUMNS - 1) / DOT_COLUMNS) * DOT_COLUMNS * (((k + 3) & ~3) << 2);
+}
+
+/** gemm for op(A) = A when runsDotTile: packs op(B)'s columns, then runs row pairs over groups of 5 columns. */
+function gemmDot(
+  transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32,
+  beta: f32, c: usize, ldc: i32, bias: usize, act: i32, actParam: f32, pack: usize,
+): void {
+  const columnBytes = <usize>((k + 3) & ~3) << 2;
+  packColumns(b, ldb, transB, n, k, columnBytes, pack);
+  const aRowStep = <usize>lda << 2;
+  const cRowStep = <usize>ldc << 2;
+  for (let i = 0; i < m; i += 2) {
+    const a0 = a + <usize>i * aRowStep;
+    const twoRows = i + 1 < m;
+    const c0 = c + <usize>i * cRowStep;
+    for (let j0 = 0; j0 < n; j0 += DOT_COLUMNS) {
+      const at = <usize>j0 << 2;
+      tile2x5Dot(
+        a0, twoRows ? a0 + aRowStep : a0, pack + <usize>j0 * columnBytes, columnBytes, k,
+        c0 + at, twoRows ? c0 + cRowStep + at : 0, n - j0, alpha, beta, bias != 0 ? bias + at : 0, act, actParam,
+      );
+    }
+  }
+}
+
+/**
+ * Column j of op(B) to pack + j * columnBytes as k contiguous floats, zeros after them up to columnBytes, and
+ * zero columns from n up to a multiple of DOT_COLUMNS. op(B) = B^T: rows of B, copied. op(B) = B: blocks of
+ * 4 rows x 4 columns transposed in registers (a right edge of 1-3 columns through loadLanes; 3.0 -> 1.2 us
+ * for 784 x 10 against one float at a time), the last k % 4 rows one float at a time.
+ */
+function packColumns(b: usize, ldb: i32, transB: i32, n: i32, k: i32, columnBytes: usize, pack: usize): void {
+  const rowStep = <usize>ldb << 2;
+  const kBytes = <usize>k << 2;
+  if (transB != 0) {
+    for (let j = 0; j < n; j++) memory.copy(pack + <usize>j * columnBytes, b + <usize>j * rowStep, kBytes);
+  } else {
+    const blockEnd = k & ~3;
+    for (let p = 0; p < blockEnd; p += 4) {
+      const row0 = b + <usize>p * rowStep;
+      const row1 = row0 + rowStep;
+      const row2 = row1 + rowStep;
+      const row3 = row2 + rowStep;
+      const dst = pack + (<usize>p << 2);
+      for (let j = 0; j < n; j += 4) {
+        const at = <usize>j << 2;
+        const lanes = n - j;
+        const whole = lanes >= 4;
+        const r0 = whole ? v128.load(row0 + at) : loadLanes(row0 + at, lanes);
+        const r1 = whole ? v128.load(row1 + at) : loadLanes(row1 + at, lanes);
+        const r2 = whole ? v128.load(row2 + at) : loadLanes(row2 + at, lanes);
+        const r3 = whole ? v128.load(row3 + at) : loadLanes(row3 + at, lanes);
+        const lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+        const hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        const lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        const hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        const column = dst + <usize>j * columnBytes;
+        v128.store(column, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
+        if (lanes > 1) v128.store(column + columnBytes, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7));
+        if (lanes > 2) v128.store(column + columnBytes * 2, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5));
+        if (lanes > 3) v128.store(column + columnBytes * 3, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7));
+      }
+    }
+    for (let p = blockEnd; p < k; p++) {
+      const row = b + <usize>p * rowStep;
+      const dst = pack + (<usize>p << 2);
+      for (let j = 0; j < n; j++) store<f32>(dst + <usize>j * columnBytes, load<f32>(row + (<usize>j << 2)));
+    }
+  }
+  for (let j = 0; j < n; j++) memory.fill(pack + <usize>j * columnBytes + kBytes, 0, columnBytes - kBytes);
+  const width = ((n + DOT_COLUMNS - 1) / DOT_COLUMNS) * DOT_COLUMNS;
+  memory.fill(pack + <usize>n * columnBytes, 0, <usize>(width - n) * columnBytes);
+}
+
+/**
+ * Rows a0 and a1 of A (a1 == a0 for a lone last row, whose c1 is then 0) times 5 packed columns of op(B)
+ * (columnBytes apart, zero-padded to a multiple of 4 floats); stores `valid` (up to 5) columns of C. The last
+ * k % 4 floats of each row load through loadLanes, so nothing past a row of A is read (the padding's zeros
+ * would turn an Inf or NaN there into a NaN here). One k-step of 4 per iteration: unrolled by 2 with an exit
+ * test between, it measured 1.02-1.06x slower. The tail repeats the loop's body: with the tail's loads behind
+ * a branch in the loop it measured 1.15-1.24x slower, and loading them by a select from a zero-padded copy
+ * 1.17-1.20x (m x n x k 64x10x784, 64x10x128, 32x10x784, 64x5x783).
+ */
+function tile2x5Dot(
+  a0: usize, a1: usize, b: usize, columnBytes: usize, k: i32,
+  c0: usize, c1: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0), s04 = f32x4.splat(0);
+  let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0), s14 = f32x4.splat(0);
+  const b1 = b + columnBytes;
+  const b2 = b1 + columnBytes;
+  const b3 = b2 + columnBytes;
+  const b4 = b3 + columnBytes;
+  const wholeBytes = (<usize>k & ~3) << 2;
+  let x0: v128, x1: v128, y: v128;
+  let at: usize = 0;
+  for (; at < wholeBytes; at += 16) {
+    x0 = v128.load(a0 + at);
+    x1 = v128.load(a1 + at);
+    y = v128.load(b + at);
+    s00 = madd(s00, x0, y);
+    s10 = madd(s10, x1, y);
+    y = v128.load(b1 + at);
+    s01 = madd(s01, x0, y);
+    s11 = madd(s11, x1, y);
+    y = v128.load(b2 + at);
+    s02 = madd(s02, x0, y);
+    s12 = madd(s12, x1, y);
+    y = v128.load(b3 + at);
+    s03 = madd(s03, x0, y);
+    s13 = madd(s13, x1, y);
+    y = v128.load(b4 + at);
+    s04 = madd(s04, x0, y);
+    s14 = madd(s14, x1, y);
+  }
+  const tail = k & 3;
+  if (tail != 0) {
+    x0 = loadLanes(a0 + at, tail);
+    x1 = loadLanes(a1 + at, tail);
+    y = v128.load(b + at);
+    s00 = madd(s00, x0, y);
+    s10 = madd(s10, x1, y);
+    y = v128.load(b1 + at);
+    s01 = madd(s01, x0, y);
+    s11 = madd(s11, x1, y);
+    y = v128.load(b2 + at);
+    s02 = madd(s02, x0, y);
+    s12 = madd(s12, x1, y);
+    y = v128.load(b3 + at);
+    s03 = madd(s03, x0, y);
+    s13 = madd(s13, x1, y);
+    y = v128.load(b4 + at);
+    s04 = madd(s04, x0, y);
+    s14 = madd(s14, x1, y);
+  }
+  finishDotRow(s00, s01, s02, s03, s04, c0, valid, alpha, beta, bias, act, actParam);
+  finishDotRow(s10, s11, s12, s13, s14, c1, valid, alpha, beta, bias, act, actParam);
+}
+
+/** Lane sums (l0 + l2) + (l1 + l3) of four vectors, as one vector. */
+// @ts-ignore: decorator
+@inline
+function laneSums4(p: v128, q: v128, r: v128, s: v128): v128 {
+  const pq = f32x4.add(v128.shuffle<f32>(p, q, 0, 4, 1, 5), v128.shuffle<f32>(p, q, 2, 6, 3, 7));
+  const rs = f32x4.add(v128.shuffle<f32>(r, s, 0, 4, 1, 5), v128.shuffle<f32>(r, s, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(pq, rs, 0, 1, 4, 5), v128.shuffle<f32>(pq, rs, 2, 3, 6, 7));
+}
+
+/** A dot tile row's 5 sums through finish4's epilogue (cRow 0: not stored). */
+// @ts-ignore: decorator
+@inline
+function finishDotRow(
+  s0: v128, s1: v128, s2: v128, s3: v128, s4: v128, cRow: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
+): void {
+  if (cRow == 0) return;
+  finish4(laneSums4(s0, s1, s2, s3), cRow, bias, 0, valid, alpha, beta, act, actParam);
+  if (valid > 4) finish4(laneSums4(s4, s4, s4, s4), cRow, bias, 16, 1, alpha, beta, act, actParam);
 }

@@ -229,6 +229,36 @@ describe('gemm kernel against the float64 reference', () => {
     }
   });
 
+  it('the dot tile for narrow C (op(A) = A, a few columns): m = 1-7 and 64 (lone last rows), n = 1..12, k around its threshold and off its 4-float steps, both op(B), with epilogues', () => {
+    // The dot tile runs for some n <= 10 from k = 48 or 96 (DOT_N_SET, DOT_MIN_K in assembly/gemm.ts, by
+    // build); the other n and the shorter k run the panels, so both sides of every rule are checked.
+    let index = 0;
+    for (const transB of [false, true]) {
+      for (const m of [1, 2, 3, 5, 7, 64]) {
+        for (let n = 1; n <= 12; n++) {
+          for (const k of [47, 48, 49, 95, 96, 97, 98, 99, 783]) {
+            index++;
+            const g = makeCase(m, n, k, {
+              transB, bias: index % 2 === 0, beta: index % 3 === 0 ? 0.5 : 0, alpha: index % 5 === 0 ? 2 : 1, act: index % 6, actParam: 0.1, pad: index % 4 === 0 ? 3 : 0,
+            });
+            const problem = firstMismatch(g, runKernel(g));
+            if (problem !== null) expect.fail(problem);
+          }
+        }
+      }
+    }
+  });
+
+  it('the dot tile reads no float past a row of A: an Inf just after each row of a k = 97 A stays out of C', () => {
+    for (const n of [1, 5, 10]) {
+      const g = makeCase(5, n, 97, { pad: 3, bias: true });
+      const a = Float32Array.from(g.a);
+      for (let i = 0; i < g.m; i++) a[i * g.lda + g.k] = Infinity;
+      g.a = a;
+      expect(firstMismatch(g, runKernel(g))).toBeNull();
+    }
+  });
+
   it('k = 0 leaves act(beta * C + bias)', () => {
     for (const combo of COMBOS) expectMatches(makeCase(5, 19, 0, { ...combo, beta: 2, bias: true, act: KINDS.tanh }));
   });
@@ -328,6 +358,8 @@ describe('gemm row splits are bit-identical (the thread pool splits m)', () => {
     ['NN 5x33x40 (B read unpacked below 8 rows)', makeCase(5, 33, 40, { bias: true })],
     ['TT 29x21x70, edge tiles on both sides', makeCase(29, 21, 70, { transA: true, transB: true, bias: true, act: KINDS.relu })],
     ['TN 300x45x1000 (blocks of 64 rows)', makeCase(300, 45, 1000, { transA: true, bias: true, act: KINDS.relu })],
+    ['NN 64x10x784 (the dot tile: the 784-10-10 network\'s first layer)', makeCase(64, 10, 784, { bias: true, act: KINDS.relu })],
+    ['NT 9x5x99 (the dot tile, k off its 4-float steps, a lone last row)', makeCase(9, 5, 99, { transB: true, beta: 0.5, act: KINDS.tanh })],
   ];
   for (const [name, g] of cases) {
     it(name, () => {
@@ -375,11 +407,16 @@ describe('gemm packing scratch', () => {
     expect(gemmPackBytes(2, 128, 784, false)).toBe(0);
     expect(gemmPackBytes(2, 130, 784, false)).toBe(16 * 784);
     expect(gemmPackBytes(64, 128, 0, true)).toBe(0);
+    // The dot tile's packed columns (n up to a multiple of 5, k up to one of 4) when it may run, if they are more.
+    expect(gemmPackBytes(2, 10, 784, false)).toBe(10 * 784 * 4);
+    expect(gemmPackBytes(2, 9, 97, false)).toBe(10 * 100 * 4);
+    expect(gemmPackBytes(64, 10, 784, false)).toBe(panelBytes);
   });
 
   it('is all the kernel writes: the bytes just past gemmPackBytes stay untouched, on one row block and on several', () => {
     const shapes: [number, number, number][] = [
       [9, 45, 17], [BLOCK_ROWS_784, 128, 784], [BLOCK_ROWS_784 + 1, 128, 784], [BLOCK_ROWS_784 + 1, 36, 784], [70, 20, 2000], [70, 24, 2000], [300, 45, 1000], [5, 33, 40],
+      [2, 10, 784], [3, 9, 97], [1, 5, 99], [64, 10, 784],
     ];
     for (const combo of COMBOS) {
       for (const [m, n, k] of shapes) {
