@@ -45,7 +45,7 @@ const DOT_COLUMNS: i32 = 5;
  * for it (shorter rows leave its horizontal sums and packing too large a share). Measured per build on AMD
  * EPYC Zen 4, Node 24, one process alternating the builds, medians of 31 rounds, m = 64, k = 784, time of the
  * dot tile over the panels: relaxed (FMA) build n = 1-3: 0.89x, 4: 0.99x, 5: 0.66x, 6-8: 1.23-1.37x, 9: 0.78x,
- * 10: 0.77x, 11-12: 1.15-1.21x, 13-15: 0.97-0.98x; k = 64: 1.02x, 96: 0.91x. Plain build: n = 2-7: 0.29-0.56x,
+ * 10: 0.77x, 11-12: 1.15-1.21x, 13-15: 0.97-0.98x; k = 64: 1.02x, 96: 0.91x. Plain build: n = 1-7: 0.29-0.64x,
  * 8: 1.04x, 9-10: 0.71-0.72x, 11-15: 1.02-1.06x; k = 48: 0.92x. The relaxed set leaves out the near ties (4,
  * 13-15), the dot tile's padding of n up to a multiple of 5 decides the rest.
  */
@@ -1181,6 +1181,23 @@ function packRows(b: usize, ldb: i32, j0: i32, width: i32, valid: i32, k: i32, p
   }
 }
 
+/**
+ * Rows r0..r3 (4 floats each) transposed: column t (lane t of every row) stored at dst + t * step, for the
+ * first `columns` (1..4) of them.
+ */
+// @ts-ignore: decorator
+@inline
+function storeTransposed4x4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, step: usize, columns: i32): void {
+  const lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
+  if (columns > 1) v128.store(dst + step, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7));
+  if (columns > 2) v128.store(dst + step * 2, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5));
+  if (columns > 3) v128.store(dst + step * 3, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7));
+}
+
 /** op(B) = B^T: column j of op(B) is row j of B, so groups of 4 rows are transposed 4x4 at a time. */
 function packTransposed(b: usize, ldb: i32, j0: i32, width: i32, valid: i32, k: i32, pack: usize): void {
   const rowStep: usize = <usize>ldb << 2;
@@ -1199,15 +1216,7 @@ function packTransposed(b: usize, ldb: i32, j0: i32, width: i32, valid: i32, k: 
         const v1 = v128.load(r1 + at);
         const v2 = v128.load(r2 + at);
         const v3 = v128.load(r3 + at);
-        const lo01 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
-        const hi01 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
-        const lo23 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
-        const hi23 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
-        const dst = dst0 + <usize>p * panelStep;
-        v128.store(dst, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
-        v128.store(dst + panelStep, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7));
-        v128.store(dst + panelStep * 2, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5));
-        v128.store(dst + panelStep * 3, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7));
+        storeTransposed4x4(v0, v1, v2, v3, dst0 + <usize>p * panelStep, panelStep, 4);
       }
     }
     if (q >= valid) {
@@ -1236,11 +1245,25 @@ function runsDotTile(n: i32, k: i32): bool {
   return n < 32 && ((DOT_N_SET >>> n) & 1) != 0 && k >= DOT_MIN_K;
 }
 
-/** Bytes of the dot tile's packed columns: n rounded up to DOT_COLUMNS, each k rounded up to 4 floats. */
+/** Columns the dot tile packs: n rounded up to a whole tile (DOT_COLUMNS). */
+// @ts-ignore: decorator
+@inline
+function dotWidth(n: i32): i32 {
+  return ((n + DOT_COLUMNS - 1) / DOT_COLUMNS) * DOT_COLUMNS;
+}
+
+/** Bytes of one packed column: k rounded up to a whole 4-float step. */
+// @ts-ignore: decorator
+@inline
+function dotColumnBytes(k: i32): usize {
+  return <usize>((k + 3) & ~3) << 2;
+}
+
+/** Bytes of the dot tile's packed columns. */
 // @ts-ignore: decorator
 @inline
 function dotPackBytes(n: i32, k: i32): i32 {
-  return ((n + DOT_COLUMNS - 1) / DOT_COLUMNS) * DOT_COLUMNS * (((k + 3) & ~3) << 2);
+  return dotWidth(n) * <i32>dotColumnBytes(k);
 }
 
 /** gemm for op(A) = A when runsDotTile: packs op(B)'s columns, then runs row pairs over groups of 5 columns. */
@@ -1248,7 +1271,7 @@ function gemmDot(
   transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32,
   beta: f32, c: usize, ldc: i32, bias: usize, act: i32, actParam: f32, pack: usize,
 ): void {
-  const columnBytes = <usize>((k + 3) & ~3) << 2;
+  const columnBytes = dotColumnBytes(k);
   packColumns(b, ldb, transB, n, k, columnBytes, pack);
   const aRowStep = <usize>lda << 2;
   const cRowStep = <usize>ldc << 2;
@@ -1269,8 +1292,9 @@ function gemmDot(
 /**
  * Column j of op(B) to pack + j * columnBytes as k contiguous floats, zeros after them up to columnBytes, and
  * zero columns from n up to a multiple of DOT_COLUMNS. op(B) = B^T: rows of B, copied. op(B) = B: blocks of
- * 4 rows x 4 columns transposed in registers (a right edge of 1-3 columns through loadLanes; 3.0 -> 1.2 us
- * for 784 x 10 against one float at a time), the last k % 4 rows one float at a time.
+ * 4 rows x 4 columns transposed in registers (a right edge of 1-3 columns through loadLanes), the last k % 4
+ * rows one float at a time. Against the same GEMM with packing skipped, packing 784 x 10 cost about 2.9 us one
+ * float at a time and 1.2 us this way (64x10x784, one thread).
  */
 function packColumns(b: usize, ldb: i32, transB: i32, n: i32, k: i32, columnBytes: usize, pack: usize): void {
   const rowStep = <usize>ldb << 2;
@@ -1293,15 +1317,7 @@ function packColumns(b: usize, ldb: i32, transB: i32, n: i32, k: i32, columnByte
         const r1 = whole ? v128.load(row1 + at) : loadLanes(row1 + at, lanes);
         const r2 = whole ? v128.load(row2 + at) : loadLanes(row2 + at, lanes);
         const r3 = whole ? v128.load(row3 + at) : loadLanes(row3 + at, lanes);
-        const lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-        const hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-        const lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-        const hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-        const column = dst + <usize>j * columnBytes;
-        v128.store(column, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
-        if (lanes > 1) v128.store(column + columnBytes, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7));
-        if (lanes > 2) v128.store(column + columnBytes * 2, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5));
-        if (lanes > 3) v128.store(column + columnBytes * 3, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7));
+        storeTransposed4x4(r0, r1, r2, r3, dst + <usize>j * columnBytes, columnBytes, lanes);
       }
     }
     for (let p = blockEnd; p < k; p++) {
@@ -1311,8 +1327,7 @@ function packColumns(b: usize, ldb: i32, transB: i32, n: i32, k: i32, columnByte
     }
   }
   for (let j = 0; j < n; j++) memory.fill(pack + <usize>j * columnBytes + kBytes, 0, columnBytes - kBytes);
-  const width = ((n + DOT_COLUMNS - 1) / DOT_COLUMNS) * DOT_COLUMNS;
-  memory.fill(pack + <usize>n * columnBytes, 0, <usize>(width - n) * columnBytes);
+  memory.fill(pack + <usize>n * columnBytes, 0, <usize>(dotWidth(n) - n) * columnBytes);
 }
 
 /**

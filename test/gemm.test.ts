@@ -229,7 +229,7 @@ describe('gemm kernel against the float64 reference', () => {
     }
   });
 
-  it('the dot tile for narrow C (op(A) = A, a few columns): m = 1-7 and 64 (lone last rows), n = 1..12, k around its threshold and off its 4-float steps, both op(B), with epilogues', () => {
+  it('the dot tile for narrow C (op(A) = A, a few columns): m = 1, 2, 3, 5, 7 and 64 (lone last rows), n = 1..12, k around its threshold and off its 4-float steps, both op(B), with epilogues', () => {
     // The dot tile runs for some n <= 10 from k = 48 or 96 (DOT_N_SET, DOT_MIN_K in assembly/gemm.ts, by
     // build); the other n and the shorter k run the panels, so both sides of every rule are checked.
     let index = 0;

@@ -261,7 +261,6 @@ function firstBatchRows(batch: unknown, model: Sequential, where: string): numbe
   return Math.max(1, Math.floor(length / model.inputUnits));
 }
 
-/** Reads the next batch, or null at the end; `what` names the dataset in errors. */
 /** Where fitDataset's step is: its text names the batch in data errors and step failures. */
 class DatasetPlace implements StepPlace {
   epoch = 0;
@@ -272,6 +271,7 @@ class DatasetPlace implements StepPlace {
   }
 }
 
+/** Reads the next batch, or null at the end; `what` names the dataset in errors. */
 async function nextBatch(it: BatchIterator, what: string): Promise<unknown> {
   let r: IteratorResult<DatasetBatch>;
   try {
