@@ -184,7 +184,7 @@ export function convWeightGradients(
     const at = <usize>r0 * rowBytes;
     const more = r0 == 0 ? 0 : 1;
     actBackwardColSums(kind, y + at, dz + at, dz + at, chunk, n, filters, param, db, more);
-    if (transposed != 0) gemm(0, 0, patch, n, chunk, 1, cols + (<usize>r0 << 2), m, dz + at, filters, <f32>more, dW, filters, 0, 0, 0, pack);
-    else gemm(1, 0, patch, n, chunk, 1, cols + <usize>r0 * (<usize>patch << 2), patch, dz + at, filters, <f32>more, dW, filters, 0, 0, 0, pack);
+    if (transposed != 0) gemm(0, 0, patch, n, chunk, 1, cols + (<usize>r0 << 2), m, dz + at, filters, <f32>more, dW, filters, 0, 0, 0, pack, 0);
+    else gemm(1, 0, patch, n, chunk, 1, cols + <usize>r0 * (<usize>patch << 2), patch, dz + at, filters, <f32>more, dW, filters, 0, 0, 0, pack, 0);
   }
 }

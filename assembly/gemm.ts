@@ -13,6 +13,12 @@
 // f32x4.relaxed_madd, which V8 lowers to one FMA (madd below), and a 6x8 tile (12 accumulators, see
 // tile6x8PackedN) except for transposed A (see runsWideTile). bench/peak-probe.mjs measures both instruction mixes' ceilings next to the GEMM figures.
 //
+// Update epilogue (`saved` != 0; beta 1, no bias, no activation): each finished element's old C is copied
+// to `saved` before C is overwritten, and gemm returns 1 when a value it stored is not finite. With alpha =
+// -lr and beta = 1 this is SGD applied to the weights C as their gradient op(A) op(B) is computed (fit's
+// fused update of a Dense kernel): the gradient is never written, and C - lr * g has the bits of the sgd
+// kernel (assembly/optim.ts).
+//
 // Narrow C (a few columns, as in a classifier's last layer) runs instead the dot tile (tile2x5Dot): k in the
 // SIMD lanes, each element a dot product of a row of A with a packed column of op(B); see runsDotTile.
 //
@@ -51,6 +57,13 @@ const DOT_COLUMNS: i32 = 5;
  */
 const DOT_N_SET: i32 = ASC_FEATURE_RELAXED_SIMD ? 0b110_0010_1110 : 0b110_1111_1110;
 const DOT_MIN_K: i32 = ASC_FEATURE_RELAXED_SIMD ? 96 : 48;
+
+// The current call's update epilogue, set by gemm on entry (each thread's instance has its own): the byte
+// distance from an element of C to its saved copy (0: no copy), and whether a value stored was not finite.
+// Globals, so that the tiles' epilogues need no more arguments. The flag is only ever set, behind a branch
+// that training never takes.
+let savedOffset: usize = 0;
+let storedNonFinite: bool = false;
 
 /** Columns per packed panel of a call: the 2x16 tile's 16 when `wide`, else the 6x8 tile's 8. */
 // @ts-ignore: decorator
@@ -143,15 +156,26 @@ export function gemm(
   act: i32,
   actParam: f32,
   pack: usize,
-): void {
-  // An unknown activation traps before C is touched (the TypeScript side validates names first).
+  saved: usize,
+): i32 {
+  // An unknown activation, or an update epilogue with a bias, an activation or beta other than 1, traps before C is
+  // touched (the TypeScript side validates names first and calls the update epilogue one way).
   if (<u32>act > <u32>ACT_LAST) unreachable();
-  if (m <= 0 || n <= 0) return;
+  if (saved != 0 && (beta != 1 || bias != 0 || act != ACT_IDENTITY)) unreachable();
+  if (m <= 0 || n <= 0) return 0;
   if (k < 0) k = 0;
-  if (transA == 0 && runsDotTile(n, k)) {
-    gemmDot(transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
-    return;
-  }
+  savedOffset = saved != 0 ? saved - c : 0;
+  storedNonFinite = false;
+  if (transA == 0 && runsDotTile(n, k)) gemmDot(transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
+  else gemmPanels(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
+  return <i32>storedNonFinite;
+}
+
+/** gemm on panels of op(B) with the register tiles (every call the dot tile does not take). */
+function gemmPanels(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32,
+  beta: f32, c: usize, ldc: i32, bias: usize, act: i32, actParam: f32, pack: usize,
+): void {
   // op(A)[i, p] lives at a + i * aRowStep + p * aKStep.
   const aRowStep: usize = transA != 0 ? 4 : <usize>lda << 2;
   const aKStep: usize = transA != 0 ? <usize>lda << 2 : 4;
@@ -765,6 +789,18 @@ function finishTile6x4(
   const c3 = rows > 2 ? c2 + cRowStep : 0;
   const c4 = rows > 4 ? c3 + cRowStep : 0;
   const c5 = rows > 4 ? c4 + cRowStep : 0;
+  if (accumulates(beta, bias, act)) {
+    // In registers, also for a right edge of 1-3 columns: through finish4, whose last columns call
+    // finishPartial per row, the fused SGD step of 784x10 from k = 64 took 1.03x the time of the GEMM and the
+    // sgd kernel apart.
+    const lanes = valid < 4 ? valid : 4;
+    const alpha4 = f32x4.splat(alpha);
+    let bad = v128.or(accumulateLanes(s0, c, alpha4, lanes), accumulateLanes(s1, c1, alpha4, lanes));
+    if (rows > 2) bad = v128.or(bad, v128.or(accumulateLanes(s2, c2, alpha4, lanes), accumulateLanes(s3, c3, alpha4, lanes)));
+    if (rows > 4) bad = v128.or(bad, v128.or(accumulateLanes(s4, c4, alpha4, lanes), accumulateLanes(s5, c5, alpha4, lanes)));
+    noteNonFinite(v128.and(bad, firstLanes(lanes)));
+    return;
+  }
   finish4(s0, c, bias, 0, valid, alpha, beta, act, actParam);
   finish4(s1, c1, bias, 0, valid, alpha, beta, act, actParam);
   finish4(s2, c2, bias, 0, valid, alpha, beta, act, actParam);
@@ -927,7 +963,7 @@ function finishTile6x8(
 function finishRow8(
   s0: v128, s1: v128, cRow: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
 ): void {
-  if (valid == 8 && cRow != 0 && alpha == 1 && beta == 0) {
+  if (valid == 8 && cRow != 0 && alpha == 1 && beta == 0 && savedOffset == 0) {
     if (bias != 0) {
       s0 = f32x4.add(s0, v128.load(bias));
       s1 = f32x4.add(s1, v128.load(bias, 16));
@@ -940,8 +976,63 @@ function finishRow8(
     v128.store(cRow, s1, 16);
     return;
   }
+  if (valid == 8 && cRow != 0 && accumulates(beta, bias, act)) {
+    const alpha4 = f32x4.splat(alpha);
+    const bad = v128.or(accumulate4(s0, cRow, alpha4), accumulate4(s1, cRow + 16, alpha4));
+    noteNonFinite(bad);
+    return;
+  }
   finish4(s0, cRow, bias, 0, valid, alpha, beta, act, actParam);
   finish4(s1, cRow, bias, 16, valid - 4, alpha, beta, act, actParam);
+}
+
+/**
+ * Whether a finished tile takes the accumulate path: C = alpha * acc + C with no bias and no activation (the
+ * fused SGD step, alpha = -lr; a product summed over chunks of k). It runs finish4's operations (beta * C
+ * is C for beta 1) without finish4's tests per vector: through finish4, the fused SGD step of 784x128 from
+ * k = 64 took 1.12x the time of the GEMM and the sgd kernel apart.
+ */
+// @ts-ignore: decorator
+@inline
+function accumulates(beta: f32, bias: usize, act: i32): bool {
+  return beta == 1 && bias == 0 && act == ACT_IDENTITY;
+}
+
+/** One vector of the accumulate path: C = alpha * acc + C, the old C saved first in update mode. Returns v - v of the stored v. */
+// @ts-ignore: decorator
+@inline
+function accumulate4(acc: v128, at: usize, alpha4: v128): v128 {
+  const old = v128.load(at);
+  if (savedOffset != 0) v128.store(at + savedOffset, old);
+  const v = f32x4.add(f32x4.mul(acc, alpha4), old);
+  v128.store(at, v);
+  return f32x4.sub(v, v);
+}
+
+/** accumulate4 for the first `lanes` (1..4) columns (the others neither read nor written). */
+// @ts-ignore: decorator
+@inline
+function accumulateLanes(acc: v128, at: usize, alpha4: v128, lanes: i32): v128 {
+  if (lanes == 4) return accumulate4(acc, at, alpha4);
+  const old = loadLanes(at, lanes);
+  if (savedOffset != 0) storeLanes(at + savedOffset, old, lanes);
+  const v = f32x4.add(f32x4.mul(acc, alpha4), old);
+  storeLanes(at, v, lanes);
+  return f32x4.sub(v, v);
+}
+
+/** All-ones in the first `lanes` (1..4) lanes, zeros after: the stored columns of a right edge. */
+// @ts-ignore: decorator
+@inline
+function firstLanes(lanes: i32): v128 {
+  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(lanes));
+}
+
+/** Flags the call in update mode when `selfDiffs` (ORed v - v of stored values: 0 when finite, else NaN) has a nonzero lane. */
+// @ts-ignore: decorator
+@inline
+function noteNonFinite(selfDiffs: v128): void {
+  if (savedOffset != 0 && v128.any_true(selfDiffs)) storedNonFinite = true;
 }
 
 // @ts-ignore: decorator
@@ -958,9 +1049,9 @@ function finishTile16(
   s00: v128, s01: v128, s02: v128, s03: v128, s10: v128, s11: v128, s12: v128, s13: v128,
   c0: usize, c1: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
 ): void {
-  // A whole tile with alpha 1 and beta 0 (every layer's GEMM) skips finish4's per-vector tests: with a short k
+  // A whole tile with alpha 1, beta 0 and no saved copy (every layer's forward GEMM) skips finish4's per-vector tests: with a short k
   // (a 3x3 convolution over one channel, k = 9) they cost as much as the products. Same operations, same bits.
-  if (valid == 16 && c1 != 0 && alpha == 1 && beta == 0) {
+  if (valid == 16 && c1 != 0 && alpha == 1 && beta == 0 && savedOffset == 0) {
     if (bias != 0) {
       const b0 = v128.load(bias);
       const b1 = v128.load(bias, 16);
@@ -993,6 +1084,15 @@ function finishTile16(
     v128.store(c1, s11, 16);
     v128.store(c1, s12, 32);
     v128.store(c1, s13, 48);
+    return;
+  }
+  if (valid == 16 && c1 != 0 && accumulates(beta, bias, act)) {
+    const alpha4 = f32x4.splat(alpha);
+    let bad = v128.or(accumulate4(s00, c0, alpha4), accumulate4(s01, c0 + 16, alpha4));
+    bad = v128.or(bad, v128.or(accumulate4(s02, c0 + 32, alpha4), accumulate4(s03, c0 + 48, alpha4)));
+    bad = v128.or(bad, v128.or(accumulate4(s10, c1, alpha4), accumulate4(s11, c1 + 16, alpha4)));
+    bad = v128.or(bad, v128.or(accumulate4(s12, c1 + 32, alpha4), accumulate4(s13, c1 + 48, alpha4)));
+    noteNonFinite(bad);
     return;
   }
   finish4(s00, c0, bias, 0, valid, alpha, beta, act, actParam);
@@ -1096,7 +1196,15 @@ function finish4(
   const at = cRow + offset;
   // acc * 1 == acc exactly, so skipping the product for alpha == 1 changes no result.
   let v = alpha != 1 ? f32x4.mul(acc, f32x4.splat(alpha)) : acc;
-  if (beta != 0) v = f32x4.add(v, f32x4.mul(f32x4.splat(beta), v128.load(at)));
+  if (beta != 0) {
+    const old = v128.load(at);
+    v = f32x4.add(v, f32x4.mul(f32x4.splat(beta), old));
+    // Update mode (beta 1, no bias, no activation): v is final.
+    if (savedOffset != 0) {
+      v128.store(at + savedOffset, old);
+      if (v128.any_true(f32x4.sub(v, v))) storedNonFinite = true;
+    }
+  }
   if (bias != 0) v = f32x4.add(v, v128.load(bias + offset));
   if (act != ACT_IDENTITY) v = activate(act, v, actParam);
   v128.store(at, v);
@@ -1106,13 +1214,29 @@ function finish4(
 function finishPartial(
   acc: v128, at: usize, bias: usize, lanes: i32, alpha: f32, beta: f32, act: i32, actParam: f32,
 ): void {
+  if (savedOffset != 0) {
+    // Update mode (beta 1, no bias, no activation). Only the lanes stored count: a padded column's lane may
+    // hold a NaN from Inf * 0.
+    noteNonFinite(v128.and(accumulateLanes(acc, at, f32x4.splat(alpha), lanes), firstLanes(lanes)));
+    return;
+  }
   let v = alpha != 1 ? f32x4.mul(acc, f32x4.splat(alpha)) : acc;
   if (beta != 0) v = f32x4.add(v, f32x4.mul(f32x4.splat(beta), loadLanes(at, lanes)));
   if (bias != 0) v = f32x4.add(v, loadLanes(bias, lanes));
   if (act != ACT_IDENTITY) v = activate(act, v, actParam);
-  store<f32>(at, f32x4.extract_lane(v, 0));
-  if (lanes > 1) store<f32>(at, f32x4.extract_lane(v, 1), 4);
-  if (lanes > 2) store<f32>(at, f32x4.extract_lane(v, 2), 8);
+  storeLanes(at, v, lanes);
+}
+
+/** Stores the first `lanes` (1..3) floats of v at `at`. */
+// @ts-ignore: decorator
+@inline
+function storeLanes(at: usize, v: v128, lanes: i32): void {
+  if (lanes == 1) {
+    v128.store32_lane(at, v, 0);
+    return;
+  }
+  v128.store64_lane(at, v, 0);
+  if (lanes == 3) v128.store32_lane(at, v, 2, 8);
 }
 
 /** The first `lanes` (1..3) floats at `at`, zeros in the other lanes. */

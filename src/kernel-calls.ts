@@ -24,6 +24,19 @@ export function gemm(
 }
 
 /**
+ * A plain SGD step of the weights w [m, n] with the gradient op(A) op(B) (k summed), in the GEMM's epilogue:
+ * w -= lr * op(A) op(B), each old value copied to `saved` first (0: no copy). Returns whether every new
+ * value is finite (always true without `saved`, which is when it is not checked).
+ */
+export function gemmSgdUpdate(
+  transA: number, transB: number, m: number, n: number, k: number,
+  a: number, lda: number, b: number, ldb: number, lr: number, w: number, ldw: number, saved: number, pack: number,
+): boolean {
+  // No bias, the identity activation (code 0).
+  return parallelGemm(transA, transB, m, n, k, -lr, a, lda, b, ldb, 1, w, ldw, 0, 0, 0, pack, saved) === 0;
+}
+
+/**
  * Writes pixel bytes as floats b / 255 to the wasm memory at byte offset `dst` (bytes.length floats): the
  * bytes are copied to the end of that span and converted in place (pixelsToFloats), so no JavaScript float
  * array is made and no wasm memory is borrowed.

@@ -391,6 +391,109 @@ describe('gemm row splits are bit-identical (the thread pool splits m)', () => {
   }
 });
 
+describe("gemm's update epilogue (saved: fit's fused SGD step of a Dense kernel)", () => {
+  const LR = 0.1;
+  /** The pack scratch every call below fits (the widest panels at these sizes). */
+  const packFor = (m: number, n: number, k: number): number => allocate(Math.max(16, kernels.gemmPackBytes(m, n, k, 1), kernels.gemmPackBytes(m, n, k, 0)));
+
+  /**
+   * C = w - lr * op(A) op(B) with the old w saved, against the same GEMM writing the gradient g (alpha 1,
+   * beta 0) followed by the sgd kernel on w (gScale 1, no clip): the bits of w, of the saved copy and the
+   * results must agree exactly, and nothing outside the m x n elements (C's and saved's row padding) changes.
+   */
+  function checkUpdate(m: number, n: number, k: number, transA: boolean, transB: boolean, pad: number, poison?: { row: number }): void {
+    const g = makeCase(m, n, k, { transA, transB, pad });
+    if (poison !== undefined) {
+      // An Inf in op(A)'s row `row`: every gradient element of that row is Inf or NaN.
+      const at = transA ? poison.row : poison.row * g.lda;
+      g.a[at] = Infinity;
+    }
+    const a = upload(g.a);
+    const b = upload(g.b);
+    const w = upload(g.c);
+    const saved = upload(new Float32Array(g.c.length).fill(-7));
+    const grad = upload(new Float32Array(m * n));
+    const wSeparate = upload(new Float32Array(m * n));
+    const savedSeparate = upload(new Float32Array(m * n));
+    const pack = packFor(m, n, k);
+    const ta = transA ? 1 : 0;
+    const tb = transB ? 1 : 0;
+    try {
+      const flag = kernels.gemm(ta, tb, m, n, k, -LR, a, g.lda, b, g.ldb, 1, w, g.ldc, 0, 0, 0, pack, saved);
+      kernels.gemm(ta, tb, m, n, k, 1, a, g.lda, b, g.ldb, 0, grad, n, 0, 0, 0, pack, 0);
+      const f = heapF32();
+      for (let i = 0; i < m; i++) f.set(g.c.subarray(i * g.ldc, i * g.ldc + n), (wSeparate >>> 2) + i * n);
+      const separateFlag = kernels.sgd(wSeparate, grad, m * n, LR, 1, Infinity, savedSeparate);
+      const what = `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} ${m}x${n}x${k} pad ${pad}`;
+      expect(flag, what).toBe(separateFlag);
+      expect(flag, what).toBe(poison === undefined ? 0 : 1);
+      const heap = heapF32();
+      for (let i = 0; i < m; i++) {
+        const rowOf = (ptr: number, ld: number): Float32Array => heap.slice((ptr >>> 2) + i * ld, (ptr >>> 2) + i * ld + ld);
+        const fused = rowOf(w, g.ldc);
+        const copy = rowOf(saved, g.ldc);
+        const expectedW = rowOf(wSeparate, n);
+        const expectedSaved = rowOf(savedSeparate, n);
+        expect(Buffer.from(fused.buffer, 0, 4 * n).equals(Buffer.from(expectedW.buffer)), `${what}: w row ${i}`).toBe(true);
+        expect(Buffer.from(copy.buffer, 0, 4 * n).equals(Buffer.from(expectedSaved.buffer)), `${what}: saved row ${i}`).toBe(true);
+        for (let j = n; j < g.ldc; j++) {
+          expect(Object.is(fused[j], Math.fround(g.c[i * g.ldc + j])), `${what}: w padding [${i},${j}] written`).toBe(true);
+          expect(copy[j], `${what}: saved padding [${i},${j}] written`).toBe(-7);
+        }
+      }
+    } finally {
+      for (const p of [a, b, w, saved, grad, wSeparate, savedSeparate, pack]) release(p);
+    }
+  }
+
+  it('equals the gradient GEMM followed by the sgd kernel, bit for bit, on every tile and edge (both builds), every transpose, strided', () => {
+    const shapes: [number, number, number][] = [
+      [1, 1, 1], [2, 3, 5], [7, 10, 64], [13, 45, 17], [64, 10, 784], [130, 130, 64], [31, 17, 9], [6, 4, 3], [784, 10, 64], [128, 10, 64],
+    ];
+    for (const [m, n, k] of shapes) {
+      for (const combo of COMBOS) checkUpdate(m, n, k, combo.transA, combo.transB, (m + n) % 3);
+    }
+  });
+
+  it('the W1 and W3 kernels: 784x128 and 512x512 from k = 64 and 128 (TN, the 2x16 tile of transposed A)', () => {
+    checkUpdate(784, 128, 64, true, false, 0);
+    checkUpdate(512, 512, 128, true, false, 0);
+  });
+
+  it('returns 1 when a stored value is not finite (an Inf in a row of op(A)), with the old values still saved', () => {
+    for (const combo of COMBOS) {
+      checkUpdate(13, 45, 17, combo.transA, combo.transB, 1, { row: 12 });
+      checkUpdate(784, 10, 64, combo.transA, combo.transB, 0, { row: 0 });
+      checkUpdate(9, 3, 97, combo.transA, combo.transB, 2, { row: 4 });
+    }
+  });
+
+  it('traps before touching C when given a bias, an activation or beta other than 1', () => {
+    const [m, n, k] = [6, 8, 5];
+    const a = upload(randomValues(m * k, 1));
+    const b = upload(randomValues(k * n, 2));
+    const values = randomValues(m * n, 3);
+    const w = upload(values);
+    const saved = upload(new Float32Array(m * n));
+    const bias = upload(randomValues(n, 4));
+    const pack = packFor(m, n, k);
+    try {
+      const calls: [string, () => number][] = [
+        ['bias', () => kernels.gemm(0, 0, m, n, k, -LR, a, k, b, n, 1, w, n, bias, 0, 0, pack, saved)],
+        ['relu', () => kernels.gemm(0, 0, m, n, k, -LR, a, k, b, n, 1, w, n, 0, KINDS.relu, 0, pack, saved)],
+        ['beta 0', () => kernels.gemm(0, 0, m, n, k, -LR, a, k, b, n, 0, w, n, 0, 0, 0, pack, saved)],
+        ['beta 0.5', () => kernels.gemm(0, 0, m, n, k, -LR, a, k, b, n, 0.5, w, n, 0, 0, 0, pack, saved)],
+      ];
+      for (const [what, call] of calls) {
+        expect(call, what).toThrow(WebAssembly.RuntimeError);
+        expect(Array.from(heapF32().subarray(w >>> 2, (w >>> 2) + m * n)), what).toEqual(Array.from(values));
+      }
+    } finally {
+      for (const p of [a, b, w, saved, bias, pack]) release(p);
+    }
+  });
+});
+
 describe('gemm packing scratch', () => {
   it('gemmPackBytes: all of op(B) when packed over several row blocks, one panel when packed for one, the n % 4 tail alone otherwise, else 0', () => {
     // k = 784: blocks of 82 rows in the plain build, 78 in the relaxed one (256 KiB of A, whole tiles).

@@ -302,3 +302,66 @@ describe('the new optimizers as options and names', () => {
     expect(run(sn.optimizers.adamw({ weightDecay: 0 }))).toEqual(run(sn.optimizers.adam()));
   });
 });
+
+describe("plain SGD in fit: each Dense kernel is updated in the GEMM that computes its gradient", () => {
+  it('only plain SGD (no momentum, no clipping) updates in the GEMM', () => {
+    expect(sn.optimizers.sgd().updatesInGemm).toBe(true);
+    expect(sn.optimizers.sgd({ momentum: 0.5 }).updatesInGemm).toBe(false);
+    expect(sn.optimizers.sgd({ clipNorm: 1 }).updatesInGemm).toBe(false);
+    expect(sn.optimizers.sgd({ clipValue: 1 }).updatesInGemm).toBe(false);
+    expect(sn.optimizers.adam().updatesInGemm).toBe(false);
+  });
+
+  it('gives the bits of the separate update (an sgd whose clipNorm never bites), for every layer shape, with and without the rollback', async () => {
+    // 37 rows in batches of 8 (a last batch of 5), shuffled; kernels of 1, 10, 13 and 130 columns cover the
+    // GEMM's tiles and right edges, the ReLU and tanh layers backpropagate through their slopes.
+    const [rows, inputs] = [37, 29];
+    const x = sn.tensor(randomValues(rows * inputs, -1, 1, 7), [rows, inputs]);
+    const y = sn.tensor(randomValues(rows, -1, 1, 8), [rows, 1]);
+    const train = async (optimizer: sn.Optimizer, onNonFinite: 'stop' | 'continue') => {
+      const model = sn.sequential([
+        sn.layers.dense({ inputShape: [inputs], units: 130, activation: 'relu' }),
+        sn.layers.dense({ units: 13, activation: 'tanh' }),
+        sn.layers.dense({ units: 10, useBias: false }),
+        sn.layers.dense({ units: 1 }),
+      ], { seed: 9 });
+      model.compile({ optimizer, loss: 'meanSquaredError' });
+      await model.fit(x, y, { epochs: 3, batchSize: 8, seed: 10, onNonFinite });
+      const weights = model.getWeights().map((w) => Array.from(new Uint32Array(w.buffer.slice(0))));
+      // Fused: the kernels' gradient tensors are never written (they stay zero); the biases' are.
+      const kernelGradsWritten = model.layers.map((l) => l.grads[0].data.some((v) => v !== 0));
+      model.dispose();
+      return { weights, kernelGradsWritten };
+    };
+    for (const onNonFinite of ['stop', 'continue'] as const) {
+      const fused = await train(sn.optimizers.sgd({ learningRate: 0.05 }), onNonFinite);
+      const separate = await train(sn.optimizers.sgd({ learningRate: 0.05, clipNorm: 1e30 }), onNonFinite);
+      expect(fused.kernelGradsWritten).toEqual([false, false, false, false]);
+      expect(separate.kernelGradsWritten).toEqual([true, true, true, true]);
+      expect(fused.weights, onNonFinite).toEqual(separate.weights);
+    }
+    [x, y].forEach((t) => t.dispose());
+  });
+
+  it('a penalized weight keeps the separate update for every kernel (its gradient gets the penalty first): same bits as a clipNorm that never bites', async () => {
+    const x = sn.tensor(randomValues(24 * 5, -1, 1, 11), [24, 5]);
+    const y = sn.tensor(randomValues(24 * 3, -1, 1, 12), [24, 3]);
+    const train = async (optimizer: sn.Optimizer) => {
+      const model = sn.sequential([
+        sn.layers.dense({ inputShape: [5], units: 7, activation: 'relu', kernelRegularizer: sn.regularizers.l2({ l2: 0.01 }) }),
+        sn.layers.dense({ units: 3 }),
+      ], { seed: 13 });
+      model.compile({ optimizer, loss: 'meanSquaredError' });
+      await model.fit(x, y, { epochs: 2, batchSize: 6, seed: 14 });
+      const weights = model.getWeights().map((w) => Array.from(new Uint32Array(w.buffer.slice(0))));
+      const kernelGradsWritten = model.layers.map((l) => l.grads[0].data.some((v) => v !== 0));
+      model.dispose();
+      return { weights, kernelGradsWritten };
+    };
+    const plain = await train(sn.optimizers.sgd({ learningRate: 0.1 }));
+    const separate = await train(sn.optimizers.sgd({ learningRate: 0.1, clipNorm: 1e30 }));
+    expect(plain.kernelGradsWritten).toEqual([true, true]);
+    expect(plain.weights).toEqual(separate.weights);
+    [x, y].forEach((t) => t.dispose());
+  });
+});

@@ -219,6 +219,45 @@ describe('GEMM split across threads', () => {
     });
   }
 
+  it("the update epilogue (fit's fused SGD step) split by rows or by columns: one thread's weights, saved copies and non-finite flag, from any thread's share", async () => {
+    await sn.setThreads(3);
+    // 784x128 from k = 64 (W1's kernel, transposed A), 130x10 and 31x45 (right edges), split both ways.
+    for (const [m, n, k] of [[784, 128, 64], [130, 10, 64], [31, 45, 17]]) {
+      for (const byColumns of [false, true]) {
+        const previous = pool.setGemmSplitByColumns(byColumns);
+        const a = allocate(m * k * 4);
+        const b = allocate(k * n * 4);
+        // The weights and their saved copy in one block: the weights first.
+        const w = allocate(2 * m * n * 4);
+        const saved = w + m * n * 4;
+        const pack = allocate(Math.max(16, kernels.gemmPackBytes(m, n, k, 0)));
+        const aValues = randomValues(m * k, m + k);
+        const wValues = randomValues(m * n, n);
+        heapF32().set(randomValues(k * n, k), b / 4);
+        // Rows of C: A^T's columns (the stored A is k x m). `poisoned`: an Inf in that row's gradient.
+        const run = (fn: typeof pool.parallelGemm, poisoned: number) => {
+          heapF32().set(aValues, a / 4);
+          if (poisoned >= 0) heapF32()[a / 4 + poisoned] = Infinity;
+          heapF32().set(wValues, w / 4);
+          heapF32().fill(0, saved / 4, saved / 4 + m * n);
+          const flag = fn(1, 0, m, n, k, -0.1, a, m, b, n, 1, w, n, 0, 0, 0, pack, saved);
+          return { flag, bits: new Uint32Array(heapU8().slice(w, w + 8 * m * n).buffer) };
+        };
+        const what = `${m}x${n}x${k} by ${byColumns ? 'columns' : 'rows'}`;
+        for (const poisoned of [-1, 0, m >> 1, m - 1]) {
+          const one = run((...args) => kernels.gemm(...args), poisoned);
+          const split = run(pool.parallelGemm, poisoned);
+          expect(one.flag, what).toBe(poisoned < 0 ? 0 : 1);
+          expect(split.flag, `${what}, Inf in row ${poisoned}`).toBe(one.flag);
+          expect(firstDifference(split.bits, one.bits), `${what}, Inf in row ${poisoned}`).toBe(-1);
+        }
+        await untilAWorkerShares(() => expect(run(pool.parallelGemm, m - 1).flag).toBe(1));
+        pool.setGemmSplitByColumns(previous);
+        [a, b, w, pack].forEach(release);
+      }
+    }
+  });
+
   it('puts NaN where one thread does, in the rows of every thread', async () => {
     await sn.setThreads(3);
     const g: Case = { transA: false, transB: false, m: 12, n: 9, k: 5, pad: 0, ...EPILOGUES[0], nans: [[0, 2], [5, 0], [11, 4]] };
@@ -407,7 +446,7 @@ describe('row kernels split across threads (optimizer updates, gather)', () => {
     release(src);
   });
 
-  it('fit on 2 threads ends with the weights of 1 thread, bit for bit (SGD with momentum and Adam, onNonFinite stop)', async () => {
+  it('fit on 2 threads ends with the weights of 1 thread, bit for bit (SGD, whose kernels update in the gradient GEMM, SGD with momentum and Adam, onNonFinite stop)', async () => {
     const [rows, inputs] = [256, 96];
     const x = randomValues(rows * inputs, 6);
     const labels = Array.from({ length: rows }, (_, i) => i % 5);
@@ -420,7 +459,7 @@ describe('row kernels split across threads (optimizer updates, gather)', () => {
       model.dispose();
       return bits;
     };
-    for (const optimizer of [() => sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }), () => sn.optimizers.adam()]) {
+    for (const optimizer of [() => sn.optimizers.sgd({ learningRate: 0.05 }), () => sn.optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }), () => sn.optimizers.adam()]) {
       const one = await train(1, optimizer);
       const before = pool.poolStatus();
       const two = await train(2, optimizer);

@@ -42,7 +42,7 @@ const SPLIT_LANE = LAYOUT.lanes[CallBlock.Split];
 const CONTROL_BYTES = LAYOUT.lanes[CallBlock.Background].errorByteOffset + LAYOUT.maxErrorLength * 2;
 
 /** The wasm gemm's argument count (assembly/README.md). */
-const GEMM_ARG_COUNT = 17;
+const GEMM_ARG_COUNT = 18;
 
 const OP_GEMM = 0;
 
@@ -589,19 +589,20 @@ function runChunked(
  * The wasm gemm (same arguments, assembly/README.md), split across the ready workers and the calling thread
  * when it has at least the threshold's multiply-adds: by column panels of C when every thread gets one,
  * else by rows (see splitByColumns), in chunks (see CHUNKS_PER_THREAD). The kernel computes every element of C the same way
- * whatever rows and panels a call covers, so the result is bit-identical to one thread.
+ * whatever rows and panels a call covers, so the result is bit-identical to one thread. Returns the kernel's
+ * result, ORed over the chunks: 1 when `saved` (the update epilogue, 0 = none) is given and a value stored
+ * in C is not finite.
  */
 export function parallelGemm(
   transA: number, transB: number, m: number, n: number, k: number,
   alpha: number, a: number, lda: number, b: number, ldb: number,
-  beta: number, c: number, ldc: number, bias: number, act: number, actParam: number, pack: number,
-): void {
+  beta: number, c: number, ldc: number, bias: number, act: number, actParam: number, pack: number, saved = 0,
+): number {
   const byColumns = splitsByColumns(m, n, transA);
   const granule = byColumns ? PANEL_COLUMNS[transA] : GEMM_ROW_GRANULE;
   const helpers = gemmSplits(m, n, k, transA) ? helpersFor(byColumns ? n : m, granule) : 0;
   if (helpers === 0) {
-    kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack);
-    return;
+    return kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack, saved);
   }
   const largest = planChunks(byColumns ? n : m, gemmChunks(helpers + 1, m * n * k), granule);
   // Each worker packs op(B) panels into its own persistent scratch, grown here when a chunk needs more
@@ -612,7 +613,7 @@ export function parallelGemm(
   for (let w = 0; w < helpers; w++) shareSlots[w].scratchArgument[0] = shareSlots[w].reserveScratch(scratchBytes);
   gemmArgs[0] = transA; gemmArgs[1] = transB; gemmArgs[2] = m; gemmArgs[3] = n; gemmArgs[4] = k; gemmArgs[5] = alpha;
   gemmArgs[6] = a; gemmArgs[7] = lda; gemmArgs[8] = b; gemmArgs[9] = ldb; gemmArgs[10] = beta; gemmArgs[11] = c;
-  gemmArgs[12] = ldc; gemmArgs[13] = bias; gemmArgs[14] = act; gemmArgs[15] = actParam; gemmArgs[16] = pack;
+  gemmArgs[12] = ldc; gemmArgs[13] = bias; gemmArgs[14] = act; gemmArgs[15] = actParam; gemmArgs[16] = pack; gemmArgs[17] = saved;
   // Bytes each pointer advances per row (or per column) of a chunk.
   gemmUnitBytes.length = GEMM_ARG_COUNT;
   gemmUnitBytes.fill(0);
@@ -620,13 +621,15 @@ export function parallelGemm(
     gemmUnitBytes[8] = transB !== 0 ? ldb * 4 : 4; // a column of op(B)
     gemmUnitBytes[11] = 4; // a column of C
     gemmUnitBytes[13] = 4; // a bias entry
+    gemmUnitBytes[17] = 4; // a column of C's saved copy
   } else {
     gemmUnitBytes[6] = transA !== 0 ? 4 : lda * 4; // a row of op(A)
     gemmUnitBytes[11] = ldc * 4; // a row of C
+    gemmUnitBytes[17] = ldc * 4; // a row of C's saved copy
   }
   callByColumns = byColumns;
   callSizes[0] = m; callSizes[1] = n; callSizes[2] = k;
-  runChunked(OP_GEMM, helpers, gemmArgs, GEMM_ARG_COUNT, gemmUnitBytes, byColumns ? 3 : 2, 1, 16);
+  return runChunked(OP_GEMM, helpers, gemmArgs, GEMM_ARG_COUNT, gemmUnitBytes, byColumns ? 3 : 2, 1, 16);
 }
 
 /** convWeightGradients' arguments (assembly/README.md): its channel count, and the pointers that advance by a channel. */

@@ -39,6 +39,21 @@ export interface LayerBuffers {
   scratch: number;
   /** GEMM packing scratch shared by the layers of the plan. */
   pack: number;
+  /** fit's fused update of the kernel (layers whose fusesKernelUpdate is true), else null. */
+  kernelUpdate: KernelUpdate | null;
+}
+
+/**
+ * A plain SGD step of a layer's kernel made inside its backward pass (fit sets it up when the optimizer's
+ * updatesInGemm holds and no weight is penalized): backwardPass computes the kernel's input gradient first,
+ * then kernel -= lr * dW in the weight-gradient GEMM's epilogue, so dW is never stored (the kernel's grad
+ * tensor is left as it was). `saved` (0: none) receives the old kernel first (fit's rollback); backwardPass
+ * sets `finite` to whether every new value is. The same bits as the gradient followed by the sgd kernel.
+ */
+export interface KernelUpdate {
+  lr: number;
+  saved: number;
+  finite: boolean;
 }
 
 /** A weight a layer declares for an input shape: build creates it (and a model file is checked against it first). */
@@ -213,6 +228,11 @@ export abstract class Layer {
     return null;
   }
 
+  /** True when backwardPass applies b.kernelUpdate (see KernelUpdate) to its kernel, weights[0]. */
+  get fusesKernelUpdate(): boolean {
+    return false;
+  }
+
   /**
    * True when the layer computes differently in training (dropout, batch statistics): backward on the
    * Tensor-level protocol then needs a forward with { training: true }.
@@ -383,7 +403,7 @@ export abstract class Layer {
     }
     p.input = x;
     p.training = training;
-    this.forwardPass({ x: x.ptr, y: p.output.ptr, dy: 0, dx: 0, scratch: p.scratch, pack: p.pack }, rows, training, false);
+    this.forwardPass({ x: x.ptr, y: p.output.ptr, dy: 0, dx: 0, scratch: p.scratch, pack: p.pack, kernelUpdate: null }, rows, training, false);
     return p.output;
   }
 
@@ -404,7 +424,7 @@ export abstract class Layer {
     p.inputGrad ??= keep(new Tensor(p.input.shape));
     // backward may overwrite its dy: it gets a copy, so the caller's tensor is left as it was.
     copyBytes(p.outputGrad.ptr, dy.ptr, dy.size * 4);
-    this.backwardPass({ x: p.input.ptr, y: p.output.ptr, dy: p.outputGrad.ptr, dx: p.inputGrad.ptr, scratch: p.scratch, pack: p.pack }, p.rows, false);
+    this.backwardPass({ x: p.input.ptr, y: p.output.ptr, dy: p.outputGrad.ptr, dx: p.inputGrad.ptr, scratch: p.scratch, pack: p.pack, kernelUpdate: null }, p.rows, false);
     return p.inputGrad;
   }
 

@@ -10,6 +10,7 @@ import { targetColsOf, type Objective } from './objective.js';
 
 export class Plan {
   readonly capacity: number;
+  /** Per layer; fit's TrainStep sets their kernelUpdate. */
   readonly buffers: readonly LayerBuffers[];
   readonly #layers: readonly Layer[];
   readonly #aliases: readonly boolean[];
@@ -33,6 +34,7 @@ export class Plan {
         dx: training && previous !== null ? previous.dy : 0,
         scratch: ws.bytes(layer.scratchBytes(capacity, training)),
         pack,
+        kernelUpdate: null,
       });
     });
     this.buffers = buffers;

@@ -1,6 +1,6 @@
 // Dense: y = act(x W + b) over the last axis, W [in, units] (the Keras layout), b [units]. An input of
 // rank > 1 per sample ([steps, in]) applies the same W to every position, as tfjs-layers does.
-import { gemm, gemmPackBytes, kernels } from '../../kernel-calls.js';
+import { gemm, gemmPackBytes, gemmSgdUpdate, kernels } from '../../kernel-calls.js';
 import { activation64, activationGradientRows, activationRows, SOFTMAX } from '../activations.js';
 import { checkInteger, checkOptions, checkShape, type Config } from '../config.js';
 import { initializers, initializerToTfjs } from '../initializers.js';
@@ -99,12 +99,19 @@ export class Dense extends KernelLayer {
     const n = this.inputShape[this.inputShape.length - 1];
     const u = this.units;
     if (!logits && this.activation.kind !== IDENTITY) activationGradientRows(this.activation, b.y, b.dy, b.dy, m, u);
-    // dZ = dy after the activation's slope: dW = x^T dZ, db = column sums of dZ, dx = dZ W^T.
-    if (this.trainable) {
-      gemm(1, 0, n, u, m, b.x, n, b.dy, u, this.weights[0].grad!.ptr, u, 0, IDENTITY, 0, b.pack);
-      if (this.useBias) kernels.colSums(b.dy, m, u, this.weights[1].grad!.ptr, 0);
-    }
-    if (b.dx !== 0) gemm(0, 1, m, n, u, b.dy, u, this.weights[0].tensor.ptr, u, b.dx, n, 0, IDENTITY, 0, b.pack);
+    // dZ = dy after the activation's slope: dx = dZ W^T (first: a fused update changes W), dW = x^T dZ,
+    // db = column sums of dZ.
+    const w = this.weights[0].tensor.ptr;
+    if (b.dx !== 0) gemm(0, 1, m, n, u, b.dy, u, w, u, b.dx, n, 0, IDENTITY, 0, b.pack);
+    if (!this.trainable) return;
+    const update = b.kernelUpdate;
+    if (update === null) gemm(1, 0, n, u, m, b.x, n, b.dy, u, this.weights[0].grad!.ptr, u, 0, IDENTITY, 0, b.pack);
+    else update.finite = gemmSgdUpdate(1, 0, n, u, m, b.x, n, b.dy, u, update.lr, w, u, update.saved, b.pack);
+    if (this.useBias) kernels.colSums(b.dy, m, u, this.weights[1].grad!.ptr, 0);
+  }
+
+  get fusesKernelUpdate(): boolean {
+    return true;
   }
 
   forward64(x: Float64Array, rows: number, weights: readonly Float64Array[], _training: boolean, logits: boolean): Float64Array {

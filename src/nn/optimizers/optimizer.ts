@@ -85,6 +85,14 @@ export abstract class Optimizer {
     this.#rate = checkLearningRate(value, this.className);
   }
 
+  /**
+   * True when an update is w -= lr * g and nothing else (plain SGD, no clipping): fit may then apply it to a
+   * layer's kernel in the GEMM that computes its gradient (KernelUpdate in ../layer.ts).
+   */
+  get updatesInGemm(): boolean {
+    return false;
+  }
+
   /** Names of the state slots each parameter gets (['velocity'], ['m', 'v'], or none). */
   abstract get slotNames(): readonly string[];
 

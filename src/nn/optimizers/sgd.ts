@@ -26,6 +26,10 @@ export class Sgd extends Optimizer {
     if (this.nesterov && this.momentum === 0) throw new RangeError('sgd nesterov needs momentum > 0');
   }
 
+  get updatesInGemm(): boolean {
+    return this.momentum === 0 && this.clipNorm === undefined && this.clipValue === undefined;
+  }
+
   get slotNames(): readonly string[] {
     return this.momentum === 0 ? [] : ['velocity'];
   }

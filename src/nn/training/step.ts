@@ -1,6 +1,9 @@
 // One training step as data: gather the batch, forward, loss (fused with the output activation), backward,
 // weight penalties, one fused optimizer pass per parameter that also saves the rollback copy and checks
-// finiteness. Everything it touches is planned once per fit by the constructor: a step allocates nothing.
+// finiteness. With plain SGD and no penalties, the Dense kernels are updated inside the backward pass
+// instead, in the GEMM that computes their gradient (KernelUpdate): dW is never stored and read back, and
+// each thread updates the rows of W it computed. Everything it touches is planned once per fit by the
+// constructor: a step allocates nothing.
 // On two threads or more, a worker gathers the next batch's inputs into a second buffer while the step
 // after its forward pass runs on the caller (the pool's background job).
 import { Tensor } from '../../tensor.js';
@@ -13,6 +16,7 @@ import { leadingRows, type Optimizer } from '../optimizers/optimizer.js';
 import { Plan } from '../plan.js';
 import type { Random } from '../random.js';
 import type { Sequential } from '../sequential.js';
+import type { KernelUpdate } from '../layer.js';
 import { applyPenalties, penalizedWeights, type Penalized, type Prepared } from './passes.js';
 import { weightedLossRows } from './sample-weights.js';
 import { Snapshot } from './snapshot.js';
@@ -63,6 +67,9 @@ export class TrainStep {
   readonly #slotPtrs: number[][];
   readonly #penalized: Penalized[];
   readonly #snapshot: Snapshot | null;
+  /** The kernels updated in the backward pass (see KernelUpdate), and per parameter whether it is one of them. */
+  readonly #kernelUpdates: KernelUpdate[] = [];
+  readonly #updatedInBackward: boolean[];
   readonly #result: StepResult = { lossSum: 0 };
   /** The metrics of the batches trained since the last reset (fit resets them every epoch). */
   readonly metrics: MetricTotals;
@@ -101,6 +108,19 @@ export class TrainStep {
     this.#penalized = penalizedWeights(model);
     const state = model.layers.flatMap((l) => l.weights.filter((w) => w.grad === null).map((w) => w.tensor));
     this.#snapshot = rollback ? new Snapshot(params, slots, state, ws) : null;
+    this.#updatedInBackward = params.map(() => false);
+    if (this.#optimizer.updatesInGemm && this.#penalized.length === 0) {
+      let first = 0;
+      model.layers.forEach((layer, i) => {
+        if (layer.trainable && layer.fusesKernelUpdate) {
+          const update: KernelUpdate = { lr: 0, saved: this.#snapshot === null ? 0 : this.#snapshot.saved[first][0], finite: true };
+          this.plan.buffers[i].kernelUpdate = update;
+          this.#kernelUpdates.push(update);
+          this.#updatedInBackward[first] = true;
+        }
+        first += layer.params.length;
+      });
+    }
     this.metrics = new MetricTotals(this.#objective, this.#outCols, batch, ws);
   }
 
@@ -177,9 +197,36 @@ export class TrainStep {
       ? lossRows(objective, out, yPtr, n, this.#outCols, plan.outputGrad, objective.reduction)
       : weightedLossRows(objective, out, yPtr, n, this.#outCols, plan.outputGrad, weightPtr);
     this.metrics.add(out, yPtr, n);
+    const updates = this.#kernelUpdates;
+    // Kernels updated in the backward pass: the loss (no penalty then) is checked before they change.
+    if (updates.length > 0) {
+      this.#startUpdate(dataLoss, n, where);
+      for (let i = 0; i < updates.length; i++) updates[i].lr = lr;
+    }
     plan.backward(n, objective.fused);
     const penalty = this.#penalized.length === 0 ? 0 : applyPenalties(this.#penalized, true);
     const lossSum = dataLoss + penalty * n;
+    if (updates.length === 0) this.#startUpdate(lossSum, n, where);
+    let finite = true;
+    for (let i = 0; i < updates.length; i++) finite = updates[i].finite && finite;
+    // One pass per other parameter updates it, saves its old values for the rollback and checks the result.
+    const optimizer = this.#optimizer;
+    const saved = snapshot?.saved;
+    for (let i = 0; i < this.#weightPtrs.length; i++) {
+      if (this.#updatedInBackward[i]) continue;
+      finite = optimizer.update(this.#weightPtrs[i], this.#gradPtrs[i], this.#slotPtrs[i], this.#sizes[i], this.#paramRows[i], lr, saved === undefined ? null : saved[i]) && finite;
+    }
+    if (snapshot !== null && !finite) this.#failOnNonFiniteParameter(snapshot, where);
+    this.#result.lossSum = lossSum;
+    return this.#result;
+  }
+
+  /**
+   * Before the first parameter of a step changes: a non-finite loss stops training (with the rollback, which
+   * restores the last good state), else the rollback's copies are taken from here on and the update counted.
+   */
+  #startUpdate(lossSum: number, n: number, where: StepPlace): void {
+    const snapshot = this.#snapshot;
     const optimizer = this.#optimizer;
     if (!Number.isFinite(lossSum) && snapshot !== null) {
       const restored = snapshot.restore(optimizer);
@@ -190,15 +237,6 @@ export class TrainStep {
     }
     snapshot?.saving(optimizer);
     optimizer.iterations++;
-    // One pass per parameter updates it, saves its old values for the rollback and checks the result.
-    let finite = true;
-    const saved = snapshot?.saved;
-    for (let i = 0; i < this.#weightPtrs.length; i++) {
-      finite = optimizer.update(this.#weightPtrs[i], this.#gradPtrs[i], this.#slotPtrs[i], this.#sizes[i], this.#paramRows[i], lr, saved === undefined ? null : saved[i]) && finite;
-    }
-    if (snapshot !== null && !finite) this.#failOnNonFiniteParameter(snapshot, where);
-    this.#result.lossSum = lossSum;
-    return this.#result;
   }
 
   /** Posts the gather of rows [start, start + rows) into the other input buffer to a worker, if one is free. */
