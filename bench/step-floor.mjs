@@ -1,19 +1,18 @@
 // How short W1's and W2's training steps can get: the parts of one step timed alone against the whole step
 // and the step time the performance issue's targets allow (the best NumPy/PyTorch step over the target
 // ratio: W1 1.3x, W2 1.5x), all in one run. The parts: the step's GEMMs (forward and backward, exact shapes
-// and transposes, through the pool as training calls them), the 64-row gather from the 60000-row set (split
-// as a call; on two threads fit gathers the next batch in the background instead, so the whole step pays
-// only what that does not hide), and the SGD update of the weight matrices with its rollback copy (the
-// biases' updates are in the rest); then the three in step order, and the whole step (one epoch of fit
-// over the steps). The GEMMs' floor is their flops at the FMA probe's speed on every thread: no tile beats a
-// register-only loop. What is left of the budget after the parts is what everything else may take
-// (loss, metrics, bias sums, activation slopes, JavaScript, handing work to the pool).
+// and transposes, through the pool as training calls them; the weight gradients with the SGD update and its
+// rollback copy in their epilogue, as fit runs plain SGD), and the 64-row gather from the 60000-row set
+// (split as a call; on two threads fit gathers the next batch in the background instead, so the whole step
+// pays only what that does not hide); then the two in step order, and the whole step (one epoch of fit over
+// the steps). The GEMMs' floor is their flops at the FMA probe's speed on every thread: no tile beats a
+// register-only loop. What is left of the budget after the parts is what everything else may take (loss,
+// metrics, bias sums and updates, activation slopes, JavaScript, handing work to the pool).
 //   npm run build && node bench/step-floor.mjs [--threads N] [--rounds 15] [--no-peers]
 import * as sn from '../dist/index.js';
-import { parallelRows } from '../dist/backend/pool.js';
 import { kernels } from '../dist/backend/wasm.js';
 import { allocate, heapF32, heapI32 } from '../dist/backend/allocator.js';
-import { gemm, gatherRowsAt } from '../dist/kernel-calls.js';
+import { gemm, gemmSgdUpdate, gatherRowsAt } from '../dist/kernel-calls.js';
 import { ACTIVATION_TABLE } from '../dist/activation-table.js';
 import { compileProbes, measureProbes, probeRunners } from './peak-probe.mjs';
 import { bestPeer, pythonPeers } from './peers/python.mjs';
@@ -51,7 +50,7 @@ function floats(count) {
 function stepParts(sizes, batch) {
   const layers = sizes.slice(1).map((units, l) => ({
     inputs: sizes[l], units,
-    w: floats(sizes[l] * units), b: floats(units), gw: floats(sizes[l] * units), saved: floats(sizes[l] * units),
+    w: floats(sizes[l] * units), b: floats(units), saved: floats(sizes[l] * units),
     y: floats(batch * units), dy: floats(batch * units),
   }));
   const xBatch = floats(batch * inputs);
@@ -67,19 +66,18 @@ function stepParts(sizes, batch) {
     gatherRowsAt(x.ptr, inputs, order + start * 4, batch, xBatch);
     start = start + 2 * batch > rows ? 0 : start + batch;
   };
+  // As Dense's backward pass: dx (it reads W) before the weight gradient, which updates W in its epilogue. A
+  // learning rate of 0 keeps the weights as they are from round to round; the kernel's work is the same.
   const gemms = () => {
     layers.forEach((l, i) => gemm(0, 0, batch, l.units, l.inputs, input(i), l.inputs, l.w, l.units, l.y, l.units, l.b, i < layers.length - 1 ? RELU : IDENTITY, 0, pack));
     for (let i = layers.length - 1; i >= 0; i--) {
       const l = layers[i];
-      gemm(1, 0, l.inputs, l.units, batch, input(i), l.inputs, l.dy, l.units, l.gw, l.units, 0, IDENTITY, 0, pack);
       if (i > 0) gemm(0, 1, batch, l.inputs, l.units, l.dy, l.units, l.w, l.units, layers[i - 1].dy, l.inputs, 0, IDENTITY, 0, pack);
+      gemmSgdUpdate(1, 0, l.inputs, l.units, batch, input(i), l.inputs, l.dy, l.units, 0, l.w, l.units, l.saved, pack);
     }
   };
-  // A learning rate of 0 keeps the weights as they are from round to round; the kernel's work is the same.
-  const sgdArgs = layers.map((l) => [l.w, l.gw, l.inputs * l.units, 0, 1, Infinity, l.saved]);
-  const sgd = () => layers.forEach((l, i) => parallelRows('sgd', l.inputs, l.units, sgdArgs[i]));
   const flops = 2 * batch * layers.reduce((sum, l, i) => sum + l.inputs * l.units * (i > 0 ? 3 : 2), 0);
-  return { gather, gemms, sgd, together: () => { gather(); gemms(); sgd(); }, flops };
+  return { gather, gemms, together: () => { gather(); gemms(); }, flops };
 }
 
 const probe = measureProbes(probeRunners(await compileProbes()), medianSecondsPerCall, { warmMs: 500, rounds: 9, roundMs: 100 });
@@ -98,9 +96,9 @@ for (const [id, ratio] of Object.entries(TARGETS)) {
   const steps = Math.ceil(rows / w.batchSize);
   const epoch = () => model.fit(x, data.train.y, { epochs: 1, batchSize: w.batchSize, seed: 1 });
   await epoch(); // warm-up: workers, JIT
-  const times = { gemms: [], gather: [], sgd: [], together: [], step: [] };
+  const times = { gemms: [], gather: [], together: [], step: [] };
   for (let r = 0; r < rounds; r++) {
-    for (const part of ['gemms', 'gather', 'sgd', 'together']) {
+    for (const part of ['gemms', 'gather', 'together']) {
       const calls = 200;
       const t0 = performance.now();
       for (let i = 0; i < calls; i++) parts[part]();
@@ -119,8 +117,8 @@ for (const [id, ratio] of Object.entries(TARGETS)) {
   const samplesPerSecond = Math.round((w.batchSize * 1e6) / us.step);
   const allowed = Number.isFinite(budget) ? `best peer ${peer.who} ${Math.round(peer.value)} samples/s: ${ratio}x of it allows ${f(budget)}` : 'no peer figure';
   console.log(`  whole step ${f(us.step)} (${samplesPerSecond} samples/s); ${allowed}`);
-  console.log(`  GEMMs ${f(us.gemms)} (${(parts.flops / us.gemms / 1e3).toFixed(1)} GFLOPS; at the probe on ${threads} thread(s): ${f(floor)}), gather ${f(us.gather)}, SGD ${f(us.sgd)}, the three in step order ${f(us.together)}`);
-  if (Number.isFinite(budget)) console.log(`  budget left after the three: ${f(budget - us.together)}; after the GEMMs at the probe, the gather and SGD: ${f(budget - floor - us.gather - us.sgd)}`);
+  console.log(`  GEMMs with the SGD update ${f(us.gemms)} (${(parts.flops / us.gemms / 1e3).toFixed(1)} GFLOPS; at the probe on ${threads} thread(s): ${f(floor)}), gather ${f(us.gather)}, the two in step order ${f(us.together)}`);
+  if (Number.isFinite(budget)) console.log(`  budget left after the two: ${f(budget - us.together)}; after the GEMMs at the probe and the gather: ${f(budget - floor - us.gather)}`);
   model.dispose();
 }
 data.dispose();
