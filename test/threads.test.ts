@@ -305,6 +305,28 @@ describe('GEMM split across threads', () => {
     g.free();
   });
 
+  it('sizes the workers\' scratch for the last column chunk, which alone packs n\'s tail (n % 4 columns)', async () => {
+    await sn.setThreads(2);
+    // 3 rows read B in place and pack only the 45 % 4 = 1 column tail; the 45 columns split into a chunk of
+    // whole panels (nothing to pack) and a last chunk that holds the tail. Sized for the largest chunk alone,
+    // the worker got a scratch of 0 bytes and packed its tail at address 0, over the module's static data.
+    const staticBytes = kernels.heapBase();
+    for (const transA of [false, true]) {
+      const g = setUp({ transA, transB: false, m: 3, n: 45, k: 1000, pad: 0, ...EPILOGUES[0] });
+      const one = g.run(kernels.gemm);
+      releaseGemmScratch();
+      const data = heapU8().slice(0, staticBytes);
+      const splitsBefore = pool.poolStatus().parallelCalls;
+      const two = g.run(pool.parallelGemm);
+      expect(pool.poolStatus().parallelCalls, `transA ${transA}: split`).toBe(splitsBefore + 1);
+      expect(gemmScratchBytes(), `transA ${transA}: scratch for the tail's panel`).toBeGreaterThan(0);
+      expect(Buffer.from(heapU8().slice(0, staticBytes)).equals(Buffer.from(data)), `transA ${transA}: static data`).toBe(true);
+      expect(two).toEqual(one);
+      g.free();
+    }
+    releaseGemmScratch();
+  });
+
   it('sees memory grown after the workers started', async () => {
     await sn.setThreads(2);
     const pagesBefore = backend.memory.buffer.byteLength;

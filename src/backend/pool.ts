@@ -496,6 +496,18 @@ function planChunks(units: number, chunks: number, granule: number): number {
   return largest;
 }
 
+/**
+ * Pack scratch that fits every column chunk of the call just planned: the largest chunk's, or the last
+ * chunk's when that is more. The others hold whole panels; the last also holds n's n % 4 tail, which
+ * gemmPackBytes counts apart (a GEMM whose B is read in place packs only that tail), so 45 columns in
+ * chunks of 24 and 21 need the 21's scratch, and the 24's is none at all.
+ */
+function columnChunkPackBytes(m: number, largest: number, k: number, transB: number): number {
+  const count = CALL.header[CallSlot.Chunks];
+  const last = CALL.first[count] - CALL.first[count - 1];
+  return Math.max(kernels.gemmPackBytes(m, largest, k, transB), kernels.gemmPackBytes(m, last, k, transB));
+}
+
 /** How many workers take part in a call of `units` that is big enough to split (0: run it on the caller). */
 function helpersFor(units: number, granule: number): number {
   if (adaptive && !guard.allows(performance.now())) return 0;
@@ -609,7 +621,7 @@ export function parallelGemm(
   // (so a training loop allocates nothing after its first batches). The caller's `pack` fits any chunk it
   // computes (gemmPackBytes never decreases with m, and a column chunk keeps n's remainder mod 4).
   // Reserved before posting anything, so a failed allocation leaves no job running.
-  const scratchBytes = byColumns ? kernels.gemmPackBytes(m, largest, k, transB) : kernels.gemmPackBytes(largest, n, k, transB);
+  const scratchBytes = byColumns ? columnChunkPackBytes(m, largest, k, transB) : kernels.gemmPackBytes(largest, n, k, transB);
   for (let w = 0; w < helpers; w++) shareSlots[w].scratchArgument[0] = shareSlots[w].reserveScratch(scratchBytes);
   gemmArgs[0] = transA; gemmArgs[1] = transB; gemmArgs[2] = m; gemmArgs[3] = n; gemmArgs[4] = k; gemmArgs[5] = alpha;
   gemmArgs[6] = a; gemmArgs[7] = lda; gemmArgs[8] = b; gemmArgs[9] = ldb; gemmArgs[10] = beta; gemmArgs[11] = c;
@@ -659,7 +671,7 @@ export function parallelConvWeightGradients(args: readonly number[]): void {
     return;
   }
   const largest = planChunks(filters, gemmChunks(helpers + 1, patch * filters * m), panel);
-  const scratchBytes = kernels.gemmPackBytes(patch, largest, Math.min(chunkRows, m), 0);
+  const scratchBytes = columnChunkPackBytes(patch, largest, Math.min(chunkRows, m), 0);
   for (let w = 0; w < helpers; w++) shareSlots[w].scratchArgument[0] = shareSlots[w].reserveScratch(scratchBytes);
   callByColumns = true;
   callSizes[0] = patch; callSizes[1] = filters; callSizes[2] = m;
