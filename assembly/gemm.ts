@@ -11,7 +11,7 @@
 // holds 8 accumulators, 4 B vectors, 2 broadcast A values and one product = 15. Fixed-width wasm SIMD has
 // no FMA, so every 4 multiply-adds cost an f32x4.mul and an f32x4.add. The relaxed-SIMD build uses
 // f32x4.relaxed_madd, which V8 lowers to one FMA (madd below), and a 6x8 tile (12 accumulators, see
-// tile6x8PackedN) except for transposed A (see runsWideTile). bench/peak-probe.mjs measures both instruction mixes' ceilings next to the GEMM figures.
+// tile6x8PackedN). bench/peak-probe.mjs measures both instruction mixes' ceilings next to the GEMM figures.
 //
 // Update epilogue (`saved` != 0; beta 1, no bias, no activation): each finished element's old C is copied
 // to `saved` before C is overwritten, and gemm returns 1 when a value it stored is not finite. With alpha =
@@ -40,8 +40,10 @@ import { ACT_IDENTITY, ACT_LAST, ACT_RELU } from './activation-kinds.generated';
  * through gemmRowGranule and gemmPanelWidth, so its shares hold whole tiles.
  */
 const TILE_ROWS: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 2;
-/** Transposed-A calls with at least this many columns run the 2x16 tile in the relaxed build (runsWideTile). */
-const WIDE_T_MIN_COLUMNS: i32 = 64;
+/** Columns per packed panel: the 2x16 tile's 16 in the plain build, the 6x8 tile's 8 in the relaxed one. */
+const FULL_PANEL: i32 = ASC_FEATURE_RELAXED_SIMD ? 8 : 16;
+/** Whether this build runs the 2x16 tile (the plain build) rather than the 6x8 family (the relaxed one). */
+const WIDE: bool = !ASC_FEATURE_RELAXED_SIMD;
 /** The 2x16 tile's panel, the widest any call packs (it sizes the pack scratch). */
 const WIDE_PANEL: i32 = 16;
 /** Columns of C per dot tile (tile2x5Dot): 10 accumulators, two A rows and one B vector fit V8's 15 registers. */
@@ -65,28 +67,6 @@ const DOT_MIN_K: i32 = ASC_FEATURE_RELAXED_SIMD ? 96 : 48;
 let savedOffset: usize = 0;
 let storedNonFinite: bool = false;
 
-/** Columns per packed panel of a call: the 2x16 tile's 16 when `wide`, else the 6x8 tile's 8. */
-// @ts-ignore: decorator
-@inline
-function fullPanel(wide: bool): i32 {
-  return wide ? WIDE_PANEL : 8;
-}
-
-/**
- * Whether a call runs the 2x16 tile on 16-column panels: always in the plain build; in the relaxed build for
- * transposed A (weight gradients: A^T B with k the batch) of at least WIDE_T_MIN_COLUMNS columns. There the
- * FMA 2x16 tile measured as fast as the 6x8 family or faster (AMD EPYC Zen 4, Node 24, 784x128 from k = 64,
- * paired medians of 21 rounds: 1.00-1.08x on one thread, 1.03-1.16x on two; W1 training on two threads
- * 1.04x), and below it slower, as the 6x8 family computes fewer padded columns (784 x n from k = 64, one
- * thread: 6x8 family 1.28x at n = 10, 1.27x at 24, 1.18x at 40, 1.03x at 48, 0.99x at 64; W2 training 1.10x
- * on one thread, 1.08x on two). NN calls run the 6x8 family (512^3: 1.08x).
- */
-// @ts-ignore: decorator
-@inline
-function runsWideTile(transA: i32, n: i32): bool {
-  return !ASC_FEATURE_RELAXED_SIMD || (transA != 0 && n >= WIDE_T_MIN_COLUMNS);
-}
-
 /**
  * Rows in which the thread pool cuts a GEMM's row shares: pairs, the smallest block every fast path runs
  * whole (the 6x8 kernel runs 6-, 4- and 2-row tiles). Pairs balance short splits: 64 rows on two threads
@@ -98,11 +78,14 @@ export function gemmRowGranule(): i32 {
 }
 
 /**
- * Columns of C in the widest panel a call with this transA can run: splitting n at multiples of it keeps
- * every panel whole (a narrow transposed-A call's 8-column panels too, 16 being a multiple of 8).
+ * Columns of C in a full panel: splitting n at multiples of it keeps every panel whole. The relaxed build
+ * runs the 6x8 family for transposed A too (weight gradients, A^T B with k the batch): with the update
+ * epilogue taken for the whole tile (finishTile6x8), 784x128 from k = 64 measured 0.93x the time of the 2x16
+ * tile (plain and with the SGD update), 512x512 from k = 128 0.85x (AMD EPYC Zen 5, Node 24, one thread,
+ * paired medians of 21 rounds).
  */
-export function gemmPanelWidth(transA: i32): i32 {
-  return fullPanel(runsWideTile(transA, i32.MAX_VALUE));
+export function gemmPanelWidth(): i32 {
+  return FULL_PANEL;
 }
 
 /** NN calls with at least this many rows pack B: contiguous panels beat strided rows (cache sets, TLB). */
@@ -181,8 +164,6 @@ function gemmPanels(
   const aKStep: usize = transA != 0 ? <usize>lda << 2 : 4;
   const cRowStep: usize = <usize>ldc << 2;
   const packAll = packsWholeB(m, transB);
-  const wide = runsWideTile(transA, n);
-  const fullWidth = fullPanel(wide);
   // Rows are taken in blocks whose slice of A stays in L2 while every panel of B passes over it. With
   // several blocks, the first packs all of op(B) side by side in `pack` and the others reuse it: packing
   // per block cost ~4% of a 1000x784x128 GEMM (14.6 us per 784x128 copy against 4.4 us per row).
@@ -192,7 +173,7 @@ function gemmPanels(
     const i1 = m - i0 > blockRows ? i0 + blockRows : m;
     let j0 = 0;
     while (j0 < n) {
-      const width = panelWidth(n - j0, packAll, wide);
+      const width = panelWidth(n - j0, packAll);
       const valid = n - j0 < width ? n - j0 : width;
       const packed = packAll || valid < width;
       let panel: usize;
@@ -213,12 +194,12 @@ function gemmPanels(
       const biasAt: usize = bias != 0 ? bias + (<usize>j0 << 2) : 0;
       let i = i0;
       // The 6x8 family runs every packed panel (8 or 4 columns), the 2x16 tile only full 16-column ones.
-      if (packed && (width == fullWidth || !wide)) {
+      if (packed && (width == FULL_PANEL || !WIDE)) {
         // The fast tiles; rows left over (fewer than the tile needs) go to the general kernels below.
         while (true) {
           const left = i1 - i;
           const a0 = a + <usize>i * aRowStep;
-          if (!wide) {
+          if (!WIDE) {
             // 6, 4 or 2 rows (an odd last row goes to the general kernel): the row-pair guards skip the others.
             if (left < 2) break;
             const rows = left >= 6 ? 6 : left & ~1;
@@ -263,8 +244,8 @@ function gemmPanels(
  */
 // @ts-ignore: decorator
 @inline
-function panelWidth(left: i32, packAll: bool, wide: bool): i32 {
-  if (packAll && !wide) return left > 4 ? 8 : 4;
+function panelWidth(left: i32, packAll: bool): i32 {
+  if (packAll && !WIDE) return left > 4 ? 8 : 4;
   if (packAll && left > 8) return WIDE_PANEL;
   return left >= 16 ? 16 : left >= 8 ? 8 : 4;
 }
@@ -946,12 +927,44 @@ function finishTile6x8(
   const c3 = rows > 2 ? c2 + cRowStep : 0;
   const c4 = rows > 4 ? c3 + cRowStep : 0;
   const c5 = rows > 4 ? c4 + cRowStep : 0;
+  if (accumulates(beta, bias, act)) {
+    // The accumulate path for the whole tile, with one test of the stored values: per row (a branch and
+    // finishRow8's tests each) the fused SGD step of 784x128 from k = 64 took 1.08x the time. `valid` is 5-8
+    // (narrower edges run the 6x4 tile); a full tile gets its own copy, in which every store is a whole
+    // vector (one copy for 5-8 took 1.03x the time at 784x128).
+    if (valid == 8) accumulateTile6x8(s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, rows, c, c1, c2, c3, c4, c5, alpha, 4);
+    else accumulateTile6x8(s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, rows, c, c1, c2, c3, c4, c5, alpha, valid - 4);
+    return;
+  }
   finishRow8(s00, s01, c, valid, alpha, beta, bias, act, actParam);
   finishRow8(s10, s11, c1, valid, alpha, beta, bias, act, actParam);
   finishRow8(s20, s21, c2, valid, alpha, beta, bias, act, actParam);
   finishRow8(s30, s31, c3, valid, alpha, beta, bias, act, actParam);
   finishRow8(s40, s41, c4, valid, alpha, beta, bias, act, actParam);
   finishRow8(s50, s51, c5, valid, alpha, beta, bias, act, actParam);
+}
+
+/** finishTile6x8's accumulate path: C = alpha * acc + C over the tile, `right` (1..4) columns of the second vector. */
+// @ts-ignore: decorator
+@inline
+function accumulateTile6x8(
+  s00: v128, s01: v128, s10: v128, s11: v128, s20: v128, s21: v128,
+  s30: v128, s31: v128, s40: v128, s41: v128, s50: v128, s51: v128,
+  rows: i32, c0: usize, c1: usize, c2: usize, c3: usize, c4: usize, c5: usize, alpha: f32, right: i32,
+): void {
+  const alpha4 = f32x4.splat(alpha);
+  let bad = v128.or(accumulate4(s00, c0, alpha4), accumulate4(s10, c1, alpha4));
+  let badRight = v128.or(accumulateLanes(s01, c0 + 16, alpha4, right), accumulateLanes(s11, c1 + 16, alpha4, right));
+  if (rows > 2) {
+    bad = v128.or(bad, v128.or(accumulate4(s20, c2, alpha4), accumulate4(s30, c3, alpha4)));
+    badRight = v128.or(badRight, v128.or(accumulateLanes(s21, c2 + 16, alpha4, right), accumulateLanes(s31, c3 + 16, alpha4, right)));
+    if (rows > 4) {
+      bad = v128.or(bad, v128.or(accumulate4(s40, c4, alpha4), accumulate4(s50, c5, alpha4)));
+      badRight = v128.or(badRight, v128.or(accumulateLanes(s41, c4 + 16, alpha4, right), accumulateLanes(s51, c5 + 16, alpha4, right)));
+    }
+  }
+  // Only the lanes stored count: a padded column's lane may hold a NaN from Inf * 0.
+  noteNonFinite(v128.or(bad, v128.and(badRight, firstLanes(right))));
 }
 
 /**
@@ -974,12 +987,6 @@ function finishRow8(
     }
     v128.store(cRow, s0);
     v128.store(cRow, s1, 16);
-    return;
-  }
-  if (valid == 8 && cRow != 0 && accumulates(beta, bias, act)) {
-    const alpha4 = f32x4.splat(alpha);
-    const bad = v128.or(accumulate4(s0, cRow, alpha4), accumulate4(s1, cRow + 16, alpha4));
-    noteNonFinite(bad);
     return;
   }
   finish4(s0, cRow, bias, 0, valid, alpha, beta, act, actParam);

@@ -123,7 +123,7 @@ const SHAPES: [number, number, number][] = [
 /** The GEMM's row-share granule, and its tile's rows (which set its row blocks). */
 const ROW_GRANULE = kernels.gemmRowGranule();
 const TILE_ROWS = sn.backendInfo().relaxedSimd ? 6 : 2;
-const PANEL = [kernels.gemmPanelWidth(0), kernels.gemmPanelWidth(1)];
+const PANEL = kernels.gemmPanelWidth();
 const EPILOGUES = [
   { alpha: 1, beta: 0, bias: false, act: KINDS.linear, actParam: 0 },
   { alpha: -0.5, beta: 0.75, bias: true, act: KINDS.leakyRelu, actParam: 0.3 },
@@ -202,7 +202,7 @@ describe('GEMM split across threads', () => {
               const split = setup.run(pool.parallelGemm);
               expect(firstDifference(split, single), `${m}x${n}x${k} transA=${transA} transB=${transB} epilogue ${e}`).toBe(-1);
               // Split when there are two whole tiles of rows or two whole panels of columns to share.
-              if (Math.floor(m / ROW_GRANULE) >= 2 || Math.floor(n / PANEL[transA ? 1 : 0]) >= 2) splits++;
+              if (Math.floor(m / ROW_GRANULE) >= 2 || Math.floor(n / PANEL) >= 2) splits++;
               if (m * n * k < 100_000 && perThread === 1) expectNearReference(split, g, setup.ldc, setup.reference());
               setup.free();
             }

@@ -81,11 +81,11 @@ const MIN_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 2000;
 /**
  * The GEMM kernel's split units, as the loaded build exports them (assembly/gemm.ts): rows of C that its
- * tiles run whole (row chunks are multiples, the last one excepted) and columns per panel, by transA (column
- * chunks are whole panels).
+ * tiles run whole (row chunks are multiples, the last one excepted) and columns per panel (column chunks are
+ * whole panels).
  */
 const GEMM_ROW_GRANULE = kernels.gemmRowGranule();
-const PANEL_COLUMNS = [kernels.gemmPanelWidth(0), kernels.gemmPanelWidth(1)];
+const PANEL_COLUMNS = kernels.gemmPanelWidth();
 /** Row kernels compute each row alone; chunks of them keep even row counts (the last one excepted). */
 const ROW_GRANULE = 2;
 /**
@@ -347,14 +347,14 @@ export function getThreads(): number {
 }
 
 /** Whether a GEMM of these sizes is big enough to be split across threads (guard and readiness aside). */
-export function gemmSplits(m: number, n: number, k: number, transA = 0): boolean {
-  return (Math.floor(m / GEMM_ROW_GRANULE) >= 2 || Math.floor(n / PANEL_COLUMNS[transA]) >= 2) && m * n * k >= gemmMinMacs && getThreads() > 1;
+export function gemmSplits(m: number, n: number, k: number): boolean {
+  return (Math.floor(m / GEMM_ROW_GRANULE) >= 2 || Math.floor(n / PANEL_COLUMNS) >= 2) && m * n * k >= gemmMinMacs && getThreads() > 1;
 }
 
 /** Whether a split GEMM goes by column panels of C rather than by rows (see splitByColumns). */
 function splitsByColumns(m: number, n: number, transA: number): boolean {
   const weightGradientByRows = transA !== 0 && m >= GEMM_ROW_GRANULE * getThreads();
-  return splitByColumns && !weightGradientByRows && Math.floor(n / PANEL_COLUMNS[transA]) >= getThreads();
+  return splitByColumns && !weightGradientByRows && Math.floor(n / PANEL_COLUMNS) >= getThreads();
 }
 
 /**
@@ -611,8 +611,8 @@ export function parallelGemm(
   beta: number, c: number, ldc: number, bias: number, act: number, actParam: number, pack: number, saved = 0,
 ): number {
   const byColumns = splitsByColumns(m, n, transA);
-  const granule = byColumns ? PANEL_COLUMNS[transA] : GEMM_ROW_GRANULE;
-  const helpers = gemmSplits(m, n, k, transA) ? helpersFor(byColumns ? n : m, granule) : 0;
+  const granule = byColumns ? PANEL_COLUMNS : GEMM_ROW_GRANULE;
+  const helpers = gemmSplits(m, n, k) ? helpersFor(byColumns ? n : m, granule) : 0;
   if (helpers === 0) {
     return kernels.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, actParam, pack, saved);
   }
@@ -649,11 +649,17 @@ const CONV_GRADIENT_ARG_COUNT = 14;
 const CONV_GRADIENT_CHANNELS_ARG = 4;
 const CONV_GRADIENT_PACK_ARG = 13;
 const CONV_GRADIENT_CHANNEL_POINTERS = [1, 2, 7, 11];
+/**
+ * Channels per chunk of a split convWeightGradients: whole panels of either build (8 or 16 columns). Each
+ * chunk reads all of the layer's im2col matrix, so chunks of the relaxed build's 8-column panel cost the
+ * digits convnet's training 0.93x on two threads (32 and 64 filters; paired in one process, 7 rounds).
+ */
+const CONV_GRADIENT_CHANNEL_GRANULE = 16;
 const convGradientUnitBytes: number[] = new Array<number>(CONV_GRADIENT_ARG_COUNT).fill(0);
 for (const j of CONV_GRADIENT_CHANNEL_POINTERS) convGradientUnitBytes[j] = 4;
 
 /**
- * The wasm convWeightGradients (same arguments) split by output channels, in column panels, across the
+ * The wasm convWeightGradients (same arguments) split by output channels, in chunks of whole panels, across the
  * ready workers and the caller when its dW GEMMs (patch x filters x m multiply-adds) pass the GEMM
  * threshold: each thread sums its channels' dz, db and dW over all the chunks in one call, where splitting
  * each chunk's GEMM would synchronize per chunk (conv1 of the digits convnet: 85 chunks of 1024 rows per
@@ -662,15 +668,13 @@ for (const j of CONV_GRADIENT_CHANNEL_POINTERS) convGradientUnitBytes[j] = 4;
  */
 export function parallelConvWeightGradients(args: readonly number[]): void {
   const op = OPS.indexOf('convWeightGradients');
-  const [, , , m, filters, , , , , transposed, patch, , chunkRows] = args;
-  // Its dW GEMMs are cols^T dz (transA), or cols dz when the im2col matrix is stored transposed.
-  const panel = PANEL_COLUMNS[transposed !== 0 ? 0 : 1];
-  const helpers = gemmSplits(patch, filters, m) && Math.floor(filters / panel) >= 2 ? helpersFor(filters, panel) : 0;
+  const [, , , m, filters, , , , , , patch, , chunkRows] = args;
+  const helpers = gemmSplits(patch, filters, m) && Math.floor(filters / CONV_GRADIENT_CHANNEL_GRANULE) >= 2 ? helpersFor(filters, CONV_GRADIENT_CHANNEL_GRANULE) : 0;
   if (helpers === 0) {
     callUnsplit(op, args);
     return;
   }
-  const largest = planChunks(filters, gemmChunks(helpers + 1, patch * filters * m), panel);
+  const largest = planChunks(filters, gemmChunks(helpers + 1, patch * filters * m), CONV_GRADIENT_CHANNEL_GRANULE);
   const scratchBytes = columnChunkPackBytes(patch, largest, Math.min(chunkRows, m), 0);
   for (let w = 0; w < helpers; w++) shareSlots[w].scratchArgument[0] = shareSlots[w].reserveScratch(scratchBytes);
   callByColumns = true;

@@ -386,7 +386,7 @@ export async function fitDatasetModel(model: Sequential, dataset: BatchDataset, 
       // classWeight: one loss weight per row of the batch, set from its targets after each copy.
       const rowWeights = classWeight === null ? 0 : ws.elements(capacity);
       const step = new TrainStep(model, data, valData?.userTensors ?? [], capacity, false, s.rollback, ws, rowWeights);
-      if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(capacity, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, capacity, 1)))) {
+      if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(capacity, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, capacity)))) {
         await startWorkers();
       }
       const { history, keys, logs: newLogs } = newHistory(objective, val !== undefined);

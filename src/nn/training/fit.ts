@@ -308,7 +308,7 @@ async function epochLoop(model: Sequential, train: Prepared, val: Prepared | nul
   const progress = progressFor(s.verbose);
   // Worker threads (and their memory) come up before the first epoch, not at its first big GEMM.
   // A layer with weights runs GEMMs of about [batch, outputs, inputs] and [inputs, outputs, batch].
-  if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(batch, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, batch, 1)))) {
+  if (model.layers.some((l) => l.weights.length > 0 && (gemmSplits(batch, l.outputSize, l.inputSize) || gemmSplits(l.inputSize, l.outputSize, batch)))) {
     await startWorkers();
   }
   // One stream of shuffles from the seed; a fit resumed at initialEpoch first replays the shuffles of the
