@@ -81,8 +81,9 @@ export function gemmRowGranule(): i32 {
  * Columns of C in a full panel: splitting n at multiples of it keeps every panel whole. The relaxed build
  * runs the 6x8 family for transposed A too (weight gradients, A^T B with k the batch): with the update
  * epilogue taken for the whole tile (finishTile6x8), 784x128 from k = 64 measured 0.93x the time of the 2x16
- * tile (plain and with the SGD update), 512x512 from k = 128 0.85x (AMD EPYC Zen 5, Node 24, one thread,
- * paired medians of 21 rounds).
+ * tile with the SGD update (0.92x plain), 512x512 from k = 128 0.87x (AMD EPYC Zen 5, Node 24, one thread,
+ * paired medians of 21 rounds). On the Zen 4 of earlier runs, with the 6x8 update epilogue still per row, the
+ * 2x16 tile had measured 1.00-1.08x faster at 784x128 and was used for transposed A from 64 columns.
  */
 export function gemmPanelWidth(): i32 {
   return FULL_PANEL;
