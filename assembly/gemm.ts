@@ -775,12 +775,7 @@ function finishTile6x4(
     // In registers, also for a right edge of 1-3 columns: through finish4, whose last columns call
     // finishPartial per row, the fused SGD step of 784x10 from k = 64 took 1.03x the time of the GEMM and the
     // sgd kernel apart.
-    const lanes = valid < 4 ? valid : 4;
-    const alpha4 = f32x4.splat(alpha);
-    let bad = v128.or(accumulateLanes(s0, c, alpha4, lanes), accumulateLanes(s1, c1, alpha4, lanes));
-    if (rows > 2) bad = v128.or(bad, v128.or(accumulateLanes(s2, c2, alpha4, lanes), accumulateLanes(s3, c3, alpha4, lanes)));
-    if (rows > 4) bad = v128.or(bad, v128.or(accumulateLanes(s4, c4, alpha4, lanes), accumulateLanes(s5, c5, alpha4, lanes)));
-    noteNonFinite(v128.and(bad, firstLanes(lanes)));
+    noteNonFinite(accumulateColumns6(s0, s1, s2, s3, s4, s5, rows, c, c1, c2, c3, c4, c5, f32x4.splat(alpha), valid < 4 ? valid : 4));
     return;
   }
   finish4(s0, c, bias, 0, valid, alpha, beta, act, actParam);
@@ -789,6 +784,23 @@ function finishTile6x4(
   finish4(s3, c3, bias, 0, valid, alpha, beta, act, actParam);
   finish4(s4, c4, bias, 0, valid, alpha, beta, act, actParam);
   finish4(s5, c5, bias, 0, valid, alpha, beta, act, actParam);
+}
+
+/**
+ * The accumulate path (C = alpha * acc + C) of 4 columns of a 6-row tile: rows c0, c1 and, as `rows` says,
+ * c2-c5, the first `lanes` (1..4) columns of each. Returns the ORed v - v of the stored lanes for
+ * noteNonFinite: a padded column's lane may hold a NaN from Inf * 0, so only stored lanes count.
+ */
+// @ts-ignore: decorator
+@inline
+function accumulateColumns6(
+  s0: v128, s1: v128, s2: v128, s3: v128, s4: v128, s5: v128,
+  rows: i32, c0: usize, c1: usize, c2: usize, c3: usize, c4: usize, c5: usize, alpha4: v128, lanes: i32,
+): v128 {
+  let bad = v128.or(accumulateLanes(s0, c0, alpha4, lanes), accumulateLanes(s1, c1, alpha4, lanes));
+  if (rows > 2) bad = v128.or(bad, v128.or(accumulateLanes(s2, c2, alpha4, lanes), accumulateLanes(s3, c3, alpha4, lanes)));
+  if (rows > 4) bad = v128.or(bad, v128.or(accumulateLanes(s4, c4, alpha4, lanes), accumulateLanes(s5, c5, alpha4, lanes)));
+  return lanes == 4 ? bad : v128.and(bad, firstLanes(lanes));
 }
 
 /** Columns a .. a + 4 (rows - 1) of the stored A (op(A) = A^T: consecutive k are aKStep bytes apart). */
@@ -933,8 +945,12 @@ function finishTile6x8(
     // finishRow8's tests each) the fused SGD step of 784x128 from k = 64 took 1.08x the time. `valid` is 5-8
     // (narrower edges run the 6x4 tile); a full tile gets its own copy, in which every store is a whole
     // vector (one copy for 5-8 took 1.03x the time at 784x128).
-    if (valid == 8) accumulateTile6x8(s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, rows, c, c1, c2, c3, c4, c5, alpha, 4);
-    else accumulateTile6x8(s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51, rows, c, c1, c2, c3, c4, c5, alpha, valid - 4);
+    const alpha4 = f32x4.splat(alpha);
+    const left = accumulateColumns6(s00, s10, s20, s30, s40, s50, rows, c, c1, c2, c3, c4, c5, alpha4, 4);
+    const right = valid == 8
+      ? accumulateColumns6(s01, s11, s21, s31, s41, s51, rows, c + 16, c1 + 16, c2 + 16, c3 + 16, c4 + 16, c5 + 16, alpha4, 4)
+      : accumulateColumns6(s01, s11, s21, s31, s41, s51, rows, c + 16, c1 + 16, c2 + 16, c3 + 16, c4 + 16, c5 + 16, alpha4, valid - 4);
+    noteNonFinite(v128.or(left, right));
     return;
   }
   finishRow8(s00, s01, c, valid, alpha, beta, bias, act, actParam);
@@ -943,29 +959,6 @@ function finishTile6x8(
   finishRow8(s30, s31, c3, valid, alpha, beta, bias, act, actParam);
   finishRow8(s40, s41, c4, valid, alpha, beta, bias, act, actParam);
   finishRow8(s50, s51, c5, valid, alpha, beta, bias, act, actParam);
-}
-
-/** finishTile6x8's accumulate path: C = alpha * acc + C over the tile, `right` (1..4) columns of the second vector. */
-// @ts-ignore: decorator
-@inline
-function accumulateTile6x8(
-  s00: v128, s01: v128, s10: v128, s11: v128, s20: v128, s21: v128,
-  s30: v128, s31: v128, s40: v128, s41: v128, s50: v128, s51: v128,
-  rows: i32, c0: usize, c1: usize, c2: usize, c3: usize, c4: usize, c5: usize, alpha: f32, right: i32,
-): void {
-  const alpha4 = f32x4.splat(alpha);
-  let bad = v128.or(accumulate4(s00, c0, alpha4), accumulate4(s10, c1, alpha4));
-  let badRight = v128.or(accumulateLanes(s01, c0 + 16, alpha4, right), accumulateLanes(s11, c1 + 16, alpha4, right));
-  if (rows > 2) {
-    bad = v128.or(bad, v128.or(accumulate4(s20, c2, alpha4), accumulate4(s30, c3, alpha4)));
-    badRight = v128.or(badRight, v128.or(accumulateLanes(s21, c2 + 16, alpha4, right), accumulateLanes(s31, c3 + 16, alpha4, right)));
-    if (rows > 4) {
-      bad = v128.or(bad, v128.or(accumulate4(s40, c4, alpha4), accumulate4(s50, c5, alpha4)));
-      badRight = v128.or(badRight, v128.or(accumulateLanes(s41, c4 + 16, alpha4, right), accumulateLanes(s51, c5 + 16, alpha4, right)));
-    }
-  }
-  // Only the lanes stored count: a padded column's lane may hold a NaN from Inf * 0.
-  noteNonFinite(v128.or(bad, v128.and(badRight, firstLanes(right))));
 }
 
 /**
