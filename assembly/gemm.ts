@@ -970,7 +970,7 @@ function finishTile6x8(
 function finishRow8(
   s0: v128, s1: v128, cRow: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
 ): void {
-  if (valid == 8 && cRow != 0 && alpha == 1 && beta == 0 && savedOffset == 0) {
+  if (valid == 8 && cRow != 0 && alpha == 1 && beta == 0) {
     if (bias != 0) {
       s0 = f32x4.add(s0, v128.load(bias));
       s1 = f32x4.add(s1, v128.load(bias, 16));
@@ -1050,9 +1050,10 @@ function finishTile16(
   s00: v128, s01: v128, s02: v128, s03: v128, s10: v128, s11: v128, s12: v128, s13: v128,
   c0: usize, c1: usize, valid: i32, alpha: f32, beta: f32, bias: usize, act: i32, actParam: f32,
 ): void {
-  // A whole tile with alpha 1, beta 0 and no saved copy (every layer's forward GEMM) skips finish4's per-vector tests: with a short k
+  // A whole tile with alpha 1 and beta 0 (every layer's forward GEMM; never the update epilogue, which gemm
+  // allows only with beta 1) skips finish4's per-vector tests: with a short k
   // (a 3x3 convolution over one channel, k = 9) they cost as much as the products. Same operations, same bits.
-  if (valid == 16 && c1 != 0 && alpha == 1 && beta == 0 && savedOffset == 0) {
+  if (valid == 16 && c1 != 0 && alpha == 1 && beta == 0) {
     if (bias != 0) {
       const b0 = v128.load(bias);
       const b1 = v128.load(bias, 16);
